@@ -1,0 +1,55 @@
+"""Capacity building (SDM) and mentoring (pendampingan).
+
+Three forces raise capacity, one lowers it, each quarter:
+
+* training: the capacity budget is spent on all agents in proportion to their capacity
+  gap; an agent's gain is ``gap x (1 - exp(-training_effect x spend))``;
+* mentoring: in a partnership with an NGO or a university, the other members close
+  ``capacity.mentoring`` of their gap to the best mentor's capacity;
+* learning by doing: members close ``capacity.learning`` of their gap to 1;
+* decay: everyone loses ``capacity.decay`` of their capacity.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.state import MENTOR_KINDS, NO_MEMBER
+
+if TYPE_CHECKING:
+    from sim.model import PartnershipModel
+
+
+def build_capacity(model: PartnershipModel) -> None:
+    """One quarter of training, mentoring, learning and decay."""
+    cp, community, table, ledger = model.params["capacity"], model.community, model.partnerships, model.ledger
+    cap = community.capacity
+    n = community.n
+    budget = cp["budget"] * model.budget_shock
+    ledger.credit("central", budget)
+    gap = 1.0 - cap
+    if n and gap.sum() > 0 and budget > 0:
+        spend = budget * gap / gap.sum()
+        ledger.spend("central", "capacity", spend.sum())
+        training = gap * (1.0 - np.exp(-cp["training_effect"] * spend))
+    else:
+        training = np.zeros(n)
+    ledger.lapse("central")
+
+    ids = table.active_ids()
+    mentoring = np.zeros(n)
+    learning = np.zeros(n)
+    if ids.shape[0]:
+        members = table.members[ids]
+        mask = members != NO_MEMBER
+        idx = np.maximum(members, 0)
+        is_mentor = mask & np.isin(community.kind[idx], MENTOR_KINDS)
+        best = np.where(is_mentor, cap[idx], -1.0).max(axis=1)
+        gain = np.where(mask & (best[:, None] > cap[idx]), cp["mentoring"] * (best[:, None] - cap[idx]), 0.0)
+        # An agent in several partnerships takes its best mentor's lesson, not the sum.
+        np.maximum.at(mentoring, idx[mask], gain[mask])
+        in_any = np.unique(idx[mask])
+        learning[in_any] = cp["learning"] * (1.0 - cap[in_any])
+    community.capacity = np.clip(cap + training + mentoring + learning - cp["decay"] * cap, 0.0, 1.0)

@@ -1,0 +1,107 @@
+"""Human development dynamics: regional index components respond to investment.
+
+Each quarter every component x of every region moves toward its goalpost G:
+
+    x <- x + (G - x) * (trend + response * (1 - exp(-I / (saturation * population))))
+
+``trend`` is the status-quo path (everything the model does not represent: growth,
+demography, routine services), calibrated to BPS's published national IPM; the second
+term is the investment channel, with diminishing returns twice over: the response
+saturates with investment per person, and the gap to the goalpost shrinks. Expenditure
+(or GNI per capita for the UNDP index) moves on the log scale the index uses. The index
+itself comes from :mod:`sim.hdi`, computed the published way.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import hdi
+from sim.parameters import ACTIVITIES
+from sim.state import FloatArray, RegionState
+
+COMPONENTS: tuple[str, ...] = ("life_expectancy", "expected_schooling", "mean_schooling", "expenditure")
+# Which activities feed which component: health -> life expectancy, education -> both
+# schooling components, livelihood -> expenditure; social activities spread a quarter of
+# their output over every component (and build trust, see the trust mechanism).
+ACTIVITY_TO_COMPONENT = np.array([
+    # LE    EYS   MYS   EXP
+    [1.00, 0.00, 0.00, 0.00],  # health
+    [0.00, 1.00, 1.00, 0.00],  # education
+    [0.00, 0.00, 0.00, 1.00],  # livelihood
+    [0.25, 0.25, 0.25, 0.25],  # social
+])
+assert ACTIVITY_TO_COMPONENT.shape == (len(ACTIVITIES), len(COMPONENTS))
+
+
+def component_intensity(invest: FloatArray, population: FloatArray, saturation: float) -> FloatArray:
+    """Investment response per region and component, in [0, 1).
+
+    Args:
+        invest: Effective investment per region and activity (Rp million this quarter).
+        population: Thousand people per region.
+        saturation: Investment per thousand people at which the response reaches 1 - 1/e.
+    """
+    per_person = (invest @ ACTIVITY_TO_COMPONENT) / population[:, None]
+    return 1.0 - np.exp(-per_person / saturation)
+
+
+def advance(regions: RegionState, invest: FloatArray, dynamics: dict, method: str) -> None:
+    """Move every region's components one quarter forward, in place."""
+    gp = hdi.goalposts(method)
+    resp = component_intensity(invest, regions.population, dynamics["saturation"])
+    targets = (gp.le_max, gp.eys_max, gp.mys_max, np.log(gp.income_max))
+    for c, (name, goal) in enumerate(zip(COMPONENTS, targets, strict=True)):
+        rate = dynamics[f"trend_{name}"] + dynamics[f"response_{name}"] * resp[:, c]
+        if name == "expenditure":
+            logx = np.log(regions.income)
+            regions.income = np.exp(logx + np.maximum(goal - logx, 0.0) * rate)
+        else:
+            x = getattr(regions, name)
+            setattr(regions, name, x + np.maximum(goal - x, 0.0) * rate)
+
+
+def regional_index(regions: RegionState, method: str) -> FloatArray:
+    """The index of every region (IPM 0-100 or HDI 0-1)."""
+    return np.asarray(hdi.human_development_index(regions.life_expectancy, regions.expected_schooling,
+                                                  regions.mean_schooling, regions.income, method), dtype=float)
+
+
+def national_index(regions: RegionState, method: str) -> float:
+    """The national index from population-weighted national components, as BPS computes it."""
+    return float(hdi.human_development_index(*regions.national(), method))
+
+
+def inequality(values: FloatArray, weights: FloatArray) -> float:
+    """Population-weighted coefficient of variation of regional indices."""
+    mean = float(weights @ values)
+    if mean <= 0:
+        return 0.0
+    return float(np.sqrt(weights @ (values - mean) ** 2) / mean)
+
+
+def initial_regions(rng: np.random.Generator, n: int, start: dict, spread: float, method: str) -> RegionState:
+    """Regions spread around the national start values, re-centred so the national components match.
+
+    Populations are uneven (lognormal); every component gets a common regional factor
+    (a region ahead in health tends to be ahead in schooling and income), so the spread of
+    regional indices resembles a real country's.
+    """
+    pop = rng.lognormal(0.0, 0.6, n) if n > 1 else np.ones(1)
+    pop = start["population"] * pop / pop.sum()
+    w = pop / pop.sum()
+    common = rng.normal(0.0, 1.0, n) if n > 1 else np.zeros(1)
+    own = rng.normal(0.0, 0.5, (n, 4)) if n > 1 else np.zeros((1, 4))
+    z = (common[:, None] + own) * spread
+    gp = hdi.goalposts(method)
+    income0 = start["expenditure"] if method == "ipm" else start["gni_per_capita"]
+    national = np.array([start["life_expectancy"], start["expected_schooling"], start["mean_schooling"], np.log(income0)])
+    scale = np.array([1.0, 1.0, 1.0, 0.0])
+    # Multiplicative spread for the first three, additive on the log scale for income.
+    values = np.where(scale == 1.0, national * (1.0 + z), national + 3.0 * z)
+    values -= (w @ values) - national  # re-centre: population-weighted mean = national value
+    lo = np.array([gp.le_min, gp.eys_min, gp.mys_min, np.log(gp.income_min)])
+    hi = np.array([gp.le_max, gp.eys_max, gp.mys_max, np.log(gp.income_max)])
+    values = np.clip(values, lo + 1e-6, hi)
+    return RegionState(population=pop, life_expectancy=values[:, 0], expected_schooling=values[:, 1],
+                       mean_schooling=values[:, 2], income=np.exp(values[:, 3]))

@@ -1,0 +1,236 @@
+"""Formation: a partnership forms only with shared vision, mutual need and an agreement that pays.
+
+The essay's four conditions (two or more parties, kesamaan visi, kesepakatan, saling
+membutuhkan) are tested in that order on batched arrays:
+
+1. seekers propose to candidates found by :mod:`sim.mechanisms.network`;
+2. a proposal needs vision similarity at least ``formation.vision_threshold``; it is scored
+   by ``(1 - w) x similarity + w x complementarity`` (how much of the seeker's need the
+   candidate covers), ``w = formation.complementarity_weight``;
+3. each agent takes part in at most one new partnership a quarter: a proposal is kept when
+   it is the best for both of its agents (mutual best, a one-round stable choice);
+4. the agreement is signed only if every member's expected net benefit over the agreed term
+   exceeds the transaction cost that regulation sets.
+
+Groups grow beyond two: partnerships with room recruit the agent that adds most to their
+quality, if every member, old and new, is better off with it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.mechanisms import network
+from sim.mechanisms.operation import MAX_QUALITY, deduction, member_inputs, net_benefit, quality
+from sim.state import NO_MEMBER, CommunityState, FloatArray, IntArray, pair_keys
+
+if TYPE_CHECKING:
+    from sim.model import PartnershipModel
+
+
+def pair_scores(community: CommunityState, s: IntArray, c: IntArray, w: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Vision similarity (cosine), complementarity and combined score of proposals s -> c."""
+    vs, vc = community.vision[s], community.vision[c]
+    sim = (vs * vc).sum(axis=1) / np.maximum(np.linalg.norm(vs, axis=1) * np.linalg.norm(vc, axis=1), 1e-12)
+    need = community.need[s]
+    comp = np.minimum(need, community.endowment[c]).sum(axis=1) / np.maximum(need.sum(axis=1), 1e-12)
+    return sim, comp, (1.0 - w) * sim + w * comp
+
+
+def mutual_best(a: IntArray, b: IntArray, score: FloatArray) -> np.ndarray:
+    """Proposals that are the best-scoring one for both of their agents.
+
+    Ties are broken by proposal order, so the result is deterministic.
+    """
+    k = a.shape[0]
+    if k == 0:
+        return np.zeros(0, dtype=bool)
+    prop = np.arange(k)
+    agent = np.concatenate([a, b])
+    props = np.concatenate([prop, prop])
+    sc = np.concatenate([score, score])
+    order = np.lexsort((props, -sc, agent))
+    first = np.ones(order.shape[0], dtype=bool)
+    first[1:] = agent[order][1:] != agent[order][:-1]
+    best_of = np.full(int(agent.max()) + 1, -1)
+    best_of[agent[order][first]] = props[order][first]
+    return (best_of[a] == prop) & (best_of[b] == prop)
+
+
+def expected_net_benefit(model: PartnershipModel, members: IntArray, activity: IntArray, governance: FloatArray, extra_membership: np.ndarray) -> FloatArray:
+    """Each member's expected net benefit per quarter in a (prospective) group.
+
+    Args:
+        model: The model (levers, agents, last quarter's co-funding fill).
+        members: (k, width) padded member matrix.
+        activity: Activity of each group.
+        governance: Governance quality of each group.
+        extra_membership: (k, width) bool, true where the membership is new (splits the
+            member's funds one more way).
+
+    Returns:
+        (k, width) expected net benefit, 0 at padding.
+    """
+    p, community = model.params, model.community
+    mask = members != NO_MEMBER
+    idx = np.maximum(members, 0)
+    after = community.memberships[idx] + extra_membership.astype(np.int64)
+    funds_all, labour_all = member_inputs(community, p, community.memberships)
+    funds_new, labour_new = member_inputs(community, p, community.memberships + 1)
+    funds = np.where(extra_membership, funds_new[idx], funds_all[idx])
+    labour = np.where(extra_membership, labour_new[idx], labour_all[idx])
+    # Guard the split for agents that have no partnership yet.
+    funds = np.where(after > 0, funds, 0.0)
+    funds, labour = np.where(mask, funds, 0.0), np.where(mask, labour, 0.0)
+    saved = np.where(mask, deduction(community.kind[idx], p, funds), 0.0)
+    base = (funds + labour).sum(axis=1)
+    leverage = 1.0 + p["funding"]["cofunding_match"] * model.expect["cofunding_fill"] + model.expect["grant_ratio"]
+    output = base * leverage * quality(members, community, governance)
+    size = np.maximum(mask.sum(axis=1), 1)
+    vis = np.where(mask, community.vision[idx, activity[:, None]], 0.0)
+    nb = net_benefit(p["formation"]["impact_value"], vis, (output / size)[:, None], funds, labour, saved,
+                     p["gotong_royong"]["warm_glow"], model.expect["cash_per_participant"])
+    return np.where(mask, nb, 0.0)
+
+
+def _target_region(model: PartnershipModel, home: IntArray) -> IntArray:
+    """Home region, or with the information system's reach the neediest region (baseline data)."""
+    rng = model.streams["formation"]
+    neediest = int(np.argmin(model.region_index))
+    informed = rng.random(home.shape[0]) < model.params["network"]["information_system"]
+    return np.where(informed, neediest, home)
+
+
+def form(model: PartnershipModel) -> IntArray:
+    """Seekers propose, pairs that agree form partnerships. Returns the new partnership ids."""
+    p, community = model.params, model.community
+    fp = p["formation"]
+    if not fp["enabled"]:
+        return np.zeros(0, np.int64)
+    rng = model.streams["formation"]
+    who = network.seekers(model.streams["search"], community, p["network"]["socialization"])
+    s, c = network.find_candidates(model.streams["search"], community, model.ties, who, p["network"]["candidates"],
+                                   p["network"]["information_system"], fp["complementarity_weight"])
+    if s.shape[0] == 0:
+        return np.zeros(0, np.int64)
+    sim, _comp, score = pair_scores(community, s, c, fp["complementarity_weight"])
+    ok = sim >= fp["vision_threshold"]
+    s, c, score = s[ok], c[ok], score[ok]
+    # The same pair can come from both channels or both directions: keep its first proposal.
+    _, first = np.unique(pair_keys(s, c, community.n), return_index=True)
+    first.sort()
+    s, c, score = s[first], c[first], score[first]
+    keep = mutual_best(s, c, score)
+    s, c = s[keep], c[keep]
+    if s.shape[0] == 0:
+        return np.zeros(0, np.int64)
+
+    width = model.partnerships.width
+    members = np.full((s.shape[0], width), NO_MEMBER, dtype=np.int64)
+    members[:, 0], members[:, 1] = s, c
+    activity = np.argmax(community.vision[s] + community.vision[c], axis=1)
+    governance = np.clip(rng.normal(p["governance"]["quality"], 0.1, s.shape[0]), 0.0, 1.0)
+    term = np.maximum(1, np.round(fp["term"] * rng.uniform(0.5, 1.5, s.shape[0]))).astype(np.int64)
+    new = members != NO_MEMBER
+    nb = expected_net_benefit(model, members, activity, governance, new)
+    tc = p["regulation"]["transaction_cost"]
+    agree = np.all(np.where(new, term[:, None] * nb - tc > 0, True), axis=1)
+    if not agree.any():
+        return np.zeros(0, np.int64)
+    members, activity, governance, term = members[agree], activity[agree], governance[agree], term[agree]
+    region = _target_region(model, community.region[members[:, 0]])
+    return model.open_partnerships(members, activity, region, term, governance, transaction_cost=tc)
+
+
+def recruit(model: PartnershipModel, busy: IntArray) -> int:
+    """Partnerships with room take in one more member where every member gains.
+
+    Args:
+        model: The model.
+        busy: Agents that already joined a partnership this quarter.
+
+    Returns:
+        Number of members added.
+    """
+    p, community, table = model.params, model.community, model.partnerships
+    fp = p["formation"]
+    if not fp["enabled"]:
+        return 0
+    ids = table.active_ids()
+    ids = ids[table.size[ids] < fp["max_group_size"]]
+    rng = model.streams["formation"]
+    ids = ids[rng.random(ids.shape[0]) < p["network"]["socialization"]]
+    if ids.shape[0] == 0:
+        return 0
+    members = table.members[ids]
+    mask = members != NO_MEMBER
+    # Candidates: forum neighbours of a random member, and best matches through the information system.
+    lead = members[np.arange(ids.shape[0]), np.floor(rng.random(ids.shape[0]) * table.size[ids]).astype(np.int64)]
+    k = p["network"]["candidates"]
+    s1, c1 = network.network_candidates(model.streams["search"], model.ties, lead, k)
+    # network_candidates drops leads without ties and repeats each kept lead k times, in order.
+    indptr, _ = model.ties.adjacency()
+    rows1 = np.repeat(np.flatnonzero(indptr[lead + 1] > indptr[lead]), k)
+    w = fp["complementarity_weight"]
+    gvision = np.where(mask[..., None], community.vision[np.maximum(members, 0)], 0.0).sum(axis=1)
+    gvision = gvision / np.maximum(gvision.sum(axis=1, keepdims=True), 1e-12)
+    e = np.where(mask[..., None], community.endowment[np.maximum(members, 0)], 0.0)
+    gap = np.prod(1.0 - e, axis=1)
+    points, _ = network.search_features(community, w)
+    queries = np.hstack([np.sqrt(1.0 - w) * gvision, np.sqrt(w) * gap])
+    rows2 = np.zeros(0, np.int64)
+    c2 = np.zeros(0, np.int64)
+    reach = p["network"]["information_system"]
+    if reach > 0 and community.n > 1:
+        from scipy.spatial import cKDTree
+
+        kk = min(k, community.n)
+        _, idx = cKDTree(points).query(queries, k=kk)
+        idx = np.asarray(idx).reshape(ids.shape[0], kk)
+        rows2 = np.repeat(np.arange(ids.shape[0]), kk)
+        c2 = idx.ravel().astype(np.int64)
+        vis = model.streams["search"].random(c2.shape[0]) < reach
+        rows2, c2 = rows2[vis], c2[vis]
+    rows = np.concatenate([rows1, rows2])
+    cand = np.concatenate([c1, c2])
+    free = community.memberships[cand] < community.cap[cand]
+    already = (members[rows] == cand[:, None]).any(axis=1)
+    vc = community.vision[cand]
+    sim = (gvision[rows] * vc).sum(axis=1) / np.maximum(np.linalg.norm(gvision[rows], axis=1) * np.linalg.norm(vc, axis=1), 1e-12)
+    ok = free & ~already & ~np.isin(cand, busy) & (sim >= fp["vision_threshold"])
+    rows, cand, sim = rows[ok], cand[ok], sim[ok]
+    if rows.shape[0] == 0:
+        return 0
+    comp = (np.minimum(gap[rows], community.endowment[cand])).sum(axis=1) / np.maximum(gap[rows].sum(axis=1), 1e-12)
+    score = (1.0 - w) * sim + w * comp
+    # One candidate per partnership and one partnership per candidate: mutual best again,
+    # with partnership rows offset so they never collide with agent ids.
+    keep = mutual_best(rows + community.n, cand, score)
+    rows, cand = rows[keep], cand[keep]
+    if rows.shape[0] == 0:
+        return 0
+    pid = ids[rows]
+    old = table.members[pid]
+    size = table.size[pid]
+    grown = old.copy()
+    grown[np.arange(pid.shape[0]), size] = cand
+    newflag = np.zeros_like(grown, dtype=bool)
+    newflag[np.arange(pid.shape[0]), size] = True
+    act, gov = table.activity[pid], table.governance[pid]
+    nb_old = expected_net_benefit(model, old, act, gov, np.zeros_like(old, dtype=bool))
+    nb_new = expected_net_benefit(model, grown, act, gov, newflag)
+    remaining = np.maximum(table.term[pid] - (model.steps - table.start[pid]), 1)
+    tc = p["regulation"]["transaction_cost"]
+    old_mask = old != NO_MEMBER
+    olds_gain = np.all(np.where(old_mask, nb_new >= nb_old, True), axis=1)
+    newcomer_gain = remaining * nb_new[np.arange(pid.shape[0]), size] - tc > 0
+    agree = olds_gain & newcomer_gain
+    if not agree.any():
+        return 0
+    model.add_members(pid[agree], cand[agree], transaction_cost=tc)
+    return int(agree.sum())
+
+
+__all__ = ["MAX_QUALITY", "expected_net_benefit", "form", "mutual_best", "pair_scores", "recruit"]

@@ -1,0 +1,233 @@
+"""Operation: what partnerships and government programmes put into human development.
+
+Each quarter members pool money and volunteer labour (gotong-royong); government, donors
+and the Human Development Trust Fund co-fund by their rules; the pooled input becomes
+output through the partnership's quality, which rises with complementary resources
+(each member brings what another lacks), members' capacity and governance; coordination
+(the institutions lever) limits the effort lost when partnerships overlap in one region
+and activity. Government's own programmes invest beside them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.parameters import ACTIVITIES
+from sim.state import BUSINESS, NO_MEMBER, CommunityState, FloatArray, IntArray
+
+if TYPE_CHECKING:
+    from sim.model import PartnershipModel
+
+# Shares of government programme spending by activity (health, education, livelihood, social).
+PROGRAMME_SHARES = np.array([0.3, 0.4, 0.3, 0.0])
+# Donor preferences: international donors fund health and education, philanthropy anything.
+INTERNATIONAL_ACTIVITIES = np.array([True, True, False, False])
+# Share of its balance the trust fund disburses each quarter (it smooths grants over time).
+TRUST_FUND_DISBURSEMENT = 0.5
+# Highest quality a partnership can reach: full coverage, full capacity, perfect governance.
+MAX_QUALITY = 1.5
+SOCIAL = ACTIVITIES.index("social")
+
+
+def member_inputs(community: CommunityState, params: dict, memberships: IntArray) -> tuple[FloatArray, FloatArray]:
+    """Money and volunteer labour value each agent puts into each of its partnerships per quarter.
+
+    Args:
+        community: Agent arrays.
+        params: Current levers (``model.params``).
+        memberships: Number of partnerships to split over (current, or current + 1 for a prospect).
+
+    Returns:
+        (funds, labour_value) per agent, in Rp million per partnership.
+    """
+    split = np.maximum(memberships, 1)
+    funds = params["formation"]["contribution_rate"] * community.funds / split
+    gr = params["gotong_royong"]
+    if not gr["enabled"]:
+        return funds, np.zeros_like(funds)
+    days = gr["volunteer_days"] * community.endowment[:, 1] * community.volunteer * (0.5 + community.motivation)
+    return funds, days * gr["shadow_wage"] / split
+
+
+def deduction(kind: IntArray, params: dict, funds: FloatArray) -> FloatArray:
+    """Tax a contributor saves on ``funds`` (businesses only); shapes of ``kind`` and ``funds`` match."""
+    r = params["regulation"]
+    return np.where(kind == BUSINESS, r["tax_deduction"] * r["tax_rate"] * funds, 0.0)
+
+
+def coverage(members: IntArray, endowment: FloatArray) -> FloatArray:
+    """Geometric mean over resources of ``1 - prod(1 - e)`` across each group's members.
+
+    A group whose members each cover what the others lack scores high; a group of
+    look-alikes leaves the same gaps open.
+    """
+    e = np.where(members[..., None] != NO_MEMBER, endowment[np.maximum(members, 0)], 0.0)
+    cov = 1.0 - np.prod(1.0 - e, axis=1)
+    return np.exp(np.mean(np.log(np.clip(cov, 1e-9, 1.0)), axis=1))
+
+
+def group_mean(members: IntArray, values: FloatArray) -> FloatArray:
+    """Mean of a per-agent value over each group's members."""
+    m = members != NO_MEMBER
+    v = np.where(m, values[np.maximum(members, 0)], 0.0)
+    return v.sum(axis=1) / np.maximum(m.sum(axis=1), 1)
+
+
+def quality(members: IntArray, community: CommunityState, governance: FloatArray) -> FloatArray:
+    """Output per rupiah of input: coverage x (0.5 + mean capacity) x (0.5 + governance / 2)."""
+    return coverage(members, community.endowment) * (0.5 + group_mean(members, community.capacity)) * (0.5 + 0.5 * governance)
+
+
+def duplication_factor(region: IntArray, activity: IntArray, n_regions: int, loss: float, coordination: float) -> FloatArray:
+    """Share of output kept when ``n`` partnerships work in the same region and activity.
+
+    ``1 - loss x (1 - coordination) x (1 - 1/n)``: a lone partnership keeps everything.
+    """
+    if region.shape[0] == 0:
+        return np.zeros(0)
+    cell = region * len(ACTIVITIES) + activity
+    n = np.bincount(cell, minlength=n_regions * len(ACTIVITIES))[cell]
+    return 1.0 - loss * (1.0 - coordination) * (1.0 - 1.0 / n)
+
+
+def net_benefit(impact_value: float, vision_weight: FloatArray, output_share: FloatArray, funds: FloatArray, labour: FloatArray, tax_saved: FloatArray, warm_glow: float, cash: float | FloatArray) -> FloatArray:
+    """A member's net benefit per quarter (Rp million equivalent).
+
+    The value it puts on its share of the output in an activity it cares about, plus the
+    warm glow of volunteering and any cash reward, less what it gives.
+    """
+    return impact_value * vision_weight * output_share + warm_glow * labour + cash - (funds - tax_saved) - labour
+
+
+def _allocate(demand: FloatArray, budget: float) -> FloatArray:
+    """Grant demands in full if the budget allows, otherwise pro rata."""
+    total = demand.sum()
+    if total <= 0 or budget <= 0:
+        return np.zeros_like(demand)
+    return demand * min(1.0, budget / total)
+
+
+def _allocate_by_group(demand: FloatArray, group: IntArray, budgets: FloatArray) -> FloatArray:
+    """Pro-rata allocation within each group (e.g. region) against that group's budget."""
+    total = np.bincount(group, weights=demand, minlength=budgets.shape[0])
+    fill = np.divide(budgets, total, out=np.ones_like(budgets), where=total > 0)
+    return demand * np.minimum(fill, 1.0)[group]
+
+
+def operate(model: PartnershipModel) -> FloatArray:
+    """Run one quarter of every active partnership and every government programme.
+
+    Returns:
+        Effective investment per region and activity, shape (regions, activities), Rp million.
+    """
+    p = model.params
+    f, c, community, table, ledger = p["funding"], model.community, model.community, model.partnerships, model.ledger
+    regions = model.regions
+    shock = model.budget_shock
+    weights = regions.weights
+    invest = np.zeros((regions.n, len(ACTIVITIES)))
+
+    ids = table.active_ids()
+    members = table.members[ids]
+    if ids.shape[0]:
+        funds_i, labour_i = member_inputs(community, p, community.memberships)
+        mask = members != NO_MEMBER
+        idx = np.maximum(members, 0)
+        funds_m = np.where(mask, funds_i[idx], 0.0)
+        labour_m = np.where(mask, labour_i[idx], 0.0)
+        saved_m = np.where(mask, deduction(community.kind[idx], p, funds_m), 0.0)
+        funds, labour = funds_m.sum(axis=1), labour_m.sum(axis=1)
+        ledger.credit("community", funds.sum())
+        ledger.spend("community", "contributions", funds.sum())
+        ledger.record_volunteer_value(labour.sum())
+        ledger.record_tax_expenditure(saved_m.sum())
+        base = funds + labour
+        region, activity = table.region[ids], table.activity[ids]
+
+        # Public co-funding: the target region's APBD first, then APBN for what is left.
+        demand = f["cofunding_match"] * base
+        reg_budget = f["regional_cofunding"] * shock * weights
+        ledger.credit("regional", reg_budget.sum())
+        from_region = _allocate_by_group(demand, region, reg_budget)
+        ledger.spend("regional", "cofunding", from_region.sum())
+        ledger.lapse("regional")
+        ledger.credit("central", f["central_cofunding"] * shock)
+        from_centre = _allocate(demand - from_region, f["central_cofunding"] * shock)
+        ledger.spend("central", "cofunding", from_centre.sum())
+        ledger.lapse("central")
+        cofund = from_region + from_centre
+
+        # Donors: part pooled in the trust fund, the rest granted directly (with overhead).
+        pooled_share = f["trust_fund_share"]
+        grants = np.zeros(ids.shape[0])
+        for budget, eligible in ((f["international_donors"], INTERNATIONAL_ACTIVITIES[activity]), (f["philanthropy"], np.ones(ids.shape[0], bool))):
+            ledger.credit("donors", budget)
+            ledger.transfer("donors", "trust_fund", budget * pooled_share)
+            g = _allocate(np.where(eligible, base, 0.0), budget * (1.0 - pooled_share))
+            ledger.spend("donors", "grants", g.sum() * (1.0 - f["donor_overhead"]))
+            ledger.spend("donors", "overhead", g.sum() * f["donor_overhead"])
+            ledger.lapse("donors")
+            grants += g * (1.0 - f["donor_overhead"])
+        if ledger.balance["trust_fund"] > 0:
+            if f["trust_fund_rule"] == "need":
+                need = 1.0 - model.region_index / model.index_scale
+                rule = need[region] * base
+            else:
+                rule = np.where(table.score[ids] >= p["rewards"]["performance_threshold"], table.score[ids], 0.0) * base
+            g = np.minimum(_allocate(rule, ledger.balance["trust_fund"] * TRUST_FUND_DISBURSEMENT), base)
+            ledger.spend("trust_fund", "grants", g.sum() * (1.0 - f["trust_fund_overhead"]))
+            ledger.spend("trust_fund", "overhead", g.sum() * f["trust_fund_overhead"])
+            grants += g * (1.0 - f["trust_fund_overhead"])
+
+        pooled = base + cofund + grants + table.pending[ids]
+        table.pending[ids] = 0.0
+        q = quality(members, community, table.governance[ids])
+        dup = duplication_factor(region, activity, regions.n, p["institutions"]["duplication_loss"], p["institutions"]["coordination"])
+        output = pooled * q * dup
+        np.add.at(invest, (region, activity), output)
+
+        table.cofunding_prev[ids] = table.cofunding[ids]
+        table.cofunding[ids] = cofund + grants
+        table.pooled[ids] = pooled
+        table.output[ids] = output
+        table.performance[ids] = np.clip(q * dup / MAX_QUALITY, 0.0, 1.0)
+
+        # Members' realised net benefit, smoothed so one bad quarter does not end a partnership.
+        size = np.maximum(table.size[ids], 1)
+        vis = np.where(mask, community.vision[idx, activity[:, None]], 0.0)
+        nb = net_benefit(p["formation"]["impact_value"], vis, (output / size)[:, None], funds_m, labour_m, saved_m,
+                         p["gotong_royong"]["warm_glow"], model.expect["cash_per_participant"])
+        fresh = (model.steps - table.start[ids]) <= 1
+        old = table.net_benefit[ids]
+        table.net_benefit[ids] = np.where(mask, np.where(fresh[:, None], nb, 0.5 * old + 0.5 * nb), 0.0)
+        community.experience[np.unique(members[mask])] += 1.0
+
+        total_base = base.sum()
+        model.expect["cofunding_fill"] = float(cofund.sum() / max(demand.sum(), 1e-12)) if demand.sum() > 0 else 1.0
+        model.expect["grant_ratio"] = float(grants.sum() / total_base) if total_base > 0 else 0.0
+    else:
+        # Nobody to co-fund: the appropriations lapse, donor money still reaches the trust fund.
+        ledger.credit("regional", f["regional_cofunding"] * shock)
+        ledger.lapse("regional")
+        ledger.credit("central", f["central_cofunding"] * shock)
+        ledger.lapse("central")
+        for budget in (f["international_donors"], f["philanthropy"]):
+            ledger.credit("donors", budget)
+            ledger.transfer("donors", "trust_fund", budget * f["trust_fund_share"])
+            ledger.lapse("donors")
+
+    # Government's own programmes: APBN by population (tilted toward need by baseline data), APBD by population.
+    info = p["network"]["information_system"]
+    need = 1.0 - model.region_index / model.index_scale
+    tilt = weights * (1.0 + info * (need / max(float(weights @ need), 1e-12) - 1.0))
+    tilt = tilt / tilt.sum()
+    central = f["central_programmes"] * shock
+    regional = f["regional_programmes"] * shock
+    ledger.credit("central", central)
+    ledger.spend("central", "programmes", central)
+    ledger.credit("regional", regional)
+    ledger.spend("regional", "programmes", regional)
+    invest += f["programme_efficiency"] * (central * tilt + regional * weights)[:, None] * PROGRAMME_SHARES[None, :]
+    return invest

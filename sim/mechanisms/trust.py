@@ -1,0 +1,80 @@
+"""Trust and cohesion (kerukunan): trust grows by working together and fades without it.
+
+Ties are the community-forum network plus every pair that has worked together. Each
+quarter the members of every active partnership close ``trust.growth`` of their gap to
+full trust; every other tie loses ``trust.decay`` of its trust above its floor (the forum
+keeps ``trust.initial`` alive; a tie made only by working together fades toward 0 and is
+dropped). Social activities raise trust on the forum ties of their region. Cohesion is
+the mean trust over all ties; per region it lowers the dissolution hazard.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.parameters import ACTIVITIES
+from sim.state import FloatArray, member_pairs, pair_keys
+
+if TYPE_CHECKING:
+    from sim.model import PartnershipModel
+
+DROP_BELOW = 0.01
+SOCIAL = ACTIVITIES.index("social")
+
+
+def update(model: PartnershipModel, invest_social: FloatArray) -> None:
+    """One quarter of trust dynamics.
+
+    Args:
+        model: The model.
+        invest_social: Social-activity output per region this quarter (Rp million).
+    """
+    tp, ties, table = model.params["trust"], model.ties, model.partnerships
+    ids = table.active_ids()
+    _rows, a, b = member_pairs(table.members[ids])
+    working = pair_keys(a, b, ties.n)
+    ties.ensure(working, tp["initial"])
+    pos, found = ties.find(np.unique(working))
+    together = np.zeros(ties.keys.shape[0], dtype=bool)
+    together[pos[found]] = True
+    floor = np.where(ties.forum, tp["initial"], 0.0)
+    ties.trust = np.where(together, ties.trust + tp["growth"] * (1.0 - ties.trust),
+                          ties.trust - tp["decay"] * np.maximum(ties.trust - floor, 0.0))
+    # Social activities build kerukunan among the forum members of their region.
+    i, _j = ties.endpoints()
+    per_person = invest_social / model.regions.population
+    lift = np.clip(tp["social_effect"] * per_person[model.community.region[i]], 0.0, 1.0)
+    ties.trust = np.where(ties.forum, ties.trust + lift * (1.0 - ties.trust), ties.trust)
+    np.clip(ties.trust, 0.0, 1.0, out=ties.trust)
+    ties.drop(~ties.forum & ~together & (ties.trust < DROP_BELOW))
+
+
+def partnership_trust(model: PartnershipModel, ids: np.ndarray) -> FloatArray:
+    """Mean trust among the members of each partnership."""
+    ties = model.ties
+    rows, a, b = member_pairs(model.partnerships.members[ids])
+    pos, found = ties.find(pair_keys(a, b, ties.n))
+    t = np.where(found, ties.trust[pos], model.params["trust"]["initial"])
+    total = np.bincount(rows, weights=t, minlength=ids.shape[0])
+    count = np.bincount(rows, minlength=ids.shape[0])
+    return np.divide(total, count, out=np.full(ids.shape[0], model.params["trust"]["initial"]), where=count > 0)
+
+
+def cohesion(model: PartnershipModel) -> float:
+    """National cohesion: mean trust over all ties (the initial trust when there are none)."""
+    t = model.ties.trust
+    return float(t.mean()) if t.shape[0] else float(model.params["trust"]["initial"])
+
+
+def regional_cohesion(model: PartnershipModel) -> FloatArray:
+    """Mean trust over the ties of each region's agents."""
+    ties, n_regions = model.ties, model.regions.n
+    if ties.keys.shape[0] == 0:
+        return np.full(n_regions, model.params["trust"]["initial"])
+    i, _ = ties.endpoints()
+    r = model.community.region[i]
+    total = np.bincount(r, weights=ties.trust, minlength=n_regions)
+    count = np.bincount(r, minlength=n_regions)
+    return np.divide(total, count, out=np.full(n_regions, model.params["trust"]["initial"]), where=count > 0)

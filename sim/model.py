@@ -1,0 +1,374 @@
+"""The partnership model: community partnerships for human development, on Mesa.
+
+Each step is one quarter of a year. Its schedule, in order (docs/ODD.md, "Process overview"):
+
+1. policy: a new year draws the public-budget shock (political will); scheduled policy
+   events fire from Mesa's event list before the step;
+2. formation: seekers search (network + information system) and pairs agree;
+3. recruitment: partnerships with room take in another member;
+4. operation: members pool money and volunteer labour, co-funding and grants arrive,
+   output is invested; government programmes invest;
+5. human development: regional components move, the index is computed;
+6. evaluation and rewards: self-evaluation, the reward scheme, motivation, crowding out;
+7. trust and cohesion;
+8. capacity building and mentoring;
+9. dissolution;
+10. data collection.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pandas as pd
+from mesa import Model
+from mesa.datacollection import DataCollector
+
+from sim.agents import CommunityComponent, Donor, Government, Partnership, TrustFund
+from sim.ledger import Ledger
+from sim.mechanisms import capacity, development, dissolution, formation, network, operation, policy, rewards, trust
+from sim.mechanisms.dissolution import REASONS
+from sim.parameters import ACTIVITIES, KINDS
+from sim.scenario import Scenario, defaults
+from sim.state import NO_MEMBER, IntArray, PartnershipTable, new_community, pair_keys
+
+# Independent random streams, one per source of chance, derived in this fixed order from
+# the run's seed. Worlds with the same seed start identical whatever their levers, and a
+# lever that changes one mechanism's draws leaves the others' streams untouched: sharper
+# common random numbers between scenarios.
+STREAMS: tuple[str, ...] = ("world", "search", "formation", "rewards", "dissolution", "policy")
+
+SOCIAL = ACTIVITIES.index("social")
+
+METRICS: tuple[str, ...] = (
+    "year", "index", "life_expectancy", "expected_schooling", "mean_schooling", "income",
+    "index_min", "index_max", "inequality", "active_partnerships", "formed", "dissolved", "members_added",
+    "participation_share", "cross_sector_share", "cohesion", "mean_capacity", "mean_motivation",
+    "mean_volunteering", "spend_central", "spend_regional", "spend_rewards", "spend_donors", "spend_trust_fund",
+    "spend_community", "spend_volunteer_labour", "spend_total", "government_share", "budget_shock",
+)
+
+
+def run_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
+    """The seed sequence of replication ``replication`` under ``root_seed``.
+
+    Equal to ``SeedSequence(root_seed).spawn(n)[replication]`` for any n > replication, so
+    replication r gets the same seed in every scenario and design point.
+    """
+    return np.random.SeedSequence(root_seed, spawn_key=(replication,))
+
+
+class PartnershipModel(Model[CommunityComponent, Scenario]):
+    """Community partnerships (kemitraan) forming, working and dissolving, and the HDI they move.
+
+    Args:
+        scenario: A validated scenario (default: every parameter at its default).
+        replication: Replication number; with the scenario's seed it fixes every draw.
+        seed: Root seed overriding the scenario's ``scenario.seed``.
+        checked: Assert the model's invariants after every step (money conserved, no
+            negative balance, membership rules, index bounds).
+        **levers: Parameters by their key, e.g. ``rewards__scheme="performance"`` (double
+            underscore for the dot), so that ``mesa.batch_run`` can vary them.
+
+    Attributes:
+        params: The levers in force (policy events change them during a run).
+        community: Array state of the community agents.
+        regions: Array state of the regions.
+        partnerships: Table of every partnership formed.
+        ties: Forum and working ties with their trust.
+        ledger: Money accounts.
+    """
+
+    def __init__(self, scenario: Scenario | None = None, *, replication: int = 0, seed: int | None = None,
+                 checked: bool = False, **levers):
+        scenario = scenario if scenario is not None else defaults()
+        if levers:
+            scenario = scenario.with_overrides({k.replace("__", "."): v for k, v in levers.items()}, source="model arguments")
+        root = int(scenario.scenario.seed if seed is None else seed)
+        children = run_seed(root, replication).spawn(1 + len(STREAMS))
+        super().__init__(rng=np.random.default_rng(children[0]))
+        self.scenario = scenario
+        self.root_seed = root
+        self.replication = replication
+        self.checked = checked
+        self.streams = {name: np.random.default_rng(c) for name, c in zip(STREAMS, children[1:], strict=True)}
+        self.params: dict[str, dict] = {s: dict(v) for s, v in scenario.values.items()}
+        self.method: str = scenario.scenario.index
+        self.index_scale = 100.0 if self.method == "ipm" else 1.0
+        self.start_year = int(scenario.scenario.start_year)
+        self.target = float(scenario.scenario.target)
+        self.horizon = scenario.steps
+
+        world = self.streams["world"]
+        pop = self.params["population"]
+        self.regions = development.initial_regions(world, pop["regions"], self.params["start"], pop["regional_spread"], self.method)
+        counts = {"community_group": pop["community_groups"], "ngo": pop["ngos"], "religious_body": pop["religious_bodies"],
+                  "business": pop["businesses"], "university": pop["universities"]}
+        self.community = new_community(world, counts, self.regions.n, self.regions.weights, pop["max_partnerships"])
+        self.ties = network.forum_network(world, self.community.region, self.params["network"]["forum_density"],
+                                          self.params["network"]["local_share"], self.params["trust"]["initial"])
+        self.partnerships = PartnershipTable(width=max(int(self.params["formation"]["max_group_size"]), 2))
+        self.ledger = Ledger()
+        self.budget_shock = 1.0
+        self.expect = {"cofunding_fill": 1.0, "grant_ratio": 0.0, "cash_per_participant": 0.0}
+        self.fired_events: list = []
+
+        self.community_agents = [CommunityComponent(self, row) for row in range(self.community.n)]
+        self.governments = [Government(self, "central")] + [Government(self, "regional", r) for r in range(self.regions.n)]
+        self.donors = [Donor(self, "international"), Donor(self, "philanthropy")]
+        self.trust_fund = TrustFund(self)
+        self.partnership_agents: dict[int, Partnership] = {}
+        self._event_handlers = policy.schedule(self)
+
+        self.region_index = development.regional_index(self.regions, self.method)
+        self.national_index = development.national_index(self.regions, self.method)
+        self.start_index = self.national_index
+        self.step_of_target: int | None = 0 if self.national_index >= self.target else None
+        self.totals = {"formed": 0, "dissolved": 0, "members_added": 0}
+        self._step_counts = {"formed": 0, "dissolved": 0, "members_added": 0}
+        self._event_rows: list[dict] = []
+        self.datacollector = DataCollector(model_reporters={m: partial(_metric, name=m) for m in METRICS})
+        self.metrics: dict[str, float] = {}
+        self._region_rows: list[np.ndarray] = []
+        self._record()
+
+    # Mesa's Model keeps its own experimental Scenario under this name; ours is the
+    # validated scenario file, so the property holds whatever the model set last.
+    @property
+    def scenario(self) -> Scenario:  # type: ignore[override]
+        """The scenario this model runs."""
+        return self._kemitraan_scenario
+
+    @scenario.setter
+    def scenario(self, value) -> None:
+        self._kemitraan_scenario = value
+
+    # --- the schedule ------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one quarter."""
+        self.ledger.new_step()
+        self._step_counts = {"formed": 0, "dissolved": 0, "members_added": 0}
+        if (self.steps - 1) % 4 == 0:
+            self.budget_shock = policy.budget_shock(self.streams["policy"], self.params["funding"]["political_will"])
+        new = formation.form(self)
+        busy = np.unique(self.partnerships.members[new]) if new.shape[0] else np.zeros(0, np.int64)
+        formation.recruit(self, busy[busy != NO_MEMBER])
+        invest = operation.operate(self)
+        development.advance(self.regions, invest, self.params["dynamics"], self.method)
+        self.region_index = development.regional_index(self.regions, self.method)
+        self.national_index = development.national_index(self.regions, self.method)
+        if self.step_of_target is None and self.national_index >= self.target:
+            self.step_of_target = self.steps
+        rewards.evaluate_and_reward(self)
+        trust.update(self, invest[:, SOCIAL])
+        capacity.build_capacity(self)
+        dissolution.dissolve(self)
+        if self.checked:
+            self.check_invariants()
+        self._record()
+        if self.steps >= self.horizon:
+            self.running = False
+
+    def run(self) -> PartnershipModel:
+        """Run to the scenario's horizon; returns the model."""
+        while self.running and self.steps < self.horizon:
+            self.step()
+        return self
+
+    # --- partnership bookkeeping (used by the formation and dissolution mechanisms) -------
+
+    def open_partnerships(self, members: IntArray, activity: IntArray, region: IntArray, term: IntArray,
+                          governance: np.ndarray, transaction_cost: float) -> IntArray:
+        """Create partnerships: table rows, Mesa agents, ties, memberships, transaction costs."""
+        ids = self.partnerships.add(members, activity, region, self.steps, term, governance)
+        mask = members != NO_MEMBER
+        np.add.at(self.community.memberships, members[mask], 1)
+        self._pay_transaction_cost(int(mask.sum()), transaction_cost)
+        for pid in ids.tolist():
+            self.partnership_agents[pid] = Partnership(self, pid)
+        self._log_events(ids, "formed", None)
+        self._step_counts["formed"] += ids.shape[0]
+        self.totals["formed"] += ids.shape[0]
+        return ids
+
+    def add_members(self, ids: IntArray, agents: IntArray, transaction_cost: float) -> None:
+        """Add one new member to each of the partnerships ``ids``."""
+        t = self.partnerships
+        t.members[ids, t.size[ids]] = agents
+        t.net_benefit[ids, t.size[ids]] = 0.0
+        t.size[ids] += 1
+        np.add.at(self.community.memberships, agents, 1)
+        self._pay_transaction_cost(agents.shape[0], transaction_cost)
+        self._log_events(ids, "joined", None, joined=agents)
+        self._step_counts["members_added"] += agents.shape[0]
+        self.totals["members_added"] += agents.shape[0]
+
+    def close_partnerships(self, ids: IntArray, reasons: IntArray) -> None:
+        """End partnerships with the given reason codes (indices into REASONS)."""
+        if ids.shape[0] == 0:
+            return
+        t = self.partnerships
+        t.active[ids] = False
+        t.end[ids] = self.steps
+        t.reason[ids] = reasons
+        m = t.members[ids]
+        np.subtract.at(self.community.memberships, m[m != NO_MEMBER], 1)
+        self._log_events(ids, "dissolved", reasons)
+        for pid in ids.tolist():
+            self.partnership_agents.pop(pid).remove()
+        self._step_counts["dissolved"] += ids.shape[0]
+        self.totals["dissolved"] += ids.shape[0]
+
+    def _pay_transaction_cost(self, memberships: int, cost: float) -> None:
+        amount = memberships * cost
+        self.ledger.credit("community", amount)
+        self.ledger.spend("community", "transaction_costs", amount)
+
+    def _log_events(self, ids: IntArray, event: str, reasons: IntArray | None, joined: IntArray | None = None) -> None:
+        t = self.partnerships
+        year = self.start_year + self.steps / 4.0
+        kinds = self.community.kind
+        for k, pid in enumerate(ids.tolist()):
+            m = [int(x) for x in t.members[pid] if x != NO_MEMBER]
+            self._event_rows.append({
+                "step": self.steps, "year": year, "partnership": pid, "event": event,
+                "members": ";".join(map(str, m)), "kinds": ";".join(KINDS[kinds[x]] for x in m),
+                "size": len(m), "activity": ACTIVITIES[t.activity[pid]], "region": int(t.region[pid]),
+                "reason": REASONS[int(reasons[k])] if reasons is not None else ("" if joined is None else f"joined:{int(joined[k])}"),
+                "lifespan_years": (self.steps - int(t.formed[pid])) / 4.0 if event == "dissolved" else np.nan,
+            })
+
+    # --- invariants ----------------------------------------------------------------------
+
+    def check_invariants(self) -> None:
+        """Assert money conservation, balances, membership rules and index bounds."""
+        self.ledger.check()
+        t = self.partnerships
+        ids = t.active_ids()
+        m = t.members[ids]
+        assert np.all(t.size[ids] >= 2), "a partnership has fewer than two members"
+        assert np.all((m != NO_MEMBER).sum(axis=1) == t.size[ids]), "member padding disagrees with size"
+        counts = np.bincount(m[m != NO_MEMBER], minlength=self.community.n)
+        assert np.array_equal(counts, self.community.memberships), "membership counts disagree"
+        assert np.all(self.community.memberships <= self.community.cap), "an agent exceeds its cap"
+        for row in m:
+            real = row[row != NO_MEMBER]
+            assert np.unique(real).shape[0] == real.shape[0], "an agent appears twice in one partnership"
+        assert 0.0 <= self.national_index <= self.index_scale, "index out of bounds"
+        assert np.all((self.region_index >= 0) & (self.region_index <= self.index_scale)), "regional index out of bounds"
+        for name in ("capacity", "motivation", "volunteer"):
+            v = getattr(self.community, name)
+            assert np.all((v >= 0) & (v <= 1)), f"{name} out of [0, 1]"
+        assert np.all((self.ties.trust >= 0) & (self.ties.trust <= 1)), "trust out of [0, 1]"
+        assert len(self.partnership_agents) == ids.shape[0], "Mesa agents disagree with the table"
+
+    # --- data ----------------------------------------------------------------------------
+
+    def _record(self) -> None:
+        t = self.partnerships
+        ids = t.active_ids()
+        le, eys, mys, income = self.regions.national()
+        by = self.ledger.spending_by_source(step=True)
+        total = sum(by.values())
+        kinds = self.community.kind
+        m = t.members[ids]
+        mixed = 0.0
+        if ids.shape[0]:
+            k = np.where(m != NO_MEMBER, kinds[np.maximum(m, 0)], -1)
+            first = k[:, :1]
+            mixed = float(np.mean(np.any((k != first) & (k >= 0), axis=1)))
+        n = max(self.community.n, 1)
+        self.metrics = {
+            "year": self.start_year + self.steps / 4.0,
+            "index": self.national_index,
+            "life_expectancy": le, "expected_schooling": eys, "mean_schooling": mys, "income": income,
+            "index_min": float(self.region_index.min()), "index_max": float(self.region_index.max()),
+            "inequality": development.inequality(self.region_index, self.regions.weights),
+            "active_partnerships": int(ids.shape[0]),
+            "formed": self._step_counts["formed"], "dissolved": self._step_counts["dissolved"],
+            "members_added": self._step_counts["members_added"],
+            "participation_share": float(np.count_nonzero(self.community.memberships) / n),
+            "cross_sector_share": mixed,
+            "cohesion": trust.cohesion(self),
+            "mean_capacity": float(self.community.capacity.mean()) if self.community.n else 0.0,
+            "mean_motivation": float(self.community.motivation.mean()) if self.community.n else 0.0,
+            "mean_volunteering": float(self.community.volunteer.mean()) if self.community.n else 0.0,
+            "spend_central": by["central"], "spend_regional": by["regional"], "spend_rewards": by["rewards"],
+            "spend_donors": by["donors"], "spend_trust_fund": by["trust_fund"], "spend_community": by["community"],
+            "spend_volunteer_labour": by["volunteer_labour"], "spend_total": total,
+            "government_share": self.ledger.government_share(step=True),
+            "budget_shock": self.budget_shock,
+        }
+        self.datacollector.collect(self)
+        self._region_rows.append(np.column_stack([
+            np.full(self.regions.n, self.steps), np.arange(self.regions.n), self.region_index,
+            self.regions.life_expectancy, self.regions.expected_schooling, self.regions.mean_schooling, self.regions.income,
+        ]))
+
+    def timeseries(self) -> pd.DataFrame:
+        """One row per step (step 0 is the start) with every metric."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(names="step")
+        return df
+
+    def region_series(self) -> pd.DataFrame:
+        """One row per step and region: the regional index and its components."""
+        arr = np.vstack(self._region_rows)
+        df = pd.DataFrame(arr, columns=["step", "region", "index", "life_expectancy", "expected_schooling", "mean_schooling", "income"])
+        df["step"] = df["step"].astype(np.int64)
+        df["region"] = df["region"].astype(np.int64)
+        df.insert(1, "year", self.start_year + df["step"] / 4.0)
+        return df
+
+    def events(self) -> pd.DataFrame:
+        """The partnership event table: formed, joined and dissolved, with reasons."""
+        cols = ["step", "year", "partnership", "event", "members", "kinds", "size", "activity", "region", "reason", "lifespan_years"]
+        return pd.DataFrame(self._event_rows, columns=cols)
+
+    def summary(self) -> dict[str, float | int | bool | str]:
+        """One-row outcome summary of the run (time to target is censored when not reached)."""
+        t = self.partnerships
+        lifespans = np.where(t.active[: t.count], self.steps, t.end[: t.count]) - t.formed[: t.count]
+        reached = self.step_of_target is not None
+        by = self.ledger.spending_by_source(step=False)
+        return {
+            "scenario": self.scenario.name,
+            "replication": self.replication,
+            "root_seed": self.root_seed,
+            "steps": int(self.steps),
+            "start_year": self.start_year,
+            "index_method": self.method,
+            "target": self.target,
+            "start_index": self.start_index,
+            "final_index": self.national_index,
+            "reached": reached,
+            "years_to_target": self.step_of_target / 4.0 if reached else float("nan"),
+            "year_reached": self.start_year + self.step_of_target / 4.0 if reached else float("nan"),
+            "censored_at_years": self.steps / 4.0,
+            "government_share": self.ledger.government_share(step=False),
+            "government_spending": by["central"] + by["regional"] + by["rewards"],
+            "total_spending": float(sum(by.values())),
+            "partnerships_formed": self.totals["formed"],
+            "partnerships_dissolved": self.totals["dissolved"],
+            "members_added": self.totals["members_added"],
+            "active_partnerships": int(t.active_ids().shape[0]),
+            "mean_lifespan_years": float(lifespans.mean() / 4.0) if t.count else float("nan"),
+            "participation_share": self.metrics["participation_share"],
+            "cross_sector_share": self.metrics["cross_sector_share"],
+            "cohesion": self.metrics["cohesion"],
+            "inequality": self.metrics["inequality"],
+        }
+
+    def partnership_ties(self) -> tuple[IntArray, IntArray]:
+        """Member pairs of active partnerships (for drawing the network)."""
+        from sim.state import member_pairs
+
+        _, a, b = member_pairs(self.partnerships.members[self.partnerships.active_ids()])
+        keys = np.unique(pair_keys(a, b, self.community.n))
+        return keys // self.community.n, keys % self.community.n
+
+
+def _metric(model: PartnershipModel, name: str) -> float:
+    """Model reporter: one metric computed in ``PartnershipModel._record`` (picklable via partial)."""
+    return model.metrics[name]

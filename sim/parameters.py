@@ -1,0 +1,201 @@
+"""Every scenario parameter: meaning, unit, default, allowed range, and the essay's concept.
+
+This table is the single source of truth. Scenario loading validates against it,
+``kemitraan check`` prints from it and ``docs/scenarios.md`` is generated from it
+(``kemitraan params --markdown``), so the reference page cannot drift from the code.
+
+Money is in millions of rupiah (Rp juta) per quarter at model scale: the agents are a
+sample of the country's community components, so absolute sums are model units and the
+results that matter are ratios (government share) and times (years to target).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+# The four activities a partnership can carry out, in the order used by every array.
+ACTIVITIES: tuple[str, ...] = ("health", "education", "livelihood", "social")
+# The four resources an agent can bring, in the order used by every array.
+RESOURCES: tuple[str, ...] = ("funds", "labour", "expertise", "legitimacy")
+# Community component kinds, in the order used by every array.
+KINDS: tuple[str, ...] = ("community_group", "ngo", "religious_body", "business", "university")
+REWARD_SCHEMES: tuple[str, ...] = ("none", "recognition", "cash_per_participant", "performance", "tournament")
+TRUST_FUND_RULES: tuple[str, ...] = ("performance", "need")
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    """One scenario parameter.
+
+    Attributes:
+        section: TOML table the key lives in.
+        key: Key inside the table.
+        default: Value used when the file does not set it.
+        unit: Unit of the value ("-" for dimensionless).
+        meaning: What it does in the model, in one sentence.
+        concept: The essay's concept it represents (Indonesian term where it helps).
+        low: Smallest allowed value (numbers only).
+        high: Largest allowed value (numbers only).
+        choices: Allowed values (strings only).
+    """
+
+    section: str
+    key: str
+    default: Any
+    unit: str
+    meaning: str
+    concept: str
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+
+    @property
+    def name(self) -> str:
+        """Dotted name, ``section.key``."""
+        return f"{self.section}.{self.key}"
+
+    @property
+    def kind(self) -> type:
+        """Python type of the value (bool, int, float or str)."""
+        return type(self.default)
+
+    def allowed(self) -> str:
+        """Human-readable description of the allowed values."""
+        if self.choices is not None:
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind is bool:
+            return "true or false"
+        if self.kind is str:
+            return "a string"
+        word = "an integer" if self.kind is int else "a number"
+        return f"{word} from {_fmt(self.low)} to {_fmt(self.high)}"
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{int(x)}" if float(x).is_integer() else f"{x:g}"
+
+
+def _p(section: str, key: str, default: Any, unit: str, meaning: str, concept: str, low=None, high=None, choices=None) -> Param:
+    return Param(section, key, default, unit, meaning, concept, low, high, choices)
+
+
+# Calibrated to BPS 2015 -> 2016 national IPM (see docs/calibration.md and sim/calibration.py).
+# Rates are per quarter, as shares of the remaining gap to the goalpost.
+CALIBRATED = {
+    "trend_life_expectancy": 0.0017786,
+    "trend_expected_schooling": 0.0050364,
+    "trend_mean_schooling": 0.0022999,
+    "trend_expenditure": 0.0016573,
+    "response_life_expectancy": 0.0022212,
+    "response_expected_schooling": 0.0062898,
+    "response_mean_schooling": 0.0028721,
+    "response_expenditure": 0.0020697,
+}
+
+PARAMETERS: tuple[Param, ...] = (
+    # --- scenario -----------------------------------------------------------------------
+    _p("scenario", "name", "", "-", "Name of the scenario; results go to results/<name>/. Defaults to the file name.", "-"),
+    _p("scenario", "description", "", "-", "What this scenario changes against baseline, in words.", "-"),
+    _p("scenario", "start_year", 2015, "year", "Calendar year of the first quarter.", "baseline data (data dasar)", 2010, 2100),
+    _p("scenario", "years", 20.0, "years", "Horizon of one run; steps = 4 x years.", "-", 0.25, 200),
+    _p("scenario", "seed", 20150101, "-", "Root seed; every run's seed derives from it.", "-", 0, 2**63 - 1),
+    _p("scenario", "index", "ipm", "-", "Which index is reported: BPS IPM (0-100) or UNDP HDI (0-1).", "IPM / HDI", choices=("ipm", "hdi")),
+    _p("scenario", "target", 75.0, "index points", "Index value whose first crossing is the time to target (on the index's own scale).", "faster human development (percepatan pembangunan manusia)", 0, 100),
+    # --- population ---------------------------------------------------------------------
+    _p("population", "community_groups", 400, "agents", "Number of community groups (kelompok masyarakat).", "community components (komponen masyarakat)", 0, 1_000_000),
+    _p("population", "ngos", 80, "agents", "Number of NGOs (LSM).", "community components (komponen masyarakat)", 0, 1_000_000),
+    _p("population", "religious_bodies", 120, "agents", "Number of religious and customary bodies (lembaga keagamaan dan adat).", "community components (komponen masyarakat)", 0, 1_000_000),
+    _p("population", "businesses", 150, "agents", "Number of businesses (dunia usaha).", "community components (komponen masyarakat)", 0, 1_000_000),
+    _p("population", "universities", 20, "agents", "Number of universities (perguruan tinggi).", "community components (komponen masyarakat)", 0, 1_000_000),
+    _p("population", "regions", 10, "regions", "Number of regions (provinces or districts) the country is split into.", "target region (kelompok sasaran)", 1, 1000),
+    _p("population", "regional_spread", 0.04, "-", "Coefficient of variation of regional HDI components around the national values.", "inequality between regions", 0, 0.5),
+    _p("population", "max_partnerships", 3, "partnerships", "Most partnerships one agent can belong to at once.", "capacity of a partner (kapasitas)", 1, 50),
+    # --- start ------------------------------------------------------------------------
+    _p("start", "life_expectancy", 70.78, "years", "National life expectancy at birth in the start year (UHH).", "health (kesehatan)", 20, 85),
+    _p("start", "expected_schooling", 12.55, "years", "National expected years of schooling in the start year (HLS, from age 7).", "education (pendidikan)", 0, 18),
+    _p("start", "mean_schooling", 7.84, "years", "National mean years of schooling of adults 25+ in the start year (RLS).", "education (pendidikan)", 0, 15),
+    _p("start", "expenditure", 10_150_000.0, "Rp per person per year", "Adjusted real per-capita expenditure at 2012 prices (BPS IPM income dimension).", "decent living (standar hidup layak)", 1_007_436, 26_572_352),
+    _p("start", "gni_per_capita", 9815.4, "2017 PPP $", "GNI per capita, used instead of expenditure when index = 'hdi'.", "decent living (standar hidup layak)", 100, 75_000),
+    _p("start", "population", 255_588.0, "thousand people", "National population in the start year, split over regions.", "target group (kelompok sasaran)", 1, 1e7),
+    # --- network ------------------------------------------------------------------------
+    _p("network", "forum_density", 6.0, "ties per agent", "Mean number of community-forum ties per agent.", "networks of community forums (jejaring forum masyarakat)", 0, 200),
+    _p("network", "local_share", 0.8, "-", "Share of forum ties inside an agent's own region.", "networks of community forums (jejaring forum masyarakat)", 0, 1),
+    _p("network", "information_system", 0.2, "-", "Chance that a well-matched agent outside one's network is visible, and that a partnership targets the neediest region.", "information system and baseline data (sistem informasi, data dasar)", 0, 1),
+    _p("network", "socialization", 0.25, "per quarter", "Share of agents with a free slot that look for partners each quarter (at average motivation).", "socialization campaigns (sosialisasi dan kampanye)", 0, 1),
+    _p("network", "candidates", 6, "agents", "Candidates each seeker considers per quarter from each channel (network, information system).", "-", 1, 50),
+    # --- formation ----------------------------------------------------------------------
+    _p("formation", "enabled", True, "-", "Whether community partnerships can form at all (false: government alone).", "partnership (kemitraan)"),
+    _p("formation", "vision_threshold", 0.55, "cosine", "Least vision similarity two partners must share.", "shared vision (kesamaan visi)", 0, 1),
+    _p("formation", "complementarity_weight", 0.5, "-", "Weight of complementarity against vision similarity when choosing partners (0: similarity only).", "mutual need (saling membutuhkan)", 0, 1),
+    _p("formation", "max_group_size", 4, "members", "Largest partnership; groups grow beyond two by recruiting.", "two or more parties (dua pihak atau lebih)", 2, 12),
+    _p("formation", "impact_value", 3.0, "Rp per Rp", "How much a member values one rupiah of human-development output in its priority activity.", "better results by mutual benefit", 0, 20),
+    _p("formation", "contribution_rate", 0.5, "-", "Share of an agent's discretionary funds it puts into its partnerships each quarter.", "agreement (kesepakatan)", 0, 1),
+    _p("formation", "term", 12, "quarters", "Mean agreed term of a partnership.", "agreement (kesepakatan)", 1, 400),
+    # --- regulation ---------------------------------------------------------------------
+    _p("regulation", "transaction_cost", 4.0, "Rp million per member", "Cost of forming a partnership (permits, negotiation, legal work).", "partnership regulation (peraturan kemitraan)", 0, 10_000),
+    _p("regulation", "legal_certainty", 0.7, "-", "Legal certainty; the dissolution hazard is base_hazard x (1 - legal_certainty).", "partnership regulation (peraturan kemitraan)", 0, 1),
+    _p("regulation", "base_hazard", 0.06, "per quarter", "Dissolution hazard under no legal certainty and no cohesion.", "partnership regulation (peraturan kemitraan)", 0, 1),
+    _p("regulation", "tax_deduction", 0.0, "-", "Share of a business's partnership contribution deductible from taxable income.", "pro-human-development tax reform (reformasi perpajakan)", 0, 1),
+    _p("regulation", "tax_rate", 0.22, "-", "Corporate income tax rate the deduction applies to.", "pro-human-development tax reform (reformasi perpajakan)", 0, 1),
+    # --- funding ------------------------------------------------------------------------
+    _p("funding", "central_programmes", 6000.0, "Rp million per quarter", "Central government (APBN) budget for its own human-development programmes.", "APBN (on-budget)", 0, 1e9),
+    _p("funding", "regional_programmes", 4000.0, "Rp million per quarter", "Regional governments' (APBD) budget for their own programmes, split by population.", "APBD (on-budget)", 0, 1e9),
+    _p("funding", "central_cofunding", 500.0, "Rp million per quarter", "Central budget for co-funding partnerships.", "APBN support for community implementation", 0, 1e9),
+    _p("funding", "regional_cofunding", 300.0, "Rp million per quarter", "Regional budgets for co-funding partnerships in their region.", "APBD support for community implementation", 0, 1e9),
+    _p("funding", "cofunding_match", 1.0, "Rp per Rp", "Public co-funding per rupiah (or volunteer-rupiah) the members bring, while budget lasts.", "support system (sistem pendukung)", 0, 10),
+    _p("funding", "programme_efficiency", 0.6, "-", "Share of a direct programme's spending that becomes effective investment.", "government programmes", 0, 1),
+    _p("funding", "international_donors", 300.0, "Rp million per quarter", "International donors' grants to partnerships.", "donors (off-budget)", 0, 1e9),
+    _p("funding", "philanthropy", 300.0, "Rp million per quarter", "Philanthropy and CSR grants to partnerships.", "donors, CSR (off-budget)", 0, 1e9),
+    _p("funding", "donor_overhead", 0.15, "-", "Share of a direct donor grant lost to separate reporting and administration.", "off-budget funding", 0, 1),
+    _p("funding", "trust_fund_share", 0.0, "-", "Share of donor money pooled in the Human Development Trust Fund instead of granted directly.", "Human Development Trust Fund (Dana Amanah Pembangunan Manusia)", 0, 1),
+    _p("funding", "trust_fund_rule", "need", "-", "How the trust fund grants: by the target region's need or by self-evaluated performance.", "Human Development Trust Fund (Dana Amanah Pembangunan Manusia)", choices=TRUST_FUND_RULES),
+    _p("funding", "trust_fund_overhead", 0.05, "-", "Share of a trust-fund grant lost to administration.", "Human Development Trust Fund (Dana Amanah Pembangunan Manusia)", 0, 1),
+    _p("funding", "political_will", 0.8, "-", "Stability of public funding; yearly budget shocks have s.d. 0.3 x (1 - political_will).", "political will", 0, 1),
+    # --- gotong-royong ------------------------------------------------------------------
+    _p("gotong_royong", "enabled", True, "-", "Whether members contribute volunteer labour (false: every activity is paid in money).", "gotong-royong (mutual self-help)"),
+    _p("gotong_royong", "volunteer_days", 30.0, "days per quarter", "Volunteer days a fully labour-rich, fully willing member gives each quarter.", "gotong-royong (mutual self-help)", 0, 92),
+    _p("gotong_royong", "shadow_wage", 0.15, "Rp million per day", "Value of one volunteer day (what paid labour would cost).", "gotong-royong (mutual self-help)", 0, 10),
+    _p("gotong_royong", "warm_glow", 1.0, "-", "Intrinsic value to volunteers of their own labour, relative to its shadow value.", "gotong-royong (mutual self-help)", 0, 5),
+    # --- rewards ------------------------------------------------------------------------
+    _p("rewards", "scheme", "none", "-", "Reward scheme for partnerships.", "reward system (sistem apresiasi, penghargaan dan insentif)", choices=REWARD_SCHEMES),
+    _p("rewards", "budget", 300.0, "Rp million per quarter", "Public budget of the reward scheme.", "reward system (sistem apresiasi, penghargaan dan insentif)", 0, 1e9),
+    _p("rewards", "winners_share", 0.1, "-", "Share of partnerships recognised (recognition) or awarded (tournament).", "awards (penghargaan)", 0, 1),
+    _p("rewards", "recognition_boost", 0.15, "-", "Rise in a member's motivation when its partnership is recognised, as a share of the gap to 1.", "appreciation (apresiasi)", 0, 1),
+    _p("rewards", "crowding_out", 0.5, "-", "How strongly cash paid per participant displaces voluntary labour.", "gotong-royong weakened by cash-for-work", 0, 1),
+    _p("rewards", "award_cost", 5.0, "Rp million", "Cost of recognising one partnership (ceremony, plaque, publicity).", "appreciation (apresiasi)", 0.01, 1e6),
+    _p("rewards", "performance_threshold", 0.5, "score", "Least self-evaluated score that earns a performance grant.", "incentives (insentif)", 0, 1),
+    # --- governance ---------------------------------------------------------------------
+    _p("governance", "honesty", 0.7, "-", "How honest self-evaluation is (1: scores equal true performance).", "good governance; evaluation by the community itself", 0, 1),
+    _p("governance", "quality", 0.7, "-", "Mean governance quality of new partnerships; scales their output.", "good governance", 0, 1),
+    # --- institutions -------------------------------------------------------------------
+    _p("institutions", "coordination", 0.3, "-", "How much an inventory of institutions removes duplicated effort in the same region and activity.", "inventory and mainstreaming of institutions (kelembagaan)", 0, 1),
+    _p("institutions", "duplication_loss", 0.3, "-", "Largest share of output lost when many partnerships overlap uncoordinated.", "inventory and mainstreaming of institutions (kelembagaan)", 0, 1),
+    # --- capacity -----------------------------------------------------------------------
+    _p("capacity", "budget", 200.0, "Rp million per quarter", "Human-resource capacity-building budget (training).", "human resources capacity building (SDM)", 0, 1e9),
+    _p("capacity", "training_effect", 0.05, "per Rp million", "Capacity gained per Rp million of training, as a share of the gap to 1, before saturation.", "human resources capacity building (SDM)", 0, 10),
+    _p("capacity", "mentoring", 0.05, "per quarter", "Share of the capacity gap to the best mentor (NGO or university) closed each quarter.", "mentoring (pendampingan)", 0, 1),
+    _p("capacity", "learning", 0.01, "per quarter", "Share of the capacity gap closed by each quarter of partnership experience.", "capacity grows with partnership", 0, 1),
+    _p("capacity", "decay", 0.005, "per quarter", "Share of capacity lost each quarter.", "-", 0, 1),
+    # --- trust --------------------------------------------------------------------------
+    _p("trust", "initial", 0.3, "-", "Trust between forum members who have not worked together.", "social cohesion (kerukunan)", 0, 1),
+    _p("trust", "growth", 0.1, "per quarter", "Share of the gap to full trust closed by each quarter of working together.", "social cohesion (kerukunan)", 0, 1),
+    _p("trust", "decay", 0.03, "per quarter", "Share of trust above its floor lost in a quarter without working together.", "social cohesion (kerukunan)", 0, 1),
+    _p("trust", "dissolve_below", 0.2, "-", "Partnerships whose members' mean trust falls below this dissolve.", "social cohesion (kerukunan)", 0, 1),
+    _p("trust", "social_effect", 0.02, "per Rp million per thousand people", "Trust gained by a region's forum ties per unit of social-activity output.", "kerukunan built by social activities", 0, 10),
+    # --- dynamics -----------------------------------------------------------------------
+    _p("dynamics", "trend_life_expectancy", CALIBRATED["trend_life_expectancy"], "per quarter", "Status-quo share of the life-expectancy gap to 85 closed each quarter.", "status-quo trend (calibrated)", 0, 1),
+    _p("dynamics", "trend_expected_schooling", CALIBRATED["trend_expected_schooling"], "per quarter", "Status-quo share of the expected-schooling gap to 18 closed each quarter.", "status-quo trend (calibrated)", 0, 1),
+    _p("dynamics", "trend_mean_schooling", CALIBRATED["trend_mean_schooling"], "per quarter", "Status-quo share of the mean-schooling gap to 15 closed each quarter.", "status-quo trend (calibrated)", 0, 1),
+    _p("dynamics", "trend_expenditure", CALIBRATED["trend_expenditure"], "per quarter", "Status-quo share of the log-expenditure gap to its goalpost closed each quarter.", "status-quo trend (calibrated)", 0, 1),
+    _p("dynamics", "response_life_expectancy", CALIBRATED["response_life_expectancy"], "per quarter", "Largest extra share of the life-expectancy gap closed by health investment.", "investment response (calibrated)", 0, 1),
+    _p("dynamics", "response_expected_schooling", CALIBRATED["response_expected_schooling"], "per quarter", "Largest extra share of the expected-schooling gap closed by education investment.", "investment response (calibrated)", 0, 1),
+    _p("dynamics", "response_mean_schooling", CALIBRATED["response_mean_schooling"], "per quarter", "Largest extra share of the mean-schooling gap closed by education investment.", "investment response (calibrated)", 0, 1),
+    _p("dynamics", "response_expenditure", CALIBRATED["response_expenditure"], "per quarter", "Largest extra share of the log-expenditure gap closed by livelihood investment.", "investment response (calibrated)", 0, 1),
+    _p("dynamics", "saturation", 0.1, "Rp million per thousand people per quarter", "Investment intensity at which the response reaches 63% of its largest value (diminishing returns).", "diminishing returns toward goalposts", 1e-6, 1e6),
+)
+
+BY_NAME: dict[str, Param] = {p.name: p for p in PARAMETERS}
+SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(p.section for p in PARAMETERS))

@@ -1,0 +1,422 @@
+"""Scenario files: parse, fill defaults, validate, build.
+
+A scenario is a TOML file whose tables and keys are listed in :mod:`sim.parameters`.
+Loading happens in four plain steps, each its own function, so a user (or a test) can
+see exactly where a file went wrong:
+
+1. :func:`parse` reads the TOML text into nested dicts;
+2. :func:`fill_defaults` adds every key the file leaves out;
+3. :func:`validate` checks every key, type and range, and the policy events;
+4. :func:`build` returns an immutable :class:`Scenario`.
+
+Every problem raises :class:`ScenarioError` whose message is one line naming the file,
+the key and what is allowed; the command line prints it and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.parameters import BY_NAME, PARAMETERS, SECTIONS, Param
+
+# Sections that describe the world at its start; a policy event cannot change them mid-run.
+_FIXED_SECTIONS = ("scenario", "population", "network")
+EVENT_KEYS = ("year", "set", "value", "multiply", "label")
+
+
+class ScenarioError(ValueError):
+    """A scenario file (or override) that cannot be used; the message is one line."""
+
+    def __init__(self, source: str, key: str | None, problem: str):
+        self.source = source
+        self.key = key
+        self.problem = problem
+        where = f"{source}: {key}: " if key else f"{source}: "
+        super().__init__(where + problem)
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyEvent:
+    """A scheduled change to one lever ("2030: regional budgets -30%").
+
+    Attributes:
+        year: Calendar time at which it takes effect (2030.5 is the start of 2030's third quarter).
+        key: Dotted parameter name it changes.
+        value: New value, or None when ``multiply`` is used.
+        multiply: Factor applied to the current value, or None when ``value`` is used.
+        label: Short text shown on timelines.
+    """
+
+    year: float
+    key: str
+    value: Any = None
+    multiply: float | None = None
+    label: str = ""
+
+    def apply(self, current: Any) -> Any:
+        """Return the lever's value after this event."""
+        if self.multiply is not None:
+            return type(current)(current * self.multiply) if not isinstance(current, bool) else current
+        return self.value
+
+    def describe(self) -> str:
+        """One-line description, e.g. ``2030.0: funding.regional_programmes x 0.7``."""
+        change = f"x {self.multiply:g}" if self.multiply is not None else f"= {self.value!r}"
+        text = f"{self.year:g}: {self.key} {change}"
+        return f"{text} ({self.label})" if self.label else text
+
+
+class Section(Mapping[str, Any]):
+    """Read-only view of one table of a scenario, with attribute access."""
+
+    __slots__ = ("_name", "_values")
+
+    def __init__(self, name: str, values: dict[str, Any]):
+        object.__setattr__(self, "_name", name)
+        object.__setattr__(self, "_values", dict(values))
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(f"scenario section {self._name!r} has no key {key!r}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        raise AttributeError("scenarios are immutable; use Scenario.with_overrides")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Section({self._name!r}, {self._values!r})"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario: every parameter resolved, plus the policy events.
+
+    Attributes:
+        values: Nested dict ``{section: {key: value}}`` holding every parameter.
+        events: Policy events in time order.
+        source: Where it came from (file path or ``"<defaults>"``).
+        text: The scenario file's text (empty for built-in defaults).
+    """
+
+    values: dict[str, dict[str, Any]]
+    events: tuple[PolicyEvent, ...] = ()
+    source: str = "<defaults>"
+    text: str = ""
+    _sections: dict[str, Section] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_sections", {s: Section(s, v) for s, v in self.values.items()})
+
+    def __getattr__(self, name: str) -> Section:
+        sections = object.__getattribute__(self, "_sections")
+        if name in sections:
+            return sections[name]
+        raise AttributeError(name)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"values": self.values, "events": self.events, "source": self.source, "text": self.text}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, v)
+        self.__post_init__()
+
+    def get(self, dotted: str) -> Any:
+        """Value of a parameter by dotted name, e.g. ``scn.get("rewards.scheme")``."""
+        section, key = dotted.split(".", 1)
+        return self.values[section][key]
+
+    @property
+    def name(self) -> str:
+        """The scenario's name."""
+        return self.values["scenario"]["name"]
+
+    @property
+    def steps(self) -> int:
+        """Number of quarterly steps in one run."""
+        return int(round(self.values["scenario"]["years"] * 4))
+
+    @property
+    def sha256(self) -> str:
+        """SHA-256 of the file's text (of the resolved parameters for built-in defaults)."""
+        payload = self.text if self.text else repr(sorted(self.flat().items()))
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+    def flat(self) -> dict[str, Any]:
+        """Every parameter as ``{"section.key": value}`` in reference order."""
+        return {p.name: self.values[p.section][p.key] for p in PARAMETERS}
+
+    def with_overrides(self, overrides: Mapping[str, Any], source: str = "--set") -> Scenario:
+        """A new scenario with some parameters replaced, validated like a file."""
+        doc = {s: dict(v) for s, v in self.values.items()}
+        for dotted, value in overrides.items():
+            section, _, key = dotted.partition(".")
+            if dotted not in BY_NAME:
+                raise ScenarioError(source, dotted, _unknown_key_hint(dotted))
+            doc[section][key] = value
+        doc["events"] = [_event_to_dict(e) for e in self.events]
+        validate(doc, source)
+        return build(doc, source=self.source, text=self.text)
+
+
+def _event_to_dict(e: PolicyEvent) -> dict[str, Any]:
+    d: dict[str, Any] = {"year": e.year, "set": e.key, "label": e.label}
+    if e.multiply is not None:
+        d["multiply"] = e.multiply
+    else:
+        d["value"] = e.value
+    return d
+
+
+def _unknown_key_hint(dotted: str) -> str:
+    close = difflib.get_close_matches(dotted, list(BY_NAME), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else "; see docs/scenarios.md for every key"
+    return "unknown key" + hint
+
+
+# --- 1. parse --------------------------------------------------------------------------------
+
+def parse(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML text; a syntax error names its line."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        return _raise(source, None, f"TOML syntax error: {msg}")
+
+
+def _raise(source: str, key: str | None, problem: str):
+    raise ScenarioError(source, key, problem)
+
+
+# --- 2. fill defaults ------------------------------------------------------------------------
+
+def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Return a new document with every parameter the file leaves out set to its default.
+
+    The scenario name defaults to the file's stem; the target defaults to 75 on the IPM scale
+    and 0.75 on the HDI scale.
+    """
+    out: dict[str, Any] = {}
+    for key, value in doc.items():
+        out[key] = dict(value) if isinstance(value, dict) else value
+    for p in PARAMETERS:
+        section = out.setdefault(p.section, {})
+        if not isinstance(section, dict):
+            continue  # validate() reports it
+        section.setdefault(p.key, p.default)
+    scen = out.get("scenario")
+    if isinstance(scen, dict):
+        if not scen.get("name"):
+            scen["name"] = Path(source).stem if source.endswith(".toml") else "scenario"
+        user_target = isinstance(doc.get("scenario"), dict) and "target" in doc["scenario"]
+        if not user_target and scen.get("index") == "hdi":
+            scen["target"] = 0.75
+    out.setdefault("events", [])
+    return out
+
+
+# --- 3. validate -----------------------------------------------------------------------------
+
+def validate(doc: Mapping[str, Any], source: str) -> None:
+    """Check every table, key, type and range, and every policy event."""
+    for section, table in doc.items():
+        if section == "events":
+            continue
+        if section not in SECTIONS:
+            close = difflib.get_close_matches(section, list(SECTIONS) + ["events"], n=1, cutoff=0.6)
+            hint = f"; did you mean [{close[0]}]?" if close else f"; allowed tables: {', '.join(SECTIONS)}, events"
+            _raise(source, section, "unknown table" + hint)
+        if not isinstance(table, dict):
+            _raise(source, section, f"must be a table ([{section}]), not a {type(table).__name__}")
+        for key, value in table.items():
+            dotted = f"{section}.{key}"
+            param = BY_NAME.get(dotted)
+            if param is None:
+                _raise(source, dotted, _unknown_key_hint(dotted))
+            _check_value(param, value, source, dotted)
+    _check_cross(doc, source)
+    events = doc.get("events", [])
+    if not isinstance(events, list):
+        _raise(source, "events", "must be an array of tables ([[events]])")
+    for i, event in enumerate(events):
+        _check_event(doc, event, source, f"events[{i}]")
+
+
+def _check_value(param: Param, value: Any, source: str, where: str) -> None:
+    kind = param.kind
+    if kind is bool:
+        if not isinstance(value, bool):
+            _raise(source, where, f"{value!r} is not allowed; allowed: true or false")
+        return
+    if kind is str:
+        if not isinstance(value, str):
+            _raise(source, where, f"{value!r} is not allowed; allowed: {param.allowed()}")
+        if param.choices is not None and value not in param.choices:
+            close = difflib.get_close_matches(value, list(param.choices), n=1, cutoff=0.5)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            _raise(source, where, f"{value!r} is not allowed{hint}; allowed: {param.allowed()}")
+        if param.key == "name" and value and not _safe_name(value):
+            _raise(source, where, f"{value!r} is not allowed; allowed: letters, digits, '-', '_' and '.', not starting with '.'")
+        return
+    # Numbers: bool is an int in Python but never a valid number here.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        _raise(source, where, f"{value!r} is not allowed; allowed: {param.allowed()}")
+    if kind is int and not isinstance(value, int):
+        if not (isinstance(value, float) and value.is_integer()):
+            _raise(source, where, f"{value!r} is not allowed; allowed: {param.allowed()}")
+    if not math.isfinite(value):
+        _raise(source, where, f"{value!r} is not allowed; allowed: {param.allowed()}")
+    if (param.low is not None and value < param.low) or (param.high is not None and value > param.high):
+        _raise(source, where, f"{value!r} is out of range; allowed: {param.allowed()}")
+
+
+def _safe_name(name: str) -> bool:
+    return all(c.isalnum() or c in "-_." for c in name) and not name.startswith(".") and len(name) <= 100
+
+
+def _check_cross(doc: Mapping[str, Any], source: str) -> None:
+    scen = doc.get("scenario", {})
+    if scen.get("index") == "hdi" and scen.get("target", 0) > 1:
+        _raise(source, "scenario.target", f"{scen['target']!r} is out of range for index = 'hdi'; allowed: a number from 0 to 1")
+    pop = doc.get("population", {})
+    kinds = ("community_groups", "ngos", "religious_bodies", "businesses", "universities")
+    if sum(int(pop.get(k, 0)) for k in kinds) < 2 and doc.get("formation", {}).get("enabled", True):
+        _raise(source, "population", "a partnership needs at least 2 community agents in all; allowed: a total of 2 or more, or formation.enabled = false")
+
+
+def _check_event(doc: Mapping[str, Any], event: Any, source: str, where: str) -> None:
+    if not isinstance(event, dict):
+        _raise(source, where, "must be a table with keys year, set and value or multiply")
+    for key in event:
+        if key not in EVENT_KEYS:
+            close = difflib.get_close_matches(key, list(EVENT_KEYS), n=1, cutoff=0.5)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            _raise(source, f"{where}.{key}", f"unknown key{hint} (allowed: {', '.join(EVENT_KEYS)})")
+    for key in ("year", "set"):
+        if key not in event:
+            _raise(source, f"{where}.{key}", "missing; every event needs year, set and value or multiply")
+    start = doc["scenario"]["start_year"]
+    end = start + doc["scenario"]["years"]
+    year = event["year"]
+    if isinstance(year, bool) or not isinstance(year, (int, float)) or not (start <= year <= end):
+        _raise(source, f"{where}.year", f"{year!r} is not allowed; allowed: a year from {start} to {end:g}")
+    target = event["set"]
+    param = BY_NAME.get(target) if isinstance(target, str) else None
+    if param is None:
+        hint = _unknown_key_hint(str(target)) if isinstance(target, str) else "must be a parameter name"
+        _raise(source, f"{where}.set", f"{target!r}: {hint}")
+    if param.section in _FIXED_SECTIONS:
+        _raise(source, f"{where}.set", f"{target!r} describes the starting world and cannot change mid-run; allowed: keys outside [{'], ['.join(_FIXED_SECTIONS)}]")
+    has_value, has_mult = "value" in event, "multiply" in event
+    if has_value == has_mult:
+        _raise(source, where, "needs exactly one of 'value' or 'multiply'")
+    if has_value:
+        _check_value(param, event["value"], source, f"{where}.value")
+    else:
+        m = event["multiply"]
+        if param.kind not in (int, float):
+            _raise(source, f"{where}.multiply", f"{target} is not a number; use value instead")
+        if isinstance(m, bool) or not isinstance(m, (int, float)) or not math.isfinite(m) or m < 0:
+            _raise(source, f"{where}.multiply", f"{m!r} is not allowed; allowed: a number >= 0")
+    label = event.get("label", "")
+    if not isinstance(label, str):
+        _raise(source, f"{where}.label", f"{label!r} is not allowed; allowed: a string")
+
+
+# --- 4. build --------------------------------------------------------------------------------
+
+def build(doc: Mapping[str, Any], source: str = "<defaults>", text: str = "") -> Scenario:
+    """Turn a validated, filled document into a :class:`Scenario`."""
+    values: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
+    for p in PARAMETERS:
+        v = doc[p.section][p.key]
+        values[p.section][p.key] = p.kind(v) if p.kind in (int, float) else v
+    events = []
+    for e in doc.get("events", []):
+        param = BY_NAME[e["set"]]
+        value = e.get("value")
+        if value is not None and param.kind in (int, float):
+            value = param.kind(value)
+        events.append(PolicyEvent(float(e["year"]), e["set"], value, None if "multiply" not in e else float(e["multiply"]), e.get("label", "")))
+    events.sort(key=lambda ev: ev.year)  # stable: same-year events keep file order
+    return Scenario(values=values, events=tuple(events), source=source, text=text)
+
+
+# --- the four steps together -----------------------------------------------------------------
+
+def load_text(text: str, source: str = "<text>", overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Parse, fill defaults, validate and build a scenario from TOML text."""
+    doc = parse(text, source)
+    if overrides:
+        for dotted, value in overrides.items():
+            section, _, key = dotted.partition(".")
+            if dotted not in BY_NAME:
+                raise ScenarioError("--set", dotted, _unknown_key_hint(dotted))
+            table = doc.setdefault(section, {})
+            if isinstance(table, dict):
+                table[key] = value
+    filled = fill_defaults(doc, source)
+    validate(filled, source)
+    return build(filled, source=source, text=text)
+
+
+def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
+    """Load a scenario file.
+
+    Args:
+        path: The TOML file.
+        overrides: Optional ``{"section.key": value}`` applied on top of the file.
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: The file is missing, unreadable, not TOML, or has a bad key or value.
+    """
+    source = str(path)
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(source, None, "no such scenario file" if not p.exists() else "not a file")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(source, None, f"cannot read it ({exc.__class__.__name__}); allowed: a UTF-8 TOML file") from None
+    return load_text(text, source, overrides)
+
+
+def defaults() -> Scenario:
+    """The built-in scenario: every parameter at its default."""
+    filled = fill_defaults({"scenario": {"name": "defaults"}}, "<defaults>")
+    validate(filled, "<defaults>")
+    return build(filled)
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """Parse ``KEY=VALUE`` from the command line; VALUE is read as a TOML value (bare words as strings)."""
+    if "=" not in item:
+        raise ScenarioError("--set", item, "expected KEY=VALUE, e.g. rewards.scheme=performance")
+    key, raw = item.split("=", 1)
+    key = key.strip()
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()
+    return key, value

@@ -1,0 +1,294 @@
+"""Array state the model scans every step: agents, partnerships, ties, regions.
+
+Agents stay Mesa agents (people read them, the app draws them), but the numbers the
+mechanisms touch every quarter live here, one row per agent or partnership, so every
+mechanism is a handful of array operations rather than a loop over agents or pairs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.parameters import ACTIVITIES, KINDS, RESOURCES
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+NO_MEMBER = -1
+
+# Kind profiles: mean endowment over RESOURCES, discretionary funds per quarter (Rp million),
+# Dirichlet concentration of vision over ACTIVITIES, mean starting capacity and willingness
+# to volunteer. Businesses bring money, community and religious bodies labour and
+# legitimacy, NGOs and universities expertise: the essay's "each brings what another lacks".
+KIND_PROFILES: dict[str, dict[str, tuple[float, ...] | float]] = {
+    "community_group": {"endowment": (0.10, 0.80, 0.20, 0.60), "funds": 2.0, "vision": (2.0, 2.0, 3.0, 2.5), "capacity": 0.35, "volunteer": 0.80},
+    "ngo": {"endowment": (0.30, 0.45, 0.70, 0.50), "funds": 8.0, "vision": (2.5, 2.5, 2.0, 2.0), "capacity": 0.55, "volunteer": 0.60},
+    "religious_body": {"endowment": (0.20, 0.70, 0.20, 0.85), "funds": 4.0, "vision": (1.5, 2.5, 1.0, 3.5), "capacity": 0.40, "volunteer": 0.85},
+    "business": {"endowment": (0.90, 0.20, 0.40, 0.20), "funds": 30.0, "vision": (1.5, 1.5, 4.0, 1.0), "capacity": 0.55, "volunteer": 0.30},
+    "university": {"endowment": (0.30, 0.35, 0.90, 0.60), "funds": 6.0, "vision": (2.0, 4.0, 1.5, 1.0), "capacity": 0.65, "volunteer": 0.50},
+}
+MENTOR_KINDS = (KINDS.index("ngo"), KINDS.index("university"))
+BUSINESS = KINDS.index("business")
+
+
+@dataclass
+class CommunityState:
+    """One row per community agent (CommunityComponent).
+
+    Attributes:
+        kind: Index into :data:`sim.parameters.KINDS`.
+        region: Home region.
+        vision: Priority weights over ACTIVITIES, each row summing to 1 (kesamaan visi).
+        endowment: What the agent brings, 0..1 per RESOURCES entry.
+        funds: Discretionary funds it can put into partnerships each quarter (Rp million).
+        capacity: Organisational capacity, 0..1.
+        motivation: Motivation to partner, 0..1 (0.5 is the neutral level).
+        volunteer: Willingness of its people to volunteer, 0..1 (gotong-royong).
+        cap: Most partnerships it can hold at once.
+        memberships: Partnerships it holds now.
+        experience: Quarters spent in partnerships so far.
+    """
+
+    kind: IntArray
+    region: IntArray
+    vision: FloatArray
+    endowment: FloatArray
+    funds: FloatArray
+    capacity: FloatArray
+    motivation: FloatArray
+    volunteer: FloatArray
+    volunteer_base: FloatArray
+    cap: IntArray
+    memberships: IntArray
+    experience: FloatArray
+
+    @property
+    def n(self) -> int:
+        """Number of agents."""
+        return int(self.kind.shape[0])
+
+    @property
+    def need(self) -> FloatArray:
+        """What each agent lacks: 1 - endowment (saling membutuhkan)."""
+        return 1.0 - self.endowment
+
+
+def new_community(rng: np.random.Generator, counts: dict[str, int], n_regions: int, region_weights: FloatArray, cap: int) -> CommunityState:
+    """Draw the starting community: kinds, regions, visions, endowments and capacities."""
+    kind = np.concatenate([np.full(counts[k], i, dtype=np.int64) for i, k in enumerate(KINDS)])
+    n = kind.shape[0]
+    region = rng.choice(n_regions, size=n, p=region_weights).astype(np.int64)
+    prof = [KIND_PROFILES[k] for k in KINDS]
+    endow_mean = np.array([p["endowment"] for p in prof])[kind]
+    endowment = np.clip(endow_mean + rng.normal(0.0, 0.12, size=(n, len(RESOURCES))), 0.02, 1.0)
+    # Dirichlet draws per kind: standard gamma with row-wise concentrations, normalised.
+    alpha = np.array([p["vision"] for p in prof])[kind]
+    g = rng.standard_gamma(alpha)
+    vision = g / g.sum(axis=1, keepdims=True)
+    funds = np.array([p["funds"] for p in prof])[kind] * rng.lognormal(-0.125, 0.5, size=n)
+    capacity = np.clip(np.array([p["capacity"] for p in prof])[kind] + rng.normal(0, 0.1, n), 0.05, 0.95)
+    motivation = np.clip(rng.normal(0.5, 0.1, n), 0.05, 0.95)
+    volunteer = np.clip(np.array([p["volunteer"] for p in prof])[kind] + rng.normal(0, 0.1, n), 0.0, 1.0)
+    return CommunityState(
+        kind=kind, region=region, vision=vision, endowment=endowment, funds=funds,
+        capacity=capacity, motivation=motivation, volunteer=volunteer, volunteer_base=volunteer.copy(),
+        cap=np.full(n, cap, dtype=np.int64), memberships=np.zeros(n, dtype=np.int64), experience=np.zeros(n),
+    )
+
+
+@dataclass
+class RegionState:
+    """One row per region: population and the index components.
+
+    Attributes:
+        population: Thousand people.
+        life_expectancy: Years (UHH / LE).
+        expected_schooling: Years (HLS / EYS).
+        mean_schooling: Years (RLS / MYS).
+        income: Expenditure (Rp per person per year) for IPM, GNI per capita (PPP $) for HDI.
+    """
+
+    population: FloatArray
+    life_expectancy: FloatArray
+    expected_schooling: FloatArray
+    mean_schooling: FloatArray
+    income: FloatArray
+
+    @property
+    def n(self) -> int:
+        """Number of regions."""
+        return int(self.population.shape[0])
+
+    @property
+    def weights(self) -> FloatArray:
+        """Population shares."""
+        return self.population / self.population.sum()
+
+    def national(self) -> tuple[float, float, float, float]:
+        """Population-weighted national components (BPS computes the national IPM from these)."""
+        w = self.weights
+        return (float(w @ self.life_expectancy), float(w @ self.expected_schooling),
+                float(w @ self.mean_schooling), float(np.exp(w @ np.log(self.income))))
+
+
+@dataclass
+class PartnershipTable:
+    """One row per partnership ever formed; rows are never reused, so row = partnership id.
+
+    Members are padded with NO_MEMBER up to the largest group size.
+    """
+
+    width: int
+    members: IntArray = field(init=False)
+    size: IntArray = field(init=False)
+    activity: IntArray = field(init=False)
+    region: IntArray = field(init=False)
+    formed: IntArray = field(init=False)
+    start: IntArray = field(init=False)
+    end: IntArray = field(init=False)
+    term: IntArray = field(init=False)
+    active: BoolArray = field(init=False)
+    governance: FloatArray = field(init=False)
+    score: FloatArray = field(init=False)
+    performance: FloatArray = field(init=False)
+    output: FloatArray = field(init=False)
+    pooled: FloatArray = field(init=False)
+    cofunding: FloatArray = field(init=False)
+    cofunding_prev: FloatArray = field(init=False)
+    pending: FloatArray = field(init=False)
+    net_benefit: FloatArray = field(init=False)
+    reason: IntArray = field(init=False)
+    count: int = 0
+
+    def __post_init__(self) -> None:
+        self._allocate(64)
+
+    def _allocate(self, capacity: int) -> None:
+        old = {k: getattr(self, k) for k in self._columns()} if hasattr(self, "active") else None
+        shapes = {"members": (capacity, self.width), "net_benefit": (capacity, self.width)}
+        fills = {"members": NO_MEMBER, "reason": -1, "end": -1}
+        dtypes = {"members": np.int64, "size": np.int64, "activity": np.int64, "region": np.int64, "formed": np.int64, "start": np.int64,
+                  "end": np.int64, "term": np.int64, "active": np.bool_, "reason": np.int64}
+        for name in self._columns():
+            arr = np.full(shapes.get(name, (capacity,)), fills.get(name, 0), dtype=dtypes.get(name, np.float64))
+            if old is not None:
+                arr[: self.count] = old[name][: self.count]
+            setattr(self, name, arr)
+
+    @staticmethod
+    def _columns() -> tuple[str, ...]:
+        return ("members", "size", "activity", "region", "formed", "start", "end", "term", "active", "governance", "score",
+                "performance", "output", "pooled", "cofunding", "cofunding_prev", "pending", "net_benefit", "reason")
+
+    def add(self, members: IntArray, activity: IntArray, region: IntArray, start: int, term: IntArray, governance: FloatArray) -> IntArray:
+        """Append partnerships; ``members`` is (k, width) padded with NO_MEMBER. Returns their ids."""
+        k = members.shape[0]
+        need = self.count + k
+        if need > self.active.shape[0]:
+            self._allocate(max(need, 2 * self.active.shape[0]))
+        rows = np.arange(self.count, need)
+        self.members[rows] = members
+        self.size[rows] = (members != NO_MEMBER).sum(axis=1)
+        self.activity[rows] = activity
+        self.region[rows] = region
+        self.formed[rows] = start
+        self.start[rows] = start
+        self.term[rows] = term
+        self.active[rows] = True
+        self.governance[rows] = governance
+        self.count = need
+        return rows
+
+    def active_ids(self) -> IntArray:
+        """Ids of partnerships active now."""
+        return np.flatnonzero(self.active[: self.count])
+
+
+@dataclass
+class TieTable:
+    """Ties between community agents with their trust, as sorted pair keys.
+
+    A tie is stored once, as key ``i * n + j`` with ``i < j``. Forum ties (from the
+    community-forum network) keep a trust floor of ``trust.initial``; ties made only by
+    working together fade away when they are no longer used.
+    """
+
+    n: int
+    keys: IntArray
+    trust: FloatArray
+    forum: BoolArray
+
+    @classmethod
+    def from_pairs(cls, n: int, a: IntArray, b: IntArray, trust: float, forum: bool) -> TieTable:
+        """Build a table from endpoint arrays (duplicates and self-ties removed)."""
+        keys = pair_keys(a, b, n)
+        keys = np.unique(keys[a != b])
+        return cls(n, keys, np.full(keys.shape[0], trust), np.full(keys.shape[0], forum, dtype=bool))
+
+    def find(self, keys: IntArray) -> tuple[IntArray, BoolArray]:
+        """Positions of ``keys`` in the table, and which of them exist."""
+        pos = np.searchsorted(self.keys, keys)
+        pos_c = np.minimum(pos, max(self.keys.shape[0] - 1, 0))
+        found = (pos < self.keys.shape[0]) & (self.keys[pos_c] == keys) if self.keys.shape[0] else np.zeros(keys.shape, bool)
+        return pos_c, found
+
+    def ensure(self, keys: IntArray, trust: float) -> None:
+        """Add the ties among ``keys`` that do not exist yet, with the given trust."""
+        keys = np.unique(keys)
+        _, found = self.find(keys)
+        new = keys[~found]
+        if new.shape[0] == 0:
+            return
+        all_keys = np.concatenate([self.keys, new])
+        order = np.argsort(all_keys, kind="stable")
+        self.keys = all_keys[order]
+        self.trust = np.concatenate([self.trust, np.full(new.shape[0], trust)])[order]
+        self.forum = np.concatenate([self.forum, np.zeros(new.shape[0], dtype=bool)])[order]
+
+    def drop(self, mask: BoolArray) -> None:
+        """Remove the ties where ``mask`` is true."""
+        keep = ~mask
+        self.keys, self.trust, self.forum = self.keys[keep], self.trust[keep], self.forum[keep]
+
+    def endpoints(self) -> tuple[IntArray, IntArray]:
+        """The two agents of every tie (i < j)."""
+        return self.keys // self.n, self.keys % self.n
+
+    def adjacency(self) -> tuple[IntArray, IntArray]:
+        """CSR neighbour lists: ``indptr`` (n + 1) and ``neighbours`` for every agent."""
+        i, j = self.endpoints()
+        src = np.concatenate([i, j])
+        dst = np.concatenate([j, i])
+        order = np.argsort(src, kind="stable")
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(src, minlength=self.n), out=indptr[1:])
+        return indptr, dst[order]
+
+
+def pair_keys(a: IntArray, b: IntArray, n: int) -> IntArray:
+    """Order-free key of the pair (a, b): ``min * n + max``."""
+    lo = np.minimum(a, b).astype(np.int64)
+    hi = np.maximum(a, b).astype(np.int64)
+    return lo * n + hi
+
+
+def member_pairs(members: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Every pair of members within each row of a padded member matrix.
+
+    Returns:
+        (row, a, b): for each pair, the row it belongs to and its two members.
+    """
+    width = members.shape[1]
+    ia, ib = np.triu_indices(width, k=1)
+    a = members[:, ia]
+    b = members[:, ib]
+    ok = (a != NO_MEMBER) & (b != NO_MEMBER)
+    rows = np.broadcast_to(np.arange(members.shape[0])[:, None], a.shape)
+    return rows[ok], a[ok], b[ok]
+
+
+ACTIVITY_INDEX = {a: i for i, a in enumerate(ACTIVITIES)}
