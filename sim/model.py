@@ -113,6 +113,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.budget_shock = 1.0
         self.expect = {"cofunding_fill": 1.0, "grant_ratio": 0.0, "cash_per_participant": 0.0}
         self.fired_events: list = []
+        self.investment = np.zeros((self.regions.n, len(ACTIVITIES)))
 
         self.community_agents = [CommunityComponent(self, row) for row in range(self.community.n)]
         self.governments = [Government(self, "central")] + [Government(self, "regional", r) for r in range(self.regions.n)]
@@ -156,6 +157,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         busy = np.unique(self.partnerships.members[new]) if new.shape[0] else np.zeros(0, np.int64)
         formation.recruit(self, busy[busy != NO_MEMBER])
         invest = operation.operate(self)
+        self.investment = invest
         development.advance(self.regions, invest, self.params["dynamics"], self.method)
         self.region_index = development.regional_index(self.regions, self.method)
         self.national_index = development.national_index(self.regions, self.method)
@@ -353,6 +355,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "partnerships_dissolved": self.totals["dissolved"],
             "members_added": self.totals["members_added"],
             "active_partnerships": int(t.active_ids().shape[0]),
+            "mean_active_partnerships": float(np.mean(self.datacollector.model_vars["active_partnerships"])),
             "mean_lifespan_years": float(lifespans.mean() / 4.0) if t.count else float("nan"),
             "participation_share": self.metrics["participation_share"],
             "cross_sector_share": self.metrics["cross_sector_share"],

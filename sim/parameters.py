@@ -85,14 +85,14 @@ def _p(section: str, key: str, default: Any, unit: str, meaning: str, concept: s
 # Calibrated to BPS 2015 -> 2016 national IPM (see docs/calibration.md and sim/calibration.py).
 # Rates are per quarter, as shares of the remaining gap to the goalpost.
 CALIBRATED = {
-    "trend_life_expectancy": 0.0017786,
-    "trend_expected_schooling": 0.0050364,
-    "trend_mean_schooling": 0.0022999,
-    "trend_expenditure": 0.0016573,
-    "response_life_expectancy": 0.0022212,
-    "response_expected_schooling": 0.0062898,
-    "response_mean_schooling": 0.0028721,
-    "response_expenditure": 0.0020697,
+    "trend_life_expectancy": 0.0010549,
+    "trend_expected_schooling": 0.0038991,
+    "trend_mean_schooling": 0.0019204,
+    "trend_expenditure": 0.0034099,
+    "response_life_expectancy": 0.0133253,
+    "response_expected_schooling": 0.0376991,
+    "response_mean_schooling": 0.0185677,
+    "response_expenditure": 0.0360868,
 }
 
 PARAMETERS: tuple[Param, ...] = (

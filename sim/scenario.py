@@ -27,7 +27,7 @@ from typing import Any
 from sim.parameters import BY_NAME, PARAMETERS, SECTIONS, Param
 
 # Sections that describe the world at its start; a policy event cannot change them mid-run.
-_FIXED_SECTIONS = ("scenario", "population", "network")
+_FIXED_SECTIONS = ("scenario", "population", "start", "network")
 EVENT_KEYS = ("year", "set", "value", "multiply", "label")
 
 

@@ -1,0 +1,143 @@
+"""Analysis of run tables: time to target as survival, paired comparisons between scenarios.
+
+A run that ends before reaching its target is censored, not dropped: the time to target is
+estimated with Kaplan-Meier (``scipy.stats.ecdf`` on ``CensoredData``). Scenarios are
+compared with paired differences over common random numbers: replication r of every
+scenario shares its seed, so the difference of the pair removes most of the chance.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+# Outcomes compared between scenarios: column, label, whether larger is better for the essay's aims.
+OUTCOMES: tuple[tuple[str, str], ...] = (
+    ("years_to_target_or_horizon", "years to target (censored at horizon)"),
+    ("final_index", "index at the horizon"),
+    ("government_share", "government share of spending"),
+    ("partnerships_formed", "partnerships formed"),
+    ("mean_active_partnerships", "active partnerships (mean over the run)"),
+    ("mean_lifespan_years", "mean partnership lifespan (years)"),
+    ("participation_share", "participation share"),
+    ("cohesion", "cohesion (kerukunan)"),
+)
+
+
+def kaplan_meier(years: np.ndarray, reached: np.ndarray, confidence: float = 0.95) -> dict[str, float]:
+    """Median time to target with a confidence interval, from possibly censored runs.
+
+    Args:
+        years: Years to target for runs that reached it, years observed (the horizon) for the others.
+        reached: Whether each run reached the target.
+        confidence: Confidence level of the pointwise interval on the survival curve.
+
+    Returns:
+        ``median``, ``ci_low``, ``ci_high`` (NaN where the curve or its bound never falls to
+        one half within the horizon) and ``share_reached``.
+    """
+    years = np.asarray(years, dtype=float)
+    reached = np.asarray(reached, dtype=bool)
+    out = {"median": math.nan, "ci_low": math.nan, "ci_high": math.nan, "share_reached": float(reached.mean()) if reached.size else math.nan}
+    if years.size == 0 or not reached.any():
+        return out
+    data = stats.CensoredData(uncensored=years[reached], right=years[~reached])
+    sf = stats.ecdf(data).sf
+    times = sf.quantiles
+    surv = sf.probabilities
+    out["median"] = _first_below(times, surv)
+    if times.size > 1 or reached.sum() > 1:
+        ci = sf.confidence_interval(confidence_level=confidence)
+        # The lower survival bound falls first: it gives the early end of the median's interval.
+        out["ci_low"] = _first_below(times, ci.low.evaluate(times))
+        out["ci_high"] = _first_below(times, ci.high.evaluate(times))
+    return out
+
+
+def _first_below(times: np.ndarray, surv: np.ndarray) -> float:
+    hit = np.flatnonzero(np.nan_to_num(surv, nan=1.0) <= 0.5)
+    return float(times[hit[0]]) if hit.size else math.nan
+
+
+def mean_ci(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """Mean and its t-based confidence interval (NaN interval for fewer than two values)."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return math.nan, math.nan, math.nan
+    m = float(x.mean())
+    if x.size < 2:
+        return m, math.nan, math.nan
+    se = float(x.std(ddof=1) / math.sqrt(x.size))
+    h = float(stats.t.ppf(0.5 + confidence / 2, x.size - 1)) * se
+    return m, m - h, m + h
+
+
+def with_derived(runs: pd.DataFrame) -> pd.DataFrame:
+    """Add ``years_to_target_or_horizon``: years to target, or the horizon for censored runs."""
+    runs = runs.copy()
+    runs["years_to_target_or_horizon"] = np.where(runs["reached"], runs["years_to_target"], runs["censored_at_years"])
+    return runs
+
+
+def compare(runs: pd.DataFrame, reference: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
+    """Every scenario against a reference, outcome by outcome, with paired differences.
+
+    Args:
+        runs: The runs table (columns ``scenario``, ``replication`` and the outcomes).
+        reference: Scenario compared against (default ``baseline`` if present, else the first).
+        confidence: Confidence level of the intervals.
+
+    Returns:
+        One row per scenario and outcome: mean with CI, paired difference from the reference
+        with CI, and for time to target the Kaplan-Meier median with CI and share reached.
+    """
+    runs = with_derived(runs)
+    order = list(dict.fromkeys(runs["scenario"]))
+    ref = reference or ("baseline" if "baseline" in order else order[0])
+    if ref not in order:
+        raise ValueError(f"reference scenario {ref!r} is not among {order}")
+    base = runs[runs["scenario"] == ref].set_index("replication")
+    rows = []
+    for name in order:
+        sub = runs[runs["scenario"] == name].set_index("replication")
+        common = sub.index.intersection(base.index)
+        for col, label in OUTCOMES:
+            m, lo, hi = mean_ci(sub[col].to_numpy(), confidence)
+            d, dlo, dhi = mean_ci((sub.loc[common, col] - base.loc[common, col]).to_numpy(), confidence)
+            row = {"scenario": name, "outcome": col, "label": label, "n": int(sub.shape[0]), "mean": m, "ci_low": lo, "ci_high": hi,
+                   "diff": d if name != ref else 0.0, "diff_low": dlo if name != ref else 0.0, "diff_high": dhi if name != ref else 0.0,
+                   "reference": ref}
+            if col == "years_to_target_or_horizon":
+                km = kaplan_meier(sub["years_to_target_or_horizon"].to_numpy(), sub["reached"].to_numpy(), confidence)
+                row.update({"km_median": km["median"], "km_low": km["ci_low"], "km_high": km["ci_high"], "share_reached": km["share_reached"]})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def comparison_markdown(table: pd.DataFrame, outcomes: tuple[str, ...] = ("years_to_target_or_horizon", "government_share", "mean_active_partnerships", "mean_lifespan_years", "cohesion")) -> str:
+    """A compact Markdown table: per scenario, each outcome's mean and paired difference with CI."""
+    def fmt(x: float, pct: bool = False) -> str:
+        if not np.isfinite(x):
+            return "n/a"
+        return f"{100 * x:.1f}%" if pct else (f"{x:.2f}" if abs(x) < 1000 else f"{x:.0f}")
+
+    labels = dict(OUTCOMES)
+    head = "| scenario | " + " | ".join(labels[o] for o in outcomes) + " |"
+    sep = "|---|" + "---|" * len(outcomes)
+    lines = [head, sep]
+    for name, sub in table.groupby("scenario", sort=False):
+        cells = []
+        for o in outcomes:
+            r = sub[sub["outcome"] == o].iloc[0]
+            pct = o in ("government_share", "participation_share")
+            cell = fmt(r["mean"], pct)
+            if name != r["reference"]:
+                sign = "+" if r["diff"] >= 0 else ""
+                cell += f" ({sign}{fmt(r['diff'], pct)} [{fmt(r['diff_low'], pct)}, {fmt(r['diff_high'], pct)}])"
+            cells.append(cell)
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -1,0 +1,93 @@
+"""The parameter reference, generated from :mod:`sim.parameters` (``docs/scenarios.md``)."""
+
+from __future__ import annotations
+
+from sim.parameters import PARAMETERS, SECTIONS, Param
+
+SECTION_TEXT = {
+    "scenario": "What is run: name, calendar start, horizon, seed, which index and its target.",
+    "population": "The starting world: how many community components of each kind, how many regions.",
+    "start": "National index components in the start year (defaults: BPS 2015, Indonesia).",
+    "network": "Community forums, the information system and socialization: who meets whom.",
+    "formation": "When a partnership forms: shared vision, mutual need, an agreement that pays.",
+    "regulation": "Macro regulation: transaction costs, legal certainty, tax deductions.",
+    "funding": "On-budget (APBN, APBD) and off-budget (donors, trust fund) money, and political will.",
+    "gotong_royong": "Volunteer labour (mutual self-help) and how it is valued.",
+    "rewards": "The reward system (appreciation, awards, incentives) and its budget.",
+    "governance": "Good governance and honest self-evaluation by the community.",
+    "institutions": "Inventory and mainstreaming of institutions: coordination against duplication.",
+    "capacity": "Human-resource capacity building (SDM) and mentoring (pendampingan).",
+    "trust": "Trust between agents and social cohesion (kerukunan).",
+    "dynamics": "How regional index components respond to investment (calibrated; see docs/calibration.md).",
+}
+
+HEADER = """# Scenario reference
+
+Every key a scenario file (TOML) can set, generated from `sim/parameters.py` by
+`kemitraan params --markdown` (a test keeps this page equal to that output).
+A file sets only what it changes; everything else takes the default below. Money is in
+millions of rupiah (Rp juta) per quarter at model scale; one step is one quarter.
+
+Loading runs in four steps: parse the TOML, fill defaults, validate (unknown keys get a
+did-you-mean, values are checked against the ranges below), build. Any problem is one line
+naming the file and the key, with exit status 2, and nothing is run or written.
+`kemitraan check FILE` prints the resolved parameters, marking those that differ from the
+defaults.
+
+Policy events change a lever during a run:
+
+```toml
+[[events]]
+year = 2030            # takes effect at the start of this (possibly fractional) year
+set = "funding.regional_programmes"
+multiply = 0.7         # or: value = 2800.0
+label = "regional budgets -30%"
+```
+
+Events may change any key outside `[scenario]`, `[population]`, `[start]` and `[network]`.
+
+"""
+
+
+def _value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, float):
+        return f"{v:g}" if abs(v) < 1e6 else f"{v:.6g}"
+    return str(v)
+
+
+def _range(p: Param) -> str:
+    if p.choices is not None:
+        return ", ".join(f'"{c}"' for c in p.choices)
+    if p.kind is bool:
+        return "true, false"
+    if p.kind is str:
+        return "text"
+    return p.allowed().split(" from ", 1)[1].replace(" to ", " – ")
+
+
+def markdown() -> str:
+    """The whole reference page as Markdown."""
+    out = [HEADER]
+    for section in SECTIONS:
+        out.append(f"## [{section}]\n\n{SECTION_TEXT[section]}\n\n")
+        out.append("| key | meaning | unit | default | range | essay's concept |\n|---|---|---|---|---|---|\n")
+        for p in PARAMETERS:
+            if p.section == section:
+                out.append(f"| `{p.key}` | {p.meaning} | {p.unit} | {_value(p.default)} | {_range(p)} | {p.concept} |\n")
+        out.append("\n")
+    return "".join(out)
+
+
+def plain() -> str:
+    """The reference as plain text for the terminal."""
+    lines = []
+    for section in SECTIONS:
+        lines.append(f"[{section}]")
+        for p in PARAMETERS:
+            if p.section == section:
+                lines.append(f"  {p.key} = {_value(p.default)}  ({p.unit}; {_range(p)})  {p.meaning}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,176 @@
+"""Results folders: tables written whole or not at all, with their provenance.
+
+A results folder holds separate tables (EMA Workbench's experiments + outcomes, kept apart
+from time series) and a manifest in the spirit of NetLogo's provenance headers:
+
+* ``runs.parquet``: one row per run (scenario, replication, seed, outcomes);
+* ``timeseries.parquet``: one row per run and step;
+* ``regions.parquet``: one row per run, step and region;
+* ``events.parquet``: the partnership event table;
+* ``manifest.json``: scenario texts and SHA-256, resolved parameters, seeds, versions,
+  start and end times, and the SHA-256 of every table.
+
+A folder is built under a temporary name beside its destination and renamed into place,
+so a reader never sees a half-written folder and a killed run leaves earlier results as
+they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+FORMATS: tuple[str, ...] = ("parquet", "csv")
+
+
+class ResultsError(RuntimeError):
+    """A results folder that cannot be written or read; the message is one line."""
+
+
+def safe_output_dir(out: str | Path | None, name: str, root: str | Path = "results") -> Path:
+    """The results folder for a scenario name, refusing names that would escape ``root``.
+
+    An explicit ``out`` from the command line is taken as given (the user chose it).
+    """
+    if out is not None:
+        return Path(out)
+    if not name or name.startswith(".") or any(c in name for c in "/\\\0") or ".." in name:
+        raise ResultsError(f"scenario name {name!r} cannot be a folder name; allowed: letters, digits, '-', '_' and '.'")
+    return Path(root) / name
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python, this package and the libraries that shape results."""
+    out = {"python": platform.python_version(), "platform": platform.platform()}
+    for pkg in ("kemitraan", "mesa", "numpy", "scipy", "pandas", "pyarrow"):
+        try:
+            out[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            out[pkg] = "not installed"
+    from sim import MODEL_VERSION
+
+    out["model_version"] = MODEL_VERSION
+    out.update(_git())
+    return out
+
+
+def _git() -> dict[str, str]:
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        return {"git_commit": commit, "git_dirty": "yes" if dirty else "no"}
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": "unknown", "git_dirty": "unknown"}
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
+    if fmt == "parquet":
+        df.to_parquet(path, engine="pyarrow", index=False)
+    else:
+        df.to_csv(path, index=False, float_format="%.10g")
+
+
+def write_results(dest: Path, tables: Mapping[str, pd.DataFrame], manifest: dict[str, Any], *, force: bool = False, fmt: str = "parquet") -> Path:
+    """Write a whole results folder atomically.
+
+    Args:
+        dest: Final folder.
+        tables: DataFrames by table name.
+        manifest: Provenance to store (table hashes are added).
+        force: Replace an existing folder.
+        fmt: ``parquet`` or ``csv``.
+
+    Raises:
+        ResultsError: The folder exists and ``force`` is false, or it cannot be written.
+    """
+    if fmt not in FORMATS:
+        raise ResultsError(f"format {fmt!r} is not allowed; allowed: {', '.join(FORMATS)}")
+    dest = Path(dest)
+    if dest.exists() and not force:
+        raise ResultsError(f"{dest}: results folder exists; use --force to replace it")
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
+    except OSError as exc:
+        raise ResultsError(f"{dest}: cannot write results here ({exc.strerror or exc})") from None
+    try:
+        hashes = {}
+        for name, df in tables.items():
+            path = tmp / f"{name}.{fmt}"
+            _write_table(df, path, fmt)
+            hashes[path.name] = _sha256(path)
+        manifest = dict(manifest, tables=hashes, format=fmt)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False, default=_json_default) + "\n")
+        os.chmod(tmp, 0o755)
+        if dest.exists():
+            trash = dest.with_name(f".{dest.name}.old")
+            if trash.exists():
+                shutil.rmtree(trash)
+            dest.rename(trash)
+            tmp.rename(dest)
+            shutil.rmtree(trash, ignore_errors=True)
+        else:
+            tmp.rename(dest)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ResultsError(f"{dest}: cannot write results ({exc.strerror or exc})") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest
+
+
+def _json_default(o: Any) -> Any:
+    if hasattr(o, "item"):
+        return o.item()
+    if isinstance(o, (set, tuple)):
+        return list(o)
+    return str(o)
+
+
+def load_results(folder: str | Path) -> dict[str, Any]:
+    """Read a results folder back: every table as a DataFrame, plus ``manifest`` as a dict."""
+    folder = Path(folder)
+    manifest_path = folder / "manifest.json"
+    if not manifest_path.is_file():
+        raise ResultsError(f"{folder}: not a results folder (no manifest.json)")
+    manifest = json.loads(manifest_path.read_text())
+    fmt = manifest.get("format", "parquet")
+    out: dict[str, Any] = {"manifest": manifest}
+    for filename in manifest.get("tables", {}):
+        path = folder / filename
+        name = path.name.rsplit(".", 1)[0]
+        out[name] = pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
+    return out
+
+
+def now() -> str:
+    """The current UTC time, ISO 8601."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def command_line() -> str:
+    """The command that is running, for the manifest."""
+    return " ".join([Path(sys.argv[0]).name, *sys.argv[1:]])
