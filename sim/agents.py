@@ -72,6 +72,11 @@ class CommunityComponent(mesa.Agent):
         return float(self.model.community.funds[self.row])
 
     @property
+    def experience(self) -> float:
+        """Quarters spent in partnerships so far (summed over its partnerships)."""
+        return float(self.model.community.experience[self.row])
+
+    @property
     def max_partnerships(self) -> int:
         """Cap on concurrent partnerships."""
         return int(self.model.community.cap[self.row])

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.survival import kaplan_meier
+
 # Outcomes compared between scenarios: column, label, whether larger is better for the essay's aims.
 OUTCOMES: tuple[tuple[str, str], ...] = (
     ("years_to_target_or_horizon", "years to target (censored at horizon)"),
@@ -21,45 +23,10 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
     ("government_share", "government share of spending"),
     ("partnerships_formed", "partnerships formed"),
     ("mean_active_partnerships", "active partnerships (mean over the run)"),
-    ("mean_lifespan_years", "mean partnership lifespan (years)"),
+    ("mean_lifespan_years", "partnership lifespan (years, restricted mean)"),
     ("participation_share", "participation share"),
     ("cohesion", "cohesion (kerukunan)"),
 )
-
-
-def kaplan_meier(years: np.ndarray, reached: np.ndarray, confidence: float = 0.95) -> dict[str, float]:
-    """Median time to target with a confidence interval, from possibly censored runs.
-
-    Args:
-        years: Years to target for runs that reached it, years observed (the horizon) for the others.
-        reached: Whether each run reached the target.
-        confidence: Confidence level of the pointwise interval on the survival curve.
-
-    Returns:
-        ``median``, ``ci_low``, ``ci_high`` (NaN where the curve or its bound never falls to
-        one half within the horizon) and ``share_reached``.
-    """
-    years = np.asarray(years, dtype=float)
-    reached = np.asarray(reached, dtype=bool)
-    out = {"median": math.nan, "ci_low": math.nan, "ci_high": math.nan, "share_reached": float(reached.mean()) if reached.size else math.nan}
-    if years.size == 0 or not reached.any():
-        return out
-    data = stats.CensoredData(uncensored=years[reached], right=years[~reached])
-    sf = stats.ecdf(data).sf
-    times = sf.quantiles
-    surv = sf.probabilities
-    out["median"] = _first_below(times, surv)
-    if times.size > 1 or reached.sum() > 1:
-        ci = sf.confidence_interval(confidence_level=confidence)
-        # The lower survival bound falls first: it gives the early end of the median's interval.
-        out["ci_low"] = _first_below(times, ci.low.evaluate(times))
-        out["ci_high"] = _first_below(times, ci.high.evaluate(times))
-    return out
-
-
-def _first_below(times: np.ndarray, surv: np.ndarray) -> float:
-    hit = np.flatnonzero(np.nan_to_num(surv, nan=1.0) <= 0.5)
-    return float(times[hit[0]]) if hit.size else math.nan
 
 
 def mean_ci(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:

@@ -60,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     cal = sub.add_parser("calibrate", help="refit the dynamics to BPS 2015-2016 national IPM and print the values")
     cal.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
     cal.add_argument("--replications", type=int, default=8)
+    cal.add_argument("--share", type=float, default=None, help="share of the 2015-2016 change through investment (default 0.5)")
 
     params = sub.add_parser("params", help="print the parameter reference")
     params.add_argument("--markdown", action="store_true", help="print docs/scenarios.md")
@@ -191,10 +192,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibration import INVESTMENT_SHARE, calibrate, check
 
+    share = INVESTMENT_SHARE if args.share is None else args.share
+    if not 0.0 <= share <= 1.0:
+        raise ScenarioError("--share", None, f"{share!r} is not allowed; allowed: a number from 0 to 1")
     scenario = load(args.scenario)
     print(f"Now: {check(scenario, args.replications)}")
-    fitted = calibrate(scenario, args.replications)
-    print(f"Fitted (investment share of the 2015-2016 change = {INVESTMENT_SHARE}); paste into CALIBRATED in sim/parameters.py:")
+    fitted = calibrate(scenario, args.replications, share)
+    print(f"Fitted (investment share of the 2015-2016 change = {share}); paste into CALIBRATED in sim/parameters.py:")
     for k, v in fitted.items():
         print(f'    "{k}": {v:.7f},')
     refit = scenario.with_overrides({f"dynamics.{k}": v for k, v in fitted.items()})

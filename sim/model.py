@@ -31,6 +31,7 @@ from sim.mechanisms import capacity, development, dissolution, formation, networ
 from sim.mechanisms.dissolution import REASONS
 from sim.parameters import ACTIVITIES, KINDS
 from sim.scenario import Scenario, defaults
+from sim.survival import restricted_mean
 from sim.state import NO_MEMBER, IntArray, PartnershipTable, new_community, pair_keys
 
 # Independent random streams, one per source of chance, derived in this fixed order from
@@ -331,7 +332,8 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
     def summary(self) -> dict[str, float | int | bool | str]:
         """One-row outcome summary of the run (time to target is censored when not reached)."""
         t = self.partnerships
-        lifespans = np.where(t.active[: t.count], self.steps, t.end[: t.count]) - t.formed[: t.count]
+        # Partnerships still active at the end are censored, not ended: Kaplan-Meier restricted mean.
+        lifespans = (np.where(t.active[: t.count], self.steps, t.end[: t.count]) - t.formed[: t.count]) / 4.0
         reached = self.step_of_target is not None
         by = self.ledger.spending_by_source(step=False)
         return {
@@ -356,7 +358,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "members_added": self.totals["members_added"],
             "active_partnerships": int(t.active_ids().shape[0]),
             "mean_active_partnerships": float(np.mean(self.datacollector.model_vars["active_partnerships"])),
-            "mean_lifespan_years": float(lifespans.mean() / 4.0) if t.count else float("nan"),
+            "mean_lifespan_years": restricted_mean(lifespans, ~t.active[: t.count]) if t.count else float("nan"),
             "participation_share": self.metrics["participation_share"],
             "cross_sector_share": self.metrics["cross_sector_share"],
             "cohesion": self.metrics["cohesion"],

@@ -89,11 +89,14 @@ CALIBRATED = {
     "trend_expected_schooling": 0.0038991,
     "trend_mean_schooling": 0.0019204,
     "trend_expenditure": 0.0034099,
-    "response_life_expectancy": 0.0133253,
-    "response_expected_schooling": 0.0376991,
-    "response_mean_schooling": 0.0185677,
-    "response_expenditure": 0.0360868,
+    "response_life_expectancy": 0.0132408,
+    "response_expected_schooling": 0.037656,
+    "response_mean_schooling": 0.0185465,
+    "response_expenditure": 0.0358864,
 }
+
+# UNDP's components for Indonesia in 2015 (HDR 2021/22): the [start] defaults when index = "hdi".
+HDI_START = {"life_expectancy": 69.6989, "expected_schooling": 13.33804, "mean_schooling": 7.91448, "gni_per_capita": 9815.404}
 
 PARAMETERS: tuple[Param, ...] = (
     # --- scenario -----------------------------------------------------------------------
@@ -111,12 +114,12 @@ PARAMETERS: tuple[Param, ...] = (
     _p("population", "businesses", 150, "agents", "Number of businesses (dunia usaha).", "community components (komponen masyarakat)", 0, 1_000_000),
     _p("population", "universities", 20, "agents", "Number of universities (perguruan tinggi).", "community components (komponen masyarakat)", 0, 1_000_000),
     _p("population", "regions", 10, "regions", "Number of regions (provinces or districts) the country is split into.", "target region (kelompok sasaran)", 1, 1000),
-    _p("population", "regional_spread", 0.04, "-", "Coefficient of variation of regional HDI components around the national values.", "inequality between regions", 0, 0.5),
+    _p("population", "regional_spread", 0.07, "-", "Spread of regions around the national values: relative s.d. of 0.5x, 1x and 1.8x this for life expectancy, expected and mean schooling, s.d. of 3x this on log expenditure.", "inequality between regions", 0, 0.2),
     _p("population", "max_partnerships", 3, "partnerships", "Most partnerships one agent can belong to at once.", "capacity of a partner (kapasitas)", 1, 50),
     # --- start ------------------------------------------------------------------------
-    _p("start", "life_expectancy", 70.78, "years", "National life expectancy at birth in the start year (UHH).", "health (kesehatan)", 20, 85),
-    _p("start", "expected_schooling", 12.55, "years", "National expected years of schooling in the start year (HLS, from age 7).", "education (pendidikan)", 0, 18),
-    _p("start", "mean_schooling", 7.84, "years", "National mean years of schooling of adults 25+ in the start year (RLS).", "education (pendidikan)", 0, 15),
+    _p("start", "life_expectancy", 70.78, "years", "National life expectancy at birth in the start year (UHH; UNDP's 69.70 when index = 'hdi').", "health (kesehatan)", 20, 85),
+    _p("start", "expected_schooling", 12.55, "years", "National expected years of schooling in the start year (HLS, from age 7; UNDP's 13.34 when index = 'hdi').", "education (pendidikan)", 0, 18),
+    _p("start", "mean_schooling", 7.84, "years", "National mean years of schooling of adults 25+ in the start year (RLS; UNDP's 7.91 when index = 'hdi').", "education (pendidikan)", 0, 15),
     _p("start", "expenditure", 10_150_000.0, "Rp per person per year", "Adjusted real per-capita expenditure at 2012 prices (BPS IPM income dimension).", "decent living (standar hidup layak)", 1_007_436, 26_572_352),
     _p("start", "gni_per_capita", 9815.4, "2017 PPP $", "GNI per capita, used instead of expenditure when index = 'hdi'.", "decent living (standar hidup layak)", 100, 75_000),
     _p("start", "population", 255_588.0, "thousand people", "National population in the start year, split over regions.", "target group (kelompok sasaran)", 1, 1e7),

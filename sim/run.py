@@ -8,6 +8,7 @@ scenario (common random numbers) and any number of workers gives the same number
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
@@ -81,7 +82,8 @@ def run_many(scenarios: Sequence[Scenario], replications: int, *, workers: int =
                 progress(len(results), total)
     else:
         own = executor is None
-        pool = executor or ProcessPoolExecutor(max_workers=workers)
+        # forkserver: workers start from a clean process, not a fork of a threaded parent.
+        pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
         try:
             futures = [pool.submit(_task, t) for t in tasks]
             for fut in as_completed(futures):

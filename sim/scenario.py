@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.parameters import BY_NAME, PARAMETERS, SECTIONS, Param
+from sim.parameters import BY_NAME, HDI_START, PARAMETERS, SECTIONS, Param
 
-# Sections that describe the world at its start; a policy event cannot change them mid-run.
-_FIXED_SECTIONS = ("scenario", "population", "start", "network")
+# What describes the world at its start; a policy event cannot change it mid-run.
+_FIXED_SECTIONS = ("scenario", "population", "start")
+_FIXED_KEYS = ("network.forum_density", "network.local_share", "formation.max_group_size")
 EVENT_KEYS = ("year", "set", "value", "multiply", "label")
 
 
@@ -227,8 +228,16 @@ def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
         if not scen.get("name"):
             scen["name"] = Path(source).stem if source.endswith(".toml") else "scenario"
         user_target = isinstance(doc.get("scenario"), dict) and "target" in doc["scenario"]
-        if not user_target and scen.get("index") == "hdi":
-            scen["target"] = 0.75
+        if scen.get("index") == "hdi":
+            if not user_target:
+                scen["target"] = 0.75
+            # UNDP's own start values, unless the file gives its own.
+            user_start = doc.get("start") if isinstance(doc.get("start"), dict) else {}
+            start = out.get("start")
+            if isinstance(start, dict):
+                for key, value in HDI_START.items():
+                    if key not in user_start:
+                        start[key] = value
     out.setdefault("events", [])
     return out
 
@@ -316,15 +325,16 @@ def _check_event(doc: Mapping[str, Any], event: Any, source: str, where: str) ->
     start = doc["scenario"]["start_year"]
     end = start + doc["scenario"]["years"]
     year = event["year"]
-    if isinstance(year, bool) or not isinstance(year, (int, float)) or not (start <= year <= end):
-        _raise(source, f"{where}.year", f"{year!r} is not allowed; allowed: a year from {start} to {end:g}")
+    if isinstance(year, bool) or not isinstance(year, (int, float)) or not (start <= year < end):
+        _raise(source, f"{where}.year", f"{year!r} is not allowed; allowed: a year from {start} to before {end:g} (the end of the run)")
     target = event["set"]
     param = BY_NAME.get(target) if isinstance(target, str) else None
     if param is None:
         hint = _unknown_key_hint(str(target)) if isinstance(target, str) else "must be a parameter name"
         _raise(source, f"{where}.set", f"{target!r}: {hint}")
-    if param.section in _FIXED_SECTIONS:
-        _raise(source, f"{where}.set", f"{target!r} describes the starting world and cannot change mid-run; allowed: keys outside [{'], ['.join(_FIXED_SECTIONS)}]")
+    if param.section in _FIXED_SECTIONS or param.name in _FIXED_KEYS:
+        fixed = ", ".join([f"[{s}]" for s in _FIXED_SECTIONS] + list(_FIXED_KEYS))
+        _raise(source, f"{where}.set", f"{target!r} describes the starting world and cannot change mid-run; allowed: any key except {fixed}")
     has_value, has_mult = "value" in event, "multiply" in event
     if has_value == has_mult:
         _raise(source, where, "needs exactly one of 'value' or 'multiply'")

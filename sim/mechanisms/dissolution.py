@@ -24,7 +24,7 @@ from sim.state import NO_MEMBER
 if TYPE_CHECKING:
     from sim.model import PartnershipModel
 
-REASONS: tuple[str, ...] = ("funding_cut", "low_trust", "net_benefit", "term_ended", "legal_uncertainty", "end_of_run")
+REASONS: tuple[str, ...] = ("funding_cut", "low_trust", "net_benefit", "term_ended", "legal_uncertainty")
 # A partnership needs this many quarters before its realised benefit can end it.
 GRACE_QUARTERS = 2
 

@@ -30,12 +30,22 @@ if TYPE_CHECKING:
     from sim.model import PartnershipModel
 
 
+def covered(need: FloatArray, endowment: FloatArray) -> FloatArray:
+    """Share of a need vector that an endowment vector covers, row by row."""
+    return np.minimum(need, endowment).sum(axis=1) / np.maximum(need.sum(axis=1), 1e-12)
+
+
 def pair_scores(community: CommunityState, s: IntArray, c: IntArray, w: float) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Vision similarity (cosine), complementarity and combined score of proposals s -> c."""
+    """Vision similarity (cosine), complementarity and combined score of proposals s -> c.
+
+    Complementarity is mutual need (saling membutuhkan): the mean of the share of the
+    seeker's need the candidate covers and the share of the candidate's need the seeker
+    covers, so both sides rank a proposal by the same symmetric score.
+    """
     vs, vc = community.vision[s], community.vision[c]
     sim = (vs * vc).sum(axis=1) / np.maximum(np.linalg.norm(vs, axis=1) * np.linalg.norm(vc, axis=1), 1e-12)
-    need = community.need[s]
-    comp = np.minimum(need, community.endowment[c]).sum(axis=1) / np.maximum(need.sum(axis=1), 1e-12)
+    need, endow = community.need, community.endowment
+    comp = 0.5 * (covered(need[s], endow[c]) + covered(need[c], endow[s]))
     return sim, comp, (1.0 - w) * sim + w * comp
 
 
@@ -91,7 +101,7 @@ def expected_net_benefit(model: PartnershipModel, members: IntArray, activity: I
     size = np.maximum(mask.sum(axis=1), 1)
     vis = np.where(mask, community.vision[idx, activity[:, None]], 0.0)
     nb = net_benefit(p["formation"]["impact_value"], vis, (output / size)[:, None], funds, labour, saved,
-                     p["gotong_royong"]["warm_glow"], model.expect["cash_per_participant"])
+                     p["gotong_royong"]["warm_glow"], model.expect["cash_per_participant"] / np.maximum(after, 1))
     return np.where(mask, nb, 0.0)
 
 
@@ -203,7 +213,7 @@ def recruit(model: PartnershipModel, busy: IntArray) -> int:
     rows, cand, sim = rows[ok], cand[ok], sim[ok]
     if rows.shape[0] == 0:
         return 0
-    comp = (np.minimum(gap[rows], community.endowment[cand])).sum(axis=1) / np.maximum(gap[rows].sum(axis=1), 1e-12)
+    comp = covered(gap[rows], community.endowment[cand])
     score = (1.0 - w) * sim + w * comp
     # One candidate per partnership and one partnership per candidate: mutual best again,
     # with partnership rows offset so they never collide with agent ids.

@@ -41,8 +41,12 @@ def forum_network(rng: np.random.Generator, region: IntArray, density: float, lo
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     ra = region[a]
     local_pick = order[starts[ra] + np.floor(rng.random(n_ties) * counts[ra]).astype(np.int64)]
-    global_pick = rng.integers(0, n, size=n_ties)
-    b = np.where(rng.random(n_ties) < local_share, local_pick, global_pick)
+    # Non-local ties pick uniformly among agents of the other regions: skip a's block in the order.
+    others = n - counts[ra]
+    u = np.floor(rng.random(n_ties) * np.maximum(others, 1)).astype(np.int64)
+    far_pick = order[np.where(u < starts[ra], u, u + counts[ra]) % n]
+    local = (rng.random(n_ties) < local_share) | (others == 0)
+    b = np.where(local, local_pick, far_pick)
     return TieTable.from_pairs(n, a, b, trust, True)
 
 
@@ -101,7 +105,10 @@ def information_candidates(rng: np.random.Generator, points: FloatArray, queries
     tree = cKDTree(points)
     _, idx = tree.query(queries[who], k=kk)
     idx = np.asarray(idx).reshape(who.shape[0], kk)
-    seeker = np.repeat(who, kk)
+    # Move the seeker itself (usually its own nearest point) to the end of its row, keep k.
+    is_self = idx == who[:, None]
+    idx = np.take_along_axis(idx, np.argsort(is_self, axis=1, kind="stable"), axis=1)[:, : min(k, n - 1)]
+    seeker = np.repeat(who, idx.shape[1])
     cand = idx.ravel().astype(np.int64)
     visible = (cand != seeker) & (rng.random(cand.shape[0]) < reach)
     return seeker[visible], cand[visible]

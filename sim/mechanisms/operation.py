@@ -198,7 +198,7 @@ def operate(model: PartnershipModel) -> FloatArray:
         size = np.maximum(table.size[ids], 1)
         vis = np.where(mask, community.vision[idx, activity[:, None]], 0.0)
         nb = net_benefit(p["formation"]["impact_value"], vis, (output / size)[:, None], funds_m, labour_m, saved_m,
-                         p["gotong_royong"]["warm_glow"], model.expect["cash_per_participant"])
+                         p["gotong_royong"]["warm_glow"], model.expect["cash_per_participant"] / np.maximum(community.memberships[idx], 1))
         fresh = (model.steps - table.start[ids]) <= 1
         old = table.net_benefit[ids]
         table.net_benefit[ids] = np.where(mask, np.where(fresh[:, None], nb, 0.5 * old + 0.5 * nb), 0.0)

@@ -43,9 +43,10 @@ def update(model: PartnershipModel, invest_social: FloatArray) -> None:
     ties.trust = np.where(together, ties.trust + tp["growth"] * (1.0 - ties.trust),
                           ties.trust - tp["decay"] * np.maximum(ties.trust - floor, 0.0))
     # Social activities build kerukunan among the forum members of their region.
-    i, _j = ties.endpoints()
+    i, j = ties.endpoints()
     per_person = invest_social / model.regions.population
-    lift = np.clip(tp["social_effect"] * per_person[model.community.region[i]], 0.0, 1.0)
+    region = model.community.region
+    lift = np.clip(tp["social_effect"] * 0.5 * (per_person[region[i]] + per_person[region[j]]), 0.0, 1.0)
     ties.trust = np.where(ties.forum, ties.trust + lift * (1.0 - ties.trust), ties.trust)
     np.clip(ties.trust, 0.0, 1.0, out=ties.trust)
     ties.drop(~ties.forum & ~together & (ties.trust < DROP_BELOW))
@@ -73,8 +74,10 @@ def regional_cohesion(model: PartnershipModel) -> FloatArray:
     ties, n_regions = model.ties, model.regions.n
     if ties.keys.shape[0] == 0:
         return np.full(n_regions, model.params["trust"]["initial"])
-    i, _ = ties.endpoints()
-    r = model.community.region[i]
-    total = np.bincount(r, weights=ties.trust, minlength=n_regions)
+    i, j = ties.endpoints()
+    # A tie between regions counts in both.
+    r = np.concatenate([model.community.region[i], model.community.region[j]])
+    t = np.concatenate([ties.trust, ties.trust])
+    total = np.bincount(r, weights=t, minlength=n_regions)
     count = np.bincount(r, minlength=n_regions)
     return np.divide(total, count, out=np.full(n_regions, model.params["trust"]["initial"]), where=count > 0)

@@ -1,0 +1,38 @@
+"""Every shipped scenario loads, runs with its invariants checked, and says what it changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sim.calibration import BPS_NATIONAL, check
+from sim.model import PartnershipModel
+from sim.scenario import load
+
+SCENARIOS = sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.toml"))
+REQUIRED = {"baseline", "government_only", "no_gotong_royong", "reward_recognition", "reward_cash", "reward_performance",
+            "reward_tournament", "regulation_supportive", "regulation_restrictive", "funding_low", "funding_high", "trust_fund"}
+
+
+def test_required_scenarios_are_shipped():
+    assert REQUIRED <= {p.stem for p in SCENARIOS}
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_scenario_runs_checked(path):
+    s = load(path)
+    assert s.name == path.stem and s.values["scenario"]["description"]
+    assert s.scenario.seed == load(SCENARIOS[0].parent / "baseline.toml").scenario.seed  # common random numbers
+    m = PartnershipModel(s.with_overrides({"scenario.years": 6.0}), checked=True).run()
+    assert m.steps == 24
+
+
+def test_baseline_reproduces_bps_2016():
+    result = check(load(SCENARIOS[0].parent / "baseline.toml"), replications=4)
+    assert round(result["simulated_mean"], 2) == pytest.approx(BPS_NATIONAL[2016]["ipm"], abs=0.02)
+
+
+def test_baseline_starts_at_bps_2015():
+    m = PartnershipModel(load(SCENARIOS[0].parent / "baseline.toml"))
+    assert round(m.national_index, 2) == BPS_NATIONAL[2015]["ipm"]
