@@ -25,6 +25,7 @@ OUTCOMES: tuple[tuple[str, str], ...] = (
     ("mean_active_partnerships", "active partnerships (mean over the run)"),
     ("mean_lifespan_years", "partnership lifespan (years, restricted mean)"),
     ("participation_share", "participation share"),
+    ("business_participation", "share of businesses in partnerships"),
     ("cohesion", "cohesion (kerukunan)"),
 )
 

@@ -32,7 +32,7 @@ from sim.mechanisms.dissolution import REASONS
 from sim.parameters import ACTIVITIES, KINDS
 from sim.scenario import Scenario, defaults
 from sim.survival import restricted_mean
-from sim.state import NO_MEMBER, IntArray, PartnershipTable, new_community, pair_keys
+from sim.state import BUSINESS, NO_MEMBER, IntArray, PartnershipTable, new_community, pair_keys
 
 # Independent random streams, one per source of chance, derived in this fixed order from
 # the run's seed. Worlds with the same seed start identical whatever their levers, and a
@@ -45,7 +45,7 @@ SOCIAL = ACTIVITIES.index("social")
 METRICS: tuple[str, ...] = (
     "year", "index", "life_expectancy", "expected_schooling", "mean_schooling", "income",
     "index_min", "index_max", "inequality", "active_partnerships", "formed", "dissolved", "members_added",
-    "participation_share", "cross_sector_share", "cohesion", "mean_capacity", "mean_motivation",
+    "participation_share", "business_participation", "cross_sector_share", "cohesion", "mean_capacity", "mean_motivation",
     "mean_volunteering", "spend_central", "spend_regional", "spend_rewards", "spend_donors", "spend_trust_fund",
     "spend_community", "spend_volunteer_labour", "spend_total", "government_share", "budget_shock",
 )
@@ -293,6 +293,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "formed": self._step_counts["formed"], "dissolved": self._step_counts["dissolved"],
             "members_added": self._step_counts["members_added"],
             "participation_share": float(np.count_nonzero(self.community.memberships) / n),
+            "business_participation": _share_in_partnerships(self.community, BUSINESS),
             "cross_sector_share": mixed,
             "cohesion": trust.cohesion(self),
             "mean_capacity": float(self.community.capacity.mean()) if self.community.n else 0.0,
@@ -360,6 +361,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "mean_active_partnerships": float(np.mean(self.datacollector.model_vars["active_partnerships"])),
             "mean_lifespan_years": restricted_mean(lifespans, ~t.active[: t.count]) if t.count else float("nan"),
             "participation_share": self.metrics["participation_share"],
+            "business_participation": self.metrics["business_participation"],
             "cross_sector_share": self.metrics["cross_sector_share"],
             "cohesion": self.metrics["cohesion"],
             "inequality": self.metrics["inequality"],
@@ -372,6 +374,13 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         _, a, b = member_pairs(self.partnerships.members[self.partnerships.active_ids()])
         keys = np.unique(pair_keys(a, b, self.community.n))
         return keys // self.community.n, keys % self.community.n
+
+
+def _share_in_partnerships(community, kind: int) -> float:
+    """Share of the agents of one kind that belong to at least one partnership."""
+    of_kind = community.kind == kind
+    total = int(of_kind.sum())
+    return float(np.count_nonzero(community.memberships[of_kind]) / total) if total else 0.0
 
 
 def _metric(model: PartnershipModel, name: str) -> float:

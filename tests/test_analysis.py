@@ -55,6 +55,7 @@ def test_compare_pairs_by_replication():
         "mean_active_partnerships": [5.0] * 6,
         "mean_lifespan_years": [2.0] * 6,
         "participation_share": [0.5] * 6,
+        "business_participation": [0.5] * 6,
         "cohesion": [0.4] * 6,
     })
     table = compare(runs)
