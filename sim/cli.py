@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sim import __version__, hdi
 from sim.parameters import SECTIONS
-from sim.results import ResultsError, command_line, now, safe_output_dir, versions, write_results
+from sim.results import ResultsError, command_line, safe_output_dir
 from sim.scenario import Scenario, ScenarioError, load, parse_override
 
 EXIT_BAD_INPUT = 2
@@ -31,31 +31,39 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"kemitraan {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
 
+    def sweep_args(p: argparse.ArgumentParser, default_out: str | None) -> None:
+        p.add_argument("--out", default=default_out, help="results folder (default: results/<scenario name>)")
+        p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores for a sweep, 1 for a single run)")
+        p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
+        p.add_argument("--resume", action="store_true", help="finish an interrupted sweep: run only the missing runs")
+        p.add_argument("--force", action="store_true", help="replace an existing results folder")
+        p.add_argument("--steps", type=int, default=None, help="horizon in quarters (overrides scenario.years)")
+        p.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format (default parquet)")
+        p.add_argument("--no-report", action="store_true", help="skip the figures and HTML report")
+
     def scenario_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                        help="override a parameter, e.g. --set rewards.scheme=performance (repeatable)")
 
-    run = sub.add_parser("run", help="run a scenario and write its results folder")
+    run = sub.add_parser("run", help="run a scenario (or its design sweep) and write its results folder")
     run.add_argument("scenario", help="scenario file (TOML)")
     scenario_args(run)
-    run.add_argument("--out", help="results folder (default: results/<scenario name>)")
-    run.add_argument("--force", action="store_true", help="replace an existing results folder")
-    run.add_argument("--replication", type=int, default=0, help="replication number (its seed derives from the scenario's seed)")
-    run.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="table format")
+    sweep_args(run, default_out=None)
+    run.add_argument("--replications", type=int, default=None, help="replications per design point (default: the file's [design], else 1)")
     run.add_argument("--checked", action="store_true", help="assert the model's invariants every step")
 
     check = sub.add_parser("check", help="validate a scenario and print its resolved parameters")
     check.add_argument("scenario")
     scenario_args(check)
 
-    cmp_ = sub.add_parser("compare", help="run scenarios with common random numbers and compare them with a reference")
+    cmp_ = sub.add_parser("compare", help="run scenario files as the points of one sweep and compare them with a reference")
     cmp_.add_argument("scenarios", nargs="+", help="scenario files")
+    sweep_args(cmp_, default_out="results/experiment")
     cmp_.add_argument("--replications", type=int, default=20, help="runs per scenario (default 20)")
-    cmp_.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     cmp_.add_argument("--reference", default=None, help="scenario to compare against (default: baseline)")
-    cmp_.add_argument("--out", default="results/experiment", help="results folder (default results/experiment)")
-    cmp_.add_argument("--force", action="store_true", help="replace an existing results folder")
-    cmp_.add_argument("--format", choices=("parquet", "csv"), default="parquet")
+
+    rep = sub.add_parser("report", help="write figures and an HTML report for a results folder")
+    rep.add_argument("results", help="results folder")
 
     cal = sub.add_parser("calibrate", help="refit the dynamics to BPS 2015-2016 national IPM and print the values")
     cal.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
@@ -80,40 +88,95 @@ def _quarter(year: float) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.run import simulate
+    from sim.sweep import plan
 
     scenario = _load(args.scenario, args.overrides)
+    sweep = plan(scenario, replications=args.replications, steps=args.steps, checked=args.checked)
     dest = safe_output_dir(args.out, scenario.name)
-    if dest.exists() and not args.force:
-        raise ResultsError(f"{dest}: results folder exists; use --force to replace it")
-    started = now()
-    t0 = time.perf_counter()
-    res = simulate(scenario, args.replication, checked=args.checked)
-    elapsed = time.perf_counter() - t0
-    s = res.summary
-    runs = {"run": 0, **s}
-    import pandas as pd
+    return _run_sweep(args, sweep, dest)
 
-    tables = {"runs": pd.DataFrame([runs]), "timeseries": res.timeseries, "regions": res.regions, "events": res.events}
-    manifest = _manifest([scenario], started, [res.summary], replications=1)
-    write_results(dest, tables, manifest, force=args.force, fmt=args.format)
-    _print_summary(scenario, s, elapsed, dest)
+
+def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
+    import os
+
+    from tqdm import tqdm
+
+    from sim.sweep import SweepInterrupted, run_sweep
+
+    if args.steps is not None and args.steps < 1:
+        raise ScenarioError("--steps", None, f"{args.steps} is not allowed; allowed: an integer >= 1")
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError("--workers", None, f"{args.workers} is not allowed; allowed: an integer >= 1")
+    single = sweep.size == 1
+    workers = args.workers or (1 if single else os.cpu_count() or 1)
+    executor, client = None, None
+    if args.scheduler:
+        executor, client = _dask_executor(args.scheduler)
+    t0 = time.perf_counter()
+    bar = tqdm(total=sweep.size, unit="run", desc=sweep.name, file=sys.stderr, disable=True if single else None, dynamic_ncols=True)
+
+    def progress(done: int, failed: int, total: int) -> None:
+        bar.n = done
+        bar.set_postfix_str(f"failed {failed}" if failed else "", refresh=False)
+        bar.refresh()
+
+    try:
+        tables, failed = run_sweep(sweep, dest, workers=workers, executor=executor, resume=args.resume, force=args.force,
+                                   fmt=args.format, command=command_line(), progress=progress)
+    except SweepInterrupted as exc:
+        bar.close()
+        print(f"kemitraan: {exc}", file=sys.stderr)
+        return 130
+    finally:
+        bar.close()
+        if client is not None:
+            client.close()
+    elapsed = time.perf_counter() - t0
+    runs = tables["runs"]
+    if single and failed == 0:
+        _print_summary(sweep.scenarios[0], runs.iloc[0].to_dict(), elapsed, dest)
+    else:
+        where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{workers} worker{'s' if workers > 1 else ''}"
+        print(f"{sweep.name}: {sweep.size} runs ({len(sweep.design.points)} design points x {sweep.design.replications} replications) "
+              f"in {elapsed:.1f} s on {where}; results in {dest}/")
+        ok = runs[runs["status"] == "ok"] if not runs.empty else runs
+        if not ok.empty and sweep.design.type in ("sobol", "morris", "lhs"):
+            from sim.analysis import sensitivity
+
+            try:
+                table = sensitivity(runs, sweep.design.to_dict(), "years_to_target_or_horizon")
+                print(f"Which levers drive years to target ({sweep.design.type}):")
+                print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+            except ValueError as exc:
+                print(f"No sensitivity indices: {exc}")
+        elif not ok.empty and len(sweep.design.points) > 1:
+            from sim.analysis import compare, comparison_markdown
+
+            reference = getattr(args, "reference", None) or sweep.design.reference
+            if reference in set(ok["point_name"]):
+                print(f"Mean (paired difference from {reference!r} [95% CI]):")
+                print(comparison_markdown(compare(ok, reference)))
+    if not args.no_report and not runs.empty and (runs["status"] == "ok").any():
+        from sim.report import write_report
+
+        path = write_report(dest)
+        print(f"Report: {path}")
+    if failed:
+        print(f"kemitraan: {failed} of {sweep.size} runs failed; their errors and seeds are in the runs table (status, error, run_seed)", file=sys.stderr)
+        return 1
     return 0
 
 
-def _manifest(scenarios: Sequence[Scenario], started: str, summaries: Sequence[dict], replications: int) -> dict:
-    return {
-        "kemitraan": __version__,
-        "command": command_line(),
-        "started": started,
-        "finished": now(),
-        "versions": versions(),
-        "replications": replications,
-        "scenarios": [{"name": s.name, "source": s.source, "sha256": s.sha256, "text": s.text,
-                       "parameters": s.flat(), "events": [e.describe() for e in s.events]} for s in scenarios],
-        "runs": [{"scenario": x["scenario"], "replication": x["replication"], "root_seed": x["root_seed"],
-                  "run_seed": x["run_seed"], "wall_seconds": x["wall_seconds"]} for x in summaries],
-    }
+def _dask_executor(address: str):
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ResultsError("--scheduler needs Dask distributed; install the 'sweep' extra") from None
+    try:
+        client = Client(address, timeout="10s")
+    except (OSError, TimeoutError) as exc:
+        raise ResultsError(f"--scheduler {address}: cannot reach the Dask scheduler ({exc})") from None
+    return client.get_executor(), client
 
 
 def _print_summary(scenario: Scenario, s: dict, elapsed: float, dest: Path) -> None:
@@ -133,7 +196,7 @@ def _print_summary(scenario: Scenario, s: dict, elapsed: float, dest: Path) -> N
     print(f"  Government share of spending: {100 * s['government_share']:.1f}%")
     print(f"  Partnerships: {s['partnerships_formed']} formed, {s['partnerships_dissolved']} dissolved, {s['active_partnerships']} active at the end; "
           f"mean lifespan {s['mean_lifespan_years']:.1f} years; cohesion {s['cohesion']:.2f}")
-    print(f"  Simulated {s['steps']} quarters in {elapsed:.1f} s; results in {dest}/")
+    print(f"  Simulated {s['steps']} quarters in {s['wall_seconds']:.1f} s; results in {dest}/ (written in {elapsed:.1f} s in all)")
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -153,39 +216,38 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("Policy events:")
         for e in scenario.events:
             print(f"    {e.describe()}")
+    from sim.design import from_scenario
+
+    design = from_scenario(scenario)
+    if design.type != "none":
+        print(f"Design: {design.type}, {len(design.points)} points x {design.replications} replications = {design.size} runs; "
+              f"reference {design.reference!r}")
+        for p in design.points[:8]:
+            print(f"    {p.id:>4}  {p.name}  {p.overrides}")
+        if len(design.points) > 8:
+            print(f"    ... and {len(design.points) - 8} more")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    import os
+    from sim.sweep import plan_files
 
-    from tqdm import tqdm
-
-    from sim.analysis import compare, comparison_markdown
-    from sim.run import run_many
-
-    scenarios = [load(p) for p in args.scenarios]
     if args.replications < 1:
         raise ScenarioError("--replications", None, f"{args.replications} is not allowed; allowed: an integer >= 1")
-    dest = Path(args.out)
-    if dest.exists() and not args.force:
-        raise ResultsError(f"{dest}: results folder exists; use --force to replace it")
-    workers = args.workers or os.cpu_count() or 1
-    started = now()
-    t0 = time.perf_counter()
-    total = len(scenarios) * args.replications
-    with tqdm(total=total, unit="run", desc="runs", file=sys.stderr, disable=None) as bar:
-        tables = run_many(scenarios, args.replications, workers=workers, progress=lambda done, _t: bar.update(done - bar.n))
-    elapsed = time.perf_counter() - t0
-    table = compare(tables["runs"], args.reference)
-    tables["comparison"] = table
-    manifest = _manifest(scenarios, started, tables["runs"].to_dict("records"), args.replications)
-    manifest["wall_seconds"] = round(elapsed, 2)
-    manifest["workers"] = workers
-    write_results(dest, tables, manifest, force=args.force, fmt=args.format)
-    print(f"{total} runs of {len(scenarios)} scenarios in {elapsed:.1f} s on {workers} workers; results in {dest}/")
-    print("Mean (paired difference from the reference [95% CI]):")
-    print(comparison_markdown(table))
+    scenarios = [load(p) for p in args.scenarios]
+    sweep = plan_files(scenarios, args.replications, steps=args.steps)
+    if args.reference is not None and args.reference not in {s.name for s in scenarios}:
+        raise ScenarioError("--reference", None, f"{args.reference!r} is not allowed; allowed: one of {', '.join(repr(s.name) for s in scenarios)}")
+    return _run_sweep(args, sweep, Path(args.out))
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from sim.report import write_report
+
+    folder = Path(args.results)
+    if not (folder / "manifest.json").is_file():
+        raise ResultsError(f"{folder}: not a results folder (no manifest.json)")
+    print(f"Report: {write_report(folder)}")
     return 0
 
 
@@ -213,7 +275,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "calibrate": cmd_calibrate, "params": cmd_params}
+COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "calibrate": cmd_calibrate, "params": cmd_params}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,6 +289,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("kemitraan: interrupted; finished results folders are intact", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. piped into head: the reader has gone, nothing to report
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

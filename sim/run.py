@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -48,69 +51,125 @@ def simulate(scenario: Scenario, replication: int = 0, *, checked: bool = False)
     return RunResult(summary, model.timeseries(), model.region_series(), model.events())
 
 
-def _task(args: tuple[Scenario, int, int]) -> tuple[int, RunResult]:
-    scenario, replication, run_id = args
-    return run_id, simulate(scenario, replication)
+@dataclass(frozen=True)
+class Task:
+    """One run of a sweep: a design point's scenario and a replication.
+
+    Attributes:
+        run: Run id (``point * replications + replication``).
+        point: Design point id.
+        point_name: Design point name.
+        replication: Replication number (fixes the seed with the scenario's root seed).
+        scenario: The scenario with the point's overrides applied.
+        varied: The point's overrides (become columns of the runs table).
+        checked: Assert the model's invariants every step.
+    """
+
+    run: int
+    point: int
+    point_name: str
+    replication: int
+    scenario: Scenario
+    varied: dict[str, Any]
+    checked: bool = False
+
+
+def execute(task: Task) -> tuple[int, dict[str, pd.DataFrame]]:
+    """Run one task into its tables; a run that raises becomes a ``failed`` row, never an exception."""
+    seed = int(run_seed(int(task.scenario.scenario.seed), task.replication).generate_state(1, np.uint64)[0])
+    head = {"run": task.run, "point": task.point, "point_name": task.point_name, **task.varied, "replication": task.replication}
+    t0 = time.perf_counter()
+    try:
+        res = simulate(task.scenario, task.replication, checked=task.checked)
+    except Exception as exc:  # a failing run is recorded and the sweep goes on
+        last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        where = f" at {Path(last.filename).name}:{last.lineno}" if last else ""
+        row = {**head, "status": "failed", "error": f"{type(exc).__name__}: {exc}{where}", "run_seed": seed,
+               "root_seed": int(task.scenario.scenario.seed), "wall_seconds": round(time.perf_counter() - t0, 4)}
+        return task.run, {"runs": pd.DataFrame([row])}
+    summary = dict(res.summary)
+    row = {**head, "status": "ok", "error": "", "run_seed": summary.pop("run_seed"), "root_seed": summary.pop("root_seed"),
+           "wall_seconds": summary.pop("wall_seconds"), **{k: v for k, v in summary.items() if k != "replication"}}
+    tables = {"runs": pd.DataFrame([row])}
+    keys = {"run": task.run, "point": task.point, "replication": task.replication}
+    for name, df in (("timeseries", res.timeseries), ("regions", res.regions), ("events", res.events)):
+        df = df.copy()
+        for i, (k, v) in enumerate(keys.items()):
+            df.insert(i, k, v)
+        tables[name] = df
+    return task.run, tables
+
+
+def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.DataFrame]], None], *, workers: int = 1,
+                executor: Executor | None = None, max_in_flight: int | None = None) -> None:
+    """Run tasks and hand each result to ``on_result`` as it arrives (in any order).
+
+    Args:
+        tasks: What to run.
+        on_result: Called in this process with (run id, tables) for each finished run.
+        workers: Local worker processes when no executor is given (1: run here, in order).
+        executor: Any ``concurrent.futures`` executor (e.g. a Dask client's ``get_executor()``).
+        max_in_flight: Most tasks submitted at once (default 4 per worker), so memory stays flat.
+
+    A local pool is one set of long-lived worker processes (forkserver: clean processes, not
+    forks of a threaded parent) that each run many tasks. On KeyboardInterrupt pending tasks
+    are cancelled and the interrupt propagates; results already handed over stay handed over.
+    """
+    if executor is None and workers <= 1:
+        for t in tasks:
+            on_result(*execute(t))
+        return
+    own = executor is None
+    pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    limit = max_in_flight or max(4 * workers, 8)
+    queue = iter(tasks)
+    pending: set[Future] = set()
+    try:
+        for t in queue:
+            pending.add(pool.submit(execute, t))
+            if len(pending) >= limit:
+                break
+        while pending:
+            ready, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in ready:
+                on_result(*fut.result())
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending.add(pool.submit(execute, nxt))
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        raise
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_many(scenarios: Sequence[Scenario], replications: int, *, workers: int = 1, executor: Executor | None = None,
              progress: Callable[[int, int], None] | None = None) -> dict[str, pd.DataFrame]:
-    """Run every scenario ``replications`` times and gather the tables.
+    """Run every scenario ``replications`` times in memory (no results folder) and gather the tables.
 
-    Args:
-        scenarios: The scenarios (their names must differ).
-        replications: Runs per scenario.
-        workers: Worker processes when no executor is given (1: run in this process).
-        executor: Any ``concurrent.futures`` executor (e.g. a Dask client's executor).
-        progress: Called with (done, total) after each run.
-
-    Returns:
-        Tables ``runs``, ``timeseries``, ``regions``, ``events``, each with ``run``,
-        ``scenario`` and ``replication`` columns, rows in run order whatever the workers.
+    Scenario i is design point i; rows come back in run order whatever the workers.
     """
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ: {names}")
-    tasks = [(s, r, i * replications + r) for i, s in enumerate(scenarios) for r in range(replications)]
-    results: dict[int, RunResult] = {}
-    total = len(tasks)
-    if executor is None and workers <= 1:
-        for t in tasks:
-            run_id, res = _task(t)
-            results[run_id] = res
-            if progress:
-                progress(len(results), total)
-    else:
-        own = executor is None
-        # forkserver: workers start from a clean process, not a fork of a threaded parent.
-        pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
-        try:
-            futures = [pool.submit(_task, t) for t in tasks]
-            for fut in as_completed(futures):
-                run_id, res = fut.result()
-                results[run_id] = res
-                if progress:
-                    progress(len(results), total)
-        finally:
-            if own:
-                pool.shutdown(cancel_futures=True)
-    return gather([results[i] for i in range(total)], [(s.name, r) for s in scenarios for r in range(replications)])
+    tasks = [Task(i * replications + r, i, s.name, r, s, {}) for i, s in enumerate(scenarios) for r in range(replications)]
+    results: dict[int, dict[str, pd.DataFrame]] = {}
+
+    def keep(run: int, tables: dict[str, pd.DataFrame]) -> None:
+        results[run] = tables
+        if progress:
+            progress(len(results), len(tasks))
+
+    execute_all(tasks, keep, workers=workers, executor=executor)
+    return gather([results[t.run] for t in tasks])
 
 
-def gather(results: Iterable[RunResult], keys: Sequence[tuple[str, int]]) -> dict[str, pd.DataFrame]:
-    """Stack per-run tables, tagging each row with its run id, scenario and replication."""
-    runs, ts, regions, events = [], [], [], []
-    for run_id, (res, (name, rep)) in enumerate(zip(results, keys, strict=True)):
-        runs.append({"run": run_id, **res.summary})
-        for df, bucket in ((res.timeseries, ts), (res.regions, regions), (res.events, events)):
-            df = df.copy()
-            df.insert(0, "replication", rep)
-            df.insert(0, "scenario", name)
-            df.insert(0, "run", run_id)
-            bucket.append(df)
-    return {
-        "runs": pd.DataFrame(runs),
-        "timeseries": pd.concat(ts, ignore_index=True),
-        "regions": pd.concat(regions, ignore_index=True),
-        "events": pd.concat(events, ignore_index=True),
-    }
+def gather(results: Sequence[dict[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
+    """Stack per-run tables (already tagged with run, point and replication) in the given order."""
+    out = {}
+    for name in ("runs", "timeseries", "regions", "events"):
+        frames = [r[name] for r in results if name in r and not r[name].empty]
+        out[name] = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return out

@@ -114,12 +114,14 @@ class Scenario:
         events: Policy events in time order.
         source: Where it came from (file path or ``"<defaults>"``).
         text: The scenario file's text (empty for built-in defaults).
+        design: The file's raw ``[design]`` table, if any (see :mod:`sim.design`).
     """
 
     values: dict[str, dict[str, Any]]
     events: tuple[PolicyEvent, ...] = ()
     source: str = "<defaults>"
     text: str = ""
+    design: dict[str, Any] | None = None
     _sections: dict[str, Section] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -132,7 +134,7 @@ class Scenario:
         raise AttributeError(name)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"values": self.values, "events": self.events, "source": self.source, "text": self.text}
+        return {"values": self.values, "events": self.events, "source": self.source, "text": self.text, "design": self.design}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
@@ -174,7 +176,9 @@ class Scenario:
             doc[section][key] = value
         doc["events"] = [_event_to_dict(e) for e in self.events]
         validate(doc, source)
-        return build(doc, source=self.source, text=self.text)
+        built = build(doc, source=self.source, text=self.text)
+        object.__setattr__(built, "design", self.design)
+        return built
 
 
 def _event_to_dict(e: PolicyEvent) -> dict[str, Any]:
@@ -247,11 +251,11 @@ def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
 def validate(doc: Mapping[str, Any], source: str) -> None:
     """Check every table, key, type and range, and every policy event."""
     for section, table in doc.items():
-        if section == "events":
+        if section in ("events", "design"):
             continue
         if section not in SECTIONS:
-            close = difflib.get_close_matches(section, list(SECTIONS) + ["events"], n=1, cutoff=0.6)
-            hint = f"; did you mean [{close[0]}]?" if close else f"; allowed tables: {', '.join(SECTIONS)}, events"
+            close = difflib.get_close_matches(section, list(SECTIONS) + ["events", "design"], n=1, cutoff=0.6)
+            hint = f"; did you mean [{close[0]}]?" if close else f"; allowed tables: {', '.join(SECTIONS)}, events, design"
             _raise(source, section, "unknown table" + hint)
         if not isinstance(table, dict):
             _raise(source, section, f"must be a table ([{section}]), not a {type(table).__name__}")
@@ -367,7 +371,7 @@ def build(doc: Mapping[str, Any], source: str = "<defaults>", text: str = "") ->
             value = param.kind(value)
         events.append(PolicyEvent(float(e["year"]), e["set"], value, None if "multiply" not in e else float(e["multiply"]), e.get("label", "")))
     events.sort(key=lambda ev: ev.year)  # stable: same-year events keep file order
-    return Scenario(values=values, events=tuple(events), source=source, text=text)
+    return Scenario(values=values, events=tuple(events), source=source, text=text, design=doc.get("design"))
 
 
 # --- the four steps together -----------------------------------------------------------------
@@ -385,7 +389,12 @@ def load_text(text: str, source: str = "<text>", overrides: Mapping[str, Any] | 
                 table[key] = value
     filled = fill_defaults(doc, source)
     validate(filled, source)
-    return build(filled, source=source, text=text)
+    scenario = build(filled, source=source, text=text)
+    if scenario.design is not None:
+        from sim.design import parse_design  # the design module builds on this one
+
+        parse_design(scenario.design, scenario, source)
+    return scenario
 
 
 def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import compare, kaplan_meier, mean_ci
+from sim.analysis import compare, mean_ci
+from sim.survival import kaplan_meier
 
 
 def test_kaplan_meier_matches_hand_computation():
@@ -59,10 +60,10 @@ def test_compare_pairs_by_replication():
         "cohesion": [0.4] * 6,
     })
     table = compare(runs)
-    row = table[(table.scenario == "policy") & (table.outcome == "years_to_target_or_horizon")].iloc[0]
+    row = table[(table.point_name == "policy") & (table.outcome == "years_to_target_or_horizon")].iloc[0]
     # Every pair differs by exactly -1: the paired interval has zero width although the
     # unpaired spread is large. This is what common random numbers buy.
     assert row["diff"] == pytest.approx(-1.0)
     assert row["diff_low"] == pytest.approx(-1.0) and row["diff_high"] == pytest.approx(-1.0)
-    gov = table[(table.scenario == "policy") & (table.outcome == "government_share")].iloc[0]
+    gov = table[(table.point_name == "policy") & (table.outcome == "government_share")].iloc[0]
     assert gov["diff"] == pytest.approx(-0.1)

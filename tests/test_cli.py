@@ -101,7 +101,7 @@ def test_compare_runs_and_reports_paired_differences(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "| rich |" in text and "| baseline |" in text
     res = load_results(out)
-    assert len(res["runs"]) == 6 and set(res["comparison"]["scenario"]) == {"baseline", "rich"}
+    assert len(res["runs"]) == 6 and set(res["comparison"]["point_name"]) == {"baseline", "rich"}
 
 
 def test_python_dash_m_and_entry_point_agree():

@@ -1,0 +1,452 @@
+"""Pictures of the classroom: the partnership network and the charts, live or for slides.
+
+The teaching app (:mod:`sim.app`) draws every step with these functions, and
+``kemitraan demo NAME --out DIR`` uses them to write, without a browser, a side-by-side
+figure (PNG and SVG) and an animation (GIF; MP4 too where ffmpeg is installed) of two worlds
+that share their seed and differ in one lever (:data:`sim.classroom.DEMOS`):
+
+- ``gotong-royong``: gotong-royong on (A) and off (B);
+- ``reward``: no reward system (A) and performance-based grants (B);
+- ``funding-cut``: public budgets as planned (A) and cut by half after five years (B); the
+  cut shows on the timeline.
+
+Only matplotlib's object API is used (no pyplot), so drawing is safe in the app's threads.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure, SubFigure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Circle
+from matplotlib.ticker import MaxNLocator
+
+from sim import __version__, hdi
+from sim.classroom import DEMOS, Classroom, Layout, demo_classroom
+from sim.labels import choice_label, quarter_text, t
+from sim.model import PartnershipModel
+from sim.parameters import KINDS
+from sim.scenario import Scenario
+from sim.state import member_pairs
+
+# Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+KIND_COLOURS: dict[str, str] = {
+    "community_group": "#E69F00",
+    "ngo": "#0072B2",
+    "religious_body": "#009E73",
+    "business": "#D55E00",
+    "university": "#CC79A7",
+}
+WORLD_COLOURS = {"A": "#1f5fa8", "B": "#d95f02"}
+WORLD_STYLES = {"A": "-", "B": "--"}
+# Light tints for the regional IPM bands (low, medium, high, very high).
+BAND_COLOURS = {"low": "#f6d0cc", "medium": "#fdf0c2", "high": "#d8ecd0", "very high": "#b5dca4"}
+EDGE_ACTIVE, EDGE_NEW, EDGE_ENDED = "#6b6b6b", "#111111", "#c0392b"
+
+FONT = {"title": 13, "label": 11, "tick": 10, "small": 9}
+
+
+@dataclass(frozen=True)
+class Series:
+    """One world as a line on the charts."""
+
+    world: PartnershipModel
+    label: str
+    colour: str
+    style: str = "-"
+
+
+def render_png(fig: Figure, dpi: int = 100) -> bytes:
+    """The figure as PNG bytes."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+    return buf.getvalue()
+
+
+def time_text(world: PartnershipModel, lang: str) -> str:
+    """The world's time in words ("start of 2015", "end of 2017 Q3")."""
+    if world.steps == 0:
+        return t("start_of", lang, year=world.start_year)
+    return quarter_text(world.metrics["year"], lang)
+
+
+# --- the network ---------------------------------------------------------------------------
+
+def _pairs(world: PartnershipModel, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if ids.shape[0] == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    _, a, b = member_pairs(world.partnerships.members[ids])
+    return a, b
+
+
+def _segments(xy: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.stack([xy[a], xy[b]], axis=1)
+
+
+def draw_network(ax, world: PartnershipModel, layout: Layout, lang: str = "en", title: str | None = None) -> None:
+    """Draw a world's partnership network on ``ax``.
+
+    Regions are discs tinted by their IPM band and labelled with their index; dots are
+    community components coloured by kind (hollow when in no partnership); grey lines join
+    the members of each active partnership, black lines the partnerships formed this quarter
+    and dotted red lines those that ended this quarter.
+    """
+    ax.clear()
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    xy, centres, radii = layout.xy, layout.centres, layout.radii
+    t_ = world.partnerships
+    count = t_.count
+    steps = world.steps
+    method = world.method
+    middle = centres.mean(axis=0)
+    for g in range(centres.shape[0]):
+        value = float(world.region_index[g])
+        band = hdi.ipm_band(value * (100.0 if method == "hdi" else 1.0))
+        ax.add_patch(Circle(centres[g], radii[g] + 0.6, facecolor=BAND_COLOURS[band], edgecolor="#9a9a9a", lw=0.8, zorder=0))
+        text = f"{t('region', lang, n=g + 1)} · {value:.1f}" if method == "ipm" else f"{t('region', lang, n=g + 1)} · {value:.3f}"
+        # Labels sit outside the ring, on the side away from the middle.
+        out = centres[g] - middle
+        norm = float(np.hypot(*out))
+        u = out / norm if norm > 1e-9 else np.array([0.0, 1.0])
+        pos = centres[g] + u * (radii[g] + 1.2)
+        ha = "left" if u[0] > 0.35 else ("right" if u[0] < -0.35 else "center")
+        va = "bottom" if u[1] > 0.35 else ("top" if u[1] < -0.35 else "center")
+        ax.text(pos[0], pos[1], text, ha=ha, va=va, fontsize=FONT["small"], color="#222222", zorder=5)
+    home = world.community.region
+    active = t_.active_ids()
+    a, b = _pairs(world, active)
+    if a.shape[0]:
+        # Partnerships across regions are drawn fainter, so the regions' own stay readable.
+        alpha = np.where(home[a] == home[b], 0.6, 0.16)
+        colours = np.tile(np.array(to_rgba(EDGE_ACTIVE)), (a.shape[0], 1))
+        colours[:, 3] = alpha
+        ax.add_collection(LineCollection(_segments(xy, a, b), colors=colours, linewidths=0.7, zorder=1))
+    ended = np.flatnonzero((~t_.active[:count]) & (t_.end[:count] == steps)) if steps else np.zeros(0, np.int64)
+    a, b = _pairs(world, ended)
+    if a.shape[0]:
+        ax.add_collection(LineCollection(_segments(xy, a, b), colors=EDGE_ENDED, linewidths=1.1, linestyles=(0, (1.5, 1.5)), alpha=0.8, zorder=2))
+    new = np.flatnonzero(t_.active[:count] & (t_.formed[:count] == steps)) if steps else np.zeros(0, np.int64)
+    a, b = _pairs(world, new)
+    if a.shape[0]:
+        ax.add_collection(LineCollection(_segments(xy, a, b), colors=EDGE_NEW, linewidths=1.3, alpha=0.85, zorder=3))
+    margin = np.array([9.0, 4.0])
+    lo = (centres - radii[:, None]).min(axis=0) - margin
+    hi = (centres + radii[:, None]).max(axis=0) + margin
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    # Marker size from the data scale, so dots stay about one spacing wide at any size.
+    fig = ax.get_figure()
+    bbox = ax.get_position()
+    width_pt = bbox.width * fig.get_figwidth() * 72.0
+    height_pt = bbox.height * fig.get_figheight() * 72.0
+    per_unit = min(width_pt / (hi[0] - lo[0]), height_pt / (hi[1] - lo[1]))
+    size = float(np.clip((0.85 * per_unit) ** 2, 2.0, 60.0))
+    kind = world.community.kind
+    colours = np.array([KIND_COLOURS[k] for k in KINDS])[kind]
+    member = world.community.memberships > 0
+    ax.scatter(xy[member, 0], xy[member, 1], s=size, c=colours[member], edgecolors="none", zorder=4)
+    ax.scatter(xy[~member, 0], xy[~member, 1], s=size, facecolors="white", edgecolors=colours[~member],
+               linewidths=max(0.5, 0.12 * np.sqrt(size)), zorder=4)
+    if title is not None:
+        ax.set_title(title, fontsize=FONT["title"], loc="left")
+
+
+def network_legend_handles(lang: str = "en") -> list:
+    """Legend entries for the network: the kinds and the three kinds of line."""
+    handles = [Line2D([], [], marker="o", ls="", color=KIND_COLOURS[k], markersize=7, label=choice_label("kind", k, lang)) for k in KINDS]
+    handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="#555555", markersize=7, label=t("not_in_partnership", lang)))
+    handles += [
+        Line2D([], [], color=EDGE_ACTIVE, lw=1.5, alpha=0.6, label=t("edge_active", lang)),
+        Line2D([], [], color=EDGE_NEW, lw=1.8, label=t("edge_new", lang)),
+        Line2D([], [], color=EDGE_ENDED, lw=1.5, ls=(0, (1.5, 1.5)), label=t("edge_ended", lang)),
+    ]
+    return handles
+
+
+def network_title(world: PartnershipModel, lang: str, prefix: str = "") -> str:
+    """"World A · end of 2017 Q3 · 368 partnerships"."""
+    n = int(world.metrics["active_partnerships"])
+    head = f"{prefix} · " if prefix else ""
+    return f"{head}{time_text(world, lang)} · {n} {t('edge_active', lang) if n == 1 else t('active_partnerships', lang).lower()}"
+
+
+# --- the charts ----------------------------------------------------------------------------
+
+def _event_marks(series: Sequence[Series]) -> list[tuple[float, str, str]]:
+    """(year, label, colour) of each distinct policy event: grey when every world has it."""
+    marks: dict[tuple[float, str], str] = {}
+    for s in series:
+        for e in s.world.scenario.events:
+            shared = all(e in other.world.scenario.events for other in series)
+            colour = "#555555" if shared else s.colour
+            marks.setdefault((e.year, e.label or e.key), colour)
+    return [(y, label, c) for (y, label), c in marks.items()]
+
+
+def _year_text(year: float) -> str:
+    return f"{year:g}" if float(year).is_integer() else f"{year:.2f}"
+
+
+def draw_charts(axes: Sequence, series: Sequence[Series], lang: str = "en") -> None:
+    """Draw the four charts (index with target, partnerships, government share, cohesion) on four axes."""
+    first = series[0].world
+    start = first.start_year
+    end = start + first.horizon / 4.0
+    method = first.method
+    target = first.target
+    ax_index, ax_active, ax_share, ax_cohesion = axes
+    for ax in axes:
+        ax.clear()
+        ax.set_xlim(start, end)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        ax.grid(True, color="#e4e4e4", lw=0.6)
+        ax.tick_params(labelsize=FONT["tick"])
+        for spine in ("top", "right"):
+            ax.spines[spine].set_visible(False)
+    lows, highs, most_active = [target], [target], 10.0
+    for s in series:
+        mv = s.world.datacollector.model_vars
+        years = np.asarray(mv["year"], dtype=float)
+        index = np.asarray(mv["index"], dtype=float)
+        active = np.asarray(mv["active_partnerships"], dtype=float)
+        share = 100.0 * np.asarray(mv["government_share"], dtype=float)
+        cohesion = np.asarray(mv["cohesion"], dtype=float)
+        kw = {"color": s.colour, "ls": s.style, "lw": 2.2}
+        ax_index.plot(years, index, label=s.label, **kw)
+        ax_active.plot(years, active, **kw)
+        ax_share.plot(years[1:], share[1:], **kw)
+        ax_cohesion.plot(years, cohesion, **kw)
+        lows.append(float(index.min()))
+        highs.append(float(index.max()))
+        most_active = max(most_active, float(active.max()))
+        reached = s.world.step_of_target
+        if reached is not None and reached > 0:
+            when = start + reached / 4.0
+            ax_index.plot([when], [index[reached]], "o", color=s.colour, ms=7, zorder=5)
+    scale = 1.0 if method == "ipm" else 0.01
+    ax_index.set_ylim(min(lows) - 1.0 * scale, max(highs) + 1.5 * scale)
+    ax_index.axhline(target, color="#444444", ls=":", lw=1.4)
+    fmt = f"{target:g}" if method == "ipm" else f"{target:.3f}"
+    ax_index.text(start + 0.2, target, t("target", lang, value=fmt), va="bottom", ha="left", fontsize=FONT["small"], color="#444444")
+    ax_active.set_ylim(0, most_active * 1.12)
+    ax_share.set_ylim(0, 100)
+    lo_c = min(float(np.min(s.world.datacollector.model_vars["cohesion"])) for s in series)
+    hi_c = max(float(np.max(s.world.datacollector.model_vars["cohesion"])) for s in series)
+    ax_cohesion.set_ylim(max(0.0, min(lo_c, 0.3) - 0.03), min(1.0, max(hi_c, 0.6) + 0.03))
+    titles = (t("index_ipm" if method == "ipm" else "index_hdi", lang), t("active_partnerships", lang),
+              t("government_share", lang), t("cohesion", lang))
+    for ax, title in zip(axes, titles, strict=True):
+        ax.set_title(title, fontsize=FONT["label"], loc="left")
+    for ax in (ax_share, ax_cohesion):
+        ax.set_xlabel(t("year", lang), fontsize=FONT["small"])
+    for year, label, colour in _event_marks(series):
+        for ax in axes:
+            ax.axvline(year, color=colour, ls="-.", lw=1.3, alpha=0.9)
+        ax_active.text(year, ax_active.get_ylim()[1], " " + t("policy_event", lang, year=_year_text(year), label=label),
+                       rotation=0, va="top", ha="left", fontsize=FONT["small"], color=colour)
+
+
+def reached_text(world: PartnershipModel, lang: str) -> str:
+    """When the target was first reached, in words, or "not yet"."""
+    if world.step_of_target is None:
+        return t("not_yet", lang)
+    if world.step_of_target == 0:
+        return t("start_of", lang, year=world.start_year)
+    return quarter_text(world.start_year + world.step_of_target / 4.0, lang)
+
+
+# --- whole figures --------------------------------------------------------------------------
+
+def network_figure(world: PartnershipModel, layout: Layout, lang: str = "en", size: tuple[float, float] = (7.0, 7.4),
+                   prefix: str = "") -> Figure:
+    """One world's network with its legend."""
+    fig = Figure(figsize=size)
+    ax = fig.add_axes((0.01, 0.16, 0.98, 0.78))
+    draw_network(ax, world, layout, lang)
+    ax.set_title(network_title(world, lang, prefix), fontsize=FONT["title"], loc="left")
+    fig.legend(handles=network_legend_handles(lang), loc="lower center", ncol=3, fontsize=FONT["small"], frameon=False)
+    return fig
+
+
+def charts_figure(series: Sequence[Series], lang: str = "en", size: tuple[float, float] = (8.0, 6.6), legend: bool = False) -> Figure:
+    """The four charts in a 2 x 2 grid; with ``legend`` the worlds are named above them."""
+    fig = Figure(figsize=size, layout="constrained")
+    axes = fig.subplots(2, 2).ravel()
+    draw_charts(axes, series, lang)
+    if legend:
+        fig.legend(handles=[Line2D([], [], color=s.colour, ls=s.style, lw=2.4, label=s.label) for s in series],
+                   loc="outside upper center", ncol=len(series), fontsize=FONT["label"], frameon=False)
+    return fig
+
+
+def classroom_series(room: Classroom, lang: str = "en", label_a: str | None = None) -> list[Series]:
+    """Worlds A and B of a classroom as chart lines (A solid blue, B dashed orange)."""
+    return [
+        Series(room.a, label_a or t("world_a_is", lang), WORLD_COLOURS["A"], WORLD_STYLES["A"]),
+        Series(room.b, t("world_b_is", lang, contrast=room.contrast_label(lang)), WORLD_COLOURS["B"], WORLD_STYLES["B"]),
+    ]
+
+
+def draw_side_by_side(fig: Figure | SubFigure, room: Classroom, lang: str = "en", label_a: str | None = None,
+                      charts: bool = True) -> None:
+    """Both worlds' networks side by side and, below, their charts overlaid."""
+    series = classroom_series(room, lang, label_a)
+    if charts:
+        top, bottom = fig.subfigures(2, 1, height_ratios=[1.15, 1.0])
+    else:
+        top, bottom = fig, None
+    ax_a, ax_b = top.subplots(1, 2)
+    top.subplots_adjust(left=0.01, right=0.99, top=0.9, bottom=0.11, wspace=0.04)
+    for ax, s, name in ((ax_a, series[0], t("world_a", lang)), (ax_b, series[1], t("world_b", lang))):
+        draw_network(ax, s.world, room.layout, lang)
+        ax.set_title(f"{name} · {s.label.split(': ', 1)[-1]}\n{network_title(s.world, lang)}", fontsize=FONT["label"], loc="left", color=s.colour)
+    top.legend(handles=network_legend_handles(lang), loc="lower center", ncol=9, fontsize=FONT["small"] - 1, frameon=False,
+               columnspacing=1.0, handletextpad=0.3)
+    if bottom is not None:
+        axes = bottom.subplots(1, 4)
+        bottom.subplots_adjust(left=0.05, right=0.99, top=0.82, bottom=0.14, wspace=0.28)
+        draw_charts(axes, series, lang)
+        bottom.legend(handles=[Line2D([], [], color=s.colour, ls=s.style, lw=2.4, label=s.label) for s in series],
+                      loc="upper center", ncol=2, fontsize=FONT["label"], frameon=False)
+
+
+def networks_figure(room: Classroom, lang: str = "en", size: tuple[float, float] = (13.0, 6.6)) -> Figure:
+    """Worlds A and B's networks side by side (the app's classroom tab)."""
+    fig = Figure(figsize=size)
+    draw_side_by_side(fig, room, lang, charts=False)
+    return fig
+
+
+def side_by_side_figure(room: Classroom, lang: str = "en", title: str | None = None, label_a: str | None = None,
+                        size: tuple[float, float] = (16.0, 9.0)) -> Figure:
+    """The slide: both networks above, the overlaid charts below, a title on top."""
+    fig = Figure(figsize=size)
+    if title:
+        fig.suptitle(title, fontsize=FONT["title"] + 3, x=0.01, ha="left", y=0.995)
+    draw_side_by_side(fig, room, lang, label_a)
+    return fig
+
+
+# --- offline demos ---------------------------------------------------------------------------
+
+A_LABELS = {"gotong-royong": "gotong_royong_on", "reward": "reward_none"}
+A_LABEL_NO_CUT = {"en": "public budgets as planned", "id": "anggaran pemerintah sesuai rencana"}
+
+
+def demo_label_a(name: str, lang: str) -> str:
+    """What world A is in a ready demo, in words."""
+    what = A_LABEL_NO_CUT[lang] if name == "funding-cut" else choice_label("compare", A_LABELS[name], lang)
+    return t("world_b_is", lang, contrast=what).replace("B:", "A:", 1)
+
+
+def write_demo(name: str, out: str | Path, base: Scenario | None = None, *, lang: str = "en", replication: int = 0,
+               agents: int | None = None, years: float | None = None, animation: bool = True, fps: int = 6,
+               dpi: int = 120, frame_dpi: int = 60, every: int = 1, progress=None) -> dict[str, Path]:
+    """Run a ready comparison and write its figure (PNG, SVG), animation (GIF, MP4) and manifest (JSON).
+
+    Args:
+        name: One of :data:`sim.classroom.DEMOS` (``gotong-royong``, ``reward``, ``funding-cut``).
+        out: Folder to write into (created if needed).
+        base: Scenario both worlds start from (default: built-in defaults, the baseline).
+        lang: ``en`` or ``id``.
+        replication: Replication number shared by both worlds.
+        agents: Number of community components (default: the scenario's).
+        years: Run length (default: the scenario's).
+        animation: Whether to write the animation.
+        fps: Frames (quarters) per second of the animation.
+        dpi: Resolution of the PNG figure.
+        frame_dpi: Resolution of the animation frames.
+        every: Draw one animation frame every this many quarters.
+        progress: Optional callable ``progress(quarter, quarters)``.
+
+    Returns:
+        The files written, by kind: ``png``, ``svg``, ``gif``, ``mp4`` (if ffmpeg exists), ``json``.
+    """
+    if name not in DEMOS:
+        raise ValueError(f"unknown demo {name!r}; allowed: {', '.join(DEMOS)}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    room = demo_classroom(name, base, replication=replication, agents=agents, years=years)
+    title = t("demo_title", lang, name=choice_label("demo", name, lang))
+    label_a = demo_label_a(name, lang)
+    files: dict[str, Path] = {}
+    writers = []
+    fig = None
+    if animation:
+        from matplotlib.animation import FFMpegWriter, PillowWriter
+
+        fig = Figure(figsize=(16.0, 9.0))
+        files["gif"] = out / f"{name}.gif"
+        writers.append((PillowWriter(fps=fps), files["gif"]))
+        if shutil.which("ffmpeg"):
+            files["mp4"] = out / f"{name}.mp4"
+            writers.append((FFMpegWriter(fps=fps, codec="h264", extra_args=["-pix_fmt", "yuv420p"]), files["mp4"]))
+        for writer, path in writers:
+            writer.setup(fig, str(path), dpi=frame_dpi)
+
+    def frame() -> None:
+        fig.clear()
+        fig.suptitle(title, fontsize=FONT["title"] + 3, x=0.01, ha="left", y=0.995)
+        draw_side_by_side(fig, room, lang, label_a)
+        for writer, _ in writers:
+            writer.grab_frame(facecolor="white")
+
+    try:
+        if writers:
+            frame()
+        while room.running:
+            room.step()
+            if writers and (room.quarter % every == 0 or not room.running):
+                frame()
+            if progress is not None:
+                progress(room.quarter, room.horizon)
+        if writers:
+            for _ in range(2 * fps):  # hold the last frame for two seconds
+                for writer, _path in writers:
+                    writer.grab_frame(facecolor="white")
+    finally:
+        for writer, _ in writers:
+            writer.finish()
+    still = side_by_side_figure(room, lang, title, label_a)
+    files["png"] = out / f"{name}.png"
+    files["svg"] = out / f"{name}.svg"
+    still.savefig(files["png"], dpi=dpi, facecolor="white")
+    still.savefig(files["svg"], facecolor="white")
+    files["json"] = out / f"{name}.json"
+    manifest = {
+        "kemitraan": __version__,
+        "demo": name,
+        "title": title,
+        "language": lang,
+        "scenario": {"name": room.base.name, "source": room.base.source, "sha256": room.base.sha256},
+        "worlds": {
+            key: {
+                "label": label,
+                "root_seed": w.root_seed,
+                "replication": w.replication,
+                "levers": asdict(levers),
+                "events": [e.describe() for e in w.scenario.events],
+                "summary": {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in w.summary().items()},
+            }
+            for key, label, w, levers in (("A", label_a, room.a, room.levers_a),
+                                         ("B", t("world_b_is", lang, contrast=room.contrast_label(lang)), room.b, room.levers_b))
+        },
+        "same_seed": room.same_seed,
+        "contrast": room.contrast.key,
+        "files": {k: p.name for k, p in files.items()},
+        "wall_seconds": round(time.perf_counter() - t0, 2),
+    }
+    files["json"].write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    return files

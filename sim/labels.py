@@ -1,0 +1,207 @@
+"""Words shown to a class, in English and in Bahasa Indonesia.
+
+Everything the teaching app (:mod:`sim.app`) and the offline demo (:mod:`sim.demo`) put on
+screen comes from here, in the field's own words: *kemitraan* (partnership),
+*gotong-royong* (mutual self-help), *kerukunan* (social cohesion), IPM (BPS's human
+development index), APBN/APBD (central and regional budgets).
+
+    >>> t("active_partnerships", "id")
+    'Kemitraan aktif'
+    >>> choice_key("reward_scheme", "hibah berbasis kinerja")
+    'performance'
+"""
+
+from __future__ import annotations
+
+import os
+
+LANGS: tuple[str, ...] = ("en", "id")
+DEFAULT_LANG = "en"
+# Environment variable through which `kemitraan viz --lang` reaches the served app.
+LANG_ENV = "KEMITRAAN_LANG"
+
+TEXT: dict[str, dict[str, str]] = {
+    # --- page -------------------------------------------------------------------------------
+    "title": {"en": "Kemitraan: the trainer's classroom", "id": "Kemitraan: ruang kelas pelatih"},
+    "tab_live": {"en": "One world", "id": "Satu dunia"},
+    "tab_compare": {"en": "Side by side: world A and world B", "id": "Berdampingan: dunia A dan dunia B"},
+    "help": {
+        "en": "Set the levers on the left, press Reset to build the world, then Step (one quarter) or ▶ (play). "
+              "Dots are community components, lines are partnerships (kemitraan).",
+        "id": "Atur tuas kebijakan di kiri, tekan Reset untuk membangun dunia, lalu Step (satu triwulan) atau ▶ (jalan terus). "
+              "Titik adalah komponen masyarakat, garis adalah kemitraan.",
+    },
+    "compare_help": {
+        "en": "Both worlds start from the same seed (replication {replication}): the same agents, the same regions, "
+              "the same chance. They differ only in this lever: {contrast}. Any gap between the lines is the lever's doing.",
+        "id": "Kedua dunia berangkat dari benih acak yang sama (replikasi {replication}): komponen masyarakat, wilayah dan "
+              "peluang yang sama. Bedanya hanya satu tuas: {contrast}. Selisih antara garis-garisnya adalah akibat tuas itu.",
+    },
+    "identical_warning": {
+        "en": "World B is identical to world A: the lever chosen for world B already has that value in world A. Pick another.",
+        "id": "Dunia B sama persis dengan dunia A: tuas yang dipilih untuk dunia B sudah bernilai sama di dunia A. Pilih yang lain.",
+    },
+    "time": {"en": "{quarter} · step {step} of {steps}", "id": "{quarter} · langkah {step} dari {steps}"},
+    "quarter": {"en": "end of {year} Q{q}", "id": "akhir triwulan {q} {year}"},
+    "start_of": {"en": "start of {year}", "id": "awal {year}"},
+    "world_a": {"en": "World A", "id": "Dunia A"},
+    "world_b": {"en": "World B", "id": "Dunia B"},
+    "world_a_is": {"en": "A: the levers on the left", "id": "A: tuas di sebelah kiri"},
+    "world_b_is": {"en": "B: {contrast}", "id": "B: {contrast}"},
+    "scenario_is": {"en": "Scenario: {name}", "id": "Skenario: {name}"},
+    # --- controls -------------------------------------------------------------------------------
+    "reward_scheme": {"en": "Reward system", "id": "Sistem apresiasi, penghargaan dan insentif"},
+    "public_funding": {"en": "Public funding, APBN + APBD (% of today)", "id": "Dana pemerintah, APBN + APBD (% dari saat ini)"},
+    "trust_fund": {"en": "Trust fund: share of donor money pooled", "id": "Dana Amanah Pembangunan Manusia: porsi dana donor"},
+    "regulation": {"en": "Partnership regulation", "id": "Regulasi kemitraan"},
+    "gotong_royong": {"en": "Gotong-royong (volunteer labour)", "id": "Gotong-royong (kerja sukarela)"},
+    "information_system": {"en": "Information system and baseline data", "id": "Sistem informasi dan data dasar"},
+    "capacity_building": {"en": "Capacity building, SDM (Rp million per quarter)", "id": "Peningkatan kapasitas SDM (Rp juta per triwulan)"},
+    "agents": {"en": "Number of community components", "id": "Jumlah komponen masyarakat"},
+    "compare": {"en": "Classroom: world B differs by", "id": "Kelas: dunia B berbeda pada"},
+    "replication": {"en": "Chance: replication (same in both worlds)", "id": "Peluang: replikasi (sama di kedua dunia)"},
+    # --- charts ---------------------------------------------------------------------------------
+    "year": {"en": "year", "id": "tahun"},
+    "index_ipm": {"en": "National IPM (human development index)", "id": "IPM nasional (Indeks Pembangunan Manusia)"},
+    "index_hdi": {"en": "National HDI (human development index)", "id": "HDI nasional (Indeks Pembangunan Manusia versi UNDP)"},
+    "target": {"en": "target {value}", "id": "target {value}"},
+    "reached": {"en": "reached {when}", "id": "tercapai {when}"},
+    "not_reached": {"en": "target not reached yet", "id": "target belum tercapai"},
+    "active_partnerships": {"en": "Active partnerships", "id": "Kemitraan aktif"},
+    "government_share": {"en": "Government share of spending (%)", "id": "Porsi belanja pemerintah (%)"},
+    "cohesion": {"en": "Cohesion (kerukunan): mean trust", "id": "Kerukunan: rata-rata rasa saling percaya"},
+    "network": {"en": "Partnership network (kemitraan)", "id": "Jaringan kemitraan"},
+    "region": {"en": "R{n}", "id": "W{n}"},
+    "edge_active": {"en": "partnership", "id": "kemitraan"},
+    "edge_new": {"en": "formed this quarter", "id": "terbentuk triwulan ini"},
+    "edge_ended": {"en": "ended this quarter", "id": "bubar triwulan ini"},
+    "not_in_partnership": {"en": "hollow: in no partnership", "id": "kosong: belum bermitra"},
+    "region_colour": {"en": "circle colour: regional IPM band", "id": "warna lingkaran: kelompok IPM wilayah"},
+    # --- scoreboard -----------------------------------------------------------------------------
+    "score_world": {"en": "world", "id": "dunia"},
+    "score_index": {"en": "IPM now", "id": "IPM kini"},
+    "score_target": {"en": "target {value} reached", "id": "target {value} tercapai"},
+    "score_active": {"en": "active partnerships", "id": "kemitraan aktif"},
+    "score_formed": {"en": "formed so far", "id": "terbentuk sejauh ini"},
+    "score_share": {"en": "government share (whole run)", "id": "porsi pemerintah (seluruh waktu)"},
+    "score_cohesion": {"en": "kerukunan", "id": "kerukunan"},
+    "not_yet": {"en": "not yet", "id": "belum"},
+    # --- offline demo ---------------------------------------------------------------------------
+    "demo_title": {"en": "{name}: world A and world B, same seed", "id": "{name}: dunia A dan dunia B, benih acak sama"},
+    "policy_event": {"en": "{year}: {label}", "id": "{year}: {label}"},
+}
+
+CHOICES: dict[str, dict[str, dict[str, str]]] = {
+    "reward_scheme": {
+        "none": {"en": "none", "id": "tanpa"},
+        "recognition": {"en": "recognition (awards, no money)", "id": "apresiasi (penghargaan tanpa uang)"},
+        "cash_per_participant": {"en": "cash per participant", "id": "uang tunai per peserta"},
+        "performance": {"en": "performance-based grants", "id": "hibah berbasis kinerja"},
+        "tournament": {"en": "tournament prizes", "id": "lomba berhadiah"},
+    },
+    "regulation": {
+        "scenario": {"en": "as in the scenario (baseline: moderate)", "id": "sesuai skenario (dasar: sedang)"},
+        "restrictive": {"en": "restrictive: costly, uncertain", "id": "membatasi: mahal, tidak pasti"},
+        "supportive": {"en": "supportive: cheap, certain, tax deduction", "id": "mendukung: murah, pasti, potongan pajak"},
+    },
+    "compare": {
+        "gotong_royong_off": {"en": "gotong-royong off", "id": "tanpa gotong-royong"},
+        "gotong_royong_on": {"en": "gotong-royong on", "id": "dengan gotong-royong"},
+        "reward_none": {"en": "no reward system", "id": "tanpa sistem apresiasi"},
+        "reward_recognition": {"en": "reward: recognition", "id": "apresiasi: penghargaan"},
+        "reward_cash_per_participant": {"en": "reward: cash per participant", "id": "apresiasi: uang tunai per peserta"},
+        "reward_performance": {"en": "reward: performance-based grants", "id": "apresiasi: hibah berbasis kinerja"},
+        "reward_tournament": {"en": "reward: tournament prizes", "id": "apresiasi: lomba berhadiah"},
+        "funding_cut": {"en": "public budgets cut by half after 5 years", "id": "anggaran pemerintah dipotong separuh setelah 5 tahun"},
+        "funding_low": {"en": "public funding 60%", "id": "dana pemerintah 60%"},
+        "funding_high": {"en": "public funding 150%", "id": "dana pemerintah 150%"},
+        "trust_fund_none": {"en": "no trust fund", "id": "tanpa dana amanah"},
+        "trust_fund_high": {"en": "trust fund pools 80% of donor money", "id": "dana amanah menghimpun 80% dana donor"},
+        "regulation_restrictive": {"en": "restrictive regulation", "id": "regulasi membatasi"},
+        "regulation_supportive": {"en": "supportive regulation", "id": "regulasi mendukung"},
+        "information_none": {"en": "no information system", "id": "tanpa sistem informasi"},
+        "information_high": {"en": "strong information system (0.8)", "id": "sistem informasi kuat (0,8)"},
+        "capacity_none": {"en": "no capacity building", "id": "tanpa peningkatan kapasitas"},
+        "capacity_high": {"en": "capacity building tripled", "id": "peningkatan kapasitas tiga kali lipat"},
+        "government_alone": {"en": "government alone (no partnerships)", "id": "pemerintah sendiri (tanpa kemitraan)"},
+    },
+    "kind": {
+        "community_group": {"en": "community group", "id": "kelompok masyarakat"},
+        "ngo": {"en": "NGO", "id": "LSM"},
+        "religious_body": {"en": "religious or customary body", "id": "lembaga keagamaan dan adat"},
+        "business": {"en": "business", "id": "dunia usaha"},
+        "university": {"en": "university", "id": "perguruan tinggi"},
+    },
+    "band": {
+        "low": {"en": "low", "id": "rendah"},
+        "medium": {"en": "medium", "id": "sedang"},
+        "high": {"en": "high", "id": "tinggi"},
+        "very high": {"en": "very high", "id": "sangat tinggi"},
+    },
+    "demo": {
+        "gotong-royong": {"en": "Gotong-royong on and off", "id": "Dengan dan tanpa gotong-royong"},
+        "reward": {"en": "No reward system and performance-based grants", "id": "Tanpa apresiasi dan hibah berbasis kinerja"},
+        "funding-cut": {"en": "A public funding cut", "id": "Pemotongan dana pemerintah"},
+    },
+}
+
+
+def check_lang(lang: str | None) -> str:
+    """``lang`` if it is one of :data:`LANGS`; None gives the default. Raises ValueError otherwise."""
+    if lang is None:
+        return DEFAULT_LANG
+    if lang not in LANGS:
+        raise ValueError(f"language {lang!r} is not allowed; allowed: {', '.join(LANGS)}")
+    return lang
+
+
+def lang_from_env() -> str:
+    """The language asked for through ``KEMITRAAN_LANG`` (default English; unknown values fall back to it)."""
+    value = os.environ.get(LANG_ENV, DEFAULT_LANG).strip().lower()
+    return value if value in LANGS else DEFAULT_LANG
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
+    """The text ``key`` in ``lang``, formatted with ``fmt``."""
+    text = TEXT[key][check_lang(lang)]
+    return text.format(**fmt) if fmt else text
+
+
+def choice_label(group: str, key: str, lang: str = DEFAULT_LANG) -> str:
+    """Display label of choice ``key`` of ``group`` (e.g. a reward scheme) in ``lang``."""
+    return CHOICES[group][key][check_lang(lang)]
+
+
+def choice_labels(group: str, lang: str = DEFAULT_LANG) -> list[str]:
+    """Display labels of every choice of ``group``, in order."""
+    return [choice_label(group, k, lang) for k in CHOICES[group]]
+
+
+def choice_key(group: str, value: str) -> str:
+    """The key of a choice given its key or its label in any language.
+
+    Raises:
+        ValueError: ``value`` names no choice of ``group``.
+    """
+    options = CHOICES[group]
+    if value in options:
+        return value
+    for key, names in options.items():
+        if value in names.values():
+            return key
+    raise ValueError(f"{value!r} is not a {group.replace('_', ' ')}; allowed: {', '.join(options)}")
+
+
+def quarter_text(year: float, lang: str = DEFAULT_LANG) -> str:
+    """The model's time as words: ``2017.75`` (after three quarters of 2017) is "end of 2017 Q3"."""
+    y = int(year + 1e-9)
+    q = int(round((year - y) * 4))
+    if q == 0:
+        # The state after step s is the end of quarter s; a whole year is the end of the previous Q4.
+        return t("quarter", lang, year=y - 1, q=4)
+    return t("quarter", lang, year=y, q=q)
+
+
+def index_name(method: str) -> str:
+    """IPM (BPS) or HDI (UNDP)."""
+    return "IPM" if method == "ipm" else "HDI"

@@ -1,0 +1,244 @@
+"""Sweeps: common random numbers, saving as runs finish, resume after SIGKILL, failures, Dask."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pandas.testing import assert_frame_equal
+
+import sim.run
+from sim.results import ResultsError, load_results
+from sim.scenario import load_text
+from sim.sweep import ChunkStore, plan, run_sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SMALL = ("[scenario]\nname = \"sw\"\nyears = 3\n[population]\ncommunity_groups = 60\nngos = 10\nreligious_bodies = 15\n"
+         "businesses = 20\nuniversities = 4\n")
+FACTORIAL = SMALL + ('[design]\ntype = "factorial"\nreplications = 3\n[design.factors]\n'
+                     '"rewards.scheme" = ["none", "performance"]\n"gotong_royong.enabled" = [true, false]\n')
+
+
+def tables_equal(a: dict, b: dict) -> None:
+    for name in ("timeseries", "regions", "events"):
+        assert_frame_equal(a[name], b[name])
+    assert_frame_equal(a["runs"].drop(columns="wall_seconds"), b["runs"].drop(columns="wall_seconds"))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """An uninterrupted serial sweep of the factorial design."""
+    out = tmp_path_factory.mktemp("ref") / "sw"
+    tables, failed = run_sweep(plan(load_text(FACTORIAL, "sw.toml")), out)
+    assert failed == 0
+    return tables
+
+
+def test_common_random_numbers_across_points(reference):
+    runs = reference["runs"]
+    assert len(runs) == 12 and list(runs["run"]) == list(range(12))
+    seeds = runs.pivot(index="replication", columns="point", values="run_seed")
+    assert (seeds.nunique(axis=1) == 1).all()  # replication r: one seed at every point
+    assert seeds.iloc[:, 0].nunique() == 3
+    ts = reference["timeseries"]
+    start = ts[ts.step == 0].groupby("replication")["index"].nunique()
+    assert (start == 1).all()  # same seed, same starting world at every point
+
+
+def test_varied_parameters_are_columns(reference):
+    runs = reference["runs"]
+    assert {"rewards.scheme", "gotong_royong.enabled"} <= set(runs.columns)
+    assert set(runs["status"]) == {"ok"}
+
+
+def test_parallel_equals_serial(tmp_path, reference):
+    tables, _ = run_sweep(plan(load_text(FACTORIAL, "sw.toml")), tmp_path / "par", workers=2)
+    tables_equal(tables, reference)
+
+
+def test_chunks_are_written_as_runs_finish(tmp_path):
+    out = tmp_path / "sw"
+    seen = []
+
+    def progress(done, failed, total):
+        seen.append(len(ChunkStore(out).done()))
+
+    run_sweep(plan(load_text(FACTORIAL, "sw.toml")), out, progress=progress)
+    assert seen[1:] == list(range(1, 13))  # after each run its chunk was on disk
+    assert not (out / "chunks").exists()  # gathered and removed at the end
+    m = load_results(out)["manifest"]
+    assert m["status"] == "complete" and len(m["runs"]) == 12 and m["design"]["type"] == "factorial"
+
+
+def test_existing_folder_needs_resume_or_force(tmp_path):
+    out = tmp_path / "sw"
+    sweep = plan(load_text(FACTORIAL, "sw.toml"))
+    run_sweep(sweep, out)
+    with pytest.raises(ResultsError, match="--resume"):
+        run_sweep(sweep, out)
+    tables, _ = run_sweep(sweep, out, resume=True)  # complete: nothing to run
+    assert len(tables["runs"]) == 12
+    other = plan(load_text(FACTORIAL.replace("years = 3", "years = 2"), "sw.toml"))
+    with pytest.raises(ResultsError, match="different sweep"):
+        run_sweep(other, out, resume=True)
+
+
+def test_resume_after_partial_sweep_equals_uninterrupted(tmp_path, reference):
+    out = tmp_path / "sw"
+    sweep = plan(load_text(FACTORIAL, "sw.toml"))
+
+    class Stop(KeyboardInterrupt):
+        pass
+
+    def stop_after_five(done, failed, total):
+        if done == 5:
+            raise Stop
+
+    from sim.sweep import SweepInterrupted
+
+    with pytest.raises(SweepInterrupted):
+        run_sweep(sweep, out, progress=stop_after_five)
+    assert len(ChunkStore(out).done()) == 5
+    ran = []
+    tables, _ = run_sweep(sweep, out, resume=True, progress=lambda d, f, t: ran.append(d))
+    assert ran[0] == 5 and ran[-1] == 12  # only the 7 missing runs ran
+    tables_equal(tables, reference)
+
+
+def test_sigkill_mid_sweep_then_resume(tmp_path, reference):
+    scen = tmp_path / "sw.toml"
+    scen.write_text(FACTORIAL)
+    out = tmp_path / "killed"
+    cmd = [str(BIN / "kemitraan"), "run", str(scen), "--out", str(out), "--workers", "2", "--no-report"]
+    for kill_after in (2, 7):
+        proc = subprocess.Popen(cmd + (["--resume"] if out.exists() else []), cwd=tmp_path, start_new_session=True,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while len(ChunkStore(out).done()) < kill_after and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.05)
+        os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers, no chance to clean up
+        proc.wait()
+        assert len(ChunkStore(out).done()) >= kill_after
+    done = subprocess.run(cmd + ["--resume"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    tables = {k: v for k, v in load_results(out).items() if k != "manifest"}
+    assert list(tables["runs"]["run"]) == list(range(12))  # none missing, none twice
+    tables_equal(tables, reference)
+
+
+def test_failing_run_is_recorded_and_sweep_goes_on(tmp_path, monkeypatch):
+    real = sim.run.simulate
+
+    def flaky(scenario, replication=0, *, checked=False):
+        if replication == 1:
+            raise RuntimeError("boom")
+        return real(scenario, replication, checked=checked)
+
+    monkeypatch.setattr(sim.run, "simulate", flaky)
+    tables, failed = run_sweep(plan(load_text(FACTORIAL, "sw.toml")), tmp_path / "sw")
+    runs = tables["runs"]
+    assert failed == 4 and (runs["status"] == "failed").sum() == 4
+    bad = runs[runs["status"] == "failed"]
+    assert set(bad["replication"]) == {1} and bad["error"].str.contains("RuntimeError: boom").all()
+    assert bad["run_seed"].notna().all()
+    assert set(tables["timeseries"]["run"]) == set(runs.loc[runs["status"] == "ok", "run"])
+
+
+def test_cli_exit_status_counts_failures(tmp_path):
+    scen = tmp_path / "sw.toml"
+    scen.write_text(SMALL)
+    # A valid file cannot make the model raise, so the run is made to fail from outside.
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", (
+        "import sys, sim.run as r\n"
+        "def f(s, rep=0, *, checked=False):\n"
+        "    raise ValueError('nope')\n"
+        "r.simulate = f\n"
+        "from sim.cli import main\n"
+        f"sys.exit(main(['run', {str(scen)!r}, '--out', {str(tmp_path / 'o')!r}, '--no-report']))\n")],
+        capture_output=True, text=True, env=env)
+    assert proc.returncode == 1
+    assert "1 of 1 runs failed" in proc.stderr
+    assert load_results(tmp_path / "o")["runs"]["status"].iloc[0] == "failed"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def dask_cluster(tmp_path):
+    """A real Dask scheduler and two workers, on 127.0.0.1 only."""
+    pytest.importorskip("distributed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
+    for _ in range(2):
+        procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
+                                       "--host", "127.0.0.1"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL, start_new_session=True))
+    from distributed import Client
+
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                with Client(address, timeout="5s") as c:
+                    c.wait_for_workers(2, timeout=60)
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.5)
+        yield address
+    finally:
+        for p in procs:
+            try:
+                os.killpg(p.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for p in procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+
+
+def test_dask_cluster_gives_identical_results(tmp_path, dask_cluster, reference):
+    scen = tmp_path / "sw.toml"
+    scen.write_text(FACTORIAL)
+    out = tmp_path / "dask"
+    proc = subprocess.run([str(BIN / "kemitraan"), "run", str(scen), "--out", str(out), "--scheduler", dask_cluster, "--no-report"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "Dask cluster" in proc.stdout
+    tables = {k: v for k, v in load_results(out).items() if k != "manifest"}
+    tables_equal(tables, reference)
+
+
+def test_unreachable_scheduler_is_a_clear_error(tmp_path):
+    scen = tmp_path / "sw.toml"
+    scen.write_text(SMALL)
+    proc = subprocess.run([str(BIN / "kemitraan"), "run", str(scen), "--out", str(tmp_path / "x"), "--scheduler",
+                           f"tcp://127.0.0.1:{_free_port()}"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "cannot reach the Dask scheduler" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_csv_and_loader(tmp_path):
+    tables, _ = run_sweep(plan(load_text(SMALL, "sw.toml")), tmp_path / "c", fmt="csv")
+    loaded = load_results(tmp_path / "c")
+    assert (tmp_path / "c" / "runs.csv").is_file()
+    assert isinstance(loaded["timeseries"], pd.DataFrame) and len(loaded["timeseries"]) == 13
