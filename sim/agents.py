@@ -104,16 +104,16 @@ class Government(mesa.Agent):
         """Own-programme budget this quarter, Rp million (a regional government's population share)."""
         f = self.model.params["funding"]
         if self.level == "central":
-            return f["central_programmes"] * self.model.budget_shock
-        return f["regional_programmes"] * self.model.budget_shock * float(self.model.regions.weights[self.region])
+            return f["central_programmes"] * self.model.public_factor
+        return f["regional_programmes"] * self.model.public_factor * float(self.model.regions.weights[self.region])
 
     @property
     def cofunding_budget(self) -> float:
         """Partnership co-funding budget this quarter, Rp million."""
         f = self.model.params["funding"]
         if self.level == "central":
-            return f["central_cofunding"] * self.model.budget_shock
-        return f["regional_cofunding"] * self.model.budget_shock * float(self.model.regions.weights[self.region])
+            return f["central_cofunding"] * self.model.public_factor
+        return f["regional_cofunding"] * self.model.public_factor * float(self.model.regions.weights[self.region])
 
     @property
     def regulation(self) -> dict[str, float]:

@@ -146,6 +146,11 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
     def scenario(self, value) -> None:
         self._kemitraan_scenario = value
 
+    @property
+    def public_factor(self) -> float:
+        """Multiplier on public budgets this quarter: the political-will shock x ``funding.public_scale``."""
+        return self.budget_shock * self.params["funding"]["public_scale"]
+
     # --- the schedule ------------------------------------------------------------------
 
     def step(self) -> None:

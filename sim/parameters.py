@@ -144,6 +144,7 @@ PARAMETERS: tuple[Param, ...] = (
     _p("regulation", "tax_deduction", 0.0, "-", "Share of a business's partnership contribution deductible from taxable income.", "pro-human-development tax reform (reformasi perpajakan)", 0, 1),
     _p("regulation", "tax_rate", 0.22, "-", "Corporate income tax rate the deduction applies to.", "pro-human-development tax reform (reformasi perpajakan)", 0, 1),
     # --- funding ------------------------------------------------------------------------
+    _p("funding", "public_scale", 1.0, "-", "Multiplier on every public budget (programmes, co-funding, rewards, capacity building): one lever for the level of public funding.", "on-budget funding level (APBN, APBD)", 0, 10),
     _p("funding", "central_programmes", 6000.0, "Rp million per quarter", "Central government (APBN) budget for its own human-development programmes.", "APBN (on-budget)", 0, 1e9),
     _p("funding", "regional_programmes", 4000.0, "Rp million per quarter", "Regional governments' (APBD) budget for their own programmes, split by population.", "APBD (on-budget)", 0, 1e9),
     _p("funding", "central_cofunding", 500.0, "Rp million per quarter", "Central budget for co-funding partnerships.", "APBN support for community implementation", 0, 1e9),

@@ -36,3 +36,28 @@ def test_baseline_reproduces_bps_2016():
 def test_baseline_starts_at_bps_2015():
     m = PartnershipModel(load(SCENARIOS[0].parent / "baseline.toml"))
     assert round(m.national_index, 2) == BPS_NATIONAL[2015]["ipm"]
+
+
+SWEEPS = sorted((Path(__file__).resolve().parent.parent / "scenarios" / "sweeps").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.stem)
+def test_sweep_files_expand(path):
+    from sim.design import from_scenario
+
+    d = from_scenario(load(path))
+    assert d.type in ("factorial", "variants", "sobol") and d.size >= 100
+    assert d.reference in {p.name for p in d.points}
+
+
+def test_sweeps_answer_the_essays_questions():
+    from sim.design import from_scenario
+
+    designs = {p.stem: from_scenario(load(p)) for p in SWEEPS}
+    schemes = {p.overrides.get("rewards.scheme") for p in designs["rewards"].points}
+    assert schemes == {"none", "recognition", "cash_per_participant", "performance", "tournament"}
+    fg = designs["funding_gotong_royong"]
+    assert len({p.overrides["funding.public_scale"] for p in fg.points}) >= 5
+    assert {p.overrides["gotong_royong.enabled"] for p in fg.points} == {True, False}
+    assert len({p.overrides["regulation.tax_deduction"] for p in designs["regulation_tax"].points}) >= 3
+    assert designs["sobol_levers"].type == "sobol"

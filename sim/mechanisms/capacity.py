@@ -27,7 +27,7 @@ def build_capacity(model: PartnershipModel) -> None:
     cp, community, table, ledger = model.params["capacity"], model.community, model.partnerships, model.ledger
     cap = community.capacity
     n = community.n
-    budget = cp["budget"] * model.budget_shock
+    budget = cp["budget"] * model.public_factor
     ledger.credit("central", budget)
     gap = 1.0 - cap
     if n and gap.sum() > 0 and budget > 0:

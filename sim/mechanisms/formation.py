@@ -194,15 +194,12 @@ def recruit(model: PartnershipModel, busy: IntArray) -> int:
     c2 = np.zeros(0, np.int64)
     reach = p["network"]["information_system"]
     if reach > 0 and community.n > 1:
-        from scipy.spatial import cKDTree
-
+        # Which of the kk best matches are visible is drawn first; the search goes only as deep as those.
         kk = min(k, community.n)
-        _, idx = cKDTree(points).query(queries, k=kk)
-        idx = np.asarray(idx).reshape(ids.shape[0], kk)
-        rows2 = np.repeat(np.arange(ids.shape[0]), kk)
-        c2 = idx.ravel().astype(np.int64)
-        vis = model.streams["search"].random(c2.shape[0]) < reach
-        rows2, c2 = rows2[vis], c2[vis]
+        vis = model.streams["search"].random(ids.shape[0] * kk) < reach
+        idx = network.ranked_neighbours(network.community_tree(community, points), queries, vis.reshape(ids.shape[0], kk))
+        rows2 = np.repeat(np.arange(ids.shape[0]), kk)[vis]
+        c2 = idx.ravel()[vis]
     rows = np.concatenate([rows1, rows2])
     cand = np.concatenate([c1, c2])
     free = community.memberships[cand] < community.cap[cand]

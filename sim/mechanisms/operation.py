@@ -125,7 +125,7 @@ def operate(model: PartnershipModel) -> FloatArray:
     p = model.params
     f, c, community, table, ledger = p["funding"], model.community, model.community, model.partnerships, model.ledger
     regions = model.regions
-    shock = model.budget_shock
+    shock = model.public_factor
     weights = regions.weights
     invest = np.zeros((regions.n, len(ACTIVITIES)))
 

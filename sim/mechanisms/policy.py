@@ -2,7 +2,8 @@
 
 Political will is the stability of public funding: at the start of every year all public
 budgets (central, regional, rewards, capacity) are multiplied by a mean-one lognormal shock
-with standard deviation ``0.3 x (1 - political_will)``. Scheduled policy events
+with standard deviation ``0.3 x (1 - political_will)`` (and always by ``funding.public_scale``,
+the level of public funding, see ``PartnershipModel.public_factor``). Scheduled policy events
 (``[[events]]`` in a scenario: "2030: regional budgets -30%") are put on Mesa's event list
 at the start of their quarter and change one lever from then on.
 """

@@ -69,7 +69,7 @@ def evaluate_and_reward(model: PartnershipModel) -> None:
     ids = table.active_ids()
     scores = self_score(model.streams["rewards"], table.performance[ids], p["governance"]["honesty"])
     table.score[ids] = scores
-    budget = rp["budget"] * model.budget_shock
+    budget = rp["budget"] * model.public_factor
     scheme = rp["scheme"]
     cash_paid = np.zeros(community.n)
     model.expect["cash_per_participant"] = 0.0
