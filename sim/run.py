@@ -9,6 +9,7 @@ scenario (common random numbers) and any number of workers gives the same number
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
@@ -120,7 +121,8 @@ def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.Da
             on_result(*execute(t))
         return
     own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+    pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
+                                           initializer=_worker_ignores_sigint)
     limit = max_in_flight or max(4 * workers, 8)
     queue = iter(tasks)
     pending: set[Future] = set()
@@ -143,6 +145,11 @@ def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.Da
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _worker_ignores_sigint() -> None:
+    """Ctrl-C reaches the whole process group; only the parent decides what to do with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def run_many(scenarios: Sequence[Scenario], replications: int, *, workers: int = 1, executor: Executor | None = None,

@@ -149,6 +149,15 @@ class ChunkStore:
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise ResultsError(f"{self.dir}: cannot save run {run} ({exc.strerror or exc}); finished runs before it are intact") from None
+        except BaseException:  # Ctrl-C mid-write: the run is simply not saved
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+    def clean(self) -> None:
+        """Remove chunks left half-written by a killed sweep (they were never counted as done)."""
+        if self.dir.is_dir():
+            for p in self.dir.glob("*.partial"):
+                shutil.rmtree(p, ignore_errors=True)
 
     def read(self, runs: Sequence[int]) -> dict[str, pd.DataFrame]:
         """Gather the chunks of ``runs`` into tables, in run order."""
@@ -219,7 +228,9 @@ def prepare_folder(folder: Path, sweep: Sweep, *, resume: bool, force: bool, fmt
             if not _same_sweep(old, manifest):
                 raise ResultsError(f"{folder}: holds a different sweep (scenario, design or seeds changed); use --force to replace it")
             manifest["started"] = old.get("started", manifest["started"])
-            done = ChunkStore(folder).done()
+            store = ChunkStore(folder)
+            store.clean()
+            done = store.done()
             if old.get("status") == "complete":
                 done = {t.run for t in sweep.tasks}
             manifest["status"] = old.get("status", "running")

@@ -242,3 +242,25 @@ def test_csv_and_loader(tmp_path):
     loaded = load_results(tmp_path / "c")
     assert (tmp_path / "c" / "runs.csv").is_file()
     assert isinstance(loaded["timeseries"], pd.DataFrame) and len(loaded["timeseries"]) == 13
+
+
+def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, reference):
+    scen = tmp_path / "sw.toml"
+    scen.write_text(FACTORIAL.replace("replications = 3", "replications = 30"))
+    out = tmp_path / "int"
+    cmd = [str(BIN / "kemitraan"), "run", str(scen), "--out", str(out), "--workers", "2", "--no-report"]
+    proc = subprocess.Popen(cmd, cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while len(ChunkStore(out).done()) < 6 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "rerun with --resume" in err and "Traceback" not in err
+    done = ChunkStore(out).done()
+    assert 6 <= len(done) < 120
+    assert not [p for p in (out / "chunks").iterdir() if p.name.endswith(".partial")]
+    finish = subprocess.run(cmd + ["--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert finish.returncode == 0, finish.stderr
+    runs = load_results(out)["runs"]
+    assert list(runs["run"]) == list(range(120))
