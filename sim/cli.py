@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write figures and an HTML report for a results folder")
     rep.add_argument("results", help="results folder")
 
+    repro = sub.add_parser("reproduce", help="rerun a results folder from its manifest and check every number")
+    repro.add_argument("results", help="results folder")
+    repro.add_argument("--runs", type=int, default=None, help="check a seeded sample of this many runs (default: all)")
+    repro.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
+
     cal = sub.add_parser("calibrate", help="refit the dynamics to BPS 2015-2016 national IPM and print the values")
     cal.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
     cal.add_argument("--replications", type=int, default=8)
@@ -90,8 +95,10 @@ def _quarter(year: float) -> str:
 def cmd_run(args: argparse.Namespace) -> int:
     from sim.sweep import plan
 
-    scenario = _load(args.scenario, args.overrides)
-    sweep = plan(scenario, replications=args.replications, steps=args.steps, checked=args.checked)
+    # --set goes into the plan (and so into the manifest), not into the file's text.
+    overrides = dict(parse_override(o) for o in args.overrides)
+    scenario = load(args.scenario)
+    sweep = plan(scenario, replications=args.replications, steps=args.steps, overrides=overrides or None, checked=args.checked)
     dest = safe_output_dir(args.out, scenario.name)
     return _run_sweep(args, sweep, dest)
 
@@ -241,6 +248,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return _run_sweep(args, sweep, Path(args.out))
 
 
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    from sim.reproduce import describe_manifest, reproduce
+
+    folder = Path(args.results)
+    if not (folder / "manifest.json").is_file():
+        raise ResultsError(f"{folder}: not a results folder (no manifest.json)")
+    if args.runs is not None and args.runs < 1:
+        raise ScenarioError("--runs", None, f"{args.runs} is not allowed; allowed: an integer >= 1")
+    print(describe_manifest(folder))
+    result = reproduce(folder, args.runs, args.seed)
+    for w in result.version_warnings:
+        print(f"warning: versions differ: {w}", file=sys.stderr)
+    n = len(result.checked)
+    if result.ok:
+        print(f"reproduced {n} of {n} runs")
+        return 0
+    d = result.differences[0]
+    print(f"NOT reproduced: {d.describe()}")
+    return 1
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.report import write_report
 
@@ -275,7 +303,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "calibrate": cmd_calibrate, "params": cmd_params}
+COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "reproduce": cmd_reproduce, "calibrate": cmd_calibrate, "params": cmd_params}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -41,6 +41,7 @@ from sim.state import BUSINESS, NO_MEMBER, IntArray, PartnershipTable, new_commu
 STREAMS: tuple[str, ...] = ("world", "search", "formation", "rewards", "dissolution", "policy")
 
 SOCIAL = ACTIVITIES.index("social")
+_UNSET = object()
 
 METRICS: tuple[str, ...] = (
     "year", "index", "life_expectancy", "expected_schooling", "mean_schooling", "income",
@@ -69,6 +70,8 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         seed: Root seed overriding the scenario's ``scenario.seed``.
         checked: Assert the model's invariants after every step (money conserved, no
             negative balance, membership rules, index bounds).
+        rng: Root seed as ``mesa.batch_run`` passes it: an integer, or None for a fresh seed
+            (kept in ``root_seed``). Without it (and without ``seed``) the scenario's seed is used.
         **levers: Parameters by their key, e.g. ``rewards__scheme="performance"`` (double
             underscore for the dot), so that ``mesa.batch_run`` can vary them.
 
@@ -82,10 +85,14 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
     """
 
     def __init__(self, scenario: Scenario | None = None, *, replication: int = 0, seed: int | None = None,
-                 checked: bool = False, **levers):
+                 checked: bool = False, rng: int | None | object = _UNSET, **levers):
         scenario = scenario if scenario is not None else defaults()
         if levers:
             scenario = scenario.with_overrides({k.replace("__", "."): v for k, v in levers.items()}, source="model arguments")
+        if rng is not _UNSET and seed is None:
+            # mesa.batch_run passes rng: an integer is the root seed; None asks for a fresh one,
+            # as in Mesa, and the one drawn is kept in root_seed so the run can be repeated.
+            seed = int(np.random.SeedSequence().entropy % (2**63)) if rng is None else int(rng)
         root = int(scenario.scenario.seed if seed is None else seed)
         children = run_seed(root, replication).spawn(1 + len(STREAMS))
         super().__init__(rng=np.random.default_rng(children[0]))

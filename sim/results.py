@@ -89,7 +89,7 @@ def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "parquet":
         df.to_parquet(path, engine="pyarrow", index=False)
     else:
-        df.to_csv(path, index=False, float_format="%.10g")
+        df.to_csv(path, index=False, float_format="%.17g")  # 17 digits: floats survive the round trip exactly
 
 
 def write_results(dest: Path, tables: Mapping[str, pd.DataFrame], manifest: dict[str, Any], *, force: bool = False, fmt: str = "parquet") -> Path:

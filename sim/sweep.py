@@ -58,12 +58,17 @@ class SweepInterrupted(Exception):
 
 @dataclass
 class Sweep:
-    """What a sweep runs: the base scenario(s), the design and the tasks."""
+    """What a sweep runs: the base scenario(s), the design, the tasks, and how they were planned.
+
+    ``how`` records the planning arguments (``kind`` "design" or "files", replications, steps,
+    overrides) so that the manifest alone can plan the same tasks again (``kemitraan reproduce``).
+    """
 
     name: str
     scenarios: list[Scenario]
     design: Design
     tasks: list[Task]
+    how: dict[str, Any]
 
     @property
     def size(self) -> int:
@@ -82,6 +87,7 @@ def plan(scenario: Scenario, *, replications: int | None = None, steps: int | No
         overrides: Parameter overrides applied to every point (``--set``).
         checked: Assert the model's invariants every step of every run.
     """
+    how = {"kind": "design", "replications": replications, "steps": steps, "overrides": dict(overrides or {}), "checked": checked}
     if overrides:
         scenario = scenario.with_overrides(overrides)
     if steps is not None:
@@ -92,7 +98,7 @@ def plan(scenario: Scenario, *, replications: int | None = None, steps: int | No
         point_scenario = scenario.with_overrides(p.overrides, source=f"{scenario.source} (design point {p.name!r})") if p.overrides else scenario
         for r in range(design.replications):
             tasks.append(Task(p.id * design.replications + r, p.id, p.name, r, point_scenario, dict(p.overrides), checked))
-    return Sweep(scenario.name, [scenario], design, tasks)
+    return Sweep(scenario.name, [scenario], design, tasks, how)
 
 
 def plan_files(scenarios: Sequence[Scenario], replications: int, steps: int | None = None) -> Sweep:
@@ -102,13 +108,15 @@ def plan_files(scenarios: Sequence[Scenario], replications: int, steps: int | No
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ResultsError(f"scenario names must differ to be compared: {names}")
+    originals = list(scenarios)
     if steps is not None:
         scenarios = [s.with_overrides({"scenario.years": steps / 4.0}, source="--steps") for s in scenarios]
     points = tuple(DesignPoint(i, s.name, {}) for i, s in enumerate(scenarios))
     ref = "baseline" if "baseline" in names else names[0]
     design = Design("variants", replications, points, (), reference=ref)
     tasks = [Task(i * replications + r, i, s.name, r, s, {}) for i, s in enumerate(scenarios) for r in range(replications)]
-    return Sweep("experiment", list(scenarios), design, tasks)
+    how = {"kind": "files", "replications": replications, "steps": steps, "overrides": {}, "checked": False}
+    return Sweep("experiment", originals, design, tasks, how)
 
 
 # --- the results folder ---------------------------------------------------------------------
@@ -206,6 +214,7 @@ def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
         "scenarios": [{"name": s.name, "source": s.source, "sha256": s.sha256, "text": s.text, "parameters": s.flat(),
                        "events": [e.describe() for e in s.events]} for s in sweep.scenarios],
         "design": sweep.design.to_dict(),
+        "plan": sweep.how,
         "runs": [{"run": t.run, "point": t.point, "replication": t.replication, "root_seed": int(t.scenario.scenario.seed),
                   "run_seed": int(run_seed(int(t.scenario.scenario.seed), t.replication).generate_state(1, np.uint64)[0])} for t in sweep.tasks],
     }
@@ -214,7 +223,8 @@ def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
 def _same_sweep(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return ([s["sha256"] for s in old.get("scenarios", [])] == [s["sha256"] for s in new["scenarios"]]
             and old.get("design") == json.loads(json.dumps(new["design"], default=_json_default))
-            and old.get("runs") == new["runs"])
+            and old.get("runs") == new["runs"]
+            and old.get("plan") == json.loads(json.dumps(new["plan"], default=_json_default)))
 
 
 def prepare_folder(folder: Path, sweep: Sweep, *, resume: bool, force: bool, fmt: str, command: str) -> tuple[dict[str, Any], set[int]]:
