@@ -65,6 +65,18 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="write figures and an HTML report for a results folder")
     rep.add_argument("results", help="results folder")
 
+    sens = sub.add_parser("sensitivity", help="Morris screening of every parameter, then Sobol indices for those that matter")
+    sens.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
+    sens.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
+    sens.add_argument("--samples", type=int, default=64, help="Sobol base sample, a power of 2 (default 64)")
+    sens.add_argument("--keep", type=int, default=4, help="parameters kept per outcome after screening (default 4)")
+    sens.add_argument("--years", type=float, default=12.0, help="horizon of each run in years (default 12)")
+    sens.add_argument("--replications", type=int, default=1, help="replications per design point (default 1)")
+    sens.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    sens.add_argument("--out", default="results/sensitivity", help="output folder (default results/sensitivity)")
+    sens.add_argument("--resume", action="store_true", help="finish an interrupted analysis")
+    sens.add_argument("--force", action="store_true", help="replace earlier results")
+
     repro = sub.add_parser("reproduce", help="rerun a results folder from its manifest and check every number")
     repro.add_argument("results", help="results folder")
     repro.add_argument("--runs", type=int, default=None, help="check a seeded sample of this many runs (default: all)")
@@ -269,6 +281,44 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    import os
+
+    from tqdm import tqdm
+
+    from sim import sensitivity as sa
+
+    if args.trajectories < 2 or args.samples < 2 or args.samples & (args.samples - 1) or args.keep < 1 or args.replications < 1:
+        raise ScenarioError("sensitivity", None, "allowed: --trajectories >= 2, --samples a power of 2, --keep >= 1, --replications >= 1")
+    base = load(args.scenario)
+    out = Path(args.out)
+    workers = args.workers or os.cpu_count() or 1
+    names = [p.name for p in sa.candidates()]
+    t0 = time.perf_counter()
+    stages = []
+    for kind, size in (("morris", args.trajectories), ("sobol", args.samples)):
+        if kind == "sobol":
+            names = sa.select(stages[0].indices, args.keep)
+        bar = tqdm(unit="run", desc=kind, file=sys.stderr, disable=None, dynamic_ncols=True)
+
+        def progress(done: int, failed: int, total: int, bar=bar) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        try:
+            stages.append(sa.run_stage(base, kind, names, size, args.replications, args.years, out, workers=workers,
+                                       resume=args.resume, force=args.force, progress=progress))
+        finally:
+            bar.close()
+        print(f"{kind}: {len(names)} parameters, results in {out / kind}/, indices in {out}/{kind}_*.csv and {kind}_indices.png")
+    print(f"Sensitivity analysis of {base.name} in {time.perf_counter() - t0:.0f} s on {workers} workers.")
+    for outcome, table in stages[1].indices.items():
+        print(f"Sobol indices for {outcome}:")
+        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.report import write_report
 
@@ -303,7 +353,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "reproduce": cmd_reproduce, "calibrate": cmd_calibrate, "params": cmd_params}
+COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "reproduce": cmd_reproduce, "sensitivity": cmd_sensitivity, "calibrate": cmd_calibrate, "params": cmd_params}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

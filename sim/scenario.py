@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import math
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -439,3 +440,45 @@ def parse_override(item: str) -> tuple[str, Any]:
     except tomllib.TOMLDecodeError:
         value = raw.strip()
     return key, value
+
+
+def toml_value(v: Any) -> str:
+    """A parameter value as TOML."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)  # a JSON string is a valid TOML basic string
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    return str(v)
+
+
+def dumps(scenario: Scenario, changes: Mapping[str, Any] | None = None, only_changed: bool = True) -> str:
+    """A scenario as TOML text that loads back to the same parameters and events.
+
+    Args:
+        scenario: The scenario.
+        changes: Extra ``{"section.key": value}`` to write instead of the scenario's values.
+        only_changed: Write only values that differ from the defaults (the name always).
+    """
+    values = {s: dict(v) for s, v in scenario.values.items()}
+    for dotted, value in (changes or {}).items():
+        section, key = dotted.split(".", 1)
+        values[section][key] = value
+    lines: list[str] = []
+    for section in SECTIONS:
+        rows = [(p.key, values[section][p.key]) for p in PARAMETERS if p.section == section
+                and (not only_changed or values[section][p.key] != p.default or p.name == "scenario.name")]
+        if rows:
+            lines.append(f"[{section}]")
+            lines += [f"{k} = {toml_value(v)}" for k, v in rows]
+            lines.append("")
+    for e in scenario.events:
+        lines += ["[[events]]", f"year = {toml_value(e.year)}", f"set = {toml_value(e.key)}"]
+        lines.append(f"multiply = {toml_value(e.multiply)}" if e.multiply is not None else f"value = {toml_value(e.value)}")
+        if e.label:
+            lines.append(f"label = {toml_value(e.label)}")
+        lines.append("")
+    return "\n".join(lines)

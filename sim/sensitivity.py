@@ -1,0 +1,133 @@
+"""Global sensitivity analysis: Morris screening of every parameter, then Sobol on those that matter.
+
+Which parameters: every numeric parameter of the reference except those that describe the
+question rather than the model (``[scenario]``: start year, horizon, seed, target), the data the
+world starts from (``[start]``) and the size of the population (``[population]`` counts, whose
+effect is scale, not mechanism). Booleans and choices (gotong-royong on/off, the reward scheme)
+are policy alternatives, compared in factorial sweeps instead.
+
+Ranges: every parameter varies by +-50% of its default, clipped to its allowed range; one whose
+default is 0 varies from 0 to 0.5 if it is a share (allowed 0 to 1), else from 0 to 1. The reference's allowed
+ranges are what a file may say, often far wider than is plausible, so they would make the
+analysis about implausible worlds.
+
+Each stage is an ordinary sweep file written into the output folder (``morris.toml``,
+``sobol.toml``) and run like any other, so it can be inspected, rerun, resumed and reproduced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sim.parameters import BY_NAME, PARAMETERS, Param
+from sim.scenario import Scenario, dumps
+
+EXCLUDED_SECTIONS = ("scenario", "start")
+EXCLUDED = {p.name for p in PARAMETERS if p.section == "population" and p.key not in ("regional_spread", "max_partnerships")}
+OUTCOMES: tuple[str, ...] = ("years_to_target_or_horizon", "government_share", "partnerships_formed")
+
+
+def candidates() -> list[Param]:
+    """The parameters the analysis varies."""
+    return [p for p in PARAMETERS if p.kind in (int, float) and p.section not in EXCLUDED_SECTIONS and p.name not in EXCLUDED]
+
+
+def sensitivity_range(p: Param) -> tuple[float, float]:
+    """The plausible range a parameter is varied over (see the module docstring)."""
+    d = float(p.default)
+    if d == 0:
+        lo, hi = 0.0, 0.5 if (p.low == 0 and p.high == 1) else 1.0
+    else:
+        lo, hi = 0.5 * d, 1.5 * d
+    lo, hi = max(lo, float(p.low)), min(hi, float(p.high))
+    if p.kind is int:
+        lo, hi = float(round(lo)), float(round(hi))
+        if hi <= lo:
+            hi = lo + 1.0
+    return lo, hi
+
+
+def sweep_text(base: Scenario, kind: str, names: list[str], samples: int, replications: int, years: float, name: str) -> str:
+    """A scenario file: the base scenario with a new name and horizon, and a sampled ``[design]``."""
+    text = dumps(base, {"scenario.name": name, "scenario.years": float(years),
+                        "scenario.description": f"{kind} sensitivity analysis of {base.name}"})
+    design = [f"[design]\ntype = \"{kind}\"\nsamples = {samples}\nreplications = {replications}\n\n[design.ranges]"]
+    for n in names:
+        lo, hi = sensitivity_range(BY_NAME[n])
+        design.append(f'"{n}" = [{lo!r}, {hi!r}]')
+    return text + "\n".join(design) + "\n"
+
+
+@dataclass
+class Stage:
+    """One stage's sweep file, results folder and index tables per outcome."""
+
+    file: Path
+    folder: Path
+    indices: dict[str, pd.DataFrame]
+
+
+def select(morris: dict[str, pd.DataFrame], keep: int) -> list[str]:
+    """The parameters that matter: the union over outcomes of the ``keep`` largest normalised mu*."""
+    chosen: list[str] = []
+    for table in morris.values():
+        t = table.assign(norm=table["mu_star"] / max(table["mu_star"].max(), 1e-300)).sort_values("norm", ascending=False, kind="stable")
+        for name in t["parameter"].head(keep):
+            if name not in chosen:
+                chosen.append(name)
+    return chosen
+
+
+def figure(tables: dict[str, pd.DataFrame], kind: str, path: Path) -> None:
+    """Bar charts of the indices, one panel per outcome (PNG and SVG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(tables), figsize=(5.5 * len(tables), 0.32 * max(len(t) for t in tables.values()) + 1.8), squeeze=False)
+    for ax, (outcome, t) in zip(axes[0], tables.items(), strict=True):
+        if kind == "morris":
+            t = t.sort_values("mu_star", kind="stable").tail(20)
+            ax.barh(t["parameter"], t["mu_star"], xerr=t["mu_star_conf"], color="#3b7dd8")
+            ax.set_xlabel("mu* (mean absolute elementary effect)")
+        else:
+            t = t.sort_values("ST", kind="stable")
+            y = range(len(t))
+            ax.barh([i + 0.2 for i in y], t["ST"], height=0.4, xerr=t["ST_conf"], color="#d8743b", label="total order ST")
+            ax.barh([i - 0.2 for i in y], t["S1"], height=0.4, xerr=t["S1_conf"], color="#3b7dd8", label="first order S1")
+            ax.set_yticks(list(y), t["parameter"])
+            ax.set_xlabel("Sobol index (95% CI)")
+            ax.legend(loc="lower right", fontsize=8)
+        ax.set_title(outcome.replace("_", " "), fontsize=10)
+        ax.tick_params(axis="y", labelsize=7)
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(path.with_suffix(f".{ext}"), dpi=110, metadata={"Date": None} if ext == "svg" else None)
+    plt.close(fig)
+
+
+def run_stage(base: Scenario, kind: str, names: list[str], samples: int, replications: int, years: float, out: Path,
+              *, workers: int, executor=None, resume: bool, force: bool, progress=None) -> Stage:
+    """Write one stage's sweep file, run it, and compute its indices for every outcome."""
+    from sim.analysis import sensitivity
+    from sim.results import load_results
+    from sim.scenario import load
+    from sim.sweep import plan, run_sweep
+
+    out.mkdir(parents=True, exist_ok=True)
+    file = out / f"{kind}.toml"
+    text = sweep_text(base, kind, names, samples, replications, years, f"{base.name}_{kind}")
+    if not (resume and file.is_file() and file.read_text() == text):
+        file.write_text(text)
+    folder = out / kind
+    run_sweep(plan(load(file)), folder, workers=workers, executor=executor, resume=resume, force=force, progress=progress)
+    res = load_results(folder)
+    indices = {o: sensitivity(res["runs"], res["manifest"]["design"], o) for o in OUTCOMES}
+    for o, t in indices.items():
+        t.to_csv(out / f"{kind}_{o}.csv", index=False, float_format="%.6g")
+    figure(indices, kind, out / f"{kind}_indices")
+    return Stage(file, folder, indices)
