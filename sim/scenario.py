@@ -390,12 +390,8 @@ def load_text(text: str, source: str = "<text>", overrides: Mapping[str, Any] | 
                 table[key] = value
     filled = fill_defaults(doc, source)
     validate(filled, source)
-    scenario = build(filled, source=source, text=text)
-    if scenario.design is not None:
-        from sim.design import parse_design  # the design module builds on this one
-
-        parse_design(scenario.design, scenario, source)
-    return scenario
+    # A [design] table is checked by sim.design.from_scenario, which builds on this module.
+    return build(filled, source=source, text=text)
 
 
 def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:

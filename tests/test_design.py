@@ -91,5 +91,5 @@ def test_replications_override():
 ])
 def test_bad_designs_are_one_line_errors(text, key):
     with pytest.raises(ScenarioError) as err:
-        load_text(BASE + text, "d.toml")
+        from_scenario(load_text(BASE + text, "d.toml"))
     assert str(err.value).startswith(f"d.toml: {key}: ") and "\n" not in str(err.value)
