@@ -77,6 +77,12 @@ def _parser() -> argparse.ArgumentParser:
     sens.add_argument("--resume", action="store_true", help="finish an interrupted analysis")
     sens.add_argument("--force", action="store_true", help="replace earlier results")
 
+    val = sub.add_parser("validate", help="test the stylised facts of the essay and the literature in several settings")
+    val.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
+    val.add_argument("--replications", type=int, default=20, help="replications per world (default 20)")
+    val.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
+    val.add_argument("--out", default="results/validation", help="output folder (default results/validation)")
+
     repro = sub.add_parser("reproduce", help="rerun a results folder from its manifest and check every number")
     repro.add_argument("results", help="results folder")
     repro.add_argument("--runs", type=int, default=None, help="check a seeded sample of this many runs (default: all)")
@@ -86,6 +92,23 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
     cal.add_argument("--replications", type=int, default=8)
     cal.add_argument("--share", type=float, default=None, help="share of the 2015-2016 change through investment (default 0.5)")
+
+    viz = sub.add_parser("viz", help="serve the teaching app: live partnership network, charts, two worlds side by side")
+    viz.add_argument("scenario", nargs="?", default=None, help="scenario file (default: the built-in baseline)")
+    viz.add_argument("--port", type=int, default=8765, help="port (default 8765; 0 picks a free one)")
+    viz.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this computer only)")
+    viz.add_argument("--lang", choices=("en", "id"), default="en", help="language of the page: English or Bahasa Indonesia")
+    viz.add_argument("--fetch-assets", action="store_true", help="cache the page's front-end files with npm (for a classroom without internet), then exit")
+
+    demo = sub.add_parser("demo", help="write a side-by-side figure (PNG, SVG) and animation (GIF, MP4) for slides")
+    demo.add_argument("name", choices=("gotong-royong", "reward", "funding-cut"), help="which comparison")
+    demo.add_argument("--out", default="results/demo", help="output folder (default results/demo)")
+    demo.add_argument("--scenario", default=None, help="scenario file both worlds start from (default: the built-in baseline)")
+    demo.add_argument("--lang", choices=("en", "id"), default="en", help="language of the labels")
+    demo.add_argument("--replication", type=int, default=0, help="replication shared by both worlds (default 0)")
+    demo.add_argument("--agents", type=int, default=None, help="number of community components (default: the scenario's)")
+    demo.add_argument("--years", type=float, default=None, help="run length in years (default: the scenario's)")
+    demo.add_argument("--no-animation", action="store_true", help="write only the figure")
 
     params = sub.add_parser("params", help="print the parameter reference")
     params.add_argument("--markdown", action="store_true", help="print docs/scenarios.md")
@@ -319,6 +342,36 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_validate(args: argparse.Namespace) -> int:
+    import os
+
+    from tqdm import tqdm
+
+    from sim.validation import markdown, validate
+
+    if args.replications < 2:
+        raise ScenarioError("--replications", None, f"{args.replications} is not allowed; allowed: an integer >= 2")
+    base = load(args.scenario)
+    workers = args.workers or os.cpu_count() or 1
+    t0 = time.perf_counter()
+    with tqdm(unit="run", desc="validation", file=sys.stderr, disable=None, dynamic_ncols=True) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.n = done
+            bar.refresh()
+
+        table = validate(base, args.replications, workers=workers, progress=progress)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    text = markdown(table)
+    table.to_csv(out / "validation.csv", index=False, float_format="%.6g")
+    (out / "validation.md").write_text(text + "\n")
+    print(f"Stylised facts of {base.name}, {args.replications} replications per world, in {time.perf_counter() - t0:.0f} s on {workers} workers "
+          f"(paired difference treatment - reference [95% CI]); tables in {out}/")
+    print(text)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from sim.report import write_report
 
@@ -353,7 +406,45 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "reproduce": cmd_reproduce, "sensitivity": cmd_sensitivity, "calibrate": cmd_calibrate, "params": cmd_params}
+def cmd_viz(args: argparse.Namespace) -> int:
+    if args.scenario:
+        load(args.scenario)  # a bad file fails here, with the usual one-line error
+    if not 0 <= args.port <= 65535:
+        raise ScenarioError("--port", None, f"{args.port} is not allowed; allowed: 0 to 65535")
+    from sim import app
+
+    if args.fetch_assets:
+        try:
+            app.fetch_assets()
+        except RuntimeError as exc:
+            print(f"kemitraan: error: {exc}", file=sys.stderr)
+            return 1
+        return 0
+    return app.serve(args.scenario, host=args.host, port=args.port, lang=args.lang)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from sim.demo import write_demo
+
+    base = load(args.scenario) if args.scenario else None
+    if args.agents is not None and args.agents < 2:
+        raise ScenarioError("--agents", None, f"{args.agents} is not allowed; allowed: 2 or more")
+    if args.years is not None:
+        from sim.parameters import BY_NAME
+
+        p = BY_NAME["scenario.years"]
+        if not p.low <= args.years <= p.high:
+            raise ScenarioError("--years", None, f"{args.years:g} is out of range; allowed: {p.allowed()}")
+    t0 = time.perf_counter()
+    files = write_demo(args.name, args.out, base, lang=args.lang, replication=args.replication, agents=args.agents,
+                       years=args.years, animation=not args.no_animation)
+    print(f"Demo {args.name}: worlds A and B share seed and replication {args.replication}; written in {time.perf_counter() - t0:.1f} s:")
+    for path in files.values():
+        print(f"  {path}")
+    return 0
+
+
+COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "reproduce": cmd_reproduce, "sensitivity": cmd_sensitivity, "validate": cmd_validate, "calibrate": cmd_calibrate, "params": cmd_params, "viz": cmd_viz, "demo": cmd_demo}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

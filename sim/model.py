@@ -376,6 +376,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "business_participation": self.metrics["business_participation"],
             "cross_sector_share": self.metrics["cross_sector_share"],
             "cohesion": self.metrics["cohesion"],
+            "mean_volunteering": self.metrics["mean_volunteering"],
             "inequality": self.metrics["inequality"],
         }
 
