@@ -264,3 +264,27 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, reference):
     assert finish.returncode == 0, finish.stderr
     runs = load_results(out)["runs"]
     assert list(runs["run"]) == list(range(120))
+
+
+def test_dask_worker_dying_mid_sweep_is_survived(tmp_path, dask_cluster):
+    from distributed import Client
+
+    scen = tmp_path / "sw.toml"
+    scen.write_text(FACTORIAL.replace("replications = 3", "replications = 25"))
+    out = tmp_path / "dask_kill"
+    proc = subprocess.Popen([str(BIN / "kemitraan"), "run", str(scen), "--out", str(out), "--scheduler", dask_cluster, "--no-report"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while len(ChunkStore(out).done()) < 5 and proc.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    with Client(dask_cluster, timeout="10s") as c:
+        pids = c.run(os.getpid)  # worker address -> its process id
+    victim = sorted(pids.values())[0]
+    os.kill(victim, signal.SIGKILL)  # a worker dies holding tasks; the scheduler reassigns them
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    runs = load_results(out)["runs"]
+    assert list(runs["run"]) == list(range(100)) and (runs["status"] == "ok").all()
+    from sim.reproduce import reproduce
+
+    assert reproduce(out, runs=4, seed=1).ok
