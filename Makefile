@@ -25,7 +25,7 @@ PYTEST_ARGS ?=
 PIP := $(BIN)/python -m pip
 VERSION_CHECK := import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)
 
-.PHONY: help setup .venv run test experiment check clean lock lock-check
+.PHONY: help setup .venv run test experiment bench check clean lock lock-check
 
 help: ## list the targets
 	@echo "kemitraan — make targets (each one sets up .venv first if needed):"
@@ -60,6 +60,9 @@ test: $(STAMP) ## run the test suite (2 workers)
 
 experiment: $(STAMP) ## compare all scenarios, 20 replications, into results/experiment/
 	$(BIN)/kemitraan compare scenarios/*.toml --replications $(REPLICATIONS) --out results/experiment --force
+
+bench: $(STAMP) ## performance benchmarks into benchmarks/results.json (BENCH_ARGS=--quick: shorter)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 check: $(STAMP) ## validate the baseline scenario file
 	$(BIN)/kemitraan check $(SCENARIO)

@@ -15,7 +15,7 @@ scenario parameters by :func:`scenario_for`:
 lever                  scenario parameters
 =====================  ======================================================================
 reward_scheme          ``rewards.scheme``
-public_funding         ``funding.{central,regional}_{programmes,cofunding}`` as % of the file's
+public_funding         ``funding.public_scale`` (every public budget) as % of the file's
 trust_fund             ``funding.trust_fund_share``
 regulation             ``regulation.{transaction_cost,legal_certainty,tax_deduction}`` presets
 gotong_royong          ``gotong_royong.enabled``
@@ -28,6 +28,7 @@ agents                 ``population.*`` scaled to this total, in the file's prop
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -41,8 +42,6 @@ from sim.model import PartnershipModel
 from sim.parameters import BY_NAME, KINDS
 from sim.scenario import PolicyEvent, Scenario, build, defaults, validate
 
-# Public budgets that the "public funding" lever scales (own programmes and partnership co-funding).
-PUBLIC_BUDGETS: tuple[str, ...] = ("central_programmes", "regional_programmes", "central_cofunding", "regional_cofunding")
 # Population keys, in the order of sim.parameters.KINDS.
 POPULATION_KEYS: tuple[str, ...] = ("community_groups", "ngos", "religious_bodies", "businesses", "universities")
 assert len(POPULATION_KEYS) == len(KINDS)
@@ -58,6 +57,7 @@ FUNDING_CUT_AFTER_YEARS = 5.0
 FUNDING_CUT_FACTOR = 0.5
 
 AGENTS_MIN, AGENTS_MAX = 50, 2000
+_SERIALS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,8 @@ class Levers:
 
     Attributes:
         reward_scheme: One of ``sim.parameters.REWARD_SCHEMES``.
-        public_funding: Public budgets (APBN, APBD programmes and co-funding) in % of the scenario's.
+        public_funding: Every public budget (APBN, APBD: programmes, co-funding, rewards, capacity building)
+            in % of the scenario's (``funding.public_scale``).
         trust_fund: Share of donor money pooled in the Human Development Trust Fund, 0..1.
         regulation: ``"scenario"`` (as the file says), ``"restrictive"`` or ``"supportive"``.
         gotong_royong: Whether members give volunteer labour.
@@ -164,13 +165,12 @@ def scaled_population(scenario: Scenario, total: int) -> dict[str, int]:
 
 
 def funding_cut_events(scenario: Scenario, factor: float = FUNDING_CUT_FACTOR) -> list[PolicyEvent]:
-    """A mid-run cut of every public budget: after 5 years (or a quarter of a shorter run)."""
+    """A mid-run cut of every public budget (``funding.public_scale``): after 5 years, or a quarter into a shorter run."""
     years = float(scenario.get("scenario.years"))
     after = round(min(FUNDING_CUT_AFTER_YEARS, years / 4.0) * 4.0) / 4.0
     year = float(scenario.get("scenario.start_year")) + max(after, 0.25)
     pct = round((1.0 - factor) * 100)
-    label = f"public budgets -{pct}%"
-    return [PolicyEvent(year, f"funding.{k}", None, factor, label) for k in PUBLIC_BUDGETS]
+    return [PolicyEvent(year, "funding.public_scale", None, factor, f"public budgets -{pct}%")]
 
 
 def with_events(scenario: Scenario, events: Sequence[PolicyEvent], source: str = "classroom") -> Scenario:
@@ -204,8 +204,7 @@ def scenario_for(base: Scenario, levers: Levers, overrides: Mapping[str, Any] | 
     }
     share = float(levers.public_funding) / 100.0
     if not math.isclose(share, 1.0):
-        for k in PUBLIC_BUDGETS:
-            ov[f"funding.{k}"] = float(base.get(f"funding.{k}")) * share
+        ov["funding.public_scale"] = float(base.get("funding.public_scale")) * share
     if levers.regulation != "scenario":
         ov.update(REGULATION[levers.regulation])
     ov.update(scaled_population(base, int(levers.agents)))
@@ -238,6 +237,7 @@ class Classroom(mesa.Model):
         levers_a, levers_b: Their levers.
         contrast: What world B differs by.
         layout: Deterministic drawing positions of the community agents (shared by both worlds).
+        serial: A number no other classroom in this process has (the app keys its pictures on it).
     """
 
     def __init__(self, base: Scenario | None = None, *, reward_scheme: str | None = None, public_funding: float = 100.0,
@@ -270,6 +270,7 @@ class Classroom(mesa.Model):
         self.worlds: tuple[PartnershipModel, PartnershipModel] = (self.a, self.b)
         self.identical = scenario_a.values == scenario_b.values and scenario_a.events == scenario_b.events
         self.layout = network_layout(self.a)
+        self.serial = next(_SERIALS)
 
     def step(self) -> None:
         """Advance both worlds by one quarter."""

@@ -64,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="write figures and an HTML report for a results folder")
     rep.add_argument("results", help="results folder")
+    rep.add_argument("--reference", default=None, help="design point to compare against (default: the design's reference)")
 
     sens = sub.add_parser("sensitivity", help="Morris screening of every parameter, then Sobol indices for those that matter")
     sens.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
@@ -378,7 +379,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     folder = Path(args.results)
     if not (folder / "manifest.json").is_file():
         raise ResultsError(f"{folder}: not a results folder (no manifest.json)")
-    print(f"Report: {write_report(folder)}")
+    print(f"Report: {write_report(folder, reference=args.reference)}")
     return 0
 
 
@@ -435,9 +436,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
         p = BY_NAME["scenario.years"]
         if not p.low <= args.years <= p.high:
             raise ScenarioError("--years", None, f"{args.years:g} is out of range; allowed: {p.allowed()}")
+    from tqdm import tqdm
+
     t0 = time.perf_counter()
-    files = write_demo(args.name, args.out, base, lang=args.lang, replication=args.replication, agents=args.agents,
-                       years=args.years, animation=not args.no_animation)
+    with tqdm(unit="quarter", desc=args.name, file=sys.stderr, disable=None) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        files = write_demo(args.name, args.out, base, lang=args.lang, replication=args.replication, agents=args.agents,
+                           years=args.years, animation=not args.no_animation, progress=progress)
     print(f"Demo {args.name}: worlds A and B share seed and replication {args.replication}; written in {time.perf_counter() - t0:.1f} s:")
     for path in files.values():
         print(f"  {path}")

@@ -48,28 +48,40 @@ TEXT: dict[str, dict[str, str]] = {
     "world_b": {"en": "World B", "id": "Dunia B"},
     "world_a_is": {"en": "A: the levers on the left", "id": "A: tuas di sebelah kiri"},
     "world_b_is": {"en": "B: {contrast}", "id": "B: {contrast}"},
+    "world_a_what": {"en": "A: {what}", "id": "A: {what}"},
+    "no_cut": {"en": "public budgets as planned", "id": "anggaran pemerintah sesuai rencana"},
     "scenario_is": {"en": "Scenario: {name}", "id": "Skenario: {name}"},
+    "builtin": {"en": "built-in baseline", "id": "dasar bawaan"},
+    "levers_a": {"en": "World A's levers", "id": "Tuas dunia A"},
+    "levers_line": {
+        "en": "reward: {reward} · public funding {funding:.0f}% · trust fund {trust} · regulation: {regulation} · "
+              "gotong-royong {gr} · information system {info} · capacity building Rp {cap:.0f} million/quarter · {agents} agents · replication {replication}",
+        "id": "apresiasi: {reward} · dana pemerintah {funding:.0f}% · dana amanah {trust} · regulasi: {regulation} · "
+              "gotong-royong {gr} · sistem informasi {info} · kapasitas SDM Rp {cap:.0f} juta/triwulan · {agents} komponen · replikasi {replication}",
+    },
+    "on": {"en": "on", "id": "ada"},
+    "off": {"en": "off", "id": "tidak ada"},
     # --- controls -------------------------------------------------------------------------------
-    "reward_scheme": {"en": "Reward system", "id": "Sistem apresiasi, penghargaan dan insentif"},
-    "public_funding": {"en": "Public funding, APBN + APBD (% of today)", "id": "Dana pemerintah, APBN + APBD (% dari saat ini)"},
-    "trust_fund": {"en": "Trust fund: share of donor money pooled", "id": "Dana Amanah Pembangunan Manusia: porsi dana donor"},
+    "reward_scheme": {"en": "Reward system", "id": "Sistem apresiasi dan insentif"},
+    "public_funding": {"en": "Public funding %", "id": "Dana pemerintah %"},
+    "trust_fund": {"en": "Trust fund share", "id": "Porsi dana amanah"},
     "regulation": {"en": "Partnership regulation", "id": "Regulasi kemitraan"},
-    "gotong_royong": {"en": "Gotong-royong (volunteer labour)", "id": "Gotong-royong (kerja sukarela)"},
-    "information_system": {"en": "Information system and baseline data", "id": "Sistem informasi dan data dasar"},
-    "capacity_building": {"en": "Capacity building, SDM (Rp million per quarter)", "id": "Peningkatan kapasitas SDM (Rp juta per triwulan)"},
-    "agents": {"en": "Number of community components", "id": "Jumlah komponen masyarakat"},
+    "gotong_royong": {"en": "Gotong-royong (volunteer labour)", "id": "Gotong-royong (kerja bakti sukarela)"},
+    "information_system": {"en": "Information system", "id": "Sistem informasi"},
+    "capacity_building": {"en": "Capacity building", "id": "Kapasitas SDM"},
+    "agents": {"en": "Agents", "id": "Jumlah komponen"},
     "compare": {"en": "Classroom: world B differs by", "id": "Kelas: dunia B berbeda pada"},
-    "replication": {"en": "Chance: replication (same in both worlds)", "id": "Peluang: replikasi (sama di kedua dunia)"},
+    "replication": {"en": "Replication", "id": "Replikasi"},
     # --- charts ---------------------------------------------------------------------------------
     "year": {"en": "year", "id": "tahun"},
-    "index_ipm": {"en": "National IPM (human development index)", "id": "IPM nasional (Indeks Pembangunan Manusia)"},
-    "index_hdi": {"en": "National HDI (human development index)", "id": "HDI nasional (Indeks Pembangunan Manusia versi UNDP)"},
+    "index_ipm": {"en": "National IPM (human development)", "id": "IPM nasional"},
+    "index_hdi": {"en": "National HDI (human development)", "id": "HDI nasional (UNDP)"},
     "target": {"en": "target {value}", "id": "target {value}"},
     "reached": {"en": "reached {when}", "id": "tercapai {when}"},
     "not_reached": {"en": "target not reached yet", "id": "target belum tercapai"},
     "active_partnerships": {"en": "Active partnerships", "id": "Kemitraan aktif"},
-    "government_share": {"en": "Government share of spending (%)", "id": "Porsi belanja pemerintah (%)"},
-    "cohesion": {"en": "Cohesion (kerukunan): mean trust", "id": "Kerukunan: rata-rata rasa saling percaya"},
+    "government_share": {"en": "Government share of spending %", "id": "Porsi belanja pemerintah %"},
+    "cohesion": {"en": "Cohesion (kerukunan)", "id": "Kerukunan (saling percaya)"},
     "network": {"en": "Partnership network (kemitraan)", "id": "Jaringan kemitraan"},
     "region": {"en": "R{n}", "id": "W{n}"},
     "edge_active": {"en": "partnership", "id": "kemitraan"},
@@ -89,6 +101,7 @@ TEXT: dict[str, dict[str, str]] = {
     # --- offline demo ---------------------------------------------------------------------------
     "demo_title": {"en": "{name}: world A and world B, same seed", "id": "{name}: dunia A dan dunia B, benih acak sama"},
     "policy_event": {"en": "{year}: {label}", "id": "{year}: {label}"},
+    "event_public_budgets": {"en": "public budgets {change}", "id": "anggaran pemerintah {change}"},
 }
 
 CHOICES: dict[str, dict[str, dict[str, str]]] = {
@@ -200,6 +213,12 @@ def quarter_text(year: float, lang: str = DEFAULT_LANG) -> str:
         # The state after step s is the end of quarter s; a whole year is the end of the previous Q4.
         return t("quarter", lang, year=y - 1, q=4)
     return t("quarter", lang, year=y, q=q)
+
+
+def number(value: float, digits: int, lang: str = DEFAULT_LANG) -> str:
+    """A number with ``digits`` decimals, with a decimal comma in Bahasa Indonesia (0,25)."""
+    text = f"{value:.{digits}f}"
+    return text.replace(".", ",") if check_lang(lang) == "id" else text
 
 
 def index_name(method: str) -> str:

@@ -9,10 +9,11 @@ Each step is one quarter of a year. Its schedule, in order (docs/ODD.md, "Proces
 4. operation: members pool money and volunteer labour, co-funding and grants arrive,
    output is invested; government programmes invest;
 5. human development: regional components move, the index is computed;
-6. evaluation and rewards: self-evaluation, the reward scheme, motivation, crowding out;
-7. trust and cohesion;
-8. capacity building and mentoring;
-9. dissolution;
+6. trust and cohesion;
+7. dissolution;
+8. evaluation and rewards (of the partnerships that carry on): self-evaluation, the reward
+   scheme, motivation, crowding out;
+9. capacity building and mentoring;
 10. data collection.
 """
 
@@ -50,6 +51,15 @@ METRICS: tuple[str, ...] = (
     "mean_volunteering", "spend_central", "spend_regional", "spend_rewards", "spend_donors", "spend_trust_fund",
     "spend_community", "spend_volunteer_labour", "spend_total", "government_share", "budget_shock",
 )
+
+
+def run_fingerprint(root_seed: int, replication: int) -> int:
+    """A run's seed as one number for tables and manifests (63 bits, so it stays an int64).
+
+    It is drawn from :func:`run_seed`, which is what actually seeds the run; two runs with the
+    same fingerprint have the same seed sequence.
+    """
+    return int(run_seed(root_seed, replication).generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
 def run_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
@@ -136,7 +146,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.step_of_target: int | None = 0 if self.national_index >= self.target else None
         self.totals = {"formed": 0, "dissolved": 0, "members_added": 0}
         self._step_counts = {"formed": 0, "dissolved": 0, "members_added": 0}
-        self._event_rows: list[dict] = []
+        self._event_log: list[dict] = []  # batches of events as arrays (see _log_events)
         self.datacollector = DataCollector(model_reporters={m: partial(_metric, name=m) for m in METRICS})
         self.metrics: dict[str, float] = {}
         self._region_rows: list[np.ndarray] = []
@@ -176,10 +186,11 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.national_index = development.national_index(self.regions, self.method)
         if self.step_of_target is None and self.national_index >= self.target:
             self.step_of_target = self.steps
-        rewards.evaluate_and_reward(self)
         trust.update(self, invest[:, SOCIAL])
-        capacity.build_capacity(self)
         dissolution.dissolve(self)
+        # Rewards go to the partnerships that carry on, so no grant is paid into one that has ended.
+        rewards.evaluate_and_reward(self)
+        capacity.build_capacity(self)
         if self.checked:
             self.check_invariants()
         self._record()
@@ -242,18 +253,16 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.ledger.spend("community", "transaction_costs", amount)
 
     def _log_events(self, ids: IntArray, event: str, reasons: IntArray | None, joined: IntArray | None = None) -> None:
+        """Keep one batch of events as arrays (copies of the table rows now); :meth:`events` makes the table."""
+        if ids.shape[0] == 0:
+            return
         t = self.partnerships
-        year = self.start_year + self.steps / 4.0
-        kinds = self.community.kind
-        for k, pid in enumerate(ids.tolist()):
-            m = [int(x) for x in t.members[pid] if x != NO_MEMBER]
-            self._event_rows.append({
-                "step": self.steps, "year": year, "partnership": pid, "event": event,
-                "members": ";".join(map(str, m)), "kinds": ";".join(KINDS[kinds[x]] for x in m),
-                "size": len(m), "activity": ACTIVITIES[t.activity[pid]], "region": int(t.region[pid]),
-                "reason": REASONS[int(reasons[k])] if reasons is not None else ("" if joined is None else f"joined:{int(joined[k])}"),
-                "lifespan_years": (self.steps - int(t.formed[pid])) / 4.0 if event == "dissolved" else np.nan,
-            })
+        self._event_log.append({
+            "step": self.steps, "event": event, "partnership": ids.astype(np.int64), "members": t.members[ids],
+            "activity": t.activity[ids], "region": t.region[ids], "formed": t.formed[ids],
+            "reason": None if reasons is None else np.asarray(reasons, dtype=np.int64).copy(),
+            "joined": None if joined is None else np.asarray(joined, dtype=np.int64).copy(),
+        })
 
     # --- invariants ----------------------------------------------------------------------
 
@@ -340,7 +349,39 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
     def events(self) -> pd.DataFrame:
         """The partnership event table: formed, joined and dissolved, with reasons."""
         cols = ["step", "year", "partnership", "event", "members", "kinds", "size", "activity", "region", "reason", "lifespan_years"]
-        return pd.DataFrame(self._event_rows, columns=cols)
+        log = self._event_log
+        if not log:
+            return pd.DataFrame([], columns=cols)
+        counts = [b["partnership"].shape[0] for b in log]
+        step = np.repeat(np.array([b["step"] for b in log], dtype=np.int64), counts)
+        members = np.concatenate([b["members"] for b in log])
+        mask = members != NO_MEMBER
+        kinds = self.community.kind
+        kind_names = np.array(KINDS, dtype=object)
+        member_text, kind_text = [], []
+        for row, real in zip(members.tolist(), mask.tolist(), strict=True):
+            m = [x for x, r in zip(row, real, strict=True) if r]
+            member_text.append(";".join(map(str, m)))
+            kind_text.append(";".join(kind_names[kinds[m]].tolist()))
+        reason: list[str] = []
+        for b in log:
+            if b["reason"] is not None:
+                reason.extend(REASONS[r] for r in b["reason"].tolist())
+            elif b["joined"] is not None:
+                reason.extend(f"joined:{a}" for a in b["joined"].tolist())
+            else:
+                reason.extend([""] * b["partnership"].shape[0])
+        dissolved = np.repeat(np.array([b["event"] == "dissolved" for b in log]), counts)
+        formed = np.concatenate([b["formed"] for b in log])
+        return pd.DataFrame({
+            "step": step, "year": self.start_year + step / 4.0,
+            "partnership": np.concatenate([b["partnership"] for b in log]),
+            "event": [b["event"] for b, c in zip(log, counts, strict=True) for _ in range(c)],
+            "members": member_text, "kinds": kind_text, "size": mask.sum(axis=1).astype(np.int64),
+            "activity": np.array(ACTIVITIES, dtype=object)[np.concatenate([b["activity"] for b in log])].tolist(),
+            "region": np.concatenate([b["region"] for b in log]).astype(np.int64), "reason": reason,
+            "lifespan_years": np.where(dissolved, (step - formed) / 4.0, np.nan),
+        }, columns=cols)
 
     def summary(self) -> dict[str, float | int | bool | str]:
         """One-row outcome summary of the run (time to target is censored when not reached)."""

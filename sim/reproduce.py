@@ -67,9 +67,9 @@ def sweep_from_manifest(manifest: dict[str, Any]) -> Sweep:
         sweep = plan(scenarios[0], replications=how.get("replications"), steps=how.get("steps"),
                      overrides=how.get("overrides") or None, checked=bool(how.get("checked")))
     stored = {(r["run"], r["run_seed"]) for r in manifest["runs"]}
-    from sim.model import run_seed
+    from sim.model import run_fingerprint
 
-    planned = {(t.run, int(run_seed(int(t.scenario.scenario.seed), t.replication).generate_state(1, np.uint64)[0])) for t in sweep.tasks}
+    planned = {(t.run, run_fingerprint(int(t.scenario.scenario.seed), t.replication)) for t in sweep.tasks}
     if planned != stored:
         raise ResultsError("the manifest's runs and seeds cannot be planned again from its scenario and design; the folder may be edited")
     return sweep

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.model import PartnershipModel, run_seed
+from sim.model import PartnershipModel, run_fingerprint
 from sim.scenario import Scenario
 
 
@@ -47,7 +47,7 @@ def simulate(scenario: Scenario, replication: int = 0, *, checked: bool = False)
     t0 = time.perf_counter()
     model = PartnershipModel(scenario, replication=replication, checked=checked).run()
     summary = model.summary()
-    summary["run_seed"] = int(run_seed(model.root_seed, replication).generate_state(1, np.uint64)[0])
+    summary["run_seed"] = run_fingerprint(model.root_seed, replication)
     summary["wall_seconds"] = round(time.perf_counter() - t0, 4)
     return RunResult(summary, model.timeseries(), model.region_series(), model.events())
 
@@ -77,7 +77,7 @@ class Task:
 
 def execute(task: Task) -> tuple[int, dict[str, pd.DataFrame]]:
     """Run one task into its tables; a run that raises becomes a ``failed`` row, never an exception."""
-    seed = int(run_seed(int(task.scenario.scenario.seed), task.replication).generate_state(1, np.uint64)[0])
+    seed = run_fingerprint(int(task.scenario.scenario.seed), task.replication)
     head = {"run": task.run, "point": task.point, "point_name": task.point_name, **task.varied, "replication": task.replication}
     t0 = time.perf_counter()
     try:

@@ -65,7 +65,8 @@ class PolicyEvent:
     def apply(self, current: Any) -> Any:
         """Return the lever's value after this event."""
         if self.multiply is not None:
-            return type(current)(current * self.multiply) if not isinstance(current, bool) else current
+            product = current * self.multiply
+            return int(round(product)) if isinstance(current, int) else float(product)
         return self.value
 
     def describe(self) -> str:
@@ -175,11 +176,32 @@ class Scenario:
             if dotted not in BY_NAME:
                 raise ScenarioError(source, dotted, _unknown_key_hint(dotted))
             doc[section][key] = value
+        _follow_index(doc, self.values, overrides)
         doc["events"] = [_event_to_dict(e) for e in self.events]
         validate(doc, source)
         built = build(doc, source=self.source, text=self.text)
         object.__setattr__(built, "design", self.design)
         return built
+
+
+def _index_defaults(index: str) -> dict[str, Any]:
+    """The defaults that depend on the index: its target and (for HDI) UNDP's start values."""
+    base = {"scenario.target": 75.0, **{f"start.{k}": BY_NAME[f"start.{k}"].default for k in HDI_START}}
+    if index == "hdi":
+        base.update({"scenario.target": 0.75, **{f"start.{k}": v for k, v in HDI_START.items()}})
+    return base
+
+
+def _follow_index(doc: dict[str, dict[str, Any]], old: Mapping[str, Mapping[str, Any]], overrides: Mapping[str, Any]) -> None:
+    """When an override switches the index, values still at the old index's defaults follow it."""
+    new_index, old_index = doc["scenario"]["index"], old["scenario"]["index"]
+    if new_index == old_index:
+        return
+    before, after = _index_defaults(old_index), _index_defaults(new_index)
+    for dotted, value in before.items():
+        section, key = dotted.split(".", 1)
+        if dotted not in overrides and old[section][key] == value:
+            doc[section][key] = after[dotted]
 
 
 def _event_to_dict(e: PolicyEvent) -> dict[str, Any]:
@@ -272,6 +294,7 @@ def validate(doc: Mapping[str, Any], source: str) -> None:
         _raise(source, "events", "must be an array of tables ([[events]])")
     for i, event in enumerate(events):
         _check_event(doc, event, source, f"events[{i}]")
+    _check_event_sequence(doc, events, source)
 
 
 def _check_value(param: Param, value: Any, source: str, where: str) -> None:
@@ -314,6 +337,19 @@ def _check_cross(doc: Mapping[str, Any], source: str) -> None:
     kinds = ("community_groups", "ngos", "religious_bodies", "businesses", "universities")
     if sum(int(pop.get(k, 0)) for k in kinds) < 2 and doc.get("formation", {}).get("enabled", True):
         _raise(source, "population", "a partnership needs at least 2 community agents in all; allowed: a total of 2 or more, or formation.enabled = false")
+
+
+def _check_event_sequence(doc: Mapping[str, Any], events: list, source: str) -> None:
+    """Apply the events in time order to the file's values: every resulting value must be allowed."""
+    current = {f"{s}.{k}": v for s, t in doc.items() if isinstance(t, dict) for k, v in t.items()}
+    order = sorted(range(len(events)), key=lambda i: events[i]["year"])  # stable, as build() sorts them
+    for i in order:
+        e = events[i]
+        param = BY_NAME[e["set"]]
+        ev = PolicyEvent(float(e["year"]), e["set"], e.get("value"), e.get("multiply"))
+        value = ev.apply(current[e["set"]])
+        _check_value(param, value, source, f"events[{i}] ({e['set']} becomes {value!r})")
+        current[e["set"]] = value
 
 
 def _check_event(doc: Mapping[str, Any], event: Any, source: str, where: str) -> None:

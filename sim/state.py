@@ -238,16 +238,16 @@ class TieTable:
 
     def ensure(self, keys: IntArray, trust: float) -> None:
         """Add the ties among ``keys`` that do not exist yet, with the given trust."""
-        keys = np.unique(keys)
+        keys = sorted_unique(keys)
         _, found = self.find(keys)
         new = keys[~found]
         if new.shape[0] == 0:
             return
-        all_keys = np.concatenate([self.keys, new])
-        order = np.argsort(all_keys, kind="stable")
-        self.keys = all_keys[order]
-        self.trust = np.concatenate([self.trust, np.full(new.shape[0], trust)])[order]
-        self.forum = np.concatenate([self.forum, np.zeros(new.shape[0], dtype=bool)])[order]
+        # New keys are distinct and absent: inserting each at its sorted place keeps the order.
+        at = np.searchsorted(self.keys, new)
+        self.keys = np.insert(self.keys, at, new)
+        self.trust = np.insert(self.trust, at, trust)
+        self.forum = np.insert(self.forum, at, False)
 
     def drop(self, mask: BoolArray) -> None:
         """Remove the ties where ``mask`` is true."""
@@ -259,14 +259,31 @@ class TieTable:
         return self.keys // self.n, self.keys % self.n
 
     def adjacency(self) -> tuple[IntArray, IntArray]:
-        """CSR neighbour lists: ``indptr`` (n + 1) and ``neighbours`` for every agent."""
+        """CSR neighbour lists: ``indptr`` (n + 1) and ``neighbours`` for every agent (read only).
+
+        Each agent's list holds its higher-numbered neighbours, ascending, then its
+        lower-numbered ones, ascending. Built by counting, without a sort of all ties, and
+        kept until the ties change (``ensure`` and ``drop`` replace ``keys``).
+        """
+        cached = getattr(self, "_adjacency", None)
+        if cached is not None and cached[0] is self.keys:
+            return cached[1], cached[2]
         i, j = self.endpoints()
-        src = np.concatenate([i, j])
-        dst = np.concatenate([j, i])
-        order = np.argsort(src, kind="stable")
+        m = i.shape[0]
+        up = np.bincount(i, minlength=self.n)
+        down = np.bincount(j, minlength=self.n)
         indptr = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(np.bincount(src, minlength=self.n), out=indptr[1:])
-        return indptr, dst[order]
+        np.cumsum(up + down, out=indptr[1:])
+        neighbours = np.empty(2 * m, dtype=np.int64)
+        rank = np.arange(m)
+        # Keys are sorted by (i, j): each agent's ties to higher-numbered agents are one run.
+        neighbours[indptr[i] + rank - (np.cumsum(up) - up)[i]] = j
+        # The same ties sorted by (j, i) give each agent's lower-numbered neighbours in order.
+        rev = np.sort(j * self.n + i)
+        lo, hi = rev % self.n, rev // self.n
+        neighbours[indptr[hi] + up[hi] + rank - (np.cumsum(down) - down)[hi]] = lo
+        self._adjacency = (self.keys, indptr, neighbours)  # a cache, not a dataclass field
+        return indptr, neighbours
 
 
 def pair_keys(a: IntArray, b: IntArray, n: int) -> IntArray:
@@ -274,6 +291,31 @@ def pair_keys(a: IntArray, b: IntArray, n: int) -> IntArray:
     lo = np.minimum(a, b).astype(np.int64)
     hi = np.maximum(a, b).astype(np.int64)
     return lo * n + hi
+
+
+def sorted_unique(values: IntArray) -> IntArray:
+    """``np.unique`` of an integer array (sorted distinct values), by one sort: several times faster."""
+    s = np.sort(values)
+    head = np.ones(s.shape[0], dtype=bool)
+    head[1:] = s[1:] != s[:-1]
+    return s[head]
+
+
+def first_occurrences(keys: IntArray) -> IntArray:
+    """Ascending positions of the first occurrence of each distinct non-negative key.
+
+    Equal to ``np.sort(np.unique(keys, return_index=True)[1])``, by one sort of
+    ``key x len + position`` (unique values, so an unstable sort keeps first occurrences first).
+    """
+    m = keys.shape[0]
+    if m == 0:
+        return np.zeros(0, dtype=np.int64)
+    if (int(keys.max()) + 1) * m >= 2**62 or int(keys.min()) < 0:
+        return np.sort(np.unique(keys, return_index=True)[1])
+    code = np.sort(keys.astype(np.int64) * m + np.arange(m))
+    head = np.ones(m, dtype=bool)
+    head[1:] = code[1:] // m != code[:-1] // m
+    return np.sort(code[head] % m)
 
 
 def member_pairs(members: IntArray) -> tuple[IntArray, IntArray, IntArray]:

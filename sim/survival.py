@@ -46,9 +46,13 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray, confidence: float 
             # Greenwood's interval is undefined where the curve reaches 0; those points give NaN.
             warnings.simplefilter("ignore", RuntimeWarning)
             ci = sf.confidence_interval(confidence_level=confidence)
+        # Greenwood's bounds are undefined where the curve reaches 0; the band closes there.
+        low, high = ci.low.evaluate(times), ci.high.evaluate(times)
+        zero = sf.probabilities <= 0
+        low, high = np.where(zero, 0.0, low), np.where(zero, 0.0, high)
         # The lower survival bound falls first: it gives the early end of the median's interval.
-        out["ci_low"] = _first_below(times, ci.low.evaluate(times))
-        out["ci_high"] = _first_below(times, ci.high.evaluate(times))
+        out["ci_low"] = _first_below(times, low)
+        out["ci_high"] = _first_below(times, high)
     return out
 
 

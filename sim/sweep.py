@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from sim.design import Design, from_scenario
-from sim.model import run_seed
+from sim.model import run_fingerprint
 from sim.results import ResultsError, _json_default, _sha256, _write_table, now, versions
 from sim.run import Task, execute_all
 from sim.scenario import Scenario
@@ -216,7 +216,7 @@ def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
         "design": sweep.design.to_dict(),
         "plan": sweep.how,
         "runs": [{"run": t.run, "point": t.point, "replication": t.replication, "root_seed": int(t.scenario.scenario.seed),
-                  "run_seed": int(run_seed(int(t.scenario.scenario.seed), t.replication).generate_state(1, np.uint64)[0])} for t in sweep.tasks],
+                  "run_seed": run_fingerprint(int(t.scenario.scenario.seed), t.replication)} for t in sweep.tasks],
     }
 
 

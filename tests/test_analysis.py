@@ -13,8 +13,8 @@ from sim.survival import kaplan_meier
 
 
 def test_kaplan_meier_matches_hand_computation():
-    # Times 2, 3, 3(censored), 5, 8(censored), 9: by hand S(2)=5/6, S(3)=5/6*3/4=0.625,
-    # S(5)=0.625*1/2=0.3125 -> the median is 5 (first time S <= 0.5).
+    # Times 2, 3, 3(censored), 5, 8(censored), 9. The run censored at 3 is still at risk at 3,
+    # so by hand S(2)=5/6, S(3)=5/6*4/5=2/3, S(5)=2/3*2/3=4/9, S(9)=0: the median is 5.
     years = np.array([2, 3, 3, 5, 8, 9], dtype=float)
     reached = np.array([True, True, False, True, False, True])
     km = kaplan_meier(years, reached)

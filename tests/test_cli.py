@@ -41,7 +41,7 @@ def test_existing_results_need_force(small, tmp_path, capsys):
     assert main(["run", str(small), "--out", str(out)]) == 0
     before = (out / "manifest.json").read_text()
     assert main(["run", str(small), "--out", str(out)]) == 2
-    assert "use --force" in capsys.readouterr().err
+    assert "--force to replace it" in capsys.readouterr().err
     assert (out / "manifest.json").read_text() == before
     assert main(["run", str(small), "--out", str(out), "--force", "--set", "rewards.scheme=performance"]) == 0
     assert "performance" in load_results(out)["manifest"]["scenarios"][0]["parameters"]["rewards.scheme"]
@@ -101,7 +101,8 @@ def test_compare_runs_and_reports_paired_differences(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "| rich |" in text and "| baseline |" in text
     res = load_results(out)
-    assert len(res["runs"]) == 6 and set(res["comparison"]["point_name"]) == {"baseline", "rich"}
+    assert len(res["runs"]) == 6 and set(res["runs"]["point_name"]) == {"baseline", "rich"}
+    assert (out / "report" / "report.html").is_file()
 
 
 def test_python_dash_m_and_entry_point_agree():

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.state import MENTOR_KINDS, NO_MEMBER
+from sim.state import MENTOR_KINDS, NO_MEMBER, sorted_unique
 
 if TYPE_CHECKING:
     from sim.model import PartnershipModel
@@ -50,6 +50,6 @@ def build_capacity(model: PartnershipModel) -> None:
         gain = np.where(mask & (best[:, None] > cap[idx]), cp["mentoring"] * (best[:, None] - cap[idx]), 0.0)
         # An agent in several partnerships takes its best mentor's lesson, not the sum.
         np.maximum.at(mentoring, idx[mask], gain[mask])
-        in_any = np.unique(idx[mask])
+        in_any = sorted_unique(idx[mask])
         learning[in_any] = cp["learning"] * (1.0 - cap[in_any])
     community.capacity = np.clip(cap + training + mentoring + learning - cp["decay"] * cap, 0.0, 1.0)

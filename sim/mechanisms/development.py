@@ -56,7 +56,8 @@ def advance(regions: RegionState, invest: FloatArray, dynamics: dict, method: st
     resp = component_intensity(invest, regions.population, dynamics["saturation"])
     targets = (gp.le_max, gp.eys_max, gp.mys_max, np.log(gp.income_max))
     for c, (name, goal) in enumerate(zip(COMPONENTS, targets, strict=True)):
-        rate = dynamics[f"trend_{name}"] + dynamics[f"response_{name}"] * resp[:, c]
+        # A quarter closes at most the whole gap: the goalpost is a ceiling, never overshot.
+        rate = np.minimum(dynamics[f"trend_{name}"] + dynamics[f"response_{name}"] * resp[:, c], 1.0)
         if name == "expenditure":
             logx = np.log(regions.income)
             regions.income = np.exp(logx + np.maximum(goal - logx, 0.0) * rate)
@@ -103,9 +104,13 @@ def initial_regions(rng: np.random.Generator, n: int, start: dict, spread: float
     national = np.array([start["life_expectancy"], start["expected_schooling"], start["mean_schooling"], np.log(income0)])
     # Relative spread for the first three, absolute on the log scale for income.
     values = np.concatenate([national[:3] * (1.0 + z[:, :3]), national[3] + z[:, 3:]], axis=1)
-    values -= (w @ values) - national  # re-centre: population-weighted mean = national value
-    lo = np.array([gp.le_min, gp.eys_min, gp.mys_min, np.log(gp.income_min)])
+    lo = np.array([gp.le_min, gp.eys_min, gp.mys_min, np.log(gp.income_min)]) + 1e-6
     hi = np.array([gp.le_max, gp.eys_max, gp.mys_max, np.log(gp.income_max)])
-    values = np.clip(values, lo + 1e-6, hi)
+    # Re-centre so the population-weighted mean is the national value, within the goalposts:
+    # clipping moves the mean, so shift and clip again until the mean stays put.
+    for _ in range(100):
+        values = np.clip(values - ((w @ values) - national), lo, hi)
+        if np.all(np.abs((w @ values) - national) < 1e-12):
+            break
     return RegionState(population=pop, life_expectancy=values[:, 0], expected_schooling=values[:, 1],
                        mean_schooling=values[:, 2], income=np.exp(values[:, 3]))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.parameters import ACTIVITIES
-from sim.state import BUSINESS, NO_MEMBER, CommunityState, FloatArray, IntArray
+from sim.state import BUSINESS, NO_MEMBER, CommunityState, FloatArray, IntArray, sorted_unique
 
 if TYPE_CHECKING:
     from sim.model import PartnershipModel
@@ -202,7 +202,7 @@ def operate(model: PartnershipModel) -> FloatArray:
         fresh = (model.steps - table.start[ids]) <= 1
         old = table.net_benefit[ids]
         table.net_benefit[ids] = np.where(mask, np.where(fresh[:, None], nb, 0.5 * old + 0.5 * nb), 0.0)
-        community.experience[np.unique(members[mask])] += 1.0
+        community.experience[sorted_unique(members[mask])] += 1.0
 
         total_base = base.sum()
         model.expect["cofunding_fill"] = float(cofund.sum() / max(demand.sum(), 1e-12)) if demand.sum() > 0 else 1.0

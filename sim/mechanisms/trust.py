@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.parameters import ACTIVITIES
-from sim.state import FloatArray, member_pairs, pair_keys
+from sim.state import FloatArray, member_pairs, pair_keys, sorted_unique
 
 if TYPE_CHECKING:
     from sim.model import PartnershipModel
@@ -36,7 +36,7 @@ def update(model: PartnershipModel, invest_social: FloatArray) -> None:
     _rows, a, b = member_pairs(table.members[ids])
     working = pair_keys(a, b, ties.n)
     ties.ensure(working, tp["initial"])
-    pos, found = ties.find(np.unique(working))
+    pos, found = ties.find(sorted_unique(working))
     together = np.zeros(ties.keys.shape[0], dtype=bool)
     together[pos[found]] = True
     floor = np.where(ties.forum, tp["initial"], 0.0)
@@ -57,7 +57,8 @@ def partnership_trust(model: PartnershipModel, ids: np.ndarray) -> FloatArray:
     ties = model.ties
     rows, a, b = member_pairs(model.partnerships.members[ids])
     pos, found = ties.find(pair_keys(a, b, ties.n))
-    t = np.where(found, ties.trust[pos], model.params["trust"]["initial"])
+    known = ties.trust[pos] if ties.trust.shape[0] else np.zeros(pos.shape[0])
+    t = np.where(found, known, model.params["trust"]["initial"])
     total = np.bincount(rows, weights=t, minlength=ids.shape[0])
     count = np.bincount(rows, minlength=ids.shape[0])
     return np.divide(total, count, out=np.full(ids.shape[0], model.params["trust"]["initial"]), where=count > 0)

@@ -136,14 +136,14 @@ class MechanismTestCase:
     extra_levers: tuple[dict[str, Any], ...] = ()
     seeds: tuple[int, ...] = (101, 202, 303)
 
-    # Parametrises ``setting`` and ``seed`` from the subclass's declarations (pytest calls
+    # Parametrises ``lever_setting`` and ``invariant_seed`` from the subclass's declarations (pytest calls
     # this method of a test class for each of its test functions).
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
-        if "setting" in metafunc.fixturenames:
+        if "lever_setting" in metafunc.fixturenames:
             settings = [{}, dict(self.levers), *map(dict, self.extra_levers)]
-            metafunc.parametrize("setting", settings, ids=[label(s) for s in settings])
-        if "seed" in metafunc.fixturenames:
-            metafunc.parametrize("seed", list(self.seeds))
+            metafunc.parametrize("lever_setting", settings, ids=[label(s) for s in settings])
+        if "invariant_seed" in metafunc.fixturenames:
+            metafunc.parametrize("invariant_seed", list(self.seeds))
 
     def step_checks(self, model: PartnershipModel) -> None:
         """The mechanism's own rule, checked after every step (subclasses override)."""
@@ -198,8 +198,8 @@ class MechanismTestCase:
         if not any(k.startswith("network.forum_density") or k.startswith("network.local_share") for k in self.levers):
             assert np.array_equal(a["ties.keys"], b["ties.keys"])
 
-    def test_invariants_every_step(self, make_model, setting: dict[str, Any], seed: int) -> None:
-        model = make_model(setting, seed=seed, checked=True)
+    def test_invariants_every_step(self, make_model, lever_setting: dict[str, Any], invariant_seed: int) -> None:
+        model = make_model(lever_setting, seed=invariant_seed, checked=True)
         gp = hdi.goalposts(model.method)
         while model.running:
             model.step()  # checked=True: model.check_invariants() after every step

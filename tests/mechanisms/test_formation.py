@@ -67,18 +67,34 @@ class TestFormation(MechanismTestCase):
         sim, _, _ = formation.pair_scores(c, np.array([0]), np.array([1]), 0.0)
         assert sim[0] == pytest.approx(0.0)
 
-    def test_complementarity_is_one_when_the_candidate_covers_every_need(self) -> None:
+    def test_complementarity_is_one_when_each_covers_the_others_need(self) -> None:
         e = [[0.9, 0.2, 0.1, 0.6], [0.2, 0.9, 0.95, 0.5], [0.9, 0.2, 0.1, 0.6]]
         c = hand_community(np.full((3, 4), 0.25), e)
         _, comp, _ = formation.pair_scores(c, np.array([0, 0]), np.array([1, 2]), 0.5)
-        assert comp[0] == pytest.approx(1.0)  # needs (0.1, 0.8, 0.9, 0.4) all covered
-        # a look-alike covers min(need, e) = (0.1, 0.2, 0.1, 0.4) of need 2.2
+        # needs of 0 (0.1, 0.8, 0.9, 0.4) are covered by 1, needs of 1 (0.8, 0.1, 0.05, 0.5) by 0
+        assert comp[0] == pytest.approx(1.0)
+        # look-alikes cover min(need, e) = (0.1, 0.2, 0.1, 0.4) of each other's need 2.2
         assert comp[1] == pytest.approx(0.8 / 2.2)
 
-    def test_complementarity_zero_when_the_candidate_brings_nothing(self) -> None:
-        c = hand_community(np.full((2, 4), 0.25), [[0.5, 0.5, 0.5, 0.5], [0.0, 0.0, 0.0, 0.0]])
+    def test_complementarity_is_mutual_need(self) -> None:
+        # 1 brings everything 0 lacks; 0 brings nothing, so 1's own needs stay uncovered
+        c = hand_community(np.full((2, 4), 0.25), [[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.5]])
         _, comp, _ = formation.pair_scores(c, np.array([0]), np.array([1]), 0.5)
-        assert comp[0] == 0.0
+        assert comp[0] == pytest.approx(0.5 * (3.5 / 4.0 + 0.0))
+        nothing = hand_community(np.full((2, 4), 0.25), np.zeros((2, 4)))
+        assert formation.pair_scores(nothing, np.array([0]), np.array([1]), 0.5)[1][0] == 0.0
+
+    def test_pair_scores_are_symmetric(self) -> None:
+        rng = np.random.default_rng(3)
+        c = hand_community(rng.dirichlet(np.ones(4), 8), rng.random((8, 4)))
+        s, t = np.array([0, 1, 2, 3, 4]), np.array([5, 6, 7, 0, 1])
+        for a, b in zip(formation.pair_scores(c, s, t, 0.4), formation.pair_scores(c, t, s, 0.4), strict=True):
+            assert np.allclose(a, b)
+
+    def test_covered_share(self) -> None:
+        need = np.array([[0.5, 0.5, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]])
+        endow = np.array([[0.25, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]])
+        assert formation.covered(need, endow) == pytest.approx([0.75, 0.0])
 
     @pytest.mark.parametrize("w", [0.0, 0.3, 1.0])
     def test_score_is_the_weighted_mix(self, w: float) -> None:
@@ -129,6 +145,18 @@ class TestFormation(MechanismTestCase):
                 mine = (a == agent) | (b == agent)
                 assert score[k] >= score[mine].max()
 
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), st.sampled_from([0.1, 0.5, 0.5, 0.9, 0.3])), min_size=1,
+                    max_size=30))
+    def test_mutual_best_same_with_and_without_a_nan_score_elsewhere(self, proposals) -> None:
+        """A NaN score (on agents no other proposal involves) must not change anyone else's choice."""
+        a = np.array([p[0] for p in proposals])
+        b = np.array([p[1] for p in proposals])
+        score = np.array([p[2] for p in proposals])
+        plain = formation.mutual_best(a, b, score)
+        with_nan = formation.mutual_best(np.append(a, 100), np.append(b, 101), np.append(score, np.nan))
+        assert np.array_equal(plain, with_nan[:-1])
+
     # --- the agreement -------------------------------------------------------------------
 
     def test_expected_net_benefit_without_impact_is_what_members_give(self, make_model) -> None:
@@ -152,6 +180,30 @@ class TestFormation(MechanismTestCase):
         members[0, :2] = [3, 97]
         args = (members, np.array([0]), np.array([0.7]), members != NO_MEMBER)
         assert np.all(formation.expected_net_benefit(hi, *args)[0, :2] > formation.expected_net_benefit(lo, *args)[0, :2])
+
+    @pytest.mark.parametrize("levers", [{}, {"formation.impact_value": 0.0, "gotong_royong.warm_glow": 5.0,
+                                             "regulation.transaction_cost": 0.0}], ids=["defaults", "labour-only"])
+    @pytest.mark.parametrize("seed", [1, 2, 3])
+    def test_every_founder_expects_to_gain_more_than_the_transaction_cost(self, make_model, levers, seed: int) -> None:
+        model = make_model({"network.socialization": 1.0, **levers}, seed=seed)
+        before = model.community.memberships.copy()
+        new = formation.form(model)
+        assert new.shape[0] > 0
+        t = model.partnerships
+        members = t.members[new]
+        after = model.community.memberships.copy()
+        model.community.memberships[:] = before  # as the agreement saw them
+        nb = formation.expected_net_benefit(model, members, t.activity[new], t.governance[new], members != NO_MEMBER)
+        model.community.memberships[:] = after
+        tc = model.params["regulation"]["transaction_cost"]
+        assert np.all(t.term[new][:, None] * nb[:, :2] - tc > 0)
+        if levers:
+            # no output value: only members whose warm glow outweighs the money they give can agree
+            c, p = model.community, model.params
+            funds, labour = member_inputs(c, p, before + 1)
+            founders = members[:, :2].ravel()
+            saved = deduction(c.kind[founders], p, funds[founders])
+            assert np.all(4.0 * labour[founders] - (funds[founders] - saved) > 0)
 
     # --- formation in the model ----------------------------------------------------------
 

@@ -76,25 +76,31 @@ class TestNetwork(MechanismTestCase):
             shares.append(np.mean(region[i] == region[j]))
         assert np.all(np.diff(shares) > 0)
 
-    def test_local_share_statistics_follow_the_drawing_rule(self) -> None:
-        """As implemented: local with probability local_share, else uniform over everyone."""
+    @pytest.mark.parametrize("local_share", [0.0, 0.3, 0.5, 0.8])
+    def test_local_share_is_the_share_of_ties_in_the_own_region(self, local_share: float) -> None:
         region = regions_of([400, 350, 250])
-        w = np.bincount(region) / region.shape[0]
-        for ls in (0.0, 0.5):
-            ties = network.forum_network(np.random.default_rng(5), region, 10.0, ls, 0.3)
-            i, j = ties.endpoints()
-            expected = ls + (1 - ls) * float(w @ w)
-            assert abs(np.mean(region[i] == region[j]) - expected) < 0.03
+        ties = network.forum_network(np.random.default_rng(6), region, 10.0, local_share, 0.3)
+        i, j = ties.endpoints()
+        assert abs(np.mean(region[i] == region[j]) - local_share) < 0.03
 
-    @pytest.mark.xfail(reason="BUG: forum_network draws the non-local end uniformly over all agents, so it lands in the "
-                              "own region too; the realised share of own-region ties is local_share + (1-local_share)*sum(w^2), "
-                              "not local_share as documented (network.local_share, forum_network docstring)", strict=True)
-    def test_local_share_is_the_share_of_ties_in_the_own_region(self) -> None:
-        region = regions_of([400, 350, 250])
-        for ls in (0.0, 0.5):
-            ties = network.forum_network(np.random.default_rng(6), region, 10.0, ls, 0.3)
-            i, j = ties.endpoints()
-            assert abs(np.mean(region[i] == region[j]) - ls) < 0.05
+    def test_local_share_zero_gives_no_local_ties(self) -> None:
+        region = regions_of([40, 30, 20])
+        ties = network.forum_network(np.random.default_rng(7), region, 10.0, 0.0, 0.3)
+        i, j = ties.endpoints()
+        assert ties.keys.shape[0] > 300 and not np.any(region[i] == region[j])
+
+    def test_a_single_region_keeps_all_ties_local(self) -> None:
+        region = regions_of([200])
+        ties = network.forum_network(np.random.default_rng(8), region, 6.0, 0.0, 0.3)
+        assert 2 * ties.keys.shape[0] / 200 >= 0.95 * 6.0
+
+    def test_non_local_ends_are_spread_over_the_other_regions(self) -> None:
+        region = regions_of([500, 300, 200])
+        ties = network.forum_network(np.random.default_rng(9), region, 20.0, 0.0, 0.3)
+        i, j = ties.endpoints()
+        a0 = np.concatenate([j[region[i] == 0], i[region[j] == 0]])  # far ends of region 0's ties
+        share1 = np.mean(region[a0] == 1)
+        assert abs(share1 - 0.6) < 0.04  # 300 of the 500 agents outside region 0
 
     def test_forum_network_empty_when_no_ties_possible(self) -> None:
         assert network.forum_network(np.random.default_rng(0), regions_of([1]), 6.0, 0.8, 0.3).keys.shape[0] == 0
@@ -169,22 +175,21 @@ class TestNetwork(MechanismTestCase):
         s, c = network.information_candidates(rng, pts, q, who, k, 1.0)
         d = ((q[:, None, :] - pts[None, :, :]) ** 2).sum(axis=2)
         for i in who:
-            brute = [int(j) for j in np.argsort(d[i])[: k + 1] if j != i]
+            brute = [int(j) for j in np.argsort(d[i]) if j != i][:k]
             assert sorted(c[s == i].tolist()) == sorted(brute)
             # no candidate is farther than any non-candidate (other than the seeker itself)
             others = np.setdiff1d(np.arange(50), np.append(c[s == i], i))
             assert d[i, c[s == i]].max() <= d[i, others].min()
         assert not np.any(s == c)
 
-    @pytest.mark.xfail(reason="BUG: information_candidates queries k+1 neighbours to drop the seeker itself, but keeps all "
-                              "k+1 when the seeker is not among them, so the information channel gives up to "
-                              "network.candidates + 1 candidates while the network channel gives exactly network.candidates",
-                       strict=True)
     def test_information_channel_gives_at_most_k_candidates(self) -> None:
         rng = np.random.default_rng(15)
         pts, q = rng.random((50, 8)), rng.random((50, 8))
-        s, _ = network.information_candidates(rng, pts, q, np.arange(50), 3, 1.0)
-        assert np.bincount(s, minlength=50).max() <= 3
+        s, c = network.information_candidates(rng, pts, q, np.arange(50), 3, 1.0)
+        assert np.array_equal(np.bincount(s, minlength=50), np.full(50, 3))
+        # the seeker's own point is its nearest when it queries its own features
+        s, c = network.information_candidates(rng, pts, pts, np.arange(50), 3, 1.0)
+        assert np.array_equal(np.bincount(s, minlength=50), np.full(50, 3)) and not np.any(s == c)
 
     def test_information_reach_is_the_visible_share(self) -> None:
         rng = np.random.default_rng(16)

@@ -1,0 +1,264 @@
+"""The teaching app (sim.app) and its classroom (sim.classroom), without a browser.
+
+As Mesa tests its own example apps, the page is rendered with ``solara.render`` inside
+solara's AppLayout (where Mesa's sidebar lives), its Step, Reset and view buttons are
+clicked, and what it shows is read back from the widgets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pytest
+import solara
+
+from sim import app, labels
+from sim.classroom import CONTRASTS, DEMOS, Classroom, Levers, funding_cut_events, network_layout, scaled_population, scenario_for
+from sim.cli import main
+from sim.scenario import defaults
+from tests.conftest import small_scenario
+
+
+def render(element):
+    """Render a page the way solara-server does, in an AppLayout, and return its render context."""
+    _, rc = solara.render(solara.AppLayout(children=[element]), handle_error=False)
+    return rc
+
+
+def images(rc) -> list[str]:
+    return [hashlib.sha1(bytes(w.value)).hexdigest() for w in rc.find(ipywidgets.Image).widgets]
+
+
+def headings(rc) -> list[str]:
+    return [h for w in rc.find(v.VuetifyTemplate).widgets for h in re.findall(r"<h2[^>]*>(.*?)</h2>", w.template)]
+
+
+def page_text(rc) -> str:
+    return " ".join(w.template for w in rc.find(v.VuetifyTemplate).widgets)
+
+
+def click(rc, label: str) -> None:
+    rc.find(v.Btn, children=[label]).widget.click()
+
+
+def show_side_by_side(rc, lang: str = "en") -> None:
+    """Choose the second view, as a click on its toggle button does in the browser."""
+    rc.find(v.BtnToggle).widget.v_model = labels.t("tab_compare", lang)
+
+
+# --- the page ------------------------------------------------------------------------------
+
+def test_app_page_builds_and_steps_through_its_controls():
+    """The module-level page (the baseline, 770 agents) renders, steps, and redraws network and charts."""
+    rc = render(app.page)
+    assert headings(rc) == ["start of 2015 · step 0 of 80"]
+    first = images(rc)
+    assert len(first) == 2, "the one-world view shows a network and the charts"
+    click(rc, "Step")
+    click(rc, "Step")
+    assert headings(rc) == ["end of 2015 Q2 · step 2 of 80"]
+    after = images(rc)
+    assert after[0] != first[0], "the network did not change after two steps"
+    assert after[1] != first[1], "the charts did not change after two steps"
+    # The side-by-side view: both worlds' networks and the overlaid charts.
+    show_side_by_side(rc)
+    assert len(images(rc)) == 2
+    text = page_text(rc)
+    assert "gotong-royong off" in text and "same seed" in text
+    before = images(rc)
+    click(rc, "Step")
+    assert headings(rc) == ["end of 2015 Q3 · step 3 of 80"]
+    assert all(a != b for a, b in zip(before, images(rc), strict=True))
+
+
+def test_changing_a_lever_and_reset_rebuilds_both_worlds():
+    rc = render(app.KemitraanPage(base=small_scenario(), lang="en"))
+    assert "gotong-royong on" in page_text(rc)
+    box = rc.find(v.Checkbox, label=labels.t("gotong_royong")).widget
+    box.v_model = False
+    compare = rc.find(v.Select, label=labels.t("compare")).widget
+    compare.v_model = labels.choice_label("compare", "reward_performance")
+    click(rc, "Step")
+    click(rc, "Reset")
+    assert headings(rc) == ["start of 2015 · step 0 of 16"]
+    text = page_text(rc)
+    assert "gotong-royong off" in text, "world A's levers line does not show the new lever value"
+    show_side_by_side(rc)
+    assert "reward: performance-based grants" in page_text(rc)
+
+
+def test_page_in_bahasa_indonesia():
+    rc = render(app.KemitraanPage(base=small_scenario(), lang="id"))
+    assert headings(rc) == ["awal 2015 · langkah 0 dari 16"]
+    text = page_text(rc)
+    assert "kemitraan" in text and "gotong-royong ada" in text
+    assert rc.find(v.Select, label=labels.t("reward_scheme", "id")).widget.v_model == "tanpa"
+    click(rc, "Step")
+    assert headings(rc) == ["akhir triwulan 1 2015 · langkah 1 dari 16"]
+    show_side_by_side(rc, "id")
+    assert "benih acak yang sama" in page_text(rc)
+
+
+def test_model_params_are_valid_for_the_model():
+    """Every lever Mesa shows is a keyword of the model, and its default builds a classroom."""
+    from mesa.visualization.solara_viz import _check_model_params
+
+    params = app.model_params(defaults(), "id")
+    _check_model_params(Classroom.__init__, params)
+    values = {k: (p if not hasattr(p, "value") and not isinstance(p, dict) else (p.value if hasattr(p, "value") else p["value"]))
+              for k, p in params.items()}
+    room = Classroom(**values)
+    assert room.levers_a == Levers.from_scenario(defaults())
+    assert room.contrast.key == "gotong_royong_off"
+
+
+# --- serving ---------------------------------------------------------------------------------
+
+class FakeServer:
+    """Stands in for the solara process: exits at once."""
+
+    instances: list[FakeServer] = []
+
+    def __init__(self, cmd, env, stdin):
+        self.cmd, self.env = cmd, env
+        FakeServer.instances.append(self)
+
+    def poll(self):
+        return 0
+
+    def wait(self, timeout=None):
+        return 0
+
+
+@pytest.mark.parametrize(("host", "warned"), [("127.0.0.1", False), ("0.0.0.0", True)])
+def test_serve_listens_locally_unless_asked_and_warns(monkeypatch, host, warned):
+    monkeypatch.setattr(app.subprocess, "Popen", FakeServer)
+    out, err = io.StringIO(), io.StringIO()
+    assert app.serve("scenarios/baseline.toml", host=host, port=8123, lang="id", out=out, err=err) == 0
+    server = FakeServer.instances[-1]
+    assert server.cmd[server.cmd.index("--host") + 1] == host
+    assert server.cmd[server.cmd.index("--port") + 1] == "8123"
+    assert "sim.app:page" in server.cmd
+    assert server.env["KEMITRAAN_LANG"] == "id"
+    assert server.env[app.SCENARIO_ENV].endswith("scenarios/baseline.toml")
+    assert f"http://{host}:8123/" in out.getvalue()
+    assert ("warning" in err.getvalue()) is warned
+
+
+def test_viz_command_defaults_to_localhost_and_rejects_a_bad_scenario(monkeypatch, tmp_path, capsys):
+    calls = []
+    monkeypatch.setattr(app, "serve", lambda scenario, host, port, lang: calls.append((scenario, host, port, lang)) or 0)
+    assert main(["viz"]) == 0
+    assert calls[-1] == (None, "127.0.0.1", 8765, "en")
+    assert main(["viz", "scenarios/no_gotong_royong.toml", "--lang", "id", "--port", "0"]) == 0
+    assert calls[-1] == ("scenarios/no_gotong_royong.toml", "127.0.0.1", 0, "id")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[rewards]\nscheme = 'lottery'\n")
+    assert main(["viz", str(bad)]) == 2
+    assert "rewards.scheme" in capsys.readouterr().err
+    assert len(calls) == 2
+
+
+def test_the_page_template_packages_are_known():
+    names = dict(app.cdn_packages())
+    assert "requirejs" in names and any("solara-vuetify" in n for n in names)
+
+
+# --- the classroom ----------------------------------------------------------------------------
+
+def test_both_worlds_share_seed_and_start_identical():
+    room = Classroom(small_scenario(), replication=3)
+    assert room.same_seed and room.a.replication == room.b.replication == 3
+    assert room.a.root_seed == room.b.root_seed
+    for name in ("kind", "region", "vision", "endowment", "funds", "capacity"):
+        assert np.array_equal(getattr(room.a.community, name), getattr(room.b.community, name)), name
+    assert np.array_equal(room.a.ties.keys, room.b.ties.keys)
+    assert room.levers_b == room.levers_a.replace(gotong_royong=False)
+    assert not room.identical
+
+
+def test_a_contrast_that_changes_nothing_gives_identical_worlds():
+    """Same seed, same levers: the two worlds run step for step the same (the gap is only ever the lever's)."""
+    room = Classroom(small_scenario(), compare="gotong_royong_on")
+    assert room.identical
+    for _ in range(6):
+        room.step()
+    a, b = room.a.timeseries(), room.b.timeseries()
+    assert a.equals(b)
+
+
+def test_the_lever_makes_the_difference():
+    room = Classroom(small_scenario())
+    for _ in range(8):
+        room.step()
+    assert room.quarter == 8 and room.year == 2017.0
+    a, b = room.a.timeseries(), room.b.timeseries()
+    assert b["spend_volunteer_labour"].sum() == 0.0 < a["spend_volunteer_labour"].sum()
+    assert b["active_partnerships"].iloc[-1] < a["active_partnerships"].iloc[-1]
+
+
+def test_every_contrast_builds_a_world_b():
+    base = small_scenario()
+    for key, contrast in CONTRASTS.items():
+        room = Classroom(base, compare=labels.choice_label("compare", key, "id"))
+        assert room.contrast is contrast
+        assert room.same_seed
+    cut = Classroom(base, compare="funding_cut")
+    assert [e.key for e in cut.b_only_events()] == ["funding.public_scale"]
+    assert cut.b_only_events()[0].year == 2016.0  # a quarter into a 4-year run
+    assert funding_cut_events(defaults())[0].year == 2020.0
+    alone = Classroom(base, compare="government_alone")
+    assert alone.b.params["formation"]["enabled"] is False
+    high = Classroom(base, compare="capacity_high", capacity_building=150.0)
+    assert high.levers_b.capacity_building == 450.0
+
+
+def test_levers_become_scenario_parameters():
+    base = defaults()
+    lv = Levers.from_scenario(base).replace(reward_scheme="tournament", public_funding=150.0, trust_fund=0.8, regulation="restrictive",
+                                            gotong_royong=False, information_system=0.5, capacity_building=400.0, agents=300)
+    s = scenario_for(base, lv)
+    assert s.get("rewards.scheme") == "tournament"
+    assert s.get("funding.public_scale") == pytest.approx(1.5)
+    assert s.get("funding.trust_fund_share") == 0.8
+    assert s.get("regulation.transaction_cost") == 20.0
+    assert s.get("gotong_royong.enabled") is False
+    assert s.get("network.information_system") == 0.5
+    assert s.get("capacity.budget") == 400.0
+    assert sum(scaled_population(base, 300).values()) == 300
+    assert scenario_for(base, Levers.from_scenario(base)).values == base.values
+
+
+def test_layout_is_deterministic_and_separates_regions():
+    room = Classroom(small_scenario())
+    again = network_layout(room.a)
+    assert np.array_equal(room.layout.xy, again.xy)
+    lay = room.layout
+    for g in range(lay.centres.shape[0]):
+        inside = np.hypot(*(lay.xy[room.a.community.region == g] - lay.centres[g]).T)
+        assert inside.max() <= lay.radii[g]
+    d = np.hypot(*(lay.centres[:, None, :] - lay.centres[None, :, :]).transpose(2, 0, 1))
+    np.fill_diagonal(d, np.inf)
+    assert (d >= (lay.radii[:, None] + lay.radii[None, :])).all(), "region discs overlap"
+
+
+# --- labels ------------------------------------------------------------------------------------
+
+def test_every_label_exists_in_both_languages():
+    for key, texts in labels.TEXT.items():
+        assert set(texts) == set(labels.LANGS), key
+    for group, choices in labels.CHOICES.items():
+        for key, names in choices.items():
+            assert set(names) == set(labels.LANGS), (group, key)
+            for name in names.values():
+                assert labels.choice_key(group, name) == key
+    assert set(DEMOS) == set(labels.CHOICES["demo"])
+    with pytest.raises(ValueError, match="allowed"):
+        labels.choice_key("reward_scheme", "lottery")
+    assert labels.quarter_text(2017.75) == "end of 2017 Q3"
+    assert labels.quarter_text(2018.0, "id") == "akhir triwulan 4 2017"

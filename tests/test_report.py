@@ -1,0 +1,340 @@
+"""The analysis report: figures and a self-contained HTML page for a results folder.
+
+Every results folder here is a tiny sweep (100 agents, a couple of years, a few
+replications) run in this process, so the whole module takes seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim.run
+import sim.sweep
+from sim.analysis import compare
+from sim.report import format_diff, format_interval, format_value, km_curve, write_report
+from sim.results import load_results
+from sim.scenario import load_text
+from sim.sweep import plan, run_sweep
+from sim.survival import kaplan_meier
+
+# 60 + 10 + 15 + 12 + 3 = 100 agents in 3 regions; IPM starts at 69.55, and a target of
+# 70.7 is crossed near the end of the horizon, so some points reach it and some do not.
+WORLD = """
+[scenario]
+name = "tiny"
+years = {years}
+target = 70.7
+
+[population]
+community_groups = 60
+ngos = 10
+religious_bodies = 15
+businesses = 12
+universities = 3
+regions = 3
+"""
+
+VARIANTS = """
+[design]
+type = "variants"
+replications = 3
+
+[[design.variants]]
+name = "baseline"
+
+[[design.variants]]
+name = "high funding"
+set = { "funding.central_programmes" = 9000.0 }
+
+[[design.variants]]
+name = "low funding"
+set = { "funding.central_programmes" = 3000.0 }
+"""
+
+SOBOL = """
+[design]
+type = "sobol"
+samples = 4
+replications = 1
+
+[design.ranges]
+"funding.central_programmes" = [3000.0, 9000.0]
+"regulation.transaction_cost" = [0.0, 20.0]
+"""
+
+FACTORIAL = """
+[design]
+type = "factorial"
+replications = 1
+
+[design.factors]
+"funding.central_programmes" = [3000.0, 9000.0]
+"rewards.scheme" = ["none", "performance"]
+"""
+
+FIGURES = ("time_to_target_km", "index_trajectories", "government_share", "partnerships", "cohesion")
+
+
+def _sweep(folder: Path, design: str = "", years: float = 2.5) -> Path:
+    scenario = load_text(WORLD.format(years=years) + design, "tiny.toml")
+    run_sweep(plan(scenario), folder, force=True, command="kemitraan run tiny.toml")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory) -> Path:
+    folder = _sweep(tmp_path_factory.mktemp("report") / "variants", VARIANTS)
+    write_report(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def page(variants) -> str:
+    return (variants / "report" / "report.html").read_text(encoding="utf-8")
+
+
+# --- Kaplan-Meier curves ----------------------------------------------------------------------
+
+def test_km_curve_matches_hand_computation():
+    # Times 2, 3, 3 (censored), 5, 8 (censored), 9. At each event time S drops by the factor
+    # (1 - events / at risk), a run censored at t still being at risk at t:
+    #   t=2: 6 at risk, 1 event -> 5/6
+    #   t=3: 5 at risk (3, 3c, 5, 8c, 9), 1 event -> 5/6 * 4/5 = 2/3
+    #   t=5: 3 at risk (5, 8c, 9) -> 2/3 * 2/3 = 4/9; t=8 is a censoring: no drop
+    #   t=9: 1 at risk, 1 event -> 0
+    curve = km_curve([2, 3, 3, 5, 8, 9], [True, True, False, True, False, True])
+    assert curve.times.tolist() == [0, 2, 3, 5, 8, 9]
+    assert curve.survival == pytest.approx([1, 5 / 6, 2 / 3, 4 / 9, 4 / 9, 0])
+    assert curve.share_reached == pytest.approx([0, 1 / 6, 1 / 3, 5 / 9, 5 / 9, 1])
+    assert (curve.n, curve.reached) == (6, 4)
+    median, low, high = curve.median()
+    assert median == 5.0 == kaplan_meier(np.array([2, 3, 3, 5, 8, 9.0]), np.array([1, 1, 0, 1, 0, 1], bool))["median"]
+    assert low <= median <= high
+    # The band holds the curve and stays within [0, 1].
+    finite = np.isfinite(curve.low) & np.isfinite(curve.high)
+    assert np.all(curve.low[finite] <= curve.survival[finite] + 1e-12)
+    assert np.all(curve.survival[finite] <= curve.high[finite] + 1e-12)
+
+
+def test_km_curve_all_censored_is_flat_and_has_no_median():
+    curve = km_curve([4.0, 4.0, 4.0], [False, False, False])
+    assert curve.survival.tolist() == [1.0, 1.0] and curve.times.tolist() == [0.0, 4.0]
+    assert all(math.isnan(x) for x in curve.median())
+
+
+def test_km_curve_one_run_has_no_interval():
+    curve = km_curve([2.5], [True])
+    median, low, high = curve.median()
+    assert median == 2.5 and math.isnan(low) and math.isnan(high)
+
+
+# --- a variants sweep ---------------------------------------------------------------------------
+
+def test_report_files_exist(variants):
+    report = variants / "report"
+    assert (report / "report.html").is_file()
+    for name in (*FIGURES, "differences"):
+        png, svg = report / "figures" / f"{name}.png", report / "figures" / f"{name}.svg"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert b"<svg" in svg.read_bytes()[:2000], name
+    assert not [p for p in variants.iterdir() if p.name.startswith(".report")]  # no temporary folders left
+
+
+def test_html_is_self_contained(page):
+    assert 'src="http' not in page and "src='http" not in page
+    assert "<script" not in page.lower()
+    assert "<link" not in page.lower() and "@import" not in page
+    srcs = re.findall(r'src="([^"]*)"', page)
+    assert srcs and all(s.startswith("data:image/png;base64,") for s in srcs)
+    assert "<style>" in page
+
+
+def test_html_names_every_design_point_and_leads_with_the_headline(variants, page):
+    for name in ("baseline", "high funding", "low funding"):
+        assert name in page
+    order = [page.index(f'id="{s}"') for s in ("headline", "time-to-target", "comparison", "trajectories", "provenance")]
+    assert order == sorted(order)
+    headline = page[page.index('id="headline"'):page.index('id="time-to-target"')]
+    assert "high funding</b> brings IPM 70.7 forward by" in headline
+    assert "government share of spending" in headline
+
+
+def test_html_has_the_km_medians_and_comparison_numbers(variants, page):
+    runs = load_results(variants)["runs"]
+    table = compare(runs, "baseline")
+    ttt = table[table["outcome"] == "years_to_target_or_horizon"]
+    assert ttt["km_median"].notna().any()
+    for r in ttt.itertuples():
+        if np.isfinite(r.km_median):
+            assert f"{r.km_median:.2f} <span" in page
+        assert f"{100 * r.share_reached:.0f}%" in page
+    for r in table.itertuples():
+        if r.outcome not in ("years_to_target_or_horizon", "final_index", "government_share", "cohesion", "mean_active_partnerships"):
+            continue
+        assert format_value(r.mean, r.outcome) in page, (r.point_name, r.outcome)
+        if r.point_name != "baseline":
+            assert format_diff(r.diff, r.outcome) in page, (r.point_name, r.outcome)
+            assert format_interval(r.diff_low, r.diff_high, r.outcome, diff=True) in page, (r.point_name, r.outcome)
+
+
+def test_provenance_names_scenario_seeds_and_versions(variants, page):
+    manifest = json.loads((variants / "manifest.json").read_text())
+    prov = page[page.index('id="provenance"'):]
+    assert manifest["scenarios"][0]["sha256"] in prov
+    assert "kemitraan run tiny.toml" in prov
+    assert manifest["started"] in prov and manifest["finished"] in prov
+    assert manifest["versions"]["scipy"] in prov
+    assert "SeedSequence" in prov and str(manifest["runs"][0]["run_seed"]) in prov
+
+
+def test_report_is_rewritten_whole_and_reproducible(variants, tmp_path, capsys):
+    from sim.cli import main
+
+    folder = tmp_path / "copy"
+    shutil.copytree(variants, folder)
+    before = {p.name: p.read_bytes() for p in (folder / "report" / "figures").iterdir()}
+    page_before = (folder / "report" / "report.html").read_bytes()
+    (folder / "report" / "stale.txt").write_text("old")
+    assert main(["report", str(folder)]) == 0  # kemitraan report RESULTS_DIR
+    path = folder / "report" / "report.html"
+    assert str(path) in capsys.readouterr().out
+    assert not (folder / "report" / "stale.txt").exists()
+    assert not [p for p in folder.iterdir() if p.name.startswith(".report")]
+    after = {p.name: p.read_bytes() for p in (folder / "report" / "figures").iterdir()}
+    assert after.keys() == before.keys()
+    assert after == before  # same numbers, same bytes (PNG and SVG)
+    # The page differs only where it names its folder.
+    assert path.read_bytes().replace(str(folder.resolve()).encode(), b"") == page_before.replace(str(variants.resolve()).encode(), b"")
+
+
+def test_reference_can_be_chosen(variants, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(variants, folder)
+    page = write_report(folder, reference="high funding").read_text(encoding="utf-8")
+    assert "Every design point against high funding" in page
+    assert "<b>baseline</b> delays IPM 70.7" in page
+
+
+# --- other designs --------------------------------------------------------------------------------
+
+def test_single_run(tmp_path):
+    folder = _sweep(tmp_path / "one")
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert "In this run, the IPM went from 69.55" in page
+    assert "one run" in page
+    for name in FIGURES:
+        assert (folder / "report" / "figures" / f"{name}.png").is_file()
+    assert not (folder / "report" / "figures" / "differences.png").exists()
+
+
+def test_sampled_design_draws_sensitivity_not_forty_curves(tmp_path):
+    pytest.importorskip("SALib")
+    folder = _sweep(tmp_path / "sobol", SOBOL, years=2.0)
+    page = write_report(folder).read_text(encoding="utf-8")
+    figures = folder / "report" / "figures"
+    for name in ("sensitivity", "outcome_vs_levers", "time_to_target_km", "index_trajectories"):
+        assert (figures / f"{name}.png").is_file() and (figures / f"{name}.svg").is_file(), name
+    assert not (figures / "differences.png").exists()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert len(manifest["design"]["points"]) == 16
+    for p in manifest["design"]["points"]:
+        assert p["name"] in page
+    assert "Which levers drive" in page and "Sobol index" in page
+    assert "The lever that matters most is" in page
+    assert "funding.central_programmes" in page
+
+
+def test_many_points_become_small_multiples(variants, tmp_path, monkeypatch):
+    # Beyond MAX_OVERLAY (8) points a chart becomes one panel per point, at most MAX_PANELS (24)
+    # of them, those differing most from the reference; lowered here to keep the sweep tiny.
+    import sim.report
+
+    monkeypatch.setattr(sim.report, "MAX_OVERLAY", 2)
+    monkeypatch.setattr(sim.report, "MAX_PANELS", 2)
+    folder = tmp_path / "copy"
+    shutil.copytree(variants, folder)
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert page.count("One panel per design point") >= 4
+    assert "Showing 2 of 3 points" in page
+    for name in ("baseline", "high funding", "low funding"):
+        assert name in page  # every point stays in the tables
+
+
+def test_factorial_points_get_readable_labels(tmp_path):
+    folder = _sweep(tmp_path / "grid", FACTORIAL, years=1.0)
+    page = write_report(folder).read_text(encoding="utf-8")
+    for p in json.loads((folder / "manifest.json").read_text())["design"]["points"]:
+        assert f'<code class="raw">{p["name"]}</code>' in page
+    assert "central programmes: 9000, scheme: performance" in page
+    assert "Every design point against central programmes: 3000, scheme: none" in page
+
+
+def test_failed_runs_are_reported(tmp_path, monkeypatch):
+    real = sim.run.simulate
+
+    def flaky(scenario, replication, **kw):
+        if replication == 1 and scenario.values["funding"]["central_programmes"] == 9000.0:
+            raise RuntimeError("budget table missing")
+        return real(scenario, replication, **kw)
+
+    for module in (sim.run, sim.sweep):  # whichever runs the tasks
+        if hasattr(module, "simulate"):
+            monkeypatch.setattr(module, "simulate", flaky)
+    scenario = load_text(WORLD.format(years=2.0) + VARIANTS, "tiny.toml")
+    _, failed = run_sweep(plan(scenario), tmp_path / "flaky", workers=1, force=True)
+    assert failed == 1
+    page = write_report(tmp_path / "flaky").read_text(encoding="utf-8")
+    runs = load_results(tmp_path / "flaky")["runs"]
+    bad = runs[runs["status"] == "failed"].iloc[0]
+    section = page[page.index('id="failures"'):page.index('id="provenance"')]
+    assert "RuntimeError: budget table missing" in section
+    assert f"<td class=\"num\">{int(bad['run'])}</td><td class=\"name\">high funding</td><td class=\"num\">1</td>" in section
+    seed = next(r["run_seed"] for r in json.loads((tmp_path / "flaky" / "manifest.json").read_text())["runs"] if r["run"] == bad["run"])
+    assert str(seed) in section
+    assert "1 of 9 runs failed" in page
+    # The failed run is left out: high funding is compared over its 2 good runs.
+    table = compare(runs, "baseline")
+    n = table[(table["point_name"] == "high funding")]["n"].iloc[0]
+    assert n == 2 and format_value(table[(table["point_name"] == "high funding") & (table["outcome"] == "government_share")]["mean"].iloc[0],
+                                   "government_share") in page
+
+
+def test_older_results_layout_with_a_scenario_column(variants, tmp_path):
+    folder = tmp_path / "old"
+    shutil.copytree(variants, folder)
+    shutil.rmtree(folder / "report")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    runs = pd.read_parquet(folder / "runs.parquet")
+    runs = runs.drop(columns=["scenario", "point", "status", "error", "business_participation"]).rename(columns={"point_name": "scenario"})
+    runs.to_parquet(folder / "runs.parquet", index=False)
+    ts = pd.read_parquet(folder / "timeseries.parquet").drop(columns=["point"])
+    ts.to_parquet(folder / "timeseries.parquet", index=False)
+    del manifest["design"]
+    manifest["replications"] = 3
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    page = write_report(folder).read_text(encoding="utf-8")
+    assert "Every design point against baseline" in page
+    for name in ("baseline", "high funding", "low funding"):
+        assert name in page
+
+
+def test_all_runs_failed_still_gives_a_page(tmp_path, monkeypatch):
+    def boom(scenario, replication, **kw):
+        raise ValueError("no data")
+
+    for module in (sim.run, sim.sweep):
+        if hasattr(module, "simulate"):
+            monkeypatch.setattr(module, "simulate", boom)
+    scenario = load_text(WORLD.format(years=1.0) + VARIANTS, "tiny.toml")
+    run_sweep(plan(scenario), tmp_path / "dead", workers=1, force=True)
+    page = write_report(tmp_path / "dead").read_text(encoding="utf-8")
+    assert "All 9 runs failed" in page and page.count("ValueError: no data") == 9
+    assert 'id="provenance"' in page and "target IPM 70.7" in page

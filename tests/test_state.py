@@ -1,0 +1,237 @@
+"""Array state: the tie table, member pairs, the partnership table, the drawn community."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.parameters import KINDS, RESOURCES
+import sim.state as state
+from sim.state import NO_MEMBER, PartnershipTable, RegionState, TieTable, member_pairs, new_community, pair_keys
+
+X = NO_MEMBER
+
+
+def table(n: int, pairs: list[tuple[int, int]], trust: float = 0.3) -> TieTable:
+    a = np.array([p[0] for p in pairs], dtype=np.int64)
+    b = np.array([p[1] for p in pairs], dtype=np.int64)
+    return TieTable.from_pairs(n, a, b, trust, True)
+
+
+# --- pair keys and the tie table ------------------------------------------------------------
+
+
+def test_pair_keys_are_order_free() -> None:
+    a, b = np.array([1, 4, 2]), np.array([4, 1, 2])
+    assert pair_keys(a, b, 10).tolist() == [14, 14, 22]
+
+
+def test_from_pairs_drops_self_ties_and_duplicates() -> None:
+    t = table(5, [(0, 1), (1, 0), (2, 2), (3, 4), (0, 1), (4, 3)])
+    assert t.keys.tolist() == [1, 19]
+    assert t.trust.tolist() == [0.3, 0.3] and t.forum.tolist() == [True, True]
+    i, j = t.endpoints()
+    assert i.tolist() == [0, 3] and j.tolist() == [1, 4]
+
+
+def test_find() -> None:
+    t = table(5, [(0, 1), (2, 3), (3, 4)])
+    pos, found = t.find(pair_keys(np.array([3, 1, 4, 0]), np.array([2, 2, 3, 4]), 5))
+    assert found.tolist() == [True, False, True, False]
+    assert t.keys[pos[found]].tolist() == [13, 19]
+    empty = table(5, [])
+    pos, found = empty.find(np.array([1, 2]))
+    assert not found.any() and pos.shape == (2,)
+
+
+def test_ensure_adds_only_new_ties_and_keeps_order() -> None:
+    t = table(6, [(0, 5), (2, 3)], trust=0.3)
+    t.trust[:] = [0.9, 0.8]
+    t.ensure(pair_keys(np.array([3, 1, 1, 0]), np.array([2, 4, 4, 1]), 6), 0.1)
+    assert t.keys.tolist() == [1, 5, 10, 15]  # 0-1, 0-5, 1-4, 2-3
+    assert t.trust.tolist() == [0.1, 0.9, 0.1, 0.8]  # existing ties keep their trust
+    assert t.forum.tolist() == [False, True, False, True]  # ties made by working together are not forum ties
+    t.ensure(np.array([5]), 0.5)
+    assert t.keys.tolist() == [1, 5, 10, 15]
+
+
+def test_drop() -> None:
+    t = table(6, [(0, 1), (0, 5), (2, 3)])
+    t.drop(np.array([False, True, False]))
+    assert t.keys.tolist() == [1, 15] and t.trust.shape == (2,) and t.forum.shape == (2,)
+
+
+def test_adjacency_hand_example() -> None:
+    t = table(5, [(0, 1), (0, 2), (2, 3)])
+    indptr, nb = t.adjacency()
+    assert indptr.tolist() == [0, 2, 3, 5, 6, 6]
+    assert sorted(nb[indptr[0]:indptr[1]].tolist()) == [1, 2]
+    assert nb[indptr[1]:indptr[2]].tolist() == [0]
+    assert sorted(nb[indptr[2]:indptr[3]].tolist()) == [0, 3]
+    assert nb[indptr[3]:indptr[4]].tolist() == [2]
+    assert indptr[4] == indptr[5]  # agent 4 has no ties
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(2, 30), ops=st.lists(st.one_of(
+    st.tuples(st.just("ensure"), st.lists(st.tuples(st.integers(0, 29), st.integers(0, 29)), max_size=10), st.floats(0, 1)),
+    st.tuples(st.just("drop"), st.lists(st.booleans(), max_size=60)),
+), max_size=25))
+def test_tie_table_stays_sorted_unique_and_consistent(n: int, ops) -> None:
+    t = table(n, [])
+    model: dict[int, tuple[float, bool]] = {}
+    for op in ops:
+        if op[0] == "ensure":
+            pairs = [(a % n, b % n) for a, b in op[1] if a % n != b % n]
+            keys = pair_keys(np.array([p[0] for p in pairs], dtype=np.int64), np.array([p[1] for p in pairs], dtype=np.int64), n)
+            t.ensure(keys, op[2])
+            for k in keys.tolist():
+                model.setdefault(k, (op[2], False))
+        else:
+            mask = np.zeros(t.keys.shape[0], dtype=bool)
+            flags = op[1][: t.keys.shape[0]]
+            mask[: len(flags)] = flags
+            for k in t.keys[mask].tolist():
+                del model[k]
+            t.drop(mask)
+        assert np.all(np.diff(t.keys) > 0)
+        assert t.keys.tolist() == sorted(model)
+        assert t.trust.tolist() == [model[k][0] for k in sorted(model)]
+        assert t.trust.shape == t.forum.shape == t.keys.shape
+        i, j = t.endpoints()
+        assert np.all(i < j) and np.all(j < n)
+        indptr, nb = t.adjacency()
+        assert indptr[-1] == nb.shape[0] == 2 * t.keys.shape[0]
+        for agent in range(n):
+            mine = set(nb[indptr[agent]:indptr[agent + 1]].tolist())
+            assert mine == {int(j[x]) for x in np.flatnonzero(i == agent)} | {int(i[x]) for x in np.flatnonzero(j == agent)}
+
+
+def test_adjacency_is_renewed_when_ties_change() -> None:
+    t = table(4, [(0, 1)])
+    indptr, _ = t.adjacency()
+    assert indptr.tolist() == [0, 1, 2, 2, 2]
+    t.ensure(np.array([pair_keys(np.array([2]), np.array([3]), 4)[0]]), 0.1)
+    indptr, nb = t.adjacency()
+    assert indptr.tolist() == [0, 1, 2, 3, 4] and nb.tolist() == [1, 0, 3, 2]
+    t.drop(np.array([True, False]))
+    indptr, nb = t.adjacency()
+    assert indptr.tolist() == [0, 0, 0, 1, 2] and nb.tolist() == [3, 2]
+
+
+# --- integer helpers (where the module has them) ---------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(state, "sorted_unique"), reason="no sorted_unique in sim.state")
+@given(st.lists(st.integers(-5, 10**6), max_size=60))
+def test_sorted_unique_equals_numpy_unique(values) -> None:
+    x = np.array(values, dtype=np.int64)
+    assert np.array_equal(state.sorted_unique(x), np.unique(x))
+
+
+@pytest.mark.skipif(not hasattr(state, "first_occurrences"), reason="no first_occurrences in sim.state")
+@given(st.lists(st.integers(0, 50), max_size=80) | st.lists(st.integers(0, 2**40), max_size=20))
+def test_first_occurrences_equals_numpy(values) -> None:
+    x = np.array(values, dtype=np.int64)
+    want = np.sort(np.unique(x, return_index=True)[1]) if x.shape[0] else np.zeros(0, np.int64)
+    assert np.array_equal(state.first_occurrences(x), want)
+
+
+# --- member pairs ---------------------------------------------------------------------------
+
+
+def test_member_pairs_hand_example() -> None:
+    members = np.array([[3, 5, X, X], [0, 1, 2, X], [7, X, X, X]])
+    rows, a, b = member_pairs(members)
+    got = sorted(zip(rows.tolist(), a.tolist(), b.tolist(), strict=True))
+    assert got == [(0, 3, 5), (1, 0, 1), (1, 0, 2), (1, 1, 2)]
+    rows, a, b = member_pairs(np.zeros((0, 4), np.int64))
+    assert rows.shape == a.shape == b.shape == (0,)
+
+
+@given(st.lists(st.integers(2, 6), min_size=1, max_size=10))
+def test_member_pairs_counts(sizes) -> None:
+    width = 6
+    members = np.full((len(sizes), width), X)
+    for r, s in enumerate(sizes):
+        members[r, :s] = np.arange(s) + 10 * r
+    rows, a, b = member_pairs(members)
+    assert np.array_equal(np.bincount(rows, minlength=len(sizes)), [s * (s - 1) // 2 for s in sizes])
+    assert np.all(a != b) and np.all(a // 10 == rows) and np.all(b // 10 == rows)
+
+
+# --- the partnership table -------------------------------------------------------------------
+
+
+def test_partnership_table_add_and_grow_past_64_rows() -> None:
+    t = PartnershipTable(width=3)
+    assert t.active.shape[0] == 64 and t.count == 0
+    for chunk in range(7):  # 7 x 20 = 140 rows, two reallocations
+        k = 20
+        members = np.full((k, 3), X)
+        members[:, 0] = np.arange(k) + 100 * chunk
+        members[:, 1] = np.arange(k) + 100 * chunk + 50
+        members[::2, 2] = 7
+        ids = t.add(members, np.full(k, chunk % 4), np.full(k, chunk), chunk, np.full(k, 10 + chunk), np.full(k, 0.5))
+        assert ids.tolist() == list(range(20 * chunk, 20 * chunk + k))
+        t.score[ids] = chunk / 10
+        t.net_benefit[ids, 0] = -chunk
+    assert t.count == 140 and t.active.shape[0] >= 140
+    assert t.members.shape[1] == 3
+    for chunk in range(7):
+        rows = np.arange(20 * chunk, 20 * chunk + 20)
+        assert t.members[rows, 0].tolist() == (np.arange(20) + 100 * chunk).tolist()
+        assert t.size[rows].tolist() == [3, 2] * 10
+        assert np.all(t.region[rows] == chunk) and np.all(t.formed[rows] == chunk) and np.all(t.term[rows] == 10 + chunk)
+        assert np.all(t.score[rows] == chunk / 10) and np.all(t.net_benefit[rows, 0] == -chunk)
+    assert np.all(t.end[:140] == -1) and np.all(t.reason[:140] == -1)
+    assert np.all(t.members[140:] == X) and not t.active[140:].any()
+    assert t.active_ids().tolist() == list(range(140))
+    t.active[[3, 77]] = False
+    assert 3 not in t.active_ids() and 77 not in t.active_ids() and t.active_ids().shape[0] == 138
+
+
+def test_partnership_table_add_many_at_once() -> None:
+    t = PartnershipTable(width=2)
+    members = np.column_stack([np.arange(300), np.arange(300) + 1000])
+    ids = t.add(members, np.zeros(300, np.int64), np.zeros(300, np.int64), 0, np.ones(300, np.int64), np.zeros(300))
+    assert ids.shape[0] == 300 and t.count == 300 and np.all(t.size[:300] == 2)
+
+
+# --- the drawn community and regions -----------------------------------------------------------
+
+
+def test_new_community_shapes_and_ranges() -> None:
+    counts = {"community_group": 40, "ngo": 10, "religious_body": 12, "business": 15, "university": 3}
+    c = new_community(np.random.default_rng(0), counts, 4, np.array([0.4, 0.3, 0.2, 0.1]), 3)
+    assert c.n == 80
+    assert np.bincount(c.kind, minlength=len(KINDS)).tolist() == [40, 10, 12, 15, 3]
+    assert c.vision.shape == (80, 4) and np.allclose(c.vision.sum(axis=1), 1.0) and np.all(c.vision >= 0)
+    assert c.endowment.shape == (80, len(RESOURCES)) and np.all((c.endowment >= 0.02) & (c.endowment <= 1))
+    assert np.allclose(c.need, 1 - c.endowment)
+    assert np.all(c.funds > 0) and np.all((c.capacity >= 0.05) & (c.capacity <= 0.95))
+    assert np.all((c.motivation >= 0.05) & (c.motivation <= 0.95)) and np.all((c.volunteer >= 0) & (c.volunteer <= 1))
+    assert np.array_equal(c.volunteer, c.volunteer_base) and c.volunteer is not c.volunteer_base
+    assert np.all(c.cap == 3) and np.all(c.memberships == 0) and np.all(c.experience == 0)
+    assert set(np.unique(c.region).tolist()) <= {0, 1, 2, 3}
+
+
+def test_kind_profiles_show_in_the_draws() -> None:
+    counts = dict.fromkeys(KINDS, 400)
+    c = new_community(np.random.default_rng(1), counts, 1, np.ones(1), 3)
+    business, group = KINDS.index("business"), KINDS.index("community_group")
+    funds_res, labour_res = RESOURCES.index("funds"), RESOURCES.index("labour")
+    assert c.endowment[c.kind == business, funds_res].mean() > c.endowment[c.kind == group, funds_res].mean() + 0.5
+    assert c.endowment[c.kind == group, labour_res].mean() > c.endowment[c.kind == business, labour_res].mean() + 0.4
+    assert c.funds[c.kind == business].mean() > 5 * c.funds[c.kind == group].mean()
+
+
+def test_region_state_weights_and_national() -> None:
+    r = RegionState(population=np.array([2.0, 6.0]), life_expectancy=np.array([60.0, 70.0]), expected_schooling=np.array([10.0, 12.0]),
+                    mean_schooling=np.array([6.0, 8.0]), income=np.array([1e6, 1e7]))
+    assert r.n == 2 and r.weights.tolist() == [0.25, 0.75]
+    le, eys, mys, income = r.national()
+    assert (le, eys, mys) == pytest.approx((67.5, 11.5, 7.5))
+    assert income == pytest.approx(10 ** (0.25 * 6 + 0.75 * 7))
