@@ -7,15 +7,12 @@ into those arrays and every mechanism stays a batched array operation.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import mesa
 
 from sim.parameters import ACTIVITIES, KINDS, RESOURCES
 from sim.state import NO_MEMBER
+from sim.world import World
 
-if TYPE_CHECKING:
-    from sim.model import PartnershipModel
 
 
 class CommunityComponent(mesa.Agent):
@@ -25,9 +22,9 @@ class CommunityComponent(mesa.Agent):
         row: Row of this agent in ``model.community``.
     """
 
-    model: PartnershipModel
+    model: World
 
-    def __init__(self, model: PartnershipModel, row: int):
+    def __init__(self, model: World, row: int):
         super().__init__(model)
         self.row = row
 
@@ -94,7 +91,7 @@ class Government(mesa.Agent):
     policy event changes them for every reader at once.
     """
 
-    def __init__(self, model: PartnershipModel, level: str, region: int | None = None):
+    def __init__(self, model: World, level: str, region: int | None = None):
         super().__init__(model)
         self.level = level
         self.region = region
@@ -124,7 +121,7 @@ class Government(mesa.Agent):
 class Donor(mesa.Agent):
     """An international donor or a philanthropy/CSR donor (off-budget)."""
 
-    def __init__(self, model: PartnershipModel, kind: str):
+    def __init__(self, model: World, kind: str):
         super().__init__(model)
         self.kind = kind
 
@@ -156,9 +153,9 @@ class Partnership(mesa.Agent):
         pid: Row of this partnership in ``model.partnerships`` (its id in the event table).
     """
 
-    model: PartnershipModel
+    model: World
 
-    def __init__(self, model: PartnershipModel, pid: int):
+    def __init__(self, model: World, pid: int):
         super().__init__(model)
         self.pid = pid
 

@@ -12,17 +12,14 @@ Three forces raise capacity, one lowers it, each quarter:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from sim.state import MENTOR_KINDS, NO_MEMBER, sorted_unique
-
-if TYPE_CHECKING:
-    from sim.model import PartnershipModel
+from sim.world import World
 
 
-def build_capacity(model: PartnershipModel) -> None:
+
+def build_capacity(model: World) -> None:
     """One quarter of training, mentoring, learning and decay."""
     cp, community, table, ledger = model.params["capacity"], model.community, model.partnerships, model.ledger
     cap = community.capacity

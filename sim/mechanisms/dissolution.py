@@ -14,22 +14,19 @@ Checked in this order each quarter, the first that applies is the reason:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from sim.mechanisms import trust
 from sim.state import NO_MEMBER
+from sim.world import World
 
-if TYPE_CHECKING:
-    from sim.model import PartnershipModel
 
 REASONS: tuple[str, ...] = ("funding_cut", "low_trust", "net_benefit", "term_ended", "legal_uncertainty")
 # A partnership needs this many quarters before its realised benefit can end it.
 GRACE_QUARTERS = 2
 
 
-def dissolve(model: PartnershipModel) -> np.ndarray:
+def dissolve(model: World) -> np.ndarray:
     """End the partnerships that meet a dissolution rule. Returns the ids dissolved."""
     p, table = model.params, model.partnerships
     ids = table.active_ids()

@@ -18,16 +18,13 @@ quality, if every member, old and new, is better off with it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from sim.mechanisms import network
 from sim.mechanisms.operation import MAX_QUALITY, deduction, member_inputs, net_benefit, quality
 from sim.state import NO_MEMBER, CommunityState, FloatArray, IntArray, first_occurrences, pair_keys
+from sim.world import World
 
-if TYPE_CHECKING:
-    from sim.model import PartnershipModel
 
 
 def row_sums(x: FloatArray) -> FloatArray:
@@ -96,7 +93,7 @@ def mutual_best(a: IntArray, b: IntArray, score: FloatArray) -> np.ndarray:
     return (best_of[a] == prop) & (best_of[b] == prop)
 
 
-def expected_net_benefit(model: PartnershipModel, members: IntArray, activity: IntArray, governance: FloatArray, extra_membership: np.ndarray) -> FloatArray:
+def expected_net_benefit(model: World, members: IntArray, activity: IntArray, governance: FloatArray, extra_membership: np.ndarray) -> FloatArray:
     """Each member's expected net benefit per quarter in a (prospective) group.
 
     Args:
@@ -132,7 +129,7 @@ def expected_net_benefit(model: PartnershipModel, members: IntArray, activity: I
     return np.where(mask, nb, 0.0)
 
 
-def _target_region(model: PartnershipModel, home: IntArray) -> IntArray:
+def _target_region(model: World, home: IntArray) -> IntArray:
     """Home region, or with the information system's reach the neediest region (baseline data)."""
     rng = model.streams["formation"]
     neediest = int(np.argmin(model.region_index))
@@ -140,7 +137,7 @@ def _target_region(model: PartnershipModel, home: IntArray) -> IntArray:
     return np.where(informed, neediest, home)
 
 
-def form(model: PartnershipModel) -> IntArray:
+def form(model: World) -> IntArray:
     """Seekers propose, pairs that agree form partnerships. Returns the new partnership ids."""
     p, community = model.params, model.community
     fp = p["formation"]
@@ -181,7 +178,7 @@ def form(model: PartnershipModel) -> IntArray:
     return model.open_partnerships(members, activity, region, term, governance, transaction_cost=tc)
 
 
-def recruit(model: PartnershipModel, busy: IntArray) -> int:
+def recruit(model: World, busy: IntArray) -> int:
     """Partnerships with room take in one more member where every member gains.
 
     Args:

@@ -10,15 +10,12 @@ and activity. Government's own programmes invest beside them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from sim.parameters import ACTIVITIES
 from sim.state import BUSINESS, NO_MEMBER, CommunityState, FloatArray, IntArray, sorted_unique
+from sim.world import World
 
-if TYPE_CHECKING:
-    from sim.model import PartnershipModel
 
 # Shares of government programme spending by activity (health, education, livelihood, social).
 PROGRAMME_SHARES = np.array([0.3, 0.4, 0.3, 0.0])
@@ -116,7 +113,7 @@ def _allocate_by_group(demand: FloatArray, group: IntArray, budgets: FloatArray)
     return demand * np.minimum(fill, 1.0)[group]
 
 
-def operate(model: PartnershipModel) -> FloatArray:
+def operate(model: World) -> FloatArray:
     """Run one quarter of every active partnership and every government programme.
 
     Returns:

@@ -10,14 +10,11 @@ at the start of their quarter and change one lever from then on.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from sim.scenario import PolicyEvent
+from sim.world import World
 
-if TYPE_CHECKING:
-    from sim.model import PartnershipModel
 
 SHOCK_SCALE = 0.3
 
@@ -37,7 +34,7 @@ def event_time(event: PolicyEvent, start_year: int) -> float:
 class PolicyEventHandler:
     """Applies one policy event; the model keeps it alive because Mesa holds only a weak reference."""
 
-    def __init__(self, model: PartnershipModel, event: PolicyEvent):
+    def __init__(self, model: World, event: PolicyEvent):
         self.model = model
         self.event = event
 
@@ -49,7 +46,7 @@ class PolicyEventHandler:
         self.model.fired_events.append((self.model.steps, self.event))
 
 
-def schedule(model: PartnershipModel) -> list[PolicyEventHandler]:
+def schedule(model: World) -> list[PolicyEventHandler]:
     """Put every scenario event on the model's event list; returns the handlers to keep alive."""
     handlers = []
     for ev in model.scenario.events:

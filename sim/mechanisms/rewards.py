@@ -21,14 +21,11 @@ lose; every agent's motivation drifts back toward the neutral 0.5.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from sim.state import NO_MEMBER, FloatArray
+from sim.world import World
 
-if TYPE_CHECKING:
-    from sim.model import PartnershipModel
 
 # How far a dishonest self-evaluation moves toward a perfect score, and its noise.
 SELF_BIAS = 0.6
@@ -56,13 +53,13 @@ def top_share(score: FloatArray, share: float, limit: int | None = None) -> np.n
     return order[:k]
 
 
-def _boost(model: PartnershipModel, members: np.ndarray, amount: float) -> None:
+def _boost(model: World, members: np.ndarray, amount: float) -> None:
     agents = members[members != NO_MEMBER]
     m = model.community.motivation
     m[agents] += amount * (1.0 - m[agents])
 
 
-def evaluate_and_reward(model: PartnershipModel) -> None:
+def evaluate_and_reward(model: World) -> None:
     """Score every active partnership, pay the reward scheme, update motivation and volunteering."""
     p, community, table, ledger = model.params, model.community, model.partnerships, model.ledger
     rp = p["rewards"]

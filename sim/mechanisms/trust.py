@@ -10,21 +10,18 @@ the mean trust over all ties; per region it lowers the dissolution hazard.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from sim.parameters import ACTIVITIES
 from sim.state import FloatArray, member_pairs, pair_keys, sorted_unique
+from sim.world import World
 
-if TYPE_CHECKING:
-    from sim.model import PartnershipModel
 
 DROP_BELOW = 0.01
 SOCIAL = ACTIVITIES.index("social")
 
 
-def update(model: PartnershipModel, invest_social: FloatArray) -> None:
+def update(model: World, invest_social: FloatArray) -> None:
     """One quarter of trust dynamics.
 
     Args:
@@ -52,7 +49,7 @@ def update(model: PartnershipModel, invest_social: FloatArray) -> None:
     ties.drop(~ties.forum & ~together & (ties.trust < DROP_BELOW))
 
 
-def partnership_trust(model: PartnershipModel, ids: np.ndarray) -> FloatArray:
+def partnership_trust(model: World, ids: np.ndarray) -> FloatArray:
     """Mean trust among the members of each partnership."""
     ties = model.ties
     rows, a, b = member_pairs(model.partnerships.members[ids])
@@ -64,13 +61,13 @@ def partnership_trust(model: PartnershipModel, ids: np.ndarray) -> FloatArray:
     return np.divide(total, count, out=np.full(ids.shape[0], model.params["trust"]["initial"]), where=count > 0)
 
 
-def cohesion(model: PartnershipModel) -> float:
+def cohesion(model: World) -> float:
     """National cohesion: mean trust over all ties (the initial trust when there are none)."""
     t = model.ties.trust
     return float(t.mean()) if t.shape[0] else float(model.params["trust"]["initial"])
 
 
-def regional_cohesion(model: PartnershipModel) -> FloatArray:
+def regional_cohesion(model: World) -> FloatArray:
     """Mean trust over the ties of each region's agents."""
     ties, n_regions = model.ties, model.regions.n
     if ties.keys.shape[0] == 0:
