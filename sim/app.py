@@ -122,7 +122,8 @@ def CompareTab(room: Classroom, lang: str):
     update_counter.get()
     key = [room.serial, room.quarter, lang]
     series = classroom_series(room, lang)
-    solara.Markdown(t("compare_help", lang, replication=room.replication, contrast=f"**{room.contrast_label(lang)}**"))
+    with solara.Div(classes=["kemitraan-compare-help"]):
+        solara.Markdown(t("compare_help", lang, replication=room.replication, contrast=f"**{room.contrast_label(lang)}**"))
     if room.identical:
         solara.Warning(t("identical_warning", lang))
     Picture(lambda: networks_figure(room, lang), key, "kemitraan-networks")
@@ -148,7 +149,8 @@ def Main(model: solara.Reactive[Classroom], lang: str):
         with solara.Div(classes=["kemitraan-time"], style={"color": WORLD_COLOURS["A"]}):
             solara.Markdown("## " + t("time", lang, quarter=time_text(room.a, lang), step=room.quarter, steps=room.horizon))
         solara.Markdown(f"{t('scenario_is', lang, name=name)} · {t('help', lang)}")
-        solara.Markdown(f"**{t('levers_a', lang)}:** {levers_text(room.levers_a, lang, room.replication)}", style={"font-size": "0.95em"})
+        with solara.Div(classes=["kemitraan-levers"]):
+            solara.Markdown(f"**{t('levers_a', lang)}:** {levers_text(room.levers_a, lang, room.replication)}", style={"font-size": "0.95em"})
         # Two views chosen by toggle buttons; only the one shown is drawn, so playing stays quick.
         labels = [t("tab_live", lang), t("tab_compare", lang)]
         view = solara.use_reactive(0)
@@ -238,7 +240,11 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
         signal.signal(signal.SIGTERM, stop)
     try:
         if wait_for_port(host, port, 120.0, alive=lambda: proc.poll() is None):
-            print(f"Ready: open {url_for(host, port)} in a browser", file=out, flush=True)
+            if host in ("0.0.0.0", "::"):
+                print(f"Ready: open {url_for('127.0.0.1', port)} here, or http://<this computer's address>:{port}/ on other devices",
+                      file=out, flush=True)
+            else:
+                print(f"Ready: open {url_for(host, port)} in a browser", file=out, flush=True)
         return proc.wait()
     except KeyboardInterrupt:
         proc.terminate()

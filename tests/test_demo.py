@@ -42,6 +42,13 @@ def test_demo_writes_figure_animation_and_manifest(tmp_path):
     assert a["summary"]["steps"] == b["summary"]["steps"] == 4
 
 
+def test_without_ffmpeg_the_animation_is_a_gif_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(demo.shutil, "which", lambda name: None)
+    files = demo.write_demo("gotong-royong", tmp_path, small_scenario(), fps=1, dpi=30, frame_dpi=20, agents=60, years=0.5)
+    assert "mp4" not in files and files["gif"].is_file()
+    assert not list(tmp_path.glob("*.mp4"))
+
+
 @pytest.mark.parametrize("name", ["gotong-royong", "reward"])
 def test_demo_figures_without_animation(tmp_path, name):
     files = demo.write_demo(name, tmp_path, small_scenario(), lang="id", animation=False, dpi=40, **SMALL)

@@ -98,14 +98,15 @@ def test_control_step_and_side_by_side_in_chromium(served, tmp_path):
             network.wait_for(timeout=60_000)
             clock = page.locator(".kemitraan-time")
             expect(clock).to_contain_text("step 0 of 16")
-            expect(page.get_by_text("gotong-royong on", exact=False)).to_be_visible()
+            levers = page.locator(".kemitraan-levers")
+            expect(levers).to_contain_text("gotong-royong on")
 
             # Change a control (gotong-royong off); Reset builds the world with it.
             box = page.get_by_label("Gotong-royong (volunteer labour)")
             box.uncheck()
             expect(box).not_to_be_checked()
             page.get_by_role("button", name="Reset").click()
-            expect(page.get_by_text("gotong-royong off", exact=False)).to_be_visible(timeout=20_000)
+            expect(levers).to_contain_text("gotong-royong off", timeout=20_000)
             net0, chart0 = network.screenshot(), charts.screenshot()
 
             page.get_by_role("button", name="Step").click()
@@ -120,7 +121,7 @@ def test_control_step_and_side_by_side_in_chromium(served, tmp_path):
             page.get_by_role("button", name="Side by side: world A and world B").click()
             page.locator(".kemitraan-networks img").wait_for(timeout=30_000)
             page.locator(".kemitraan-compare-charts img").wait_for(timeout=30_000)
-            expect(page.get_by_text("same seed", exact=False)).to_be_visible()
+            expect(page.locator(".kemitraan-compare-help")).to_contain_text("same seed")
             # World A now has gotong-royong off too, so world B (gotong-royong off) is the same world: the page says so.
             expect(page.get_by_text("World B is identical to world A", exact=False)).to_be_visible()
             page.screenshot(path=str(shots / "browser_side_by_side.png"), full_page=True)

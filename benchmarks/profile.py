@@ -1,0 +1,150 @@
+"""Where a step's time goes: CPU time of every phase of the model's schedule.
+
+Usage (from the repository root, inside the venv)::
+
+    python -m benchmarks.profile                      # N = 100,000, steps 9-16
+    python -m benchmarks.profile --n 10000 --steps 8
+    python -m benchmarks.profile --pyinstrument       # the same steps under pyinstrument (pip install pyinstrument)
+
+Each mechanism function the model calls is wrapped with a timer (``time.process_time``, so
+other programs on the machine disturb it less than wall time); nested phases (the two search
+channels inside formation, event logging inside the bookkeeping) are listed under their
+parent. Needs nothing beyond the model's own dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+
+# (module, function, label, parent label) in schedule order.
+PHASES: tuple[tuple[str, str, str, str | None], ...] = (
+    ("sim.mechanisms.formation", "form", "formation.form", None),
+    ("sim.mechanisms.network", "network_candidates", "network channel (forum ties)", "formation.form"),
+    ("sim.mechanisms.network", "information_candidates", "information channel (k-d tree)", "formation.form"),
+    ("sim.mechanisms.formation", "pair_scores", "pair scores", "formation.form"),
+    ("sim.mechanisms.formation", "mutual_best", "mutual best", "formation.form"),
+    ("sim.mechanisms.formation", "recruit", "formation.recruit", None),
+    ("sim.mechanisms.operation", "operate", "operation.operate", None),
+    ("sim.mechanisms.development", "advance", "development.advance", None),
+    ("sim.mechanisms.rewards", "evaluate_and_reward", "rewards.evaluate_and_reward", None),
+    ("sim.mechanisms.trust", "update", "trust.update", None),
+    ("sim.mechanisms.capacity", "build_capacity", "capacity.build_capacity", None),
+    ("sim.mechanisms.dissolution", "dissolve", "dissolution.dissolve", None),
+)
+MODEL_METHODS: tuple[tuple[str, str | None], ...] = (
+    ("open_partnerships", None), ("add_members", None), ("close_partnerships", None), ("_record", None),
+)
+
+
+def profile_phases(n: int = 100_000, warmup: int = 8, steps: int = 8) -> dict[str, object]:
+    """CPU seconds per step of each phase over steps ``warmup + 1 .. warmup + steps``.
+
+    Returns:
+        ``step``: CPU seconds per step; ``phases``: {label: (seconds per step, parent)};
+        ``active_partnerships`` at the end.
+    """
+    import importlib
+
+    from benchmarks.run import kemitraan_scenario
+    from sim import model as model_module
+
+    spent: defaultdict[str, float] = defaultdict(float)
+    parents: dict[str, str | None] = {}
+    restore = []
+
+    stack: list[str] = []
+
+    def timed(fn, label, nested):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            # A nested phase is booked under the top-level phase running it (the network
+            # channel runs in formation and in recruitment).
+            key = f"{stack[0]} / {label}" if nested and stack else label
+            if nested and stack:
+                parents[key] = stack[0]
+            if not nested:
+                stack.append(label)
+            t0 = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[key] += time.process_time() - t0
+                if not nested:
+                    stack.pop()
+        return wrapper
+
+    for mod_name, name, label, parent in PHASES:
+        mod = importlib.import_module(mod_name)
+        if hasattr(mod, name):
+            restore.append((mod, name, getattr(mod, name)))
+            setattr(mod, name, timed(getattr(mod, name), label, parent is not None))
+            parents.setdefault(label, None)
+    cls = model_module.PartnershipModel
+    for name, _ in MODEL_METHODS:
+        if hasattr(cls, name):
+            restore.append((cls, name, getattr(cls, name)))
+            setattr(cls, name, timed(getattr(cls, name), f"model.{name}", True))
+    try:
+        model = cls(kemitraan_scenario(n))
+        for _ in range(warmup):
+            model.step()
+        spent.clear()
+        t0 = time.process_time()
+        for _ in range(steps):
+            model.step()
+        total = time.process_time() - t0
+    finally:
+        for owner, name, original in reversed(restore):
+            setattr(owner, name, original)
+    return {"n": n, "step": total / steps, "phases": {k: (v / steps, parents.get(k)) for k, v in spent.items()},
+            "active_partnerships": int(model.metrics["active_partnerships"])}
+
+
+def print_profile(res: dict) -> None:
+    step = res["step"]
+    print(f"N = {res['n']:,}: {step * 1000:.1f} ms CPU per step ({res['active_partnerships']:,} active partnerships)")
+    phases = res["phases"]
+    top = [(k, v) for k, (v, parent) in phases.items() if parent is None]
+    for label, sec in sorted(top, key=lambda kv: -kv[1]):
+        print(f"  {label:40s} {sec * 1000:8.1f} ms  {100 * sec / step:5.1f}%")
+        for child, (csec, parent) in sorted(phases.items(), key=lambda kv: -kv[1][0]):
+            if parent == label:
+                print(f"    {child.split(' / ', 1)[1]:38s} {csec * 1000:8.1f} ms  {100 * csec / step:5.1f}%")
+    rest = step - sum(v for _, v in top)
+    print(f"  {'rest (data collection, index, schedule)':40s} {rest * 1000:8.1f} ms  {100 * rest / step:5.1f}%")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=100_000, help="community agents (default 100,000)")
+    parser.add_argument("--warmup", type=int, default=8, help="steps before profiling (default 8)")
+    parser.add_argument("--steps", type=int, default=8, help="steps profiled (default 8)")
+    parser.add_argument("--pyinstrument", action="store_true", help="profile with pyinstrument instead (must be installed)")
+    args = parser.parse_args(argv)
+    if args.pyinstrument:
+        from pyinstrument import Profiler
+
+        from benchmarks.run import kemitraan_scenario
+        from sim.model import PartnershipModel
+
+        model = PartnershipModel(kemitraan_scenario(args.n))
+        for _ in range(args.warmup):
+            model.step()
+        prof = Profiler(interval=0.001)
+        prof.start()
+        for _ in range(args.steps):
+            model.step()
+        prof.stop()
+        print(prof.output_text(unicode=False, color=False))
+        return 0
+    print_profile(profile_phases(args.n, args.warmup, args.steps))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
