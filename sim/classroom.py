@@ -40,7 +40,7 @@ import numpy as np
 from sim.labels import CHOICES, choice_key, choice_label
 from sim.model import PartnershipModel
 from sim.parameters import BY_NAME, KINDS
-from sim.scenario import PolicyEvent, Scenario, build, defaults, validate
+from sim.scenario import PolicyEvent, Scenario, defaults
 
 # Population keys, in the order of sim.parameters.KINDS.
 POPULATION_KEYS: tuple[str, ...] = ("community_groups", "ngos", "religious_bodies", "businesses", "universities")
@@ -175,21 +175,7 @@ def funding_cut_events(scenario: Scenario, factor: float = FUNDING_CUT_FACTOR) -
 
 def with_events(scenario: Scenario, events: Sequence[PolicyEvent], source: str = "classroom") -> Scenario:
     """The scenario with more policy events, validated like ``[[events]]`` in a file."""
-    if not events:
-        return scenario
-    doc: dict[str, Any] = {s: dict(v) for s, v in scenario.values.items()}
-    doc["events"] = [_event_dict(e) for e in (*scenario.events, *events)]
-    validate(doc, source)
-    return build(doc, source=scenario.source, text=scenario.text)
-
-
-def _event_dict(e: PolicyEvent) -> dict[str, Any]:
-    d: dict[str, Any] = {"year": e.year, "set": e.key, "label": e.label}
-    if e.multiply is not None:
-        d["multiply"] = e.multiply
-    else:
-        d["value"] = e.value
-    return d
+    return scenario.with_events(events, source)
 
 
 def scenario_for(base: Scenario, levers: Levers, overrides: Mapping[str, Any] | None = None,

@@ -170,6 +170,11 @@ def parse_design(raw: Mapping[str, Any] | None, scenario: Scenario, source: str)
     return Design(design.type, design.replications, design.points, design.varied, design.ranges, ref, design.samples, design.levels)
 
 
+def show_value(v: Any) -> str:
+    """A parameter value as it appears in design point names (TOML spelling for booleans)."""
+    return _show(v)
+
+
 def _show(v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"

@@ -48,7 +48,6 @@ import base64
 import html
 import io
 import math
-import os
 import shutil
 import tempfile
 import textwrap
@@ -63,7 +62,8 @@ import pandas as pd
 from scipy import stats
 
 from sim.analysis import OUTCOMES, compare, group_column, sensitivity, with_derived
-from sim.results import ResultsError, load_results
+from sim.design import show_value
+from sim.results import ResultsError, load_results, replace_folder
 
 SAMPLED: tuple[str, ...] = ("lhs", "sobol", "morris")
 MAX_OVERLAY = 8      # design points drawn on one chart; more become small multiples
@@ -1385,14 +1385,6 @@ def _sensitivity_table(ctx: Context, sens: Sensitivity) -> str:
     return _table(head, rows, ["", "", *["num"] * (len(head) - 2)])
 
 
-def _show(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
-
-
 def _levers_varied(ctx: Context) -> str:
     """What the design varies: each lever's meaning and values, or each variant's changes."""
     varied = list(ctx.design.get("varied") or [])
@@ -1402,7 +1394,7 @@ def _levers_varied(ctx: Context) -> str:
     ranges = ctx.design.get("ranges") or {}
     if ctx.kind == "variants" or any(set(p.get("overrides", {})) != set(varied) for p in points):
         rows = [[_name_cell(ctx, p["name"]),
-                 "; ".join(f"<code>{_e(k)}</code> = {_e(_show(v))}" for k, v in p.get("overrides", {}).items()) or "nothing (the scenario as written)"]
+                 "; ".join(f"<code>{_e(k)}</code> = {_e(show_value(v))}" for k, v in p.get("overrides", {}).items()) or "nothing (the scenario as written)"]
                 for p in points]
         meanings = [[f"<code>{_e(v)}</code>", _e(_param_meaning(v))] for v in varied]
         return ("<h3>What each design point changes</h3>" + _table(["Design point", "Changes from the scenario"], rows, ["name", ""])
@@ -1412,7 +1404,7 @@ def _levers_varied(ctx: Context) -> str:
         if v in ranges:
             span = f"{ranges[v][0]:g} to {ranges[v][1]:g}"
         else:
-            span = ", ".join(dict.fromkeys(_show(p["overrides"].get(v)) for p in points if v in p.get("overrides", {})))
+            span = ", ".join(dict.fromkeys(show_value(p["overrides"].get(v)) for p in points if v in p.get("overrides", {})))
         rows.append([f"<code>{_e(v)}</code>", _e(_param_meaning(v)), _e(span)])
     return "<h3>Levers varied</h3>" + _table(["Lever", "What it is", "Values"], rows)
 
@@ -1628,16 +1620,7 @@ def write_report(folder: str | Path, reference: str | None = None) -> Path:
         html_tmp = tmp / ".report.html.partial"
         html_tmp.write_text(page, encoding="utf-8")
         html_tmp.replace(tmp / "report.html")
-        os.chmod(tmp, 0o755)
-        if dest.exists():
-            trash = folder / f".report.{os.getpid()}.old"
-            if trash.exists():
-                shutil.rmtree(trash)
-            dest.rename(trash)
-            tmp.rename(dest)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            tmp.rename(dest)
+        replace_folder(tmp, dest)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise ResultsError(f"{dest}: cannot write the report ({exc.strerror or exc})") from None

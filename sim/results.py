@@ -123,16 +123,7 @@ def write_results(dest: Path, tables: Mapping[str, pd.DataFrame], manifest: dict
             hashes[path.name] = _sha256(path)
         manifest = dict(manifest, tables=hashes, format=fmt)
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False, default=_json_default) + "\n")
-        os.chmod(tmp, 0o755)
-        if dest.exists():
-            trash = dest.with_name(f".{dest.name}.old")
-            if trash.exists():
-                shutil.rmtree(trash)
-            dest.rename(trash)
-            tmp.rename(dest)
-            shutil.rmtree(trash, ignore_errors=True)
-        else:
-            tmp.rename(dest)
+        replace_folder(tmp, dest)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
         raise ResultsError(f"{dest}: cannot write results ({exc.strerror or exc})") from None
@@ -140,6 +131,24 @@ def write_results(dest: Path, tables: Mapping[str, pd.DataFrame], manifest: dict
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return dest
+
+
+def replace_folder(tmp: Path, dest: Path) -> None:
+    """Move a finished folder into place, replacing an older one, with renames only.
+
+    The old folder is renamed aside before the new one takes its name, so a reader sees the
+    old folder or the new one, never a mixture, and a crash in between leaves the old one.
+    """
+    os.chmod(tmp, 0o755)
+    if dest.exists():
+        trash = dest.with_name(f".{dest.name}.{os.getpid()}.old")
+        if trash.exists():
+            shutil.rmtree(trash)
+        dest.rename(trash)
+        tmp.rename(dest)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        tmp.rename(dest)
 
 
 def _json_default(o: Any) -> Any:

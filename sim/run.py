@@ -153,15 +153,16 @@ def _worker_ignores_sigint() -> None:
 
 
 def run_many(scenarios: Sequence[Scenario], replications: int, *, workers: int = 1, executor: Executor | None = None,
-             progress: Callable[[int, int], None] | None = None) -> dict[str, pd.DataFrame]:
+             progress: Callable[[int, int], None] | None = None, names: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
     """Run every scenario ``replications`` times in memory (no results folder) and gather the tables.
 
-    Scenario i is design point i; rows come back in run order whatever the workers.
+    Scenario i is design point i (named ``names[i]``, default its scenario name); rows come back
+    in run order whatever the workers.
     """
-    names = [s.name for s in scenarios]
+    names = list(names) if names is not None else [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ: {names}")
-    tasks = [Task(i * replications + r, i, s.name, r, s, {}) for i, s in enumerate(scenarios) for r in range(replications)]
+    tasks = [Task(i * replications + r, i, names[i], r, s, {}) for i, s in enumerate(scenarios) for r in range(replications)]
     results: dict[int, dict[str, pd.DataFrame]] = {}
 
     def keep(run: int, tables: dict[str, pd.DataFrame]) -> None:

@@ -20,7 +20,7 @@ import hashlib
 import json
 import math
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -167,6 +167,17 @@ class Scenario:
     def flat(self) -> dict[str, Any]:
         """Every parameter as ``{"section.key": value}`` in reference order."""
         return {p.name: self.values[p.section][p.key] for p in PARAMETERS}
+
+    def with_events(self, events: Sequence[PolicyEvent], source: str = "events") -> Scenario:
+        """A new scenario with more policy events, validated like ``[[events]]`` in a file."""
+        if not events:
+            return self
+        doc: dict[str, Any] = {s: dict(v) for s, v in self.values.items()}
+        doc["events"] = [_event_to_dict(e) for e in (*self.events, *events)]
+        validate(doc, source)
+        built = build(doc, source=self.source, text=self.text)
+        object.__setattr__(built, "design", self.design)
+        return built
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "--set") -> Scenario:
         """A new scenario with some parameters replaced, validated like a file."""

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis import mean_ci, with_derived
-from sim.run import Task, execute_all, gather
+from sim.run import run_many
 from sim.scenario import Scenario
 
 
@@ -105,16 +105,9 @@ def validate(base: Scenario, replications: int = 20, *, workers: int = 1, execut
             worlds[sig] = len(scenarios)
             scenarios.append(scn)
         keys.append((setting, fact, arm, worlds[sig]))
-    tasks = [Task(w * replications + r, w, f"world-{w}", r, s, {}) for w, s in enumerate(scenarios) for r in range(replications)]
-    results: dict[int, dict[str, pd.DataFrame]] = {}
-
-    def keep(run: int, tables: dict[str, pd.DataFrame]) -> None:
-        results[run] = tables
-        if progress:
-            progress(len(results), len(tasks))
-
-    execute_all(tasks, keep, workers=workers, executor=executor)
-    runs = with_derived(gather([results[t.run] for t in tasks])["runs"])
+    tables = run_many(scenarios, replications, workers=workers, executor=executor, progress=progress,
+                      names=[f"world-{w}" for w in range(len(scenarios))])
+    runs = with_derived(tables["runs"])
     by_world = {w: g.set_index("replication") for w, g in runs.groupby("point")}
     rows = []
     for setting in SETTINGS:
