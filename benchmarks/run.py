@@ -87,15 +87,20 @@ def boltzmann_side(n: int) -> int:
 
 
 def _step_times(model, warmup: int, measure: int) -> dict[str, Any]:
+    warm_wall, warm_cpu = [], []
     for _ in range(warmup):
+        t0, c0 = time.perf_counter(), time.process_time()
         model.step()
+        warm_wall.append(time.perf_counter() - t0)
+        warm_cpu.append(time.process_time() - c0)
     wall, cpu = [], []
     for _ in range(measure):
         t0, c0 = time.perf_counter(), time.process_time()
         model.step()
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
-    return {"wall": median(wall), "cpu": median(cpu), "wall_steps": wall, "cpu_steps": cpu}
+    return {"wall": median(wall), "cpu": median(cpu), "wall_steps": wall, "cpu_steps": cpu,
+            "warmup_wall_steps": warm_wall, "warmup_cpu_steps": warm_cpu}
 
 
 def time_steps(kind: str, n: int, warmup: int = 8, measure: int = 8) -> dict[str, Any]:
@@ -109,7 +114,9 @@ def time_steps(kind: str, n: int, warmup: int = 8, measure: int = 8) -> dict[str
         measure: Steps timed.
 
     Returns:
-        ``wall`` and ``cpu``: median seconds per timed step; the single steps; ``init`` seconds.
+        ``wall`` and ``cpu``: median seconds per timed step; the single steps, timed and
+        warm-up (the first steps of a run, when partnerships form and, in the model, each
+        seeker's best matches are searched for the first time); ``init`` seconds.
     """
     t0 = time.perf_counter()
     if kind == "kemitraan":
@@ -165,6 +172,8 @@ def compare(a: str, b: str, n: int, repeats: int, warmup: int, measure: int, sub
             "step_wall_s": median(x["wall"] for x in runs[kind]),
             "step_cpu_s": median(x["cpu"] for x in runs[kind]),
             "init_s": median(x["init"] for x in runs[kind]),
+            "warmup_step_wall_s": (median(float(np.mean(x["warmup_wall_steps"])) for x in runs[kind])
+                                   if all(x["warmup_wall_steps"] for x in runs[kind]) else None),
             "runs": runs[kind],
         }
     out["ratio_wall"] = out[a]["step_wall_s"] / out[b]["step_wall_s"]
@@ -261,7 +270,8 @@ def goal_sweep(runs: int = 200, workers: Sequence[int] = (1, 2), log: Callable[[
                            "target": f"speedup with 2 workers >= {TARGETS['sweep_speedup']}"}
     if "1" in seconds and "2" in seconds:
         out["speedup"] = seconds["1"] / seconds["2"]
-        out["met"] = out["speedup"] >= TARGETS["sweep_speedup"]
+        # The target is for a 200-run sweep; a shorter one pays the pool's start-up over fewer runs.
+        out["met"] = out["speedup"] >= TARGETS["sweep_speedup"] if runs >= 200 else None
     return out
 
 
@@ -372,7 +382,8 @@ def summary_rows(goals: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     if g:
         s = g["seconds_by_workers"]
         measured = f"{g['speedup']:.2f}x ({s['1']:.1f} s vs {s['2']:.1f} s)" if "speedup" in g else ", ".join(f"{k} worker(s) {v:.1f} s" for k, v in s.items())
-        rows.append((f"5. sweep of {g['runs']} runs, 2 workers vs 1", measured, ">= 1.7x", verdict(g.get("met"))))
+        rows.append((f"5. sweep of {g['runs']} runs, 2 workers vs 1", measured, ">= 1.7x (200 runs)",
+                     verdict(g.get("met")) if g["runs"] >= 200 or "speedup" not in g else "indicative only"))
     g = goals.get("6_make_run")
     if g:
         rows.append(("6. make run: simulation time", f"{g['printed_seconds']:.1f} s (in process {g['simulate_seconds_median']:.2f} s)", "< 10 s", verdict(g["met"])))
