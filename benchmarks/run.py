@@ -222,7 +222,7 @@ _MEMORY_CHILD = """
 import json, sys, time
 sys.path.insert(0, {root!r})
 from benchmarks.run import kemitraan_scenario
-from sim.run import simulate
+from sim.experiment.run import simulate
 t0 = time.perf_counter()
 res = simulate(kemitraan_scenario({n}, {years!r}))
 print(json.dumps({{"seconds": time.perf_counter() - t0, "events": len(res.events), "steps": int(res.summary["steps"]),
@@ -233,7 +233,7 @@ print(json.dumps({{"seconds": time.perf_counter() - t0, "events": len(res.events
 def goal_memory(n: int = 100_000, years: float | None = None) -> dict[str, Any]:
     """Goal 4: peak resident memory of one whole run at n agents, tables included (target < 1.5 GiB).
 
-    The run (``sim.run.simulate``: model, every step, then the time series, region and event
+    The run (``sim.experiment.run.simulate``: model, every step, then the time series, region and event
     tables) is a child process; its peak RSS is read from its own resource usage
     (``os.wait4``: ``ru_maxrss``, the figure ``getrusage(RUSAGE_CHILDREN)`` reports for it).
     """
@@ -255,8 +255,8 @@ def goal_memory(n: int = 100_000, years: float | None = None) -> dict[str, Any]:
 
 
 def goal_sweep(runs: int = 200, workers: Sequence[int] = (1, 2), log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Goal 5: wall time of ``sim.run.run_many([baseline], runs, workers=w)`` for each w (target: 2 workers >= 1.7x)."""
-    from sim.run import run_many
+    """Goal 5: wall time of ``sim.experiment.run.run_many([baseline], runs, workers=w)`` for each w (target: 2 workers >= 1.7x)."""
+    from sim.experiment.run import run_many
     from sim.scenario import load
 
     scenario = load(ROOT / "scenarios" / "baseline.toml")
@@ -291,9 +291,9 @@ def goal_make_run(repeats: int = 3) -> dict[str, Any]:
 
     The command is the one ``make run`` runs, with ``--out`` a temporary folder so that
     ``results/baseline/`` is left alone. The in-process time of the same run
-    (``sim.run.simulate``, median of ``repeats``) is given to more decimals.
+    (``sim.experiment.run.simulate``, median of ``repeats``) is given to more decimals.
     """
-    from sim.run import simulate
+    from sim.experiment.run import simulate
     from sim.scenario import load
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -99,8 +99,8 @@ def load_ema(folder: str | Path) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     1-D array and each time series in ``SERIES_OUTCOMES`` to a (runs x steps) array, rows in
     the order of the experiments. Failed runs are left out.
     """
-    from sim.analysis import with_derived
-    from sim.results import load_results
+    from sim.analysis.compare import with_derived
+    from sim.experiment.results import load_results
 
     res = load_results(folder)
     runs = res["runs"]

@@ -10,7 +10,7 @@ Run it with ``kemitraan viz [SCENARIO.toml] [--lang id]`` (which serves it on 12
   chosen under "Classroom: world B differs by" (default: gotong-royong off), their networks
   side by side and their charts overlaid.
 
-The model behind the page is a :class:`sim.classroom.Classroom`; every step advances both
+The model behind the page is a :class:`sim.teaching.classroom.Classroom`; every step advances both
 worlds by one quarter. The scenario and the language come from the environment
 (``KEMITRAAN_SCENARIO``, ``KEMITRAAN_LANG``), which ``kemitraan viz`` sets.
 """
@@ -36,9 +36,9 @@ from matplotlib.figure import Figure
 from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
-from sim.classroom import AGENTS_MAX, DEFAULT_CONTRAST, Classroom, Levers
-from sim.demo import Series, WORLD_COLOURS, charts_figure, classroom_series, network_figure, networks_figure, reached_text, render_png, time_text
-from sim.labels import choice_label, choice_labels, lang_from_env, number, t
+from sim.teaching.classroom import AGENTS_MAX, DEFAULT_CONTRAST, Classroom, Levers
+from sim.teaching.demo import Series, WORLD_COLOURS, charts_figure, classroom_series, network_figure, networks_figure, reached_text, render_png, time_text
+from sim.teaching.labels import choice_label, choice_labels, lang_from_env, number, t
 from sim.scenario import Scenario, defaults, load
 
 # Environment variable naming the scenario file the app starts from (set by `kemitraan viz`).

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sim import __version__, hdi
 from sim.parameters import SECTIONS
-from sim.results import ResultsError, command_line, safe_output_dir
+from sim.experiment.results import ResultsError, command_line, safe_output_dir
 from sim.scenario import Scenario, ScenarioError, load, parse_override
 
 EXIT_BAD_INPUT = 2
@@ -129,7 +129,7 @@ def _quarter(year: float) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from sim.sweep import plan
+    from sim.experiment.sweep import plan
 
     # --set goes into the plan (and so into the manifest), not into the file's text.
     overrides = dict(parse_override(o) for o in args.overrides)
@@ -144,7 +144,7 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
 
     from tqdm import tqdm
 
-    from sim.sweep import SweepInterrupted, run_sweep
+    from sim.experiment.sweep import SweepInterrupted, run_sweep
 
     if args.steps is not None and args.steps < 1:
         raise ScenarioError("--steps", None, f"{args.steps} is not allowed; allowed: an integer >= 1")
@@ -184,7 +184,7 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
               f"in {elapsed:.1f} s on {where}; results in {dest}/")
         ok = runs[runs["status"] == "ok"] if not runs.empty else runs
         if not ok.empty and sweep.design.type in ("sobol", "morris", "lhs"):
-            from sim.analysis import sensitivity
+            from sim.analysis.compare import sensitivity
 
             try:
                 table = sensitivity(runs, sweep.design.to_dict(), "years_to_target_or_horizon")
@@ -193,14 +193,14 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
             except ValueError as exc:
                 print(f"No sensitivity indices: {exc}")
         elif not ok.empty and len(sweep.design.points) > 1:
-            from sim.analysis import compare, comparison_markdown
+            from sim.analysis.compare import compare, comparison_markdown
 
             reference = getattr(args, "reference", None) or sweep.design.reference
             if reference in set(ok["point_name"]):
                 print(f"Mean (paired difference from {reference!r} [95% CI]):")
                 print(comparison_markdown(compare(ok, reference)))
     if not args.no_report and not runs.empty and (runs["status"] == "ok").any():
-        from sim.report import write_report
+        from sim.analysis.report import write_report
 
         path = write_report(dest)
         print(f"Report: {path}")
@@ -259,7 +259,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print("Policy events:")
         for e in scenario.events:
             print(f"    {e.describe()}")
-    from sim.design import from_scenario
+    from sim.experiment.design import from_scenario
 
     design = from_scenario(scenario)
     if design.type != "none":
@@ -273,7 +273,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from sim.sweep import plan_files
+    from sim.experiment.sweep import plan_files
 
     if args.replications < 1:
         raise ScenarioError("--replications", None, f"{args.replications} is not allowed; allowed: an integer >= 1")
@@ -285,7 +285,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
-    from sim.reproduce import describe_manifest, reproduce
+    from sim.experiment.reproduce import describe_manifest, reproduce
 
     folder = Path(args.results)
     if not (folder / "manifest.json").is_file():
@@ -310,7 +310,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from sim import sensitivity as sa
+    from sim.analysis import sensitivity as sa
 
     if args.trajectories < 2 or args.samples < 2 or args.samples & (args.samples - 1) or args.keep < 1 or args.replications < 1:
         raise ScenarioError("sensitivity", None, "allowed: --trajectories >= 2, --samples a power of 2, --keep >= 1, --replications >= 1")
@@ -348,7 +348,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from sim.validation import markdown, validate
+    from sim.analysis.validation import markdown, validate
 
     if args.replications < 2:
         raise ScenarioError("--replications", None, f"{args.replications} is not allowed; allowed: an integer >= 2")
@@ -374,7 +374,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from sim.report import write_report
+    from sim.analysis.report import write_report
 
     folder = Path(args.results)
     if not (folder / "manifest.json").is_file():
@@ -384,7 +384,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.calibration import INVESTMENT_SHARE, calibrate, check
+    from sim.analysis.calibration import INVESTMENT_SHARE, calibrate, check
 
     share = INVESTMENT_SHARE if args.share is None else args.share
     if not 0.0 <= share <= 1.0:
@@ -425,7 +425,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from sim.demo import write_demo
+    from sim.teaching.demo import write_demo
 
     base = load(args.scenario) if args.scenario else None
     if args.agents is not None and args.agents < 2:

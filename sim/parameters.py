@@ -82,7 +82,7 @@ def _p(section: str, key: str, default: Any, unit: str, meaning: str, concept: s
     return Param(section, key, default, unit, meaning, concept, low, high, choices)
 
 
-# Calibrated to BPS 2015 -> 2016 national IPM (see docs/calibration.md and sim/calibration.py).
+# Calibrated to BPS 2015 -> 2016 national IPM (see docs/calibration.md and sim/analysis/calibration.py).
 # Rates are per quarter, as shares of the remaining gap to the goalpost.
 CALIBRATED = {
     "trend_life_expectancy": 0.0010549,

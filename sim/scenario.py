@@ -116,7 +116,7 @@ class Scenario:
         events: Policy events in time order.
         source: Where it came from (file path or ``"<defaults>"``).
         text: The scenario file's text (empty for built-in defaults).
-        design: The file's raw ``[design]`` table, if any (see :mod:`sim.design`).
+        design: The file's raw ``[design]`` table, if any (see :mod:`sim.experiment.design`).
     """
 
     values: dict[str, dict[str, Any]]
@@ -437,7 +437,7 @@ def load_text(text: str, source: str = "<text>", overrides: Mapping[str, Any] | 
                 table[key] = value
     filled = fill_defaults(doc, source)
     validate(filled, source)
-    # A [design] table is checked by sim.design.from_scenario, which builds on this module.
+    # A [design] table is checked by sim.experiment.design.from_scenario, which builds on this module.
     return build(filled, source=source, text=text)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import compare, mean_ci
+from sim.analysis.compare import compare, mean_ci
 from sim.survival import kaplan_meier
 
 

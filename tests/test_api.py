@@ -11,7 +11,7 @@ from mesa.batchrunner import batch_run
 from sim.api import SCALAR_OUTCOMES, ema_function, evaluate, load_ema
 from sim.model import PartnershipModel
 from sim.scenario import load_text
-from sim.sweep import plan, run_sweep
+from sim.experiment.sweep import plan, run_sweep
 
 SMALL = {"scenario.years": 2.0, "population.community_groups": 50, "population.ngos": 10, "population.religious_bodies": 10,
          "population.businesses": 15, "population.universities": 3}

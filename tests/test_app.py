@@ -1,4 +1,4 @@
-"""The teaching app (sim.app) and its classroom (sim.classroom), without a browser.
+"""The teaching app (sim.app) and its classroom (sim.teaching.classroom), without a browser.
 
 As Mesa tests its own example apps, the page is rendered with ``solara.render`` inside
 solara's AppLayout (where Mesa's sidebar lives), its Step, Reset and view buttons are
@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 import solara
 
-from sim import app, labels
-from sim.classroom import CONTRASTS, DEMOS, Classroom, Levers, funding_cut_events, network_layout, scaled_population, scenario_for
+from sim import app
+from sim.teaching import labels
+from sim.teaching.classroom import CONTRASTS, DEMOS, Classroom, Levers, funding_cut_events, network_layout, scaled_population, scenario_for
 from sim.cli import main
 from sim.scenario import defaults
 from tests.conftest import small_scenario

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.results import load_results
+from sim.experiment.results import load_results
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = "[scenario]\nyears = 2\n[population]\ncommunity_groups = 60\nngos = 10\nreligious_bodies = 15\nbusinesses = 20\nuniversities = 4\n"

@@ -8,8 +8,8 @@ import shutil
 import pytest
 from PIL import Image
 
-from sim import demo
-from sim.classroom import demo_classroom
+from sim.teaching import demo
+from sim.teaching.classroom import demo_classroom
 from sim.cli import main
 from tests.conftest import small_scenario
 

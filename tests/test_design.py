@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.design import from_scenario
+from sim.experiment.design import from_scenario
 from sim.scenario import ScenarioError, load_text
 
 BASE = "[scenario]\nname = \"d\"\n"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from sim.cli import main
 from sim.model import PartnershipModel
 from sim.parameters import PARAMETERS, SECTIONS
-from sim.results import ResultsError
+from sim.experiment.results import ResultsError
 from sim.scenario import ScenarioError, defaults, load, toml_value
 
 # --- arbitrary documents -------------------------------------------------------------------
@@ -197,7 +197,7 @@ def test_folder_that_is_not_results_is_never_replaced(tmp_path, capsys):
 
 
 def test_results_error_is_raised_for_missing_manifest(tmp_path):
-    from sim.results import load_results
+    from sim.experiment.results import load_results
 
     with pytest.raises(ResultsError):
         load_results(tmp_path)

@@ -16,13 +16,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.run
-import sim.sweep
-from sim.analysis import compare
-from sim.report import format_diff, format_interval, format_value, km_curve, write_report
-from sim.results import load_results
+import sim.experiment.run
+import sim.experiment.sweep
+from sim.analysis.compare import compare
+from sim.analysis.report import format_diff, format_interval, format_value, km_curve, write_report
+from sim.experiment.results import load_results
 from sim.scenario import load_text
-from sim.sweep import plan, run_sweep
+from sim.experiment.sweep import plan, run_sweep
 from sim.survival import kaplan_meier
 
 # 60 + 10 + 15 + 12 + 3 = 100 agents in 3 regions; IPM starts at 69.55, and a target of
@@ -255,10 +255,10 @@ def test_sampled_design_draws_sensitivity_not_forty_curves(tmp_path):
 def test_many_points_become_small_multiples(variants, tmp_path, monkeypatch):
     # Beyond MAX_OVERLAY (8) points a chart becomes one panel per point, at most MAX_PANELS (24)
     # of them, those differing most from the reference; lowered here to keep the sweep tiny.
-    import sim.report
+    import sim.analysis.report
 
-    monkeypatch.setattr(sim.report, "MAX_OVERLAY", 2)
-    monkeypatch.setattr(sim.report, "MAX_PANELS", 2)
+    monkeypatch.setattr(sim.analysis.report, "MAX_OVERLAY", 2)
+    monkeypatch.setattr(sim.analysis.report, "MAX_PANELS", 2)
     folder = tmp_path / "copy"
     shutil.copytree(variants, folder)
     page = write_report(folder).read_text(encoding="utf-8")
@@ -278,14 +278,14 @@ def test_factorial_points_get_readable_labels(tmp_path):
 
 
 def test_failed_runs_are_reported(tmp_path, monkeypatch):
-    real = sim.run.simulate
+    real = sim.experiment.run.simulate
 
     def flaky(scenario, replication, **kw):
         if replication == 1 and scenario.values["funding"]["central_programmes"] == 9000.0:
             raise RuntimeError("budget table missing")
         return real(scenario, replication, **kw)
 
-    for module in (sim.run, sim.sweep):  # whichever runs the tasks
+    for module in (sim.experiment.run, sim.experiment.sweep):  # whichever runs the tasks
         if hasattr(module, "simulate"):
             monkeypatch.setattr(module, "simulate", flaky)
     scenario = load_text(WORLD.format(years=2.0) + VARIANTS, "tiny.toml")
@@ -330,7 +330,7 @@ def test_all_runs_failed_still_gives_a_page(tmp_path, monkeypatch):
     def boom(scenario, replication, **kw):
         raise ValueError("no data")
 
-    for module in (sim.run, sim.sweep):
+    for module in (sim.experiment.run, sim.experiment.sweep):
         if hasattr(module, "simulate"):
             monkeypatch.setattr(module, "simulate", boom)
     scenario = load_text(WORLD.format(years=1.0) + VARIANTS, "tiny.toml")

@@ -7,7 +7,7 @@ import json
 import pandas as pd
 
 from sim.cli import main
-from sim.reproduce import reproduce
+from sim.experiment.reproduce import reproduce
 
 SWEEP = ("[scenario]\nname = \"rp\"\nyears = 2\n[population]\ncommunity_groups = 50\nngos = 10\nreligious_bodies = 10\n"
          "businesses = 15\nuniversities = 3\n[design]\ntype = \"factorial\"\nreplications = 2\n[design.factors]\n"

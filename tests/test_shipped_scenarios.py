@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.calibration import BPS_NATIONAL, check
+from sim.analysis.calibration import BPS_NATIONAL, check
 from sim.model import PartnershipModel
 from sim.scenario import load
 
@@ -43,7 +43,7 @@ SWEEPS = sorted((Path(__file__).resolve().parent.parent / "scenarios" / "sweeps"
 
 @pytest.mark.parametrize("path", SWEEPS, ids=lambda p: p.stem)
 def test_sweep_files_expand(path):
-    from sim.design import from_scenario
+    from sim.experiment.design import from_scenario
 
     d = from_scenario(load(path))
     assert d.type in ("factorial", "variants", "sobol") and d.size >= 100
@@ -51,7 +51,7 @@ def test_sweep_files_expand(path):
 
 
 def test_sweeps_answer_the_essays_questions():
-    from sim.design import from_scenario
+    from sim.experiment.design import from_scenario
 
     designs = {p.stem: from_scenario(load(p)) for p in SWEEPS}
     schemes = {p.overrides.get("rewards.scheme") for p in designs["rewards"].points}

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-import sim.run
-from sim.results import ResultsError, load_results
+import sim.experiment.run
+from sim.experiment.results import ResultsError, load_results
 from sim.scenario import load_text
-from sim.sweep import ChunkStore, plan, run_sweep
+from sim.experiment.sweep import ChunkStore, plan, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -102,7 +102,7 @@ def test_resume_after_partial_sweep_equals_uninterrupted(tmp_path, reference):
         if done == 5:
             raise Stop
 
-    from sim.sweep import SweepInterrupted
+    from sim.experiment.sweep import SweepInterrupted
 
     with pytest.raises(SweepInterrupted):
         run_sweep(sweep, out, progress=stop_after_five)
@@ -135,14 +135,14 @@ def test_sigkill_mid_sweep_then_resume(tmp_path, reference):
 
 
 def test_failing_run_is_recorded_and_sweep_goes_on(tmp_path, monkeypatch):
-    real = sim.run.simulate
+    real = sim.experiment.run.simulate
 
     def flaky(scenario, replication=0, *, checked=False):
         if replication == 1:
             raise RuntimeError("boom")
         return real(scenario, replication, checked=checked)
 
-    monkeypatch.setattr(sim.run, "simulate", flaky)
+    monkeypatch.setattr(sim.experiment.run, "simulate", flaky)
     tables, failed = run_sweep(plan(load_text(FACTORIAL, "sw.toml")), tmp_path / "sw")
     runs = tables["runs"]
     assert failed == 4 and (runs["status"] == "failed").sum() == 4
@@ -158,7 +158,7 @@ def test_cli_exit_status_counts_failures(tmp_path):
     # A valid file cannot make the model raise, so the run is made to fail from outside.
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.run([sys.executable, "-c", (
-        "import sys, sim.run as r\n"
+        "import sys, sim.experiment.run as r\n"
         "def f(s, rep=0, *, checked=False):\n"
         "    raise ValueError('nope')\n"
         "r.simulate = f\n"
@@ -285,6 +285,6 @@ def test_dask_worker_dying_mid_sweep_is_survived(tmp_path, dask_cluster):
     assert proc.returncode == 0, stderr
     runs = load_results(out)["runs"]
     assert list(runs["run"]) == list(range(100)) and (runs["status"] == "ok").all()
-    from sim.reproduce import reproduce
+    from sim.experiment.reproduce import reproduce
 
     assert reproduce(out, runs=4, seed=1).ok

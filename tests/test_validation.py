@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from sim.scenario import load_text
-from sim.validation import FACTS, SETTINGS, markdown, validate, verdict
+from sim.analysis.validation import FACTS, SETTINGS, markdown, validate, verdict
 
 
 def test_verdict_rule():

@@ -61,9 +61,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.analysis import OUTCOMES, compare, group_column, sensitivity, with_derived
-from sim.design import show_value
-from sim.results import ResultsError, load_results, replace_folder
+from sim.analysis.compare import OUTCOMES, compare, group_column, sensitivity, with_derived
+from sim.experiment.design import show_value
+from sim.experiment.results import ResultsError, load_results, replace_folder
 
 SAMPLED: tuple[str, ...] = ("lhs", "sobol", "morris")
 MAX_OVERLAY = 8      # design points drawn on one chart; more become small multiples

@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.results import ResultsError, load_results, versions
-from sim.run import execute
+from sim.experiment.results import ResultsError, load_results, versions
+from sim.experiment.run import execute
 from sim.scenario import load_text
-from sim.sweep import Sweep, plan, plan_files
+from sim.experiment.sweep import Sweep, plan, plan_files
 
 # What may differ between two runs of the same seed: wall-clock time only.
 VOLATILE = ("wall_seconds",)

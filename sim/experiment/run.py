@@ -1,6 +1,6 @@
 """Running the model: one run, or many runs of several scenarios in parallel.
 
-Running and analysing are kept apart: this module only produces tables; :mod:`sim.analysis`
+Running and analysing are kept apart: this module only produces tables; :mod:`sim.analysis.compare`
 reads them. Seeds follow one rule everywhere: run ``(scenario, r)`` uses
 ``SeedSequence(scenario.seed, spawn_key=(r,))``, so replication r gets the same seed in every
 scenario (common random numbers) and any number of workers gives the same numbers.

@@ -37,7 +37,7 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.labels import CHOICES, choice_key, choice_label
+from sim.teaching.labels import CHOICES, choice_key, choice_label
 from sim.model import PartnershipModel
 from sim.parameters import BY_NAME, KINDS
 from sim.scenario import PolicyEvent, Scenario, defaults
@@ -109,7 +109,7 @@ class Contrast:
     """What makes world B differ from world A: lever values, raw parameters or policy events.
 
     Attributes:
-        key: Name of the contrast (a key of ``sim.labels.CHOICES["compare"]``).
+        key: Name of the contrast (a key of ``sim.teaching.labels.CHOICES["compare"]``).
         levers: Lever values world B takes instead of world A's.
         overrides: Scenario parameters world B takes on top (dotted names).
         funding_cut: Whether world B suffers a mid-run cut of its public budgets (a policy event).
@@ -142,7 +142,7 @@ CONTRASTS: dict[str, Contrast] = {c.key: c for c in (
     Contrast("capacity_high", levers={"capacity_building": None}),  # three times world A's budget
     Contrast("government_alone", overrides={"formation.enabled": False}),
 )}
-assert set(CONTRASTS) == set(CHOICES["compare"]), "every contrast needs its labels in sim.labels"
+assert set(CONTRASTS) == set(CHOICES["compare"]), "every contrast needs its labels in sim.teaching.labels"
 DEFAULT_CONTRAST = "gotong_royong_off"
 
 

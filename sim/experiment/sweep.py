@@ -39,10 +39,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.design import Design, from_scenario
+from sim.experiment.design import Design, from_scenario
 from sim.model import run_fingerprint
-from sim.results import ResultsError, _json_default, _sha256, _write_table, now, versions
-from sim.run import Task, execute_all
+from sim.experiment.results import ResultsError, _json_default, _sha256, _write_table, now, versions
+from sim.experiment.run import Task, execute_all
 from sim.scenario import Scenario
 
 TABLES: tuple[str, ...] = ("runs", "timeseries", "regions", "events")
@@ -103,7 +103,7 @@ def plan(scenario: Scenario, *, replications: int | None = None, steps: int | No
 
 def plan_files(scenarios: Sequence[Scenario], replications: int, steps: int | None = None) -> Sweep:
     """Several scenario files as the points of one sweep (``kemitraan compare``)."""
-    from sim.design import DesignPoint
+    from sim.experiment.design import DesignPoint
 
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
@@ -278,7 +278,7 @@ def finalize(folder: Path, sweep: Sweep, manifest: dict[str, Any]) -> dict[str, 
 
 def load_tables(folder: Path) -> dict[str, pd.DataFrame]:
     """Read a finished sweep's tables."""
-    from sim.results import load_results
+    from sim.experiment.results import load_results
 
     res = load_results(folder)
     return {k: v for k, v in res.items() if k != "manifest"}

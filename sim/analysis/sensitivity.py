@@ -113,10 +113,10 @@ def figure(tables: dict[str, pd.DataFrame], kind: str, path: Path) -> None:
 def run_stage(base: Scenario, kind: str, names: list[str], samples: int, replications: int, years: float, out: Path,
               *, workers: int, executor=None, resume: bool, force: bool, progress=None) -> Stage:
     """Write one stage's sweep file, run it, and compute its indices for every outcome."""
-    from sim.analysis import sensitivity
-    from sim.results import load_results
+    from sim.analysis.compare import sensitivity
+    from sim.experiment.results import load_results
     from sim.scenario import load
-    from sim.sweep import plan, run_sweep
+    from sim.experiment.sweep import plan, run_sweep
 
     out.mkdir(parents=True, exist_ok=True)
     file = out / f"{kind}.toml"

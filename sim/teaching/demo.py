@@ -3,7 +3,7 @@
 The teaching app (:mod:`sim.app`) draws every step with these functions, and
 ``kemitraan demo NAME --out DIR`` uses them to write, without a browser, a side-by-side
 figure (PNG and SVG) and an animation (GIF; MP4 too where ffmpeg is installed) of two worlds
-that share their seed and differ in one lever (:data:`sim.classroom.DEMOS`):
+that share their seed and differ in one lever (:data:`sim.teaching.classroom.DEMOS`):
 
 - ``gotong-royong``: gotong-royong on (A) and off (B);
 - ``reward``: no reward system (A) and performance-based grants (B);
@@ -33,8 +33,8 @@ from matplotlib.patches import Circle, Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from sim import __version__, hdi
-from sim.classroom import DEMOS, Classroom, Layout, demo_classroom
-from sim.labels import choice_label, quarter_text, t
+from sim.teaching.classroom import DEMOS, Classroom, Layout, demo_classroom
+from sim.teaching.labels import choice_label, quarter_text, t
 from sim.model import PartnershipModel
 from sim.parameters import KINDS
 from sim.scenario import Scenario
@@ -383,7 +383,7 @@ def write_demo(name: str, out: str | Path, base: Scenario | None = None, *, lang
     """Run a ready comparison and write its figure (PNG, SVG), animation (GIF, MP4) and manifest (JSON).
 
     Args:
-        name: One of :data:`sim.classroom.DEMOS` (``gotong-royong``, ``reward``, ``funding-cut``).
+        name: One of :data:`sim.teaching.classroom.DEMOS` (``gotong-royong``, ``reward``, ``funding-cut``).
         out: Folder to write into (created if needed).
         base: Scenario both worlds start from (default: built-in defaults, the baseline).
         lang: ``en`` or ``id``.

@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.analysis import mean_ci, with_derived
-from sim.run import run_many
+from sim.analysis.compare import mean_ci, with_derived
+from sim.experiment.run import run_many
 from sim.scenario import Scenario
 
 

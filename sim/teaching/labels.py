@@ -1,6 +1,6 @@
 """Words shown to a class, in English and in Bahasa Indonesia.
 
-Everything the teaching app (:mod:`sim.app`) and the offline demo (:mod:`sim.demo`) put on
+Everything the teaching app (:mod:`sim.app`) and the offline demo (:mod:`sim.teaching.demo`) put on
 screen comes from here, in the field's own words: *kemitraan* (partnership),
 *gotong-royong* (mutual self-help), *kerukunan* (social cohesion), IPM (BPS's human
 development index), APBN/APBD (central and regional budgets).

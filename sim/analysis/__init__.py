@@ -1,0 +1,1 @@
+"""Analysing results: comparisons, survival, reports, sensitivity, validation, calibration."""

@@ -1,0 +1,1 @@
+"""Running experiments: designs, sweeps that save as they go, results folders, reproduction."""
