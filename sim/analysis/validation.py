@@ -73,6 +73,9 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "baseline": {},
     "low funding": {"funding.public_scale": 0.6},
     "weak volunteering": {"gotong_royong.volunteer_days": 10.0},
+    # Motivation crowding switched off: the crowding-out fact should no longer appear, showing
+    # it comes from that mechanism and nothing else.
+    "no crowding out": {"rewards.crowding_out": 0.0},
 }
 
 
