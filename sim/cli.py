@@ -13,6 +13,7 @@ exit status 2; nothing is written.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Sequence
@@ -177,7 +178,8 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
     elapsed = time.perf_counter() - t0
     runs = tables["runs"]
     if single and failed == 0:
-        _print_summary(sweep.scenarios[0], runs.iloc[0].to_dict(), elapsed, dest)
+        wall = json.loads((dest / "manifest.json").read_text())["runs"][0].get("wall_seconds", elapsed)
+        _print_summary(sweep.scenarios[0], {**runs.iloc[0].to_dict(), "wall_seconds": wall}, elapsed, dest)
     else:
         where = f"the Dask cluster at {args.scheduler}" if args.scheduler else f"{workers} worker{'s' if workers > 1 else ''}"
         print(f"{sweep.name}: {sweep.size} runs ({len(sweep.design.points)} design points x {sweep.design.replications} replications) "
@@ -281,7 +283,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     sweep = plan_files(scenarios, args.replications, steps=args.steps)
     if args.reference is not None and args.reference not in {s.name for s in scenarios}:
         raise ScenarioError("--reference", None, f"{args.reference!r} is not allowed; allowed: one of {', '.join(repr(s.name) for s in scenarios)}")
-    return _run_sweep(args, sweep, Path(args.out))
+    return _run_sweep(args, sweep, safe_output_dir(args.out, sweep.name))
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:

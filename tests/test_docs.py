@@ -34,3 +34,27 @@ def test_odd_has_a_section_per_mechanism():
     for title in ("Networks and search", "Formation", "Operation", "Human development dynamics", "Evaluation and rewards",
                   "Trust and cohesion", "Dissolution", "Capacity building and mentoring", "Political will and policy events"):
         assert title in odd, title
+
+
+def test_every_parameter_named_in_the_odd_exists():
+    """The reverse of test_odd_names_every_parameter: the ODD names no parameter the model lacks."""
+    import re
+
+    from sim.parameters import BY_NAME, SECTIONS
+
+    odd = (DOCS / "ODD.md").read_text()
+    import importlib
+
+    named = set(re.findall(r"`((?:" + "|".join(SECTIONS) + r")\.[a-z_]+)`", odd))
+    assert named, "the ODD names no parameter at all"
+
+    def is_code(name: str) -> bool:
+        # `formation.form` is the mechanism's function, `trust.py` its file: code, not parameters.
+        module, attr = name.split(".", 1)
+        try:
+            return attr == "py" or hasattr(importlib.import_module(f"sim.mechanisms.{module}"), attr)
+        except ModuleNotFoundError:
+            return False
+
+    unknown = sorted(n for n in named if n not in BY_NAME and not is_code(n))
+    assert not unknown, f"docs/ODD.md names parameters the model does not have: {unknown}"

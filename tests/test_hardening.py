@@ -201,3 +201,11 @@ def test_results_error_is_raised_for_missing_manifest(tmp_path):
 
     with pytest.raises(ResultsError):
         load_results(tmp_path)
+
+
+def test_out_with_control_characters_is_refused(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text("[scenario]\nyears = 1\n")
+    assert main(["run", str(path), "--out", str(tmp_path / "bad\nname"), "--no-report"]) == 2
+    assert "control characters" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["s.toml"]

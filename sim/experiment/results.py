@@ -43,9 +43,13 @@ class ResultsError(RuntimeError):
 def safe_output_dir(out: str | Path | None, name: str, root: str | Path = "results") -> Path:
     """The results folder for a scenario name, refusing names that would escape ``root``.
 
-    An explicit ``out`` from the command line is taken as given (the user chose it).
+    An explicit ``out`` from the command line is a path the user typed and may lead anywhere,
+    but not through control characters or newlines, which no sane folder name has.
     """
     if out is not None:
+        text = str(out)
+        if not text or any(ord(c) < 32 or c == "\x7f" for c in text):
+            raise ResultsError(f"--out {text!r}: not a usable folder name; allowed: a path without control characters")
         return Path(out)
     if not name or name.startswith(".") or any(c in name for c in "/\\\0") or ".." in name:
         raise ResultsError(f"scenario name {name!r} cannot be a folder name; allowed: letters, digits, '-', '_' and '.'")

@@ -18,7 +18,8 @@ Tables (columns in this order; ``runs`` also has one column per varied parameter
 its dotted key, after ``point_name``):
 
 * runs: run, point, point_name, <varied...>, replication, status, error, run_seed, root_seed,
-  wall_seconds, then the outcomes of :meth:`sim.model.PartnershipModel.summary`;
+  then the outcomes of :meth:`sim.model.PartnershipModel.summary` (each run's wall time is in
+  the manifest, so that the tables of two identical sweeps are identical byte for byte);
 * timeseries: run, point, replication, step, year, then every metric in ``sim.model.METRICS``;
 * regions: run, point, replication, step, year, region, index, components;
 * events: run, point, replication, step, year, partnership, event, members, kinds, size,
@@ -223,7 +224,7 @@ def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
 def _same_sweep(old: dict[str, Any], new: dict[str, Any]) -> bool:
     return ([s["sha256"] for s in old.get("scenarios", [])] == [s["sha256"] for s in new["scenarios"]]
             and old.get("design") == json.loads(json.dumps(new["design"], default=_json_default))
-            and old.get("runs") == new["runs"]
+            and [{k: v for k, v in r.items() if k != "wall_seconds"} for r in old.get("runs", [])] == new["runs"]
             and old.get("plan") == json.loads(json.dumps(new["plan"], default=_json_default)))
 
 
@@ -265,6 +266,12 @@ def finalize(folder: Path, sweep: Sweep, manifest: dict[str, Any]) -> dict[str, 
         return load_tables(folder)
     store = ChunkStore(folder)
     tables = store.read([t.run for t in sweep.tasks])
+    # Wall time differs between reruns; it goes to the manifest so every table is byte-identical.
+    runs = tables["runs"]
+    if "wall_seconds" in runs.columns:
+        walls = dict(zip(runs["run"].tolist(), runs["wall_seconds"].tolist(), strict=True))
+        tables["runs"] = runs.drop(columns="wall_seconds")
+        manifest = dict(manifest, runs=[dict(r, wall_seconds=walls.get(r["run"])) for r in manifest["runs"]])
     hashes = {}
     for name in TABLES:
         path = folder / f"{name}.{fmt}"
