@@ -232,6 +232,9 @@ def test_dask_cluster_gives_identical_results(tmp_path, dask_cluster, reference)
     assert "Dask cluster" in proc.stdout
     tables = {k: v for k, v in load_results(out).items() if k != "manifest"}
     tables_equal(tables, reference)
+    # Byte for byte: the same tables written by a local serial sweep have the same SHA-256.
+    run_sweep(plan(load_text(FACTORIAL, "sw.toml")), tmp_path / "local")
+    assert load_results(out)["manifest"]["tables"] == load_results(tmp_path / "local")["manifest"]["tables"]
 
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path):
