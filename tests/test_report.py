@@ -255,10 +255,10 @@ def test_sampled_design_draws_sensitivity_not_forty_curves(tmp_path):
 def test_many_points_become_small_multiples(variants, tmp_path, monkeypatch):
     # Beyond MAX_OVERLAY (8) points a chart becomes one panel per point, at most MAX_PANELS (24)
     # of them, those differing most from the reference; lowered here to keep the sweep tiny.
-    import sim.analysis.report
+    import sim.analysis.report.figures
 
-    monkeypatch.setattr(sim.analysis.report, "MAX_OVERLAY", 2)
-    monkeypatch.setattr(sim.analysis.report, "MAX_PANELS", 2)
+    monkeypatch.setattr(sim.analysis.report.figures, "MAX_OVERLAY", 2)
+    monkeypatch.setattr(sim.analysis.report.figures, "MAX_PANELS", 2)
     folder = tmp_path / "copy"
     shutil.copytree(variants, folder)
     page = write_report(folder).read_text(encoding="utf-8")

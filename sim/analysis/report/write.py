@@ -1,0 +1,95 @@
+"""Writing ``RESULTS_DIR/report/``: every figure, then the page, swapped in whole."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from sim.analysis.compare import compare
+from sim.analysis.report.context import Context, Sensitivity, load_context, sensitivity_analysis
+from sim.analysis.report.figures import (
+    Figures,
+    _series_figure,
+    fig_differences,
+    fig_partnerships,
+    fig_scatter,
+    fig_sensitivity,
+    fig_time_to_target,
+)
+from sim.analysis.report.km import CONFIDENCE
+from sim.analysis.report.page import build_html
+from sim.experiment.results import ResultsError, replace_folder
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+def make_figures(ctx: Context, folder: Path, table: pd.DataFrame | None, sens: Sensitivity | None) -> Figures:
+    """Draw every figure the results allow into ``folder`` (PNG and SVG)."""
+    figs = Figures(folder)
+    if ctx.ok.empty:
+        return figs
+    tt = ctx.target_text
+    fig_time_to_target(ctx, figs, table)
+    _series_figure(ctx, figs, table, "index_trajectories", "index", f"National {ctx.index_name} over time", ctx.index_name,
+                   hline=ctx.target, hline_label=f"target {tt}",
+                   extra=f"National {'IPM (BPS method)' if ctx.method == 'ipm' else 'HDI (UNDP method)'} at the end of each quarter; "
+                         f"dashed: the target {tt}.")
+    gov = ctx.ts[ctx.ts["spend_total"] > 0] if "spend_total" in ctx.ts.columns else ctx.ts
+    _series_figure(ctx, figs, table, "government_share", "government_share", "Government share of spending",
+                   "Government share of spending", percent=True, data=gov,
+                   extra="Share of each quarter's human-development spending paid by government budgets (APBN and APBD), "
+                         "the rest coming from donors, the trust fund, communities and volunteer labour.")
+    fig_partnerships(ctx, figs, table)
+    _series_figure(ctx, figs, table, "cohesion", "cohesion", "Cohesion (kerukunan)", "Mean trust between partners (0 to 1)",
+                   extra="Cohesion (kerukunan): mean trust among community components, at the end of each quarter.")
+    if table is not None and not ctx.sampled and len(ctx.points) > 1:
+        fig_differences(ctx, figs, table)
+    if sens is not None:
+        fig_sensitivity(ctx, figs, sens)
+        fig_scatter(ctx, figs, sens)
+    return figs
+
+
+def write_report(folder: str | Path, reference: str | None = None) -> Path:
+    """Write ``folder/report/`` (report.html and figures/*.png, *.svg) and return the HTML's path.
+
+    Args:
+        folder: A results folder (``kemitraan run`` or ``kemitraan compare`` output).
+        reference: Design point others are compared with (default: the design's reference,
+            ``baseline`` or the first point).
+
+    Raises:
+        ResultsError: Not a results folder, or the report cannot be written.
+    """
+    folder = Path(folder)
+    ctx = load_context(folder, reference)
+    table = None
+    if not ctx.ok.empty:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            table = compare(ctx.ok, ctx.reference, CONFIDENCE)
+    sens = sensitivity_analysis(ctx)
+    dest = folder / "report"
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=".report.", suffix=".partial", dir=folder))
+    except OSError as exc:
+        raise ResultsError(f"{folder}: cannot write the report here ({exc.strerror or exc})") from None
+    try:
+        (tmp / "figures").mkdir()
+        figs = make_figures(ctx, tmp / "figures", table, sens)
+        page = build_html(ctx, figs, table, sens)
+        html_tmp = tmp / ".report.html.partial"
+        html_tmp.write_text(page, encoding="utf-8")
+        html_tmp.replace(tmp / "report.html")
+        replace_folder(tmp, dest)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ResultsError(f"{dest}: cannot write the report ({exc.strerror or exc})") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return dest / "report.html"
