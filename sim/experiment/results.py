@@ -25,7 +25,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -96,45 +97,27 @@ def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
         df.to_csv(path, index=False, float_format="%.17g")  # 17 digits: floats survive the round trip exactly
 
 
-def write_results(dest: Path, tables: Mapping[str, pd.DataFrame], manifest: dict[str, Any], *, force: bool = False, fmt: str = "parquet") -> Path:
-    """Write a whole results folder atomically.
+@contextmanager
+def folder_swap(dest: Path, what: str = "results") -> Iterator[Path]:
+    """Build a folder under a temporary name beside ``dest``; when the block succeeds it replaces ``dest`` whole.
 
-    Args:
-        dest: Final folder.
-        tables: DataFrames by table name.
-        manifest: Provenance to store (table hashes are added).
-        force: Replace an existing folder.
-        fmt: ``parquet`` or ``csv``.
-
-    Raises:
-        ResultsError: The folder exists and ``force`` is false, or it cannot be written.
+    A failure removes the temporary folder and leaves ``dest`` as it was; an ``OSError``
+    (disk full, no permission) becomes a one-line :class:`ResultsError`.
     """
-    if fmt not in FORMATS:
-        raise ResultsError(f"format {fmt!r} is not allowed; allowed: {', '.join(FORMATS)}")
-    dest = Path(dest)
-    if dest.exists() and not force:
-        raise ResultsError(f"{dest}: results folder exists; use --force to replace it")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
     except OSError as exc:
-        raise ResultsError(f"{dest}: cannot write results here ({exc.strerror or exc})") from None
+        raise ResultsError(f"{dest.parent}: cannot write the {what} here ({exc.strerror or exc})") from None
     try:
-        hashes = {}
-        for name, df in tables.items():
-            path = tmp / f"{name}.{fmt}"
-            _write_table(df, path, fmt)
-            hashes[path.name] = _sha256(path)
-        manifest = dict(manifest, tables=hashes, format=fmt)
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=False, default=_json_default) + "\n")
+        yield tmp
         replace_folder(tmp, dest)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise ResultsError(f"{dest}: cannot write results ({exc.strerror or exc})") from None
+        raise ResultsError(f"{dest}: cannot write the {what} ({exc.strerror or exc})") from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return dest
 
 
 def replace_folder(tmp: Path, dest: Path) -> None:

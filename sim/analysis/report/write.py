@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import warnings
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from sim.analysis.report.figures import (
 )
 from sim.analysis.report.km import CONFIDENCE
 from sim.analysis.report.page import build_html
-from sim.experiment.results import ResultsError, replace_folder
+from sim.experiment.results import folder_swap
 
 
 # --- writing -------------------------------------------------------------------------------------
@@ -74,22 +72,11 @@ def write_report(folder: str | Path, reference: str | None = None) -> Path:
             table = compare(ctx.ok, ctx.reference, CONFIDENCE)
     sens = sensitivity_analysis(ctx)
     dest = folder / "report"
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=".report.", suffix=".partial", dir=folder))
-    except OSError as exc:
-        raise ResultsError(f"{folder}: cannot write the report here ({exc.strerror or exc})") from None
-    try:
+    with folder_swap(dest, "report") as tmp:
         (tmp / "figures").mkdir()
         figs = make_figures(ctx, tmp / "figures", table, sens)
         page = build_html(ctx, figs, table, sens)
         html_tmp = tmp / ".report.html.partial"
         html_tmp.write_text(page, encoding="utf-8")
         html_tmp.replace(tmp / "report.html")
-        replace_folder(tmp, dest)
-    except OSError as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise ResultsError(f"{dest}: cannot write the report ({exc.strerror or exc})") from None
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return dest / "report.html"
