@@ -33,7 +33,7 @@ from sim.mechanisms.dissolution import REASONS
 from sim.parameters import ACTIVITIES, KINDS
 from sim.scenario import Scenario, defaults
 from sim.survival import restricted_mean
-from sim.state import BUSINESS, NO_MEMBER, IntArray, PartnershipTable, new_community, pair_keys
+from sim.state import BUSINESS, NO_MEMBER, IntArray, PartnershipTable, new_community
 
 # Independent random streams, one per source of chance, derived in this fixed order from
 # the run's seed. Worlds with the same seed start identical whatever their levers, and a
@@ -421,13 +421,6 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "inequality": self.metrics["inequality"],
         }
 
-    def partnership_ties(self) -> tuple[IntArray, IntArray]:
-        """Member pairs of active partnerships (for drawing the network)."""
-        from sim.state import member_pairs
-
-        _, a, b = member_pairs(self.partnerships.members[self.partnerships.active_ids()])
-        keys = np.unique(pair_keys(a, b, self.community.n))
-        return keys // self.community.n, keys % self.community.n
 
 
 def _share_in_partnerships(community, kind: int) -> float:
