@@ -65,7 +65,7 @@ class CommunityComponent(mesa.Agent):
 
     @property
     def funds(self) -> float:
-        """Discretionary funds per quarter, Rp million."""
+        """Discretionary funds per quarter, Rp."""
         return float(self.model.community.funds[self.row])
 
     @property
@@ -98,19 +98,24 @@ class Government(mesa.Agent):
 
     @property
     def programme_budget(self) -> float:
-        """Own-programme budget this quarter, Rp million (a regional government's population share)."""
+        """Own-programme budget this quarter, Rp (a regional government's population share)."""
         f = self.model.params["funding"]
         if self.level == "central":
-            return f["central_programmes"] * self.model.public_factor
-        return f["regional_programmes"] * self.model.public_factor * float(self.model.regions.weights[self.region])
+            return (f["central_programmes"] + f["village_fund"]) * self.model.public_factor * self._people()
+        return f["regional_programmes"] * self.model.public_factor * self._people()
 
     @property
     def cofunding_budget(self) -> float:
-        """Partnership co-funding budget this quarter, Rp million."""
+        """Partnership co-funding budget this quarter, Rp."""
         f = self.model.params["funding"]
         if self.level == "central":
-            return f["central_cofunding"] * self.model.public_factor
-        return f["regional_cofunding"] * self.model.public_factor * float(self.model.regions.weights[self.region])
+            return f["central_cofunding"] * self.model.public_factor * self._people()
+        return f["regional_cofunding"] * self.model.public_factor * self._people()
+
+    def _people(self) -> float:
+        """People this government serves, over the four quarters its yearly per-person budget spans."""
+        pop = self.model.regions.population
+        return float(pop.sum() if self.level == "central" else pop[self.region]) / 4.0
 
     @property
     def regulation(self) -> dict[str, float]:
@@ -127,9 +132,9 @@ class Donor(mesa.Agent):
 
     @property
     def budget(self) -> float:
-        """Grant budget per quarter, Rp million."""
+        """Grant budget per quarter, Rp."""
         key = "international_donors" if self.kind == "international" else "philanthropy"
-        return float(self.model.params["funding"][key])
+        return float(self.model.params["funding"][key]) * float(self.model.regions.population.sum()) / 4.0
 
 
 class TrustFund(mesa.Agent):
@@ -137,7 +142,7 @@ class TrustFund(mesa.Agent):
 
     @property
     def balance(self) -> float:
-        """Money held now, Rp million."""
+        """Money held now, Rp."""
         return float(self.model.ledger.balance["trust_fund"])
 
     @property
@@ -202,5 +207,5 @@ class Partnership(mesa.Agent):
 
     @property
     def pooled(self) -> float:
-        """Money and volunteer value pooled last quarter, Rp million."""
+        """Money and volunteer value pooled last quarter, Rp."""
         return float(self.model.partnerships.pooled[self.pid])

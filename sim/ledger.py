@@ -13,10 +13,15 @@ from collections import defaultdict
 
 ACCOUNTS: tuple[str, ...] = ("central", "regional", "donors", "trust_fund", "rewards", "community")
 GOVERNMENT: frozenset[str] = frozenset({"central", "regional", "rewards"})
-CATEGORIES: tuple[str, ...] = ("programmes", "cofunding", "grants", "overhead", "rewards", "capacity", "contributions", "transaction_costs")
+CATEGORIES: tuple[str, ...] = ("programmes", "village_fund", "cofunding", "grants", "overhead", "rewards", "capacity",
+                               "contributions", "transaction_costs")
+# Money that leaves an account without reaching any activity: administration and the costs of
+# forming partnerships. Costs are costs: never counted as human-development spending.
+COST_CATEGORIES: frozenset[str] = frozenset({"overhead", "transaction_costs"})
 
-# Floating-point slack for the conservation check, in Rp million.
+# Floating-point slack, in Rp: absolute, plus a relative part since national sums reach 1e14.
 TOLERANCE = 1e-6
+RELATIVE_TOLERANCE = 1e-9
 
 
 class LedgerError(AssertionError):
@@ -63,7 +68,7 @@ class Ledger:
     def spend(self, account: str, category: str, amount: float) -> None:
         """Money leaves an account as human-development spending of a category."""
         amount = _nonneg(amount, "spend", account)
-        if amount > self.balance[account] + TOLERANCE:
+        if amount > self.balance[account] * (1.0 + RELATIVE_TOLERANCE) + TOLERANCE:
             raise LedgerError(f"{account} cannot spend {amount:.6f} on {category}: balance {self.balance[account]:.6f}")
         self.balance[account] = max(self.balance[account] - amount, 0.0)
         self.spent[(account, category)] += amount
@@ -72,7 +77,7 @@ class Ledger:
     def transfer(self, source: str, target: str, amount: float) -> None:
         """Money moves between accounts (e.g. donors pooling into the trust fund)."""
         amount = _nonneg(amount, "transfer", source)
-        if amount > self.balance[source] + TOLERANCE:
+        if amount > self.balance[source] * (1.0 + RELATIVE_TOLERANCE) + TOLERANCE:
             raise LedgerError(f"{source} cannot transfer {amount:.6f}: balance {self.balance[source]:.6f}")
         self.balance[source] = max(self.balance[source] - amount, 0.0)
         self.balance[target] += amount
@@ -101,16 +106,29 @@ class Ledger:
     # --- reading -------------------------------------------------------------------------
 
     def spending_by_source(self, step: bool = True) -> dict[str, float]:
-        """Human-development spending per source (government burden includes tax expenditure)."""
+        """Human-development spending per source (government burden includes tax expenditure).
+
+        Overheads and transaction costs are left out: see :meth:`costs_by_source`.
+        """
         spent = self.step_spent if step else self.spent
         out = dict.fromkeys(ACCOUNTS, 0.0)
-        for (account, _category), amount in spent.items():
-            out[account] += amount
+        for (account, category), amount in spent.items():
+            if category not in COST_CATEGORIES:
+                out[account] += amount
         tax = self.step_tax_expenditure if step else self.tax_expenditure
         # A deduction moves part of a business's contribution onto the public purse.
         out["central"] += tax
         out["community"] -= tax
         out["volunteer_labour"] = self.step_volunteer_value if step else self.volunteer_value
+        return out
+
+    def costs_by_source(self, step: bool = True) -> dict[str, float]:
+        """Overheads and transaction costs per account: money spent that develops nothing."""
+        spent = self.step_spent if step else self.spent
+        out = dict.fromkeys(ACCOUNTS, 0.0)
+        for (account, category), amount in spent.items():
+            if category in COST_CATEGORIES:
+                out[account] += amount
         return out
 
     def government_share(self, step: bool = True) -> float:
@@ -127,7 +145,7 @@ class Ledger:
             spent = sum(v for (acc, _c), v in self.spent.items() if acc == a)
             lhs = self.inflow[a] + self.transfers_in[a]
             rhs = spent + self.lapsed[a] + self.transfers_out[a] + self.balance[a]
-            if self.balance[a] < -TOLERANCE:
+            if self.balance[a] < -TOLERANCE * max(1.0, lhs):
                 raise LedgerError(f"negative balance in {a}: {self.balance[a]}")
             if abs(lhs - rhs) > TOLERANCE * max(1.0, abs(lhs)):
                 raise LedgerError(f"money not conserved in {a}: in {lhs:.6f} != out {rhs:.6f}")

@@ -120,10 +120,14 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
 
         world = self.streams["world"]
         pop = self.params["population"]
-        self.regions = development.initial_regions(world, pop["regions"], self.params["start"], pop["regional_spread"], self.method)
+        if self.params["geography"]["regions"] == "synthetic":
+            self.regions = development.initial_regions(world, pop["regions"], self.params["start"], pop["regional_spread"], self.method)
+        else:
+            self.regions = development.regions_from(scenario.regions())
         counts = {"community_group": pop["community_groups"], "ngo": pop["ngos"], "religious_body": pop["religious_bodies"],
                   "business": pop["businesses"], "university": pop["universities"]}
-        self.community = new_community(world, counts, self.regions.n, self.regions.weights, pop["max_partnerships"])
+        self.community = new_community(world, counts, self.regions.population, pop["max_partnerships"], self.params["giving"],
+                                       pop["min_agents_per_region"], pop["people_per_organisation"])
         self.ties = network.forum_network(world, self.community.region, self.params["network"]["forum_density"],
                                           self.params["network"]["local_share"], self.params["trust"]["initial"])
         self.partnerships = PartnershipTable(width=max(int(self.params["formation"]["max_group_size"]), 2))
@@ -211,7 +215,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         ids = self.partnerships.add(members, activity, region, self.steps, term, governance)
         mask = members != NO_MEMBER
         np.add.at(self.community.memberships, members[mask], 1)
-        self._pay_transaction_cost(int(mask.sum()), transaction_cost)
+        self._pay_transaction_cost(members[mask], transaction_cost)
         for pid in ids.tolist():
             self.partnership_agents[pid] = Partnership(self, pid)
         self._log_events(ids, "formed", None)
@@ -226,7 +230,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         t.net_benefit[ids, t.size[ids]] = 0.0
         t.size[ids] += 1
         np.add.at(self.community.memberships, agents, 1)
-        self._pay_transaction_cost(agents.shape[0], transaction_cost)
+        self._pay_transaction_cost(agents, transaction_cost)
         self._log_events(ids, "joined", None, joined=agents)
         self._step_counts["members_added"] += agents.shape[0]
         self.totals["members_added"] += agents.shape[0]
@@ -247,8 +251,9 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self._step_counts["dissolved"] += ids.shape[0]
         self.totals["dissolved"] += ids.shape[0]
 
-    def _pay_transaction_cost(self, memberships: int, cost: float) -> None:
-        amount = memberships * cost
+    def _pay_transaction_cost(self, agents: IntArray, cost: float) -> None:
+        """Each new member pays ``cost`` for every real organisation it stands for (a cost, not spending)."""
+        amount = float(self.community.organisations[agents].sum()) * cost
         self.ledger.credit("community", amount)
         self.ledger.spend("community", "transaction_costs", amount)
 

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim import geography
 from sim.parameters import BY_NAME, HDI_START, PARAMETERS, SECTIONS, Param
 
 # What describes the world at its start; a policy event cannot change it mid-run.
-_FIXED_SECTIONS = ("scenario", "population", "start")
+_FIXED_SECTIONS = ("scenario", "geography", "population", "start")
 _FIXED_KEYS = ("network.forum_density", "network.local_share", "formation.max_group_size")
 EVENT_KEYS = ("year", "set", "value", "multiply", "label")
 
@@ -142,6 +143,10 @@ class Scenario:
         for k, v in state.items():
             object.__setattr__(self, k, v)
         self.__post_init__()
+
+    def regions(self) -> geography.Regions:
+        """The real regions this scenario starts from (not for ``geography.regions = 'synthetic'``)."""
+        return geography_regions(self.values, self.source)
 
     def get(self, dotted: str) -> Any:
         """Value of a parameter by dotted name, e.g. ``scn.get("rewards.scheme")``."""
@@ -344,10 +349,57 @@ def _check_cross(doc: Mapping[str, Any], source: str) -> None:
     scen = doc.get("scenario", {})
     if scen.get("index") == "hdi" and scen.get("target", 0) > 1:
         _raise(source, "scenario.target", f"{scen['target']!r} is out of range for index = 'hdi'; allowed: a number from 0 to 1")
+    _check_geography(doc, source)
     pop = doc.get("population", {})
     kinds = ("community_groups", "ngos", "religious_bodies", "businesses", "universities")
     if sum(int(pop.get(k, 0)) for k in kinds) < 2 and doc.get("formation", {}).get("enabled", True):
         _raise(source, "population", "a partnership needs at least 2 community agents in all; allowed: a total of 2 or more, or formation.enabled = false")
+
+
+def _check_geography(doc: Mapping[str, Any], source: str) -> None:
+    """The regions must exist: a BPS province by its name, a start year with data, a readable CSV."""
+    geo, scen = doc.get("geography", {}), doc.get("scenario", {})
+    regions = geo.get("regions", "provinces")
+    if scen.get("index") == "hdi" and regions != "synthetic":
+        _raise(source, "scenario.index", "'hdi' needs UNDP's components, which exist only nationally; allowed: index = 'ipm', "
+                                         "or geography.regions = 'synthetic'")
+    try:
+        if regions in ("provinces", "districts"):
+            geography.check_year(int(scen.get("start_year", 0)))
+            if geo.get("province"):
+                geography.check_province(geo["province"])
+        elif regions == "file":
+            if not geo.get("file"):
+                _raise(source, "geography.file", "missing; allowed: the path of a regions CSV when geography.regions = 'file'")
+            geography_regions(doc, source)
+        elif geo.get("province") or geo.get("file"):
+            key = "geography.province" if geo.get("province") else "geography.file"
+            _raise(source, key, "applies to real regions only; allowed: empty when geography.regions = 'synthetic'")
+    except geography.GeographyError as exc:
+        _raise(source, exc.key, exc.problem)
+
+
+def regions_file(doc: Mapping[str, Any], source: str) -> Path:
+    """The regions CSV of a ``geography.regions = 'file'`` scenario, relative to the scenario file."""
+    path = Path(doc["geography"]["file"])
+    if not path.is_absolute() and source.endswith(".toml"):
+        path = Path(source).parent / path
+    return path
+
+
+def geography_regions(doc: Mapping[str, Any], source: str) -> geography.Regions:
+    """The regions a scenario document describes (the CSV is read afresh)."""
+    geo, year = doc["geography"], int(doc["scenario"]["start_year"])
+    if geo["regions"] == "file":
+        regions = geography.from_csv(regions_file(doc, source), year)
+        if geo.get("province"):
+            keep = [i for i, p in enumerate(regions.provinces) if p == geo["province"]]
+            if not keep:
+                raise geography.GeographyError("geography.province", f"{geo['province']!r} is in no row of the regions CSV; "
+                                                                     "allowed: a value of its province column")
+            regions = geography.subset(regions, keep)
+        return regions
+    return geography.from_bps(geo["regions"], year, geo.get("province", ""))
 
 
 def _check_event_sequence(doc: Mapping[str, Any], events: list, source: str) -> None:

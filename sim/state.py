@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.parameters import ACTIVITIES, KINDS, RESOURCES
+from sim.parameters import ACTIVITIES, BY_NAME, KINDS, RESOURCES
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -20,17 +20,20 @@ BoolArray = NDArray[np.bool_]
 
 NO_MEMBER = -1
 
-# Kind profiles: mean endowment over RESOURCES, discretionary funds per quarter (Rp million),
-# Dirichlet concentration of vision over ACTIVITIES, mean starting capacity and willingness
-# to volunteer. Businesses bring money, community and religious bodies labour and
-# legitimacy, NGOs and universities expertise: the essay's "each brings what another lacks".
+# Kind profiles: mean endowment over RESOURCES, Dirichlet concentration of vision over
+# ACTIVITIES, mean starting capacity and willingness to volunteer. Businesses bring money,
+# community and religious bodies labour and legitimacy, NGOs and universities expertise: the
+# essay's "each brings what another lacks". What each kind can give in money is a scenario
+# parameter (``[giving]``, rupiah per person per year).
 KIND_PROFILES: dict[str, dict[str, tuple[float, ...] | float]] = {
-    "community_group": {"endowment": (0.10, 0.80, 0.20, 0.60), "funds": 2.0, "vision": (2.0, 2.0, 3.0, 2.5), "capacity": 0.35, "volunteer": 0.80},
-    "ngo": {"endowment": (0.30, 0.45, 0.70, 0.50), "funds": 8.0, "vision": (2.5, 2.5, 2.0, 2.0), "capacity": 0.55, "volunteer": 0.60},
-    "religious_body": {"endowment": (0.20, 0.70, 0.20, 0.85), "funds": 4.0, "vision": (1.5, 2.5, 1.0, 3.5), "capacity": 0.40, "volunteer": 0.85},
-    "business": {"endowment": (0.90, 0.20, 0.40, 0.20), "funds": 30.0, "vision": (1.5, 1.5, 4.0, 1.0), "capacity": 0.55, "volunteer": 0.30},
-    "university": {"endowment": (0.30, 0.35, 0.90, 0.60), "funds": 6.0, "vision": (2.0, 4.0, 1.5, 1.0), "capacity": 0.65, "volunteer": 0.50},
+    "community_group": {"endowment": (0.10, 0.80, 0.20, 0.60), "vision": (2.0, 2.0, 3.0, 2.5), "capacity": 0.35, "volunteer": 0.80},
+    "ngo": {"endowment": (0.30, 0.45, 0.70, 0.50), "vision": (2.5, 2.5, 2.0, 2.0), "capacity": 0.55, "volunteer": 0.60},
+    "religious_body": {"endowment": (0.20, 0.70, 0.20, 0.85), "vision": (1.5, 2.5, 1.0, 3.5), "capacity": 0.40, "volunteer": 0.85},
+    "business": {"endowment": (0.90, 0.20, 0.40, 0.20), "vision": (1.5, 1.5, 4.0, 1.0), "capacity": 0.55, "volunteer": 0.30},
+    "university": {"endowment": (0.30, 0.35, 0.90, 0.60), "vision": (2.0, 4.0, 1.5, 1.0), "capacity": 0.65, "volunteer": 0.50},
 }
+# Spread of funds between agents of one kind and region (s.d. of log funds).
+FUNDS_SPREAD = 0.5
 MENTOR_KINDS = (KINDS.index("ngo"), KINDS.index("university"))
 BUSINESS = KINDS.index("business")
 
@@ -44,13 +47,15 @@ class CommunityState:
         region: Home region.
         vision: Priority weights over ACTIVITIES, each row summing to 1 (kesamaan visi).
         endowment: What the agent brings, 0..1 per RESOURCES entry.
-        funds: Discretionary funds it can put into partnerships each quarter (Rp million).
+        funds: Discretionary funds it can put into partnerships each quarter (Rp).
         capacity: Organisational capacity, 0..1.
         motivation: Motivation to partner, 0..1 (0.5 is the neutral level).
         volunteer: Willingness of its people to volunteer, 0..1 (gotong-royong).
         cap: Most partnerships it can hold at once.
         memberships: Partnerships it holds now.
         experience: Quarters spent in partnerships so far.
+        people: People the agent stands for (its region's population over the region's agents).
+        organisations: Real organisations the agent stands for (people / people per organisation).
     """
 
     kind: IntArray
@@ -65,6 +70,8 @@ class CommunityState:
     cap: IntArray
     memberships: IntArray
     experience: FloatArray
+    people: FloatArray
+    organisations: FloatArray
 
     @property
     def n(self) -> int:
@@ -77,11 +84,57 @@ class CommunityState:
         return 1.0 - self.endowment
 
 
-def new_community(rng: np.random.Generator, counts: dict[str, int], n_regions: int, region_weights: FloatArray, cap: int) -> CommunityState:
-    """Draw the starting community: kinds, regions, visions, endowments and capacities."""
-    kind = np.concatenate([np.full(counts[k], i, dtype=np.int64) for i, k in enumerate(KINDS)])
+def allocate_agents(counts: dict[str, int], population: FloatArray, min_per_region: int) -> IntArray:
+    """How many agents of each kind each region gets: (regions, kinds), summing to ``counts``.
+
+    Every region first gets ``min_per_region`` agents (or as many as the sample allows), the rest
+    go by population (largest remainders). Kinds are spread evenly over the regions: the agents
+    of every kind are interleaved in one sequence (the j-th of kind k at position (j + 0.5) /
+    count_k) that is cut into the regions' blocks, so each region's mix follows the national one.
+    """
+    per_kind = np.array([counts[k] for k in KINDS], dtype=np.int64)
+    total, n_regions = int(per_kind.sum()), population.shape[0]
+    base = min(min_per_region, total // max(n_regions, 1))
+    share = (total - base * n_regions) * population / population.sum()
+    extra = np.floor(share).astype(np.int64)
+    order = np.lexsort((np.arange(n_regions), -(share - extra)))
+    extra[order[: total - base * n_regions - int(extra.sum())]] += 1
+    per_region = base + extra
+    kind = np.concatenate([np.full(c, i, dtype=np.int64) for i, c in enumerate(per_kind)])
+    rank = np.concatenate([(np.arange(c) + 0.5) / c for c in per_kind if c > 0]) if total else np.zeros(0)
+    sequence = kind[np.lexsort((kind, rank))]
+    region = np.repeat(np.arange(n_regions), per_region)
+    out = np.zeros((n_regions, len(KINDS)), dtype=np.int64)
+    np.add.at(out, (region, sequence), 1)
+    return out
+
+
+def new_community(rng: np.random.Generator, counts: dict[str, int], population: FloatArray, cap: int,
+                  giving: dict[str, float] | None = None, min_per_region: int = 0, people_per_organisation: float = 1000.0) -> CommunityState:
+    """Draw the starting community: kinds, regions, visions, endowments, funds and capacities.
+
+    Args:
+        rng: The world's random stream.
+        counts: Agents of each kind (the sample).
+        population: People in each region.
+        cap: Most partnerships an agent can hold at once.
+        giving: Rupiah per person per year each kind can put into partnerships, by ``[giving]`` key
+            (default: the parameter defaults).
+        min_per_region: Fewest agents a region gets.
+        people_per_organisation: People one real organisation stands for.
+    """
+    keys = ("community_groups", "ngos", "religious_bodies", "businesses", "universities")
+    giving = giving if giving is not None else {k: BY_NAME[f"giving.{k}"].default for k in keys}
+    table = allocate_agents(counts, population, min_per_region)
+    n_regions = population.shape[0]
+    region = np.repeat(np.repeat(np.arange(n_regions), len(KINDS)), table.ravel())
+    kind = np.repeat(np.tile(np.arange(len(KINDS)), n_regions), table.ravel())
+    # Agents are listed kind by kind, as before, so that agent ids group the kinds.
+    order = np.lexsort((region, kind))
+    region, kind = region[order], kind[order]
     n = kind.shape[0]
-    region = rng.choice(n_regions, size=n, p=region_weights).astype(np.int64)
+    per_region = table.sum(axis=1)
+    people = population[region] / np.maximum(per_region[region], 1)
     prof = [KIND_PROFILES[k] for k in KINDS]
     endow_mean = np.array([p["endowment"] for p in prof])[kind]
     endowment = np.clip(endow_mean + rng.normal(0.0, 0.12, size=(n, len(RESOURCES))), 0.02, 1.0)
@@ -89,7 +142,7 @@ def new_community(rng: np.random.Generator, counts: dict[str, int], n_regions: i
     alpha = np.array([p["vision"] for p in prof])[kind]
     g = rng.standard_gamma(alpha)
     vision = g / g.sum(axis=1, keepdims=True)
-    funds = np.array([p["funds"] for p in prof])[kind] * rng.lognormal(-0.125, 0.5, size=n)
+    funds = _funds(rng, kind, region, table, population, np.array([giving[k] for k in keys]))
     capacity = np.clip(np.array([p["capacity"] for p in prof])[kind] + rng.normal(0, 0.1, n), 0.05, 0.95)
     motivation = np.clip(rng.normal(0.5, 0.1, n), 0.05, 0.95)
     volunteer = np.clip(np.array([p["volunteer"] for p in prof])[kind] + rng.normal(0, 0.1, n), 0.0, 1.0)
@@ -97,15 +150,30 @@ def new_community(rng: np.random.Generator, counts: dict[str, int], n_regions: i
         kind=kind, region=region, vision=vision, endowment=endowment, funds=funds,
         capacity=capacity, motivation=motivation, volunteer=volunteer, volunteer_base=volunteer.copy(),
         cap=np.full(n, cap, dtype=np.int64), memberships=np.zeros(n, dtype=np.int64), experience=np.zeros(n),
+        people=people, organisations=people / people_per_organisation,
     )
+
+
+def _funds(rng: np.random.Generator, kind: IntArray, region: IntArray, table: IntArray, population: FloatArray,
+           giving: FloatArray) -> FloatArray:
+    """Quarterly funds of each agent: its kind's giving in its region, shared unevenly among the kind's agents there.
+
+    The shares are lognormal, normalised within each (region, kind), so a region's money is the
+    same whatever the sample size: only how it is split between agents varies.
+    """
+    draw = rng.lognormal(0.0, FUNDS_SPREAD, size=kind.shape[0])
+    cell = region * len(KINDS) + kind
+    total = np.bincount(cell, weights=draw, minlength=table.size)
+    pool = (giving[None, :] * population[:, None] / 4.0).ravel()
+    return pool[cell] * draw / total[cell]
 
 
 @dataclass
 class RegionState:
-    """One row per region: population and the index components.
+    """One row per region: its name, population and the index components.
 
     Attributes:
-        population: Thousand people.
+        population: People (persons).
         life_expectancy: Years (UHH / LE).
         expected_schooling: Years (HLS / EYS).
         mean_schooling: Years (RLS / MYS).
@@ -117,6 +185,14 @@ class RegionState:
     expected_schooling: FloatArray
     mean_schooling: FloatArray
     income: FloatArray
+    names: tuple[str, ...] = ()
+    provinces: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.names:
+            self.names = tuple(f"Region {i + 1}" for i in range(self.population.shape[0]))
+        if not self.provinces:
+            self.provinces = self.names
 
     @property
     def n(self) -> int:
@@ -129,10 +205,15 @@ class RegionState:
         return self.population / self.population.sum()
 
     def national(self) -> tuple[float, float, float, float]:
-        """Population-weighted national components (BPS computes the national IPM from these)."""
+        """Population-weighted national components, from which the national index is computed.
+
+        Expenditure (or GNI) per capita is a mean per person, so its national value is the
+        population-weighted arithmetic mean of the regions' (BPS's 2019 provinces give 71.87
+        this way against the published 71.92; a geometric mean gives 71.75).
+        """
         w = self.weights
         return (float(w @ self.life_expectancy), float(w @ self.expected_schooling),
-                float(w @ self.mean_schooling), float(np.exp(w @ np.log(self.income))))
+                float(w @ self.mean_schooling), float(w @ self.income))
 
 
 @dataclass

@@ -24,13 +24,17 @@ def build_capacity(model: World) -> None:
     cp, community, table, ledger = model.params["capacity"], model.community, model.partnerships, model.ledger
     cap = community.capacity
     n = community.n
-    budget = cp["budget"] * model.public_factor
+    budget = cp["budget"] * model.public_factor * float(model.regions.population.sum()) / 4.0
     ledger.credit("central", budget)
     gap = 1.0 - cap
-    if n and gap.sum() > 0 and budget > 0:
-        spend = budget * gap / gap.sum()
+    # Training goes to organisations in proportion to their capacity gap; its effect depends on
+    # the spending per organisation (Rp million), so the sample size does not change it.
+    orgs = community.organisations
+    need = gap * orgs
+    if n and need.sum() > 0 and budget > 0:
+        spend = budget * need / need.sum()
         ledger.spend("central", "capacity", spend.sum())
-        training = gap * (1.0 - np.exp(-cp["training_effect"] * spend))
+        training = gap * (1.0 - np.exp(-cp["training_effect"] * spend / 1e6 / np.maximum(orgs, 1e-12)))
     else:
         training = np.zeros(n)
     ledger.lapse("central")

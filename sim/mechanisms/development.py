@@ -18,6 +18,7 @@ import numpy as np
 
 from sim import hdi
 from sim.parameters import ACTIVITIES
+from sim.geography import Regions
 from sim.state import FloatArray, RegionState
 
 COMPONENTS: tuple[str, ...] = ("life_expectancy", "expected_schooling", "mean_schooling", "expenditure")
@@ -42,9 +43,9 @@ def component_intensity(invest: FloatArray, population: FloatArray, saturation: 
     """Investment response per region and component, in [0, 1).
 
     Args:
-        invest: Effective investment per region and activity (Rp million this quarter).
-        population: Thousand people per region.
-        saturation: Investment per thousand people at which the response reaches 1 - 1/e.
+        invest: Effective investment per region and activity (Rp this quarter).
+        population: People per region.
+        saturation: Investment per person (Rp per quarter) at which the response reaches 1 - 1/e.
     """
     per_person = (invest @ ACTIVITY_TO_COMPONENT) / population[:, None]
     return 1.0 - np.exp(-per_person / saturation)
@@ -85,6 +86,13 @@ def inequality(values: FloatArray, weights: FloatArray) -> float:
     return float(np.sqrt(weights @ (values - mean) ** 2) / mean)
 
 
+def regions_from(real: Regions) -> RegionState:
+    """The starting state of real regions (BPS's or a user's): their own components and populations."""
+    return RegionState(population=real.population.copy(), life_expectancy=real.life_expectancy.copy(),
+                       expected_schooling=real.expected_schooling.copy(), mean_schooling=real.mean_schooling.copy(),
+                       income=real.expenditure.copy(), names=real.names, provinces=real.provinces)
+
+
 def initial_regions(rng: np.random.Generator, n: int, start: dict, spread: float, method: str) -> RegionState:
     """Regions spread around the national start values, re-centred so the national components match.
 
@@ -93,7 +101,7 @@ def initial_regions(rng: np.random.Generator, n: int, start: dict, spread: float
     regional indices resembles a real country's.
     """
     pop = rng.lognormal(0.0, 0.6, n) if n > 1 else np.ones(1)
-    pop = start["population"] * pop / pop.sum()
+    pop = 1000.0 * start["population"] * pop / pop.sum()  # the parameter is in thousands
     w = pop / pop.sum()
     common = rng.normal(0.0, 1.0, n) if n > 1 else np.zeros(1)
     own = rng.normal(0.0, 1.0, (n, 4)) if n > 1 else np.zeros((1, 4))
@@ -106,11 +114,15 @@ def initial_regions(rng: np.random.Generator, n: int, start: dict, spread: float
     values = np.concatenate([national[:3] * (1.0 + z[:, :3]), national[3] + z[:, 3:]], axis=1)
     lo = np.array([gp.le_min, gp.eys_min, gp.mys_min, np.log(gp.income_min)]) + 1e-6
     hi = np.array([gp.le_max, gp.eys_max, gp.mys_max, np.log(gp.income_max)])
-    # Re-centre so the population-weighted mean is the national value, within the goalposts:
-    # clipping moves the mean, so shift and clip again until the mean stays put.
+    # Re-centre so the population-weighted means are the national values, within the goalposts:
+    # clipping moves the mean, so shift and clip again until the mean stays put. Income's
+    # national value is the arithmetic mean of the regions' (RegionState.national), so it is
+    # re-centred by scaling, a shift of its logarithm.
     for _ in range(100):
-        values = np.clip(values - ((w @ values) - national), lo, hi)
-        if np.all(np.abs((w @ values) - national) < 1e-12):
+        gap = (w @ values) - national
+        gap[3] = np.log(w @ np.exp(values[:, 3])) - national[3]
+        values = np.clip(values - gap, lo, hi)
+        if np.all(np.abs(gap) < 1e-12):
             break
     return RegionState(population=pop, life_expectancy=values[:, 0], expected_schooling=values[:, 1],
                        mean_schooling=values[:, 2], income=np.exp(values[:, 3]))

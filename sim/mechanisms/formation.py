@@ -125,7 +125,7 @@ def expected_net_benefit(model: World, members: IntArray, activity: IntArray, go
     size = np.maximum(mask.sum(axis=1), 1)
     vis = np.where(mask, community.vision[idx, activity[:, None]], 0.0)
     nb = net_benefit(p["formation"]["impact_value"], vis, (output / size)[:, None], funds, labour, saved,
-                     p["gotong_royong"]["warm_glow"], model.expect["cash_per_participant"] / np.maximum(after, 1))
+                     p["gotong_royong"]["warm_glow"], model.expect["cash_per_participant"] * community.organisations[idx] / np.maximum(after, 1))
     return np.where(mask, nb, 0.0)
 
 
@@ -169,8 +169,10 @@ def form(model: World) -> IntArray:
     term = np.maximum(1, np.round(fp["term"] * rng.uniform(0.5, 1.5, s.shape[0]))).astype(np.int64)
     new = members != NO_MEMBER
     nb = expected_net_benefit(model, members, activity, governance, new)
+    # Each member pays the cost for every real organisation it stands for.
     tc = p["regulation"]["transaction_cost"]
-    agree = np.all(np.where(new, term[:, None] * nb - tc > 0, True), axis=1)
+    orgs = community.organisations[np.maximum(members, 0)]
+    agree = np.all(np.where(new, term[:, None] * nb - tc * orgs > 0, True), axis=1)
     if not agree.any():
         return np.zeros(0, np.int64)
     members, activity, governance, term = members[agree], activity[agree], governance[agree], term[agree]
@@ -258,7 +260,7 @@ def recruit(model: World, busy: IntArray) -> int:
     tc = p["regulation"]["transaction_cost"]
     old_mask = old != NO_MEMBER
     olds_gain = np.all(np.where(old_mask, nb_new >= nb_old, True), axis=1)
-    newcomer_gain = remaining * nb_new[np.arange(pid.shape[0]), size] - tc > 0
+    newcomer_gain = remaining * nb_new[np.arange(pid.shape[0]), size] - tc * community.organisations[cand] > 0
     agree = olds_gain & newcomer_gain
     if not agree.any():
         return 0

@@ -19,6 +19,12 @@ from sim.world import World
 
 # Shares of government programme spending by activity (health, education, livelihood, social).
 PROGRAMME_SHARES = np.array([0.3, 0.4, 0.3, 0.0])
+# Shares of village funds by activity: mostly village infrastructure and economy, then health
+# (posyandu, stunting), education (PAUD) and community activities, after the ministry of
+# villages' yearly priorities (Permendes PDTT on Dana Desa priorities, 2019-2022).
+VILLAGE_FUND_SHARES = np.array([0.15, 0.10, 0.60, 0.15])
+# Quarters in a year: budgets and giving are set per person per year.
+QUARTERS = 4.0
 # Donor preferences: international donors fund health and education, philanthropy anything.
 INTERNATIONAL_ACTIVITIES = np.array([True, True, False, False])
 # Share of its balance the trust fund disburses each quarter (it smooths grants over time).
@@ -37,15 +43,29 @@ def member_inputs(community: CommunityState, params: dict, memberships: IntArray
         memberships: Number of partnerships to split over (current, or current + 1 for a prospect).
 
     Returns:
-        (funds, labour_value) per agent, in Rp million per partnership.
+        (funds, labour_value) per agent, in Rp per partnership.
     """
     split = np.maximum(memberships, 1)
     funds = params["formation"]["contribution_rate"] * community.funds / split
     gr = params["gotong_royong"]
     if not gr["enabled"]:
         return funds, np.zeros_like(funds)
-    days = gr["volunteer_days"] * community.endowment[:, 1] * community.volunteer * (0.5 + community.motivation)
-    return funds, days * gr["shadow_wage"] / split
+    return funds, labour_value(community, gr) * (0.5 + community.motivation) / split
+
+
+def labour_value(community: CommunityState, gotong_royong: dict) -> FloatArray:
+    """Value of the volunteer labour each agent's people give in a quarter at neutral motivation (Rp).
+
+    Volunteer days per person x people the agent stands for x its labour endowment x its
+    willingness x the shadow wage.
+    """
+    days = gotong_royong["volunteer_days"] * community.people * community.endowment[:, 1] * community.volunteer
+    return days * gotong_royong["shadow_wage"]
+
+
+def represented(members: IntArray, organisations: FloatArray) -> FloatArray:
+    """Real partnerships each model partnership stands for: the mean of its members' organisations."""
+    return group_mean(members, organisations)
 
 
 def deduction(kind: IntArray, params: dict, funds: FloatArray) -> FloatArray:
@@ -77,20 +97,33 @@ def quality(members: IntArray, community: CommunityState, governance: FloatArray
     return coverage(members, community.endowment) * (0.5 + group_mean(members, community.capacity)) * (0.5 + 0.5 * governance)
 
 
-def duplication_factor(region: IntArray, activity: IntArray, n_regions: int, loss: float, coordination: float) -> FloatArray:
-    """Share of output kept when ``n`` partnerships work in the same region and activity.
+def duplication_factor(region: IntArray, activity: IntArray, count: FloatArray, population: FloatArray, loss: float,
+                       coordination: float, half: float) -> FloatArray:
+    """Share of output kept when partnerships crowd the same region and activity.
 
-    ``1 - loss x (1 - coordination) x (1 - 1/n)``: a lone partnership keeps everything.
+    ``1 - loss x (1 - coordination) x d / (d + half)``, where ``d`` is the density of real
+    partnerships in the cell (per 100,000 people): a sparse cell keeps nearly everything, and
+    the measure does not depend on how many agents the sample has.
+
+    Args:
+        region: Target region of each partnership.
+        activity: Activity of each partnership.
+        count: Real partnerships each model partnership stands for.
+        population: People per region.
+        loss: Largest share of output lost.
+        coordination: Share of the loss that coordination removes.
+        half: Density at which half the largest loss applies.
     """
     if region.shape[0] == 0:
         return np.zeros(0)
     cell = region * len(ACTIVITIES) + activity
-    n = np.bincount(cell, minlength=n_regions * len(ACTIVITIES))[cell]
-    return 1.0 - loss * (1.0 - coordination) * (1.0 - 1.0 / n)
+    real = np.bincount(cell, weights=count, minlength=population.shape[0] * len(ACTIVITIES))[cell]
+    density = real / (population[region] / 1e5)
+    return 1.0 - loss * (1.0 - coordination) * density / (density + half)
 
 
 def net_benefit(impact_value: float, vision_weight: FloatArray, output_share: FloatArray, funds: FloatArray, labour: FloatArray, tax_saved: FloatArray, warm_glow: float, cash: float | FloatArray) -> FloatArray:
-    """A member's net benefit per quarter (Rp million equivalent).
+    """A member's net benefit per quarter (Rp equivalent).
 
     The value it puts on its share of the output in an activity it cares about, plus the
     warm glow of volunteering and any cash reward, less what it gives.
@@ -117,13 +150,15 @@ def operate(model: World) -> FloatArray:
     """Run one quarter of every active partnership and every government programme.
 
     Returns:
-        Effective investment per region and activity, shape (regions, activities), Rp million.
+        Effective investment per region and activity, shape (regions, activities), Rp.
     """
     p = model.params
-    f, c, community, table, ledger = p["funding"], model.community, model.community, model.partnerships, model.ledger
+    f, community, table, ledger = p["funding"], model.community, model.partnerships, model.ledger
     regions = model.regions
     shock = model.public_factor
     weights = regions.weights
+    # Every budget is set per person per year: this quarter's sum for the whole population.
+    people = float(regions.population.sum()) / QUARTERS
     invest = np.zeros((regions.n, len(ACTIVITIES)))
 
     ids = table.active_ids()
@@ -145,13 +180,13 @@ def operate(model: World) -> FloatArray:
 
         # Public co-funding: the target region's APBD first, then APBN for what is left.
         demand = f["cofunding_match"] * base
-        reg_budget = f["regional_cofunding"] * shock * weights
+        reg_budget = f["regional_cofunding"] * shock * regions.population / QUARTERS
         ledger.credit("regional", reg_budget.sum())
         from_region = _allocate_by_group(demand, region, reg_budget)
         ledger.spend("regional", "cofunding", from_region.sum())
         ledger.lapse("regional")
-        ledger.credit("central", f["central_cofunding"] * shock)
-        from_centre = _allocate(demand - from_region, f["central_cofunding"] * shock)
+        ledger.credit("central", f["central_cofunding"] * shock * people)
+        from_centre = _allocate(demand - from_region, f["central_cofunding"] * shock * people)
         ledger.spend("central", "cofunding", from_centre.sum())
         ledger.lapse("central")
         cofund = from_region + from_centre
@@ -159,7 +194,8 @@ def operate(model: World) -> FloatArray:
         # Donors: part pooled in the trust fund, the rest granted directly (with overhead).
         pooled_share = f["trust_fund_share"]
         grants = np.zeros(ids.shape[0])
-        for budget, eligible in ((f["international_donors"], INTERNATIONAL_ACTIVITIES[activity]), (f["philanthropy"], np.ones(ids.shape[0], bool))):
+        for budget, eligible in ((f["international_donors"] * people, INTERNATIONAL_ACTIVITIES[activity]),
+                                 (f["philanthropy"] * people, np.ones(ids.shape[0], bool))):
             ledger.credit("donors", budget)
             ledger.transfer("donors", "trust_fund", budget * pooled_share)
             g = _allocate(np.where(eligible, base, 0.0), budget * (1.0 - pooled_share))
@@ -181,7 +217,9 @@ def operate(model: World) -> FloatArray:
         pooled = base + cofund + grants + table.pending[ids]
         table.pending[ids] = 0.0
         q = quality(members, community, table.governance[ids])
-        dup = duplication_factor(region, activity, regions.n, p["institutions"]["duplication_loss"], p["institutions"]["coordination"])
+        inst = p["institutions"]
+        dup = duplication_factor(region, activity, represented(members, community.organisations), regions.population,
+                                 inst["duplication_loss"], inst["coordination"], inst["overlap_half"])
         output = pooled * q * dup
         np.add.at(invest, (region, activity), output)
 
@@ -195,7 +233,8 @@ def operate(model: World) -> FloatArray:
         size = np.maximum(table.size[ids], 1)
         vis = np.where(mask, community.vision[idx, activity[:, None]], 0.0)
         nb = net_benefit(p["formation"]["impact_value"], vis, (output / size)[:, None], funds_m, labour_m, saved_m,
-                         p["gotong_royong"]["warm_glow"], model.expect["cash_per_participant"] / np.maximum(community.memberships[idx], 1))
+                         p["gotong_royong"]["warm_glow"],
+                         model.expect["cash_per_participant"] * community.organisations[idx] / np.maximum(community.memberships[idx], 1))
         fresh = (model.steps - table.start[ids]) <= 1
         old = table.net_benefit[ids]
         table.net_benefit[ids] = np.where(mask, np.where(fresh[:, None], nb, 0.5 * old + 0.5 * nb), 0.0)
@@ -206,25 +245,30 @@ def operate(model: World) -> FloatArray:
         model.expect["grant_ratio"] = float(grants.sum() / total_base) if total_base > 0 else 0.0
     else:
         # Nobody to co-fund: the appropriations lapse, donor money still reaches the trust fund.
-        ledger.credit("regional", f["regional_cofunding"] * shock)
+        ledger.credit("regional", f["regional_cofunding"] * shock * people)
         ledger.lapse("regional")
-        ledger.credit("central", f["central_cofunding"] * shock)
+        ledger.credit("central", f["central_cofunding"] * shock * people)
         ledger.lapse("central")
-        for budget in (f["international_donors"], f["philanthropy"]):
+        for budget in (f["international_donors"] * people, f["philanthropy"] * people):
             ledger.credit("donors", budget)
             ledger.transfer("donors", "trust_fund", budget * f["trust_fund_share"])
             ledger.lapse("donors")
 
-    # Government's own programmes: APBN by population (tilted toward need by baseline data), APBD by population.
+    # Government's own programmes: APBN by population (tilted toward need by baseline data), APBD
+    # by population, and village funds (APBN money that village governments spend) by population.
     info = p["network"]["information_system"]
     need = 1.0 - model.region_index / model.index_scale
     tilt = weights * (1.0 + info * (need / max(float(weights @ need), 1e-12) - 1.0))
     tilt = tilt / tilt.sum()
-    central = f["central_programmes"] * shock
-    regional = f["regional_programmes"] * shock
-    ledger.credit("central", central)
+    central = f["central_programmes"] * shock * people
+    regional = f["regional_programmes"] * shock * people
+    village = f["village_fund"] * shock * people
+    ledger.credit("central", central + village)
     ledger.spend("central", "programmes", central)
+    ledger.spend("central", "village_fund", village)
     ledger.credit("regional", regional)
     ledger.spend("regional", "programmes", regional)
-    invest += f["programme_efficiency"] * (central * tilt + regional * weights)[:, None] * PROGRAMME_SHARES[None, :]
+    programmes = (central * tilt + regional * weights)[:, None] * PROGRAMME_SHARES[None, :]
+    villages = (village * weights)[:, None] * VILLAGE_FUND_SHARES[None, :]
+    invest += f["programme_efficiency"] * (programmes + villages)
     return invest

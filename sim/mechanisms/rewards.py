@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms.operation import labour_value, represented
 from sim.state import NO_MEMBER, FloatArray
 from sim.world import World
 
@@ -66,36 +67,40 @@ def evaluate_and_reward(model: World) -> None:
     ids = table.active_ids()
     scores = self_score(model.streams["rewards"], table.performance[ids], p["governance"]["honesty"])
     table.score[ids] = scores
-    budget = rp["budget"] * model.public_factor
+    budget = rp["budget"] * model.public_factor * float(model.regions.population.sum()) / 4.0
     scheme = rp["scheme"]
     cash_paid = np.zeros(community.n)
     model.expect["cash_per_participant"] = 0.0
 
     if scheme != "none":
         ledger.credit("rewards", budget)
+    # A model partnership stands for many real ones (its members' mean organisations), and an
+    # agent for many organisations: awards and cash are paid for all of them.
+    real = represented(table.members[ids], community.organisations) if ids.shape[0] else np.zeros(0)
     if scheme == "recognition" and ids.shape[0]:
-        affordable = int(ledger.balance["rewards"] // rp["award_cost"])
-        win = top_share(scores, rp["winners_share"], affordable)
-        ledger.spend("rewards", "rewards", win.shape[0] * rp["award_cost"])
+        ranked = top_share(scores, rp["winners_share"])
+        cost = rp["award_cost"] * real[ranked]
+        win = ranked[np.cumsum(cost) <= ledger.balance["rewards"] * (1.0 + 1e-12)]
+        ledger.spend("rewards", "rewards", float(cost[: win.shape[0]].sum()))
         _boost(model, table.members[ids[win]], rp["recognition_boost"])
     elif scheme == "cash_per_participant":
         participants = np.flatnonzero(community.memberships > 0)
         if participants.shape[0]:
-            each = ledger.balance["rewards"] / participants.shape[0]
-            ledger.spend("rewards", "rewards", each * participants.shape[0])
-            cash_paid[participants] = each
-            model.expect["cash_per_participant"] = each
+            per_organisation = ledger.balance["rewards"] / float(community.organisations[participants].sum())
+            cash_paid[participants] = per_organisation * community.organisations[participants]
+            ledger.spend("rewards", "rewards", float(cash_paid.sum()))
+            model.expect["cash_per_participant"] = per_organisation
     elif scheme == "performance" and ids.shape[0]:
         eligible = scores >= rp["performance_threshold"]
-        weight = np.where(eligible, scores * table.size[ids], 0.0)
+        weight = np.where(eligible, scores * table.size[ids] * real, 0.0)
         if weight.sum() > 0:
             grant = ledger.balance["rewards"] * weight / weight.sum()
             ledger.spend("rewards", "rewards", grant.sum())
             table.pending[ids] += grant
     elif scheme == "tournament" and ids.shape[0] and model.steps % 4 == 0:
         win = top_share(scores, rp["winners_share"])
-        prize = ledger.balance["rewards"] / max(win.shape[0], 1)
-        ledger.spend("rewards", "rewards", prize * win.shape[0])
+        prize = ledger.balance["rewards"] * real[win] / max(float(real[win].sum()), 1e-12)
+        ledger.spend("rewards", "rewards", float(prize.sum()))
         table.pending[ids[win]] += prize
         _boost(model, table.members[ids[win]], rp["recognition_boost"])
     if scheme in ("none", "recognition", "cash_per_participant", "performance"):
@@ -112,9 +117,8 @@ def evaluate_and_reward(model: World) -> None:
     np.clip(community.motivation, 0.0, 1.0, out=community.motivation)
 
     # Crowding out: cash relative to the value of the labour a member volunteers.
-    gr = p["gotong_royong"]
-    labour_value = gr["volunteer_days"] * community.endowment[:, 1] * community.volunteer * gr["shadow_wage"]
+    labour = labour_value(community, p["gotong_royong"])
     paid = cash_paid > 0
-    crowd = rp["crowding_out"] * CROWDING_SPEED * cash_paid / np.maximum(cash_paid + labour_value, 1e-12)
+    crowd = rp["crowding_out"] * CROWDING_SPEED * cash_paid / np.maximum(cash_paid + labour, 1e-12)
     community.volunteer = np.where(paid, community.volunteer * (1.0 - crowd),
                                    community.volunteer + VOLUNTEER_RECOVERY * (community.volunteer_base - community.volunteer))

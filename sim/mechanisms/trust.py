@@ -41,7 +41,7 @@ def update(model: World, invest_social: FloatArray) -> None:
                           ties.trust - tp["decay"] * np.maximum(ties.trust - floor, 0.0))
     # Social activities build kerukunan among the forum members of their region.
     i, j = ties.endpoints()
-    per_person = invest_social / model.regions.population
+    per_person = invest_social / model.regions.population / 1e6  # Rp million per person
     region = model.community.region
     lift = np.clip(tp["social_effect"] * 0.5 * (per_person[region[i]] + per_person[region[j]]), 0.0, 1.0)
     ties.trust = np.where(ties.forum, ties.trust + lift * (1.0 - ties.trust), ties.trust)
