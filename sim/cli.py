@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -201,6 +202,8 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
             if reference in set(ok["point_name"]):
                 print(f"Mean (paired difference from {reference!r} [95% CI]):")
                 print(comparison_markdown(compare(ok, reference)))
+    if "regions" in tables and not tables["regions"].empty:
+        _print_places(sweep.scenarios[0], tables["regions"])
     if not args.no_report and not runs.empty and (runs["status"] == "ok").any():
         from sim.analysis.report import write_report
 
@@ -210,6 +213,29 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
         print(f"kemitraan: {failed} of {sweep.size} runs failed; their errors and seeds are in the runs table (status, error, run_seed)", file=sys.stderr)
         return 1
     return 0
+
+
+def _print_places(scenario: Scenario, regions) -> None:
+    """Results for a place: the highest and lowest regions, the spread, and the guard against the absurd."""
+    from sim.analysis.regions import plausibility_warning, region_outcomes
+
+    target, start = scenario.scenario.target, scenario.scenario.start_year
+    table = region_outcomes(regions, target, start)
+    n = len(table)
+    if n > 1:
+        def line(row) -> str:
+            when = f"target in {row.year_reached:.2f}" if math.isfinite(row.year_reached) else "target not reached"
+            return f"{row.region_name} {row.final_index:.2f} ({when})"
+
+        shown = [line(r) for r in table.head(3).itertuples()]
+        low = [line(r) for r in table.tail(3).itertuples()] if n > 3 else []
+        print(f"  Regions ({n}): highest {'; '.join(shown)}" + (f"; lowest {'; '.join(low)}" if low else ""))
+        reached = int((table["reached_share"] >= 0.5).sum())
+        print(f"  Spread at the end: {table['final_index'].max() - table['final_index'].min():.2f} index points; "
+              f"{reached} of {n} regions reach the target in most runs")
+    warning = plausibility_warning(regions)
+    if warning:
+        print(f"kemitraan: {warning}", file=sys.stderr)
 
 
 def _dask_executor(address: str):

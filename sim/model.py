@@ -8,7 +8,7 @@ Each step is one quarter of a year. Its schedule, in order (docs/ODD.md, "Proces
 3. recruitment: partnerships with room take in another member;
 4. operation: members pool money and volunteer labour, co-funding and grants arrive,
    output is invested; government programmes invest;
-5. human development: regional components move, the index is computed;
+5. human development: regional components move, macro shocks (history) apply, the index is computed;
 6. trust and cohesion;
 7. dissolution;
 8. evaluation and rewards (of the partnerships that carry on): self-evaluation, the reward
@@ -28,7 +28,7 @@ from mesa.datacollection import DataCollector
 
 from sim.agents import CommunityComponent, Donor, Government, Partnership, TrustFund
 from sim.ledger import Ledger
-from sim.mechanisms import capacity, development, dissolution, formation, network, operation, policy, rewards, trust
+from sim.mechanisms import capacity, development, dissolution, formation, network, operation, policy, rewards, shocks, trust
 from sim.mechanisms.dissolution import REASONS
 from sim.parameters import ACTIVITIES, KINDS
 from sim.scenario import Scenario, defaults
@@ -148,6 +148,8 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.national_index = development.national_index(self.regions, self.method)
         self.start_index = self.national_index
         self.step_of_target: int | None = 0 if self.national_index >= self.target else None
+        # Quarter at which each region first reached the target (-1: not yet).
+        self.region_step_of_target = np.where(self.region_index >= self.target, 0, -1).astype(np.int64)
         self.totals = {"formed": 0, "dissolved": 0, "members_added": 0}
         self._step_counts = {"formed": 0, "dissolved": 0, "members_added": 0}
         self._event_log: list[dict] = []  # batches of events as arrays (see _log_events)
@@ -186,10 +188,13 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         invest = operation.operate(self)
         self.investment = invest
         development.advance(self.regions, invest, self.params["dynamics"], self.method)
+        shocks.apply(self.regions, self.params["shocks"], self.method)
         self.region_index = development.regional_index(self.regions, self.method)
         self.national_index = development.national_index(self.regions, self.method)
         if self.step_of_target is None and self.national_index >= self.target:
             self.step_of_target = self.steps
+        newly = (self.region_step_of_target < 0) & (self.region_index >= self.target)
+        self.region_step_of_target[newly] = self.steps
         trust.update(self, invest[:, SOCIAL])
         dissolution.dissolve(self)
         # Rewards go to the partnerships that carry on, so no grant is paid into one that has ended.
@@ -343,12 +348,13 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         return df
 
     def region_series(self) -> pd.DataFrame:
-        """One row per step and region: the regional index and its components."""
+        """One row per step and region: the region's name, index and components."""
         arr = np.vstack(self._region_rows)
         df = pd.DataFrame(arr, columns=["step", "region", "index", "life_expectancy", "expected_schooling", "mean_schooling", "income"])
         df["step"] = df["step"].astype(np.int64)
         df["region"] = df["region"].astype(np.int64)
         df.insert(1, "year", self.start_year + df["step"] / 4.0)
+        df.insert(3, "region_name", np.asarray(self.regions.names, dtype=object)[df["region"].to_numpy()])
         return df
 
     def events(self) -> pd.DataFrame:
@@ -412,6 +418,11 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "government_share": self.ledger.government_share(step=False),
             "government_spending": by["central"] + by["regional"] + by["rewards"],
             "total_spending": float(sum(by.values())),
+            "costs": float(sum(self.ledger.costs_by_source(step=False).values())),
+            "population": float(self.regions.population.sum()),
+            "regions": int(self.regions.n),
+            "regions_reached": int(np.count_nonzero(self.region_step_of_target >= 0)),
+            "index_spread": float(self.region_index.max() - self.region_index.min()),
             "partnerships_formed": self.totals["formed"],
             "partnerships_dissolved": self.totals["dissolved"],
             "members_added": self.totals["members_added"],

@@ -111,6 +111,7 @@ PARAMETERS: tuple[Param, ...] = (
     _p("scenario", "years", 16.0, "years", "Horizon of one run; steps = 4 x years.", "-", 0.25, 200),
     _p("scenario", "seed", 20150101, "-", "Root seed; every run's seed derives from it.", "-", 0, 2**63 - 1),
     _p("scenario", "index", "ipm", "-", "Which index is reported: BPS IPM (0-100) or UNDP HDI (0-1).", "IPM / HDI", choices=("ipm", "hdi")),
+    _p("scenario", "history", True, "-", "Add Indonesia's recorded history the run covers as events (COVID-19 in 2020, village-fund budgets; see sim/history.py).", "political will, macro shocks"),
     _p("scenario", "target", 75.0, "index points", "Index value whose first crossing is the time to target (on the index's own scale).", "faster human development (percepatan pembangunan manusia)", 0, 100),
     # --- geography ----------------------------------------------------------------------
     _p("geography", "regions", "provinces", "-", "Which regions the world has: synthetic ones, Indonesia's 34 provinces, its 514 districts (kabupaten/kota), or a regions CSV (geography.file).", "target region (kelompok sasaran)", choices=GEOGRAPHIES),

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim import geography
+from sim import geography, history
 from sim.parameters import BY_NAME, HDI_START, PARAMETERS, SECTIONS, Param
 
 # What describes the world at its start; a policy event cannot change it mid-run.
@@ -274,6 +274,13 @@ def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
         if scen.get("index") == "hdi":
             if not user_target:
                 scen["target"] = 0.75
+            # UNDP's components exist only nationally: the HDI runs on synthetic regions, from
+            # UNDP's 2015 values, unless the file says otherwise.
+            user_geo = doc.get("geography") if isinstance(doc.get("geography"), dict) else {}
+            if "regions" not in user_geo and isinstance(out.get("geography"), dict):
+                out["geography"]["regions"] = "synthetic"
+            if not (isinstance(doc.get("scenario"), dict) and "start_year" in doc["scenario"]):
+                scen["start_year"] = 2015
             # UNDP's own start values, unless the file gives its own.
             user_start = doc.get("start") if isinstance(doc.get("start"), dict) else {}
             start = out.get("start")
@@ -282,6 +289,10 @@ def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
                     if key not in user_start:
                         start[key] = value
     out.setdefault("events", [])
+    if isinstance(scen, dict) and scen.get("history") is True and isinstance(out["events"], list):
+        start, years = scen.get("start_year"), scen.get("years")
+        if isinstance(start, (int, float)) and isinstance(years, (int, float)) and not isinstance(start, bool):
+            out["events"] = history.events_between(start, start + years) + out["events"]
     return out
 
 
@@ -571,6 +582,8 @@ def dumps(scenario: Scenario, changes: Mapping[str, Any] | None = None, only_cha
             lines += [f"{k} = {toml_value(v)}" for k, v in rows]
             lines.append("")
     for e in scenario.events:
+        if history.is_historical(e.label):
+            continue  # added again from scenario.history when the text is loaded
         lines += ["[[events]]", f"year = {toml_value(e.year)}", f"set = {toml_value(e.key)}"]
         lines.append(f"multiply = {toml_value(e.multiply)}" if e.multiply is not None else f"value = {toml_value(e.value)}")
         if e.label:
