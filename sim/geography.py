@@ -243,7 +243,7 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
         bad = ~values.between(low, high)
         if bad.any():
             row = df.index[bad][0]
-            raise GeographyError(key, f"{str(path)!r}: {column} of {df.loc[row, 'area']!r} is {df.loc[row, column]!r}; "
+            raise GeographyError(key, f"{str(path)!r}: {column} of {df.loc[row, 'area']!r} is {df.loc[row, column]}; "
                                       f"allowed: a number from {low:g} to {high:g}")
     if "province" not in df.columns:
         df = df.assign(province=df["area"])

@@ -14,10 +14,10 @@ from collections import defaultdict
 ACCOUNTS: tuple[str, ...] = ("central", "regional", "donors", "trust_fund", "rewards", "community")
 GOVERNMENT: frozenset[str] = frozenset({"central", "regional", "rewards"})
 CATEGORIES: tuple[str, ...] = ("programmes", "village_fund", "cofunding", "grants", "overhead", "rewards", "capacity",
-                               "contributions", "transaction_costs")
+                               "contributions", "transaction_costs", "audits")
 # Money that leaves an account without reaching any activity: administration and the costs of
 # forming partnerships. Costs are costs: never counted as human-development spending.
-COST_CATEGORIES: frozenset[str] = frozenset({"overhead", "transaction_costs"})
+COST_CATEGORIES: frozenset[str] = frozenset({"overhead", "transaction_costs", "audits"})
 
 # Floating-point slack, in Rp: absolute, plus a relative part since national sums reach 1e14.
 TOLERANCE = 1e-6
@@ -52,6 +52,8 @@ class Ledger:
         self.tax_expenditure = 0.0
         self.step_volunteer_value = 0.0
         self.step_tax_expenditure = 0.0
+        # Money that went missing from partnerships (leakage, capture): a loss inside the spending above.
+        self.leakage = 0.0
 
     def new_step(self) -> None:
         """Start recording the flows of a new step."""
@@ -96,6 +98,10 @@ class Ledger:
         amount = _nonneg(amount, "volunteer value", "community")
         self.volunteer_value += amount
         self.step_volunteer_value += amount
+
+    def record_leakage(self, amount: float) -> None:
+        """Money pooled by partnerships that went missing this step (already counted where it was spent)."""
+        self.leakage += _nonneg(amount, "leakage", "community")
 
     def record_tax_expenditure(self, amount: float) -> None:
         """Tax revenue forgone through deductions: a government cost that moves no cash here."""

@@ -419,6 +419,8 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "government_spending": by["central"] + by["regional"] + by["rewards"],
             "total_spending": float(sum(by.values())),
             "costs": float(sum(self.ledger.costs_by_source(step=False).values())),
+            "government_costs": float(self.ledger.costs_by_source(step=False)["central"]),
+            "leakage": float(self.ledger.leakage),
             "population": float(self.regions.population.sum()),
             "regions": int(self.regions.n),
             "regions_reached": int(np.count_nonzero(self.region_step_of_target >= 0)),

@@ -193,7 +193,7 @@ class Scenario:
                 raise ScenarioError(source, dotted, _unknown_key_hint(dotted))
             doc[section][key] = value
         _follow_index(doc, self.values, overrides)
-        doc["events"] = [_event_to_dict(e) for e in self.events]
+        doc["events"] = _with_history(doc, [_event_to_dict(e) for e in self.events if not history.is_historical(e.label)])
         validate(doc, source)
         built = build(doc, source=self.source, text=self.text)
         object.__setattr__(built, "design", self.design)
@@ -289,11 +289,21 @@ def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
                     if key not in user_start:
                         start[key] = value
     out.setdefault("events", [])
-    if isinstance(scen, dict) and scen.get("history") is True and isinstance(out["events"], list):
-        start, years = scen.get("start_year"), scen.get("years")
-        if isinstance(start, (int, float)) and isinstance(years, (int, float)) and not isinstance(start, bool):
-            out["events"] = history.events_between(start, start + years) + out["events"]
+    if isinstance(out["events"], list):
+        out["events"] = _with_history(out, out["events"])
     return out
+
+
+def _with_history(doc: Mapping[str, Any], events: list) -> list:
+    """The recorded history the run covers (``scenario.history``), before the file's own events."""
+    scen = doc.get("scenario")
+    if not isinstance(scen, dict) or scen.get("history") is not True:
+        return events
+    start, years = scen.get("start_year"), scen.get("years")
+    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, years))
+    if not numbers or not (math.isfinite(start) and math.isfinite(years)):
+        return events  # validate() reports it
+    return history.events_between(start, start + years) + events
 
 
 # --- 3. validate -----------------------------------------------------------------------------

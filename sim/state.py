@@ -70,8 +70,15 @@ class CommunityState:
     cap: IntArray
     memberships: IntArray
     experience: FloatArray
-    people: FloatArray
-    organisations: FloatArray
+    people: FloatArray = None  # type: ignore[assignment]
+    organisations: FloatArray = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        # A hand-made community (in a test) may leave out what its agents stand for: one each.
+        if self.people is None:
+            self.people = np.ones(self.kind.shape[0])
+        if self.organisations is None:
+            self.organisations = np.ones(self.kind.shape[0])
 
     @property
     def n(self) -> int:

@@ -1,6 +1,6 @@
 """Shared fixtures: a small, fast world and a model factory.
 
-The small world has 150 community agents in 3 regions and runs 16 quarters (4 years), so
+The small world has 150 community agents in 3 synthetic regions and runs 16 quarters (4 years), so
 one run takes a few hundredths of a second and every mechanism test can afford several
 runs. ``make_model`` builds a :class:`sim.model.PartnershipModel` on it with any levers
 changed, either as a dotted dict (``{"rewards.scheme": "recognition"}``) or as keyword
@@ -25,6 +25,7 @@ SMALL: dict[str, Any] = {
     "population.businesses": 20,
     "population.universities": 5,
     "population.regions": 3,
+    "geography.regions": "synthetic",
     "scenario.years": 4.0,
 }
 SMALL_STEPS = 16

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms import network
+from sim.mechanisms import network, targeting
 from sim.mechanisms.operation import MAX_QUALITY, deduction, member_inputs, net_benefit, quality
 from sim.state import NO_MEMBER, CommunityState, FloatArray, IntArray, first_occurrences, pair_keys
 from sim.world import World
@@ -130,11 +130,8 @@ def expected_net_benefit(model: World, members: IntArray, activity: IntArray, go
 
 
 def _target_region(model: World, home: IntArray) -> IntArray:
-    """Home region, or with the information system's reach the neediest region (baseline data)."""
-    rng = model.streams["formation"]
-    neediest = int(np.argmin(model.region_index))
-    informed = rng.random(home.shape[0]) < model.params["network"]["information_system"]
-    return np.where(informed, neediest, home)
+    """Home region, or with the information system's reach a needy region (targeting)."""
+    return targeting.choose_regions(model.streams["formation"], home, model.region_index, model.index_scale, model.params)
 
 
 def form(model: World) -> IntArray:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.mechanisms import complementarity, leakage, mobilisation, targeting
 from sim.parameters import ACTIVITIES
 from sim.state import BUSINESS, NO_MEMBER, CommunityState, FloatArray, IntArray, sorted_unique
 from sim.world import World
@@ -214,13 +215,23 @@ def operate(model: World) -> FloatArray:
             ledger.spend("trust_fund", "overhead", g.sum() * f["trust_fund_overhead"])
             grants += g * (1.0 - f["trust_fund_overhead"])
 
-        pooled = base + cofund + grants + table.pending[ids]
+        # Pathways (each its own mechanism): only the additional part of members' inputs is new
+        # (mobilisation); part of what is pooled goes missing (leakage, capture, audits); what
+        # remains works at the partnership's quality, less duplication, and reaches groups the
+        # programmes miss (targeting).
+        pending = table.pending[ids]
         table.pending[ids] = 0.0
+        pooled = base + cofund + grants + pending
+        new_input = mobilisation.additional_input(funds, labour, p) + cofund + grants + pending
+        lost = leakage.leaked_share(table.governance[ids], leakage.concentration(funds_m + labour_m, members), p)
+        ledger.record_leakage(float((lost * pooled).sum()))
+        real = represented(members, community.organisations)
+        _audit(model, real)
         q = quality(members, community, table.governance[ids])
         inst = p["institutions"]
-        dup = duplication_factor(region, activity, represented(members, community.organisations), regions.population,
+        dup = duplication_factor(region, activity, real, regions.population,
                                  inst["duplication_loss"], inst["coordination"], inst["overlap_half"])
-        output = pooled * q * dup
+        output = new_input * (1.0 - lost) * q * dup * targeting.return_multiplier(p)
         np.add.at(invest, (region, activity), output)
 
         table.cofunding_prev[ids] = table.cofunding[ids]
@@ -270,5 +281,15 @@ def operate(model: World) -> FloatArray:
     ledger.spend("regional", "programmes", regional)
     programmes = (central * tilt + regional * weights)[:, None] * PROGRAMME_SHARES[None, :]
     villages = (village * weights)[:, None] * VILLAGE_FUND_SHARES[None, :]
-    invest += f["programme_efficiency"] * (programmes + villages)
+    # Complementarity: partnership work in a region and activity raises what programmes achieve there.
+    invest += f["programme_efficiency"] * (programmes + villages) * complementarity.lift(invest, regions.population, p)
     return invest
+
+
+def _audit(model: World, real: FloatArray) -> None:
+    """Government pays for auditing ``leakage.audit_rate`` of the real partnerships (a cost)."""
+    lp = model.params["leakage"]
+    cost = lp["audit_rate"] * lp["audit_cost"] * float(real.sum())
+    if cost > 0:
+        model.ledger.credit("central", cost)
+        model.ledger.spend("central", "audits", cost)

@@ -29,16 +29,17 @@ def quiet(model, **levers) -> None:
 
 class TestCapacity(MechanismTestCase):
     mechanism = capacity
-    levers = {"capacity.budget": 5000.0, "capacity.training_effect": 1.0, "capacity.mentoring": 0.5, "capacity.learning": 0.2,
+    levers = {"capacity.budget": 20_000.0, "capacity.training_effect": 1.0, "capacity.mentoring": 0.5, "capacity.learning": 0.2,
               "capacity.decay": 0.1}
     extra_levers = (
         {"capacity.budget": 0.0, "capacity.mentoring": 0.0, "capacity.learning": 0.0, "capacity.decay": 1.0},
-        {"capacity.budget": 1e9, "capacity.training_effect": 10.0, "capacity.mentoring": 1.0, "capacity.learning": 1.0},
+        {"capacity.budget": 1e7, "capacity.training_effect": 10.0, "capacity.mentoring": 1.0, "capacity.learning": 1.0},
     )
 
     def step_checks(self, model) -> None:
         cp = model.params["capacity"]
-        assert model.ledger.step_spent[("central", "capacity")] <= cp["budget"] * model.budget_shock * (1 + 1e-9) + 1e-9
+        quarter = cp["budget"] * model.public_factor * model.regions.population.sum() / 4
+        assert model.ledger.step_spent[("central", "capacity")] <= quarter * (1 + 1e-9) + 1e-9
         assert np.all((model.community.capacity >= 0) & (model.community.capacity <= 1))
 
     def test_zero_budget_does_nothing_beyond_decay(self, blank_model) -> None:
@@ -52,14 +53,16 @@ class TestCapacity(MechanismTestCase):
 
     def test_training_closes_gaps_and_spends_the_budget(self, blank_model) -> None:
         m = blank_model
-        quiet(m, budget=300.0, training_effect=0.2)
+        quiet(m, budget=3000.0, training_effect=0.2)
         m.budget_shock = 0.5
         before = m.community.capacity.copy()
         capacity.build_capacity(m)
         gap = 1 - before
-        spend = 150.0 * gap / gap.sum()
-        assert np.allclose(m.community.capacity, before + gap * (1 - np.exp(-0.2 * spend)))
-        assert m.ledger.spent[("central", "capacity")] == pytest.approx(150.0)
+        orgs = m.community.organisations
+        quarter = 3000.0 * 0.5 * m.regions.population.sum() / 4  # Rp per person per year, for everyone, a quarter
+        spend = quarter * gap * orgs / (gap * orgs).sum()
+        assert np.allclose(m.community.capacity, before + gap * (1 - np.exp(-0.2 * spend / 1e6 / orgs)))
+        assert m.ledger.spent[("central", "capacity")] == pytest.approx(quarter)
         assert np.all(m.community.capacity > before)
 
     def test_mentoring_raises_members_toward_the_best_mentor(self, blank_model) -> None:
