@@ -227,7 +227,7 @@ def _check_identified(ch: pd.DataFrame, shock_years: tuple[int, ...], fit_years:
         first, last = DATA_YEARS[c]
         if not years - set(shock_years):
             raise EstimationError(f"fit years {list(fit_years)}: {c} has no change outside the shock years {list(shock_years)}; "
-                                  f"allowed: fit years that include a year from {first + 1} to {last} other than a shock year")
+                                  f"allowed: fit years that also include a year from {first + 1} on that is not a shock year")
         if missing := sorted(set(shock_years) - years):
             raise EstimationError(f"shock years {missing}: {c} has no change then; allowed: years from {first + 1} to {last}")
 
