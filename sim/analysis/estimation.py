@@ -115,16 +115,17 @@ def changes(frame: pd.DataFrame, fit_years: Iterable[int]) -> pd.DataFrame:
     """
     years = sorted(set(fit_years))
     out = []
-    key = frame["area"] + "|" + frame["province"]
+    wide_all = frame.assign(area_id=frame["area"] + "|" + frame["province"]).pivot(
+        index="area_id", columns="year", values=list(COMPONENTS))
     for c in COMPONENTS:
-        wide = frame.assign(area_id=key).pivot(index="area_id", columns="year", values=c)
+        wide = wide_all[c]
         for t in years:
             if t not in wide.columns or t - 1 not in wide.columns:
                 continue
-            prev, now = wide[t - 1], wide[t]
-            ok = prev.notna() & now.notna()
-            out.append(pd.DataFrame({"area_id": wide.index[ok], "component": c, "year": t, "previous": prev[ok].to_numpy(),
-                                     "change": (now - prev)[ok].to_numpy(), "gap": GOALS[c] - prev[ok].to_numpy()}))
+            prev, now = wide[t - 1].to_numpy(), wide[t].to_numpy()
+            ok = ~(np.isnan(prev) | np.isnan(now))
+            out.append(pd.DataFrame({"area_id": wide.index[ok], "component": c, "year": t, "previous": prev[ok],
+                                     "change": (now - prev)[ok], "gap": GOALS[c] - prev[ok]}))
     if not out:
         return pd.DataFrame(columns=["area_id", "component", "year", "previous", "change", "gap"])
     return pd.concat(out, ignore_index=True)
@@ -262,7 +263,8 @@ def estimate(level: str, fit_years: Iterable[int] = DEFAULT_FIT_YEARS, shock_yea
     _check_identified(ch, shock_years, fit_years)
     X = _design(ch, shock_years)
     groups = pd.factorize(ch["area_id"])[0]
-    fit = sm.OLS(ch["change"].to_numpy(), X).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    # The trend columns sum to one, an implicit constant: saying so spares statsmodels a rank check.
+    fit = sm.OLS(ch["change"].to_numpy(), X, hasconst=True).fit(cov_type="cluster", cov_kwds={"groups": groups})
     n_clusters = int(len(np.unique(groups)))
     return DynamicsEstimate(level=level, names=tuple(X.columns), mean=np.asarray(fit.params, dtype=float),
                             cov=np.asarray(fit.cov_params(), dtype=float), fit_years=fit_years, shock_years=shock_years,
