@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -88,6 +89,11 @@ def panel(level: str) -> pd.DataFrame:
     """
     if level not in LEVELS:
         raise EstimationError(f"level {level!r} is not allowed; allowed: {', '.join(LEVELS)}")
+    return _bps_panel(level).copy()
+
+
+@cache
+def _bps_panel(level: str) -> pd.DataFrame:
     comp = geography.components()
     comp = comp.loc[comp["level"] == level, ["area", "province", "year", *COMPONENTS[:3], "expenditure_thousand_rp"]]
     hist = geography.expenditure_history()
