@@ -441,21 +441,25 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     except estimation.EstimationError as exc:
         raise ScenarioError("--fit-years", None, str(exc)) from None
     tables = {lvl: forecast.holdout_table(lvl, est) for lvl, est in estimates.items()}
+    biases = {lvl: forecast.holdout_table(lvl, est, statistic="bias") for lvl, est in estimates.items()}
+    forms = pd.concat([estimation.form_comparison(lvl, years) for lvl in estimates], ignore_index=True)
     params = pd.concat([e.table() for e in estimates.values()], ignore_index=True)
-    text = forecast.markdown(estimates, tables, command_line())
+    text = forecast.markdown(estimates, tables, command_line(), biases, forms)
     with folder_swap(dest, "estimates") as tmp:
         params.to_csv(tmp / "estimates.csv", index=False, float_format="%.6g")
         for lvl, est in estimates.items():
             pd.DataFrame(est.cov, index=list(est.names), columns=list(est.names)).to_csv(tmp / f"covariance_{lvl}.csv", float_format="%.6g")
         pd.concat([e.quarterly().assign(level=lvl) for lvl, e in estimates.items()], ignore_index=True).to_csv(
             tmp / "quarterly.csv", index=False, float_format="%.6g")
-        pd.concat([t.reset_index().assign(level=lvl) for lvl, t in tables.items()], ignore_index=True).to_csv(
-            tmp / "forecast_rmse.csv", index=False, float_format="%.6g")
+        for name, tabs in (("forecast_rmse.csv", tables), ("forecast_bias.csv", biases)):
+            pd.concat([t.reset_index().assign(level=lvl) for lvl, t in tabs.items()], ignore_index=True).to_csv(
+                tmp / name, index=False, float_format="%.6g")
+        forms.to_csv(tmp / "form_comparison.csv", index=False, float_format="%.6g")
         pd.concat([forecast.forecasts(lvl, est) for lvl, est in estimates.items()], ignore_index=True).to_csv(
             tmp / "forecasts_2022.csv", index=False, float_format="%.6g")
         (tmp / "report.md").write_text(text)
     print(text, end="")
-    print(f"Tables in {dest}/ (estimates.csv, covariance_*.csv, quarterly.csv, forecast_rmse.csv, forecasts_2022.csv, report.md)")
+    print(f"Tables in {dest}/ (estimates.csv, covariance_*.csv, quarterly.csv, form_comparison.csv, forecast_rmse.csv, forecast_bias.csv, forecasts_2022.csv, report.md)")
     return 0
 
 

@@ -69,6 +69,15 @@ def test_clustered_intervals_cover_the_truth_about_95_percent_of_the_time():
     assert 0.88 <= np.mean(inside) <= 0.995, np.mean(inside)
 
 
+def test_form_comparison_prefers_the_form_the_data_came_from():
+    forms = est.form_comparison("district", frame=synthetic_panel(400, seed=11, noise_scale=0.3))
+    aic = forms.pivot(index="component", columns="form", values="aic")
+    assert (aic["gap"] < aic["log gap"]).all(), aic
+    gap_slopes = forms[forms["form"] == "gap"].set_index("component")["slope"]
+    for c in COMPONENTS:
+        assert gap_slopes[c] == pytest.approx(TRUE[c]["rate"], rel=0.5)
+
+
 def test_fit_years_choose_the_changes():
     data = synthetic_panel(50, seed=3)
     fit = est.estimate("district", fit_years=(2020, 2021), frame=data)
@@ -163,3 +172,12 @@ def test_bps_fit_has_the_expected_signs(bps):
     # 514 districts tell every convergence rate apart from zero
     assert (districts.loc[districts["parameter"] == "rate", "ci_low"] > 0).all()
     assert bps["district"].n_clusters == 514 and bps["province"].n_clusters == 34
+
+
+def test_quarterly_conversion_works_on_drawn_sets():
+    e = small_estimate()
+    d = e.draw(50, np.random.default_rng(2))
+    q, b = est.quarterly_parameters(d["life_expectancy.rate"], d["life_expectancy.trend"])
+    for i in (0, 17, 49):
+        qi, bi = est.quarterly_parameters(d["life_expectancy.rate"].iloc[i], d["life_expectancy.trend"].iloc[i])
+        assert q[i] == pytest.approx(float(qi)) and b[i] == pytest.approx(float(bi))

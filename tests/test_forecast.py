@@ -38,6 +38,8 @@ def test_rmse_known_answers():
     assert r["ipm"] == pytest.approx(float(np.sqrt(np.mean((ipm(predicted) - ipm(actual)) ** 2))))
     # rows in another order are matched by area, not by position
     assert fc.rmse(predicted.iloc[::-1], actual).equals(r)
+    b = fc.bias(predicted, actual)
+    assert b["life_expectancy"] == pytest.approx(0.0) and b["expenditure_thousand_rp"] == pytest.approx(-0.25)
 
 
 def test_rmse_refuses_other_areas_missing_columns_and_nan():
@@ -158,7 +160,8 @@ def test_estimate_command_writes_tables_and_refuses_bad_input(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "Held-out forecast of 2022" in text and "estimated law" in text
     assert {p.name for p in out.iterdir()} == {"estimates.csv", "covariance_province.csv", "covariance_district.csv",
-                                               "quarterly.csv", "forecast_rmse.csv", "forecasts_2022.csv", "report.md"}
+                                               "quarterly.csv", "form_comparison.csv", "forecast_rmse.csv", "forecast_bias.csv",
+                                               "forecasts_2022.csv", "report.md"}
     params = pd.read_csv(out / "estimates.csv")
     assert len(params) == 2 * len(COMPONENTS) * 3 and set(params["level"]) == {"province", "district"}
     cov = pd.read_csv(out / "covariance_district.csv", index_col=0)

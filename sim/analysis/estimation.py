@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
+from numpy.typing import ArrayLike
 import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
@@ -211,7 +212,7 @@ class DynamicsEstimate:
             p = self.params(c)
             q = quarterly_parameters(p["rate"], p["trend"])
             rows.append({"component": c, "goal": GOALS[c], "annual_rate": p["rate"], "annual_trend": p["trend"],
-                         "quarterly_rate": q[0], "quarterly_trend": q[1]})
+                         "quarterly_rate": float(q[0]), "quarterly_trend": float(q[1])})
         return pd.DataFrame(rows)
 
 
@@ -278,6 +279,32 @@ def estimate(level: str, fit_years: Iterable[int] = DEFAULT_FIT_YEARS, shock_yea
                             n_clusters=n_clusters, df_resid=n_clusters - 1)
 
 
+def form_comparison(level: str, fit_years: Iterable[int] = DEFAULT_FIT_YEARS, shock_years: Iterable[int] = SHOCK_YEARS,
+                    frame: pd.DataFrame | None = None) -> pd.DataFrame:
+    """How well the change is explained by the gap itself or by its log, per component (the choice of form).
+
+    Each component is fitted alone, by OLS with the same trend and year effects, once on the
+    gap ``G - x`` (the chosen form) and once on ``ln(G - x)``. Lower AIC is better; the two
+    fits have the same number of parameters, so AIC orders them as the residual variance does.
+
+    Returns:
+        Columns ``level``, ``component``, ``form`` (``"gap"``, ``"log gap"``), ``aic``, ``r_squared``, ``slope``.
+    """
+    fit_years = tuple(sorted(set(int(y) for y in fit_years)))
+    shock_years = tuple(sorted(set(int(y) for y in shock_years)))
+    ch = changes(panel(level) if frame is None else frame, fit_years)
+    _check_identified(ch, shock_years, fit_years)
+    rows = []
+    for c in COMPONENTS:
+        g = ch[ch["component"] == c]
+        for form, x in (("gap", g["gap"].to_numpy()), ("log gap", np.log(g["gap"].to_numpy()))):
+            X = np.column_stack([x, np.ones(len(g)), *((g["year"].to_numpy() == y).astype(float) for y in shock_years)])
+            fit = sm.OLS(g["change"].to_numpy(), X, hasconst=True).fit()
+            rows.append({"level": level, "component": c, "form": form, "aic": float(fit.aic), "r_squared": float(fit.rsquared),
+                         "slope": float(fit.params[0])})
+    return pd.DataFrame(rows)
+
+
 def estimate_all(fit_years: Iterable[int] = DEFAULT_FIT_YEARS, shock_years: Iterable[int] = SHOCK_YEARS) -> dict[str, DynamicsEstimate]:
     """:func:`estimate` for provinces and districts, keyed by level."""
     return {lvl: estimate(lvl, fit_years, shock_years) for lvl in LEVELS}
@@ -291,24 +318,31 @@ def step(x: np.ndarray | float, goal: float, rate: float, trend: float, shock: f
     return x + rate * (goal - x) + trend + shock
 
 
-def quarterly_parameters(rate: float, trend: float) -> tuple[float, float]:
+def quarterly_parameters(rate: ArrayLike, trend: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """The quarterly rate and trend whose four quarters compound exactly to one year of the law.
 
     Four quarters of ``x <- x + q (G - x) + b`` take the gap ``G - x`` to
     ``(1-q)^4 (G - x) - b (1 + (1-q) + (1-q)^2 + (1-q)^3)``; the annual law takes it to
     ``(1-rate) (G - x) - trend``. They agree for every ``x`` when ``(1-q)^4 = 1 - rate`` and
     ``b = trend * q / rate`` (``trend / 4`` when ``rate`` is 0). A year effect converts like
-    the trend (as a shock spread over the year's four quarters).
+    the trend (as a shock spread over the year's four quarters). Works elementwise on arrays,
+    e.g. on the columns of :meth:`DynamicsEstimate.draw`.
 
     Args:
-        rate: Annual convergence rate (< 1; a negative rate, divergence, converts too).
-        trend: Annual trend, in the component's units.
+        rate: Annual convergence rate(s), each below 1 (a negative rate, divergence, converts too).
+        trend: Annual trend(s), in the component's units.
 
     Returns:
-        ``(q, b)``: quarterly rate and quarterly trend.
+        ``(q, b)``: quarterly rate(s) and quarterly trend(s).
+
+    Raises:
+        EstimationError: If a rate is 1 or more (the gap would close, or overshoot, within a year).
     """
-    if not rate < 1.0:
-        raise EstimationError(f"annual rate {rate!r} is not allowed; allowed: a rate below 1")
+    rate = np.asarray(rate, dtype=float)
+    trend = np.asarray(trend, dtype=float)
+    if not np.all(rate < 1.0):
+        raise EstimationError(f"annual rate {rate.max()!r} is not allowed; allowed: rates below 1")
     q = 1.0 - (1.0 - rate) ** 0.25
-    b = trend / 4.0 if rate == 0.0 else trend * q / rate
-    return q, b
+    # q / rate -> 1/4 as rate -> 0; the guarded division keeps that limit exact at 0.
+    ratio = np.divide(q, rate, out=np.full_like(q, 0.25), where=rate != 0.0)
+    return q, trend * ratio

@@ -72,10 +72,10 @@ def ipm(frame: pd.DataFrame) -> pd.Series:
 
 # --- scoring -----------------------------------------------------------------------------------
 
-def rmse(predicted: pd.DataFrame, actual: pd.DataFrame) -> pd.Series:
-    """Root mean squared error of a forecast, per component (BPS's units) and for the IPM (points).
+def forecast_errors(predicted: pd.DataFrame, actual: pd.DataFrame) -> pd.DataFrame:
+    """Forecast minus actual, per area, for each component (BPS's units) and the IPM (points).
 
-    Every area counts once. ``predicted`` must cover exactly the areas of ``actual``.
+    ``predicted`` must cover exactly the areas of ``actual`` (in any order).
 
     Raises:
         EstimationError: If the areas differ, a column is missing or a forecast is not finite.
@@ -90,11 +90,24 @@ def rmse(predicted: pd.DataFrame, actual: pd.DataFrame) -> pd.Series:
         raise EstimationError("forecast has missing or infinite values; allowed: finite numbers for every area")
     err = pred - actual[list(FRAME_COLUMNS)]
     err["ipm"] = ipm(pred) - ipm(actual)
-    return np.sqrt((err**2).mean()).rename("rmse")
+    return err
+
+
+def rmse(predicted: pd.DataFrame, actual: pd.DataFrame) -> pd.Series:
+    """Root mean squared error per component and for the IPM; every area counts once (see :func:`forecast_errors`)."""
+    return np.sqrt((forecast_errors(predicted, actual) ** 2).mean()).rename("rmse")
+
+
+def bias(predicted: pd.DataFrame, actual: pd.DataFrame) -> pd.Series:
+    """Mean error (forecast - actual) per component and for the IPM: negative = too low."""
+    return forecast_errors(predicted, actual).mean().rename("bias")
+
+
+STATISTICS = {"rmse": rmse, "bias": bias}
 
 
 def evaluate(predict: Predictor, level: str, origin: int = ORIGIN_YEAR, target: int = HOLDOUT_YEAR,
-             data: pd.DataFrame | None = None) -> pd.Series:
+             data: pd.DataFrame | None = None, statistic: str = "rmse") -> pd.Series:
     """Score ``predict(frame_origin) -> frame_target`` against BPS's figures for ``target``.
 
     Args:
@@ -103,12 +116,13 @@ def evaluate(predict: Predictor, level: str, origin: int = ORIGIN_YEAR, target: 
         origin: The year forecast from (default 2021).
         target: The year forecast (default 2022, held out of the default fit).
         data: A panel to use instead of BPS's (tests).
+        statistic: ``"rmse"`` (:func:`rmse`) or ``"bias"`` (:func:`bias`).
 
     Returns:
-        RMSE per component and for the IPM (see :func:`rmse`).
+        The statistic per component and for the IPM.
     """
     start = year_frame(level, origin, data)
-    return rmse(predict(start.copy()), year_frame(level, target, data))
+    return STATISTICS[statistic](predict(start.copy()), year_frame(level, target, data))
 
 
 # --- the forecasts -----------------------------------------------------------------------------
@@ -177,19 +191,21 @@ def predictors(level: str, est: DynamicsEstimate, origin: int = ORIGIN_YEAR,
             "linear trend": linear_trend_predictor(level, origin, data=data), "no change": no_change_predictor}
 
 
-def holdout_table(level: str, est: DynamicsEstimate | None = None, data: pd.DataFrame | None = None) -> pd.DataFrame:
-    """RMSE of the 2022 forecasts of one level: one row per method, one column per component and the IPM.
+def holdout_table(level: str, est: DynamicsEstimate | None = None, data: pd.DataFrame | None = None,
+                  statistic: str = "rmse") -> pd.DataFrame:
+    """RMSE (or bias) of the 2022 forecasts of one level: one row per method, one column per component and the IPM.
 
     Args:
         level: ``"province"`` or ``"district"``.
         est: The estimate to forecast with (default: :func:`estimate` with its default fit years,
             which hold 2022 out).
         data: A panel to use instead of BPS's (tests).
+        statistic: ``"rmse"`` or ``"bias"``.
     """
     if level not in LEVELS:
         raise EstimationError(f"level {level!r} is not allowed; allowed: {', '.join(LEVELS)}")
     est = estimate(level, frame=data) if est is None else est
-    rows = {name: evaluate(f, level, data=data) for name, f in predictors(level, est, data=data).items()}
+    rows = {name: evaluate(f, level, data=data, statistic=statistic) for name, f in predictors(level, est, data=data).items()}
     table = pd.DataFrame(rows).T
     table.index.name = "method"
     return table
@@ -235,18 +251,26 @@ def estimates_markdown(table: pd.DataFrame) -> list[str]:
     return lines
 
 
-def rmse_markdown(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Held-out RMSE tables (one per level) as Markdown lines; the best method of each column in bold."""
+def rmse_markdown(tables: dict[str, pd.DataFrame], what: str = "RMSE") -> list[str]:
+    """Held-out tables (one per level) as Markdown lines; for RMSE the best method of each column in bold."""
     lines: list[str] = []
     for level, t in tables.items():
-        lines += ["", f"{level.capitalize()}s, RMSE of the 2022 forecast from 2021:", ""]
-        best = t.idxmin()
+        lines += ["", f"{level.capitalize()}s, {what} of the 2022 forecast from 2021:", ""]
+        best = t.idxmin() if what == "RMSE" else t.abs().idxmin()
         rows = [[m] + [(f"**{t.loc[m, c]:.4g}**" if best[c] == m else f"{t.loc[m, c]:.4g}") for c in t.columns] for m in t.index]
         lines += _md_table(["method", *(f"{c} ({_UNITS[c]})" for c in t.columns)], rows)
     return lines
 
 
-def markdown(estimates: dict[str, DynamicsEstimate], tables: dict[str, pd.DataFrame], command: str) -> str:
+def forms_markdown(forms: pd.DataFrame) -> list[str]:
+    """The gap-or-log-gap comparison as Markdown lines: AIC of each form per level and component."""
+    wide = forms.pivot_table(index=["level", "component"], columns="form", values="aic", sort=False)
+    rows = [[lvl, comp, f"{r['gap']:.1f}", f"{r['log gap']:.1f}", f"{r['log gap'] - r['gap']:+.1f}"] for (lvl, comp), r in wide.iterrows()]
+    return _md_table(["level", "component", "AIC, gap", "AIC, log gap", "difference (> 0 favours gap)"], rows)
+
+
+def markdown(estimates: dict[str, DynamicsEstimate], tables: dict[str, pd.DataFrame], command: str,
+             biases: dict[str, pd.DataFrame] | None = None, forms: pd.DataFrame | None = None) -> str:
     """The short report of ``kemitraan estimate``: the law, its estimates and the held-out test."""
     any_est = next(iter(estimates.values()))
     lines = ["# Human development dynamics estimated from BPS data", "",
@@ -257,8 +281,13 @@ def markdown(estimates: dict[str, DynamicsEstimate], tables: dict[str, pd.DataFr
              f"(year effects: {', '.join(map(str, any_est.shock_years))}); 2022 held out.", "",
              "## Estimates (95 % intervals)"]
     lines += estimates_markdown(pd.concat([e.table() for e in estimates.values()], ignore_index=True))
+    if forms is not None:
+        lines += ["", "## Form: change on the gap or on its log (each component alone, same trend and year effects)", ""]
+        lines += forms_markdown(forms)
     lines += ["", "## Held-out forecast of 2022"]
     lines += rmse_markdown(tables)
+    if biases is not None:
+        lines += rmse_markdown(biases, "mean error (forecast - actual)")
     lines += ["", "The estimated law runs with the 2020 year effect switched off; the naive forecasts work in the "
               "law's units (expenditure as a growth rate). See docs/estimation.md."]
     return "\n".join(lines) + "\n"
