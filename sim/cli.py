@@ -117,6 +117,8 @@ def _parser() -> argparse.ArgumentParser:
     estim.add_argument("--out", default="results/estimate", help="output folder (default results/estimate)")
     estim.add_argument("--fit-years", default="2017-2021", metavar="YEARS",
                        help="years t of the changes t-1 -> t fitted, e.g. 2017-2021 or 2019,2020,2021 (default 2017-2021; 2022 is held out)")
+    estim.add_argument("--draws", type=int, default=200, help="parameter sets drawn for the forecast's uncertainty band (default 200)")
+    estim.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0)")
     estim.add_argument("--force", action="store_true", help="replace an existing output folder")
 
     params = sub.add_parser("params", help="print the parameter reference")
@@ -427,12 +429,15 @@ def _fit_years(text: str) -> tuple[int, ...]:
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
+    import numpy as np
     import pandas as pd
 
     from sim.analysis import estimation, forecast
     from sim.experiment.results import folder_swap
 
     years = _fit_years(args.fit_years)
+    if args.draws < 1:
+        raise ScenarioError("--draws", None, f"{args.draws} is not allowed; allowed: an integer >= 1")
     dest = safe_output_dir(args.out, "estimate")
     if dest.exists() and (not dest.is_dir() or any(dest.iterdir())) and not args.force:
         raise ResultsError(f"{dest}: already exists; use --force to replace it")
@@ -443,8 +448,11 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     tables = {lvl: forecast.holdout_table(lvl, est) for lvl, est in estimates.items()}
     biases = {lvl: forecast.holdout_table(lvl, est, statistic="bias") for lvl, est in estimates.items()}
     forms = pd.concat([estimation.form_comparison(lvl, years) for lvl in estimates], ignore_index=True)
+    rng = np.random.default_rng(args.seed)
+    bands = pd.concat([forecast.ensemble_rmse(lvl, est, args.draws, rng).quantile([0.05, 0.5, 0.95]).rename_axis("quantile")
+                       .reset_index().assign(level=lvl) for lvl, est in estimates.items()], ignore_index=True)
     params = pd.concat([e.table() for e in estimates.values()], ignore_index=True)
-    text = forecast.markdown(estimates, tables, command_line(), biases, forms)
+    text = forecast.markdown(estimates, tables, command_line(), biases, forms, bands)
     with folder_swap(dest, "estimates") as tmp:
         params.to_csv(tmp / "estimates.csv", index=False, float_format="%.6g")
         for lvl, est in estimates.items():
@@ -455,11 +463,12 @@ def cmd_estimate(args: argparse.Namespace) -> int:
             pd.concat([t.reset_index().assign(level=lvl) for lvl, t in tabs.items()], ignore_index=True).to_csv(
                 tmp / name, index=False, float_format="%.6g")
         forms.to_csv(tmp / "form_comparison.csv", index=False, float_format="%.6g")
+        bands.to_csv(tmp / "forecast_rmse_draws.csv", index=False, float_format="%.6g")
         pd.concat([forecast.forecasts(lvl, est) for lvl, est in estimates.items()], ignore_index=True).to_csv(
             tmp / "forecasts_2022.csv", index=False, float_format="%.6g")
         (tmp / "report.md").write_text(text)
     print(text, end="")
-    print(f"Tables in {dest}/ (estimates.csv, covariance_*.csv, quarterly.csv, form_comparison.csv, forecast_rmse.csv, forecast_bias.csv, forecasts_2022.csv, report.md)")
+    print(f"Tables in {dest}/ (estimates.csv, covariance_*.csv, quarterly.csv, form_comparison.csv, forecast_rmse.csv, forecast_bias.csv, forecast_rmse_draws.csv, forecasts_2022.csv, report.md)")
     return 0
 
 

@@ -120,6 +120,23 @@ def test_law_refuses_to_forecast_a_year_it_was_fitted_on():
         fc.law_predictor(estimate_with(PARAMS, fit_years=(2020, 2021, 2022)))
 
 
+def test_ensemble_rmse_is_the_rmse_of_each_drawn_law():
+    data = constructed_panel()
+    data["life_expectancy"] = data["life_expectancy"] + 60.0
+    data["expected_schooling"] = data["expected_schooling"] + 8.0
+    names = est.parameter_names()
+    a = np.random.default_rng(1).normal(size=(len(names), len(names)))
+    fit = DynamicsEstimate(level="district", names=names, mean=estimate_with(PARAMS).mean, cov=a @ a.T / 1e5,
+                           fit_years=(2020, 2021), shock_years=(2020,))
+    bands = fc.ensemble_rmse("district", fit, 5, np.random.default_rng(3), data=data)
+    draws = fit.draw(5, np.random.default_rng(3))
+    for i in (0, 4):
+        one = DynamicsEstimate(level="district", names=names, mean=draws.iloc[i].to_numpy(), cov=fit.cov,
+                               fit_years=(2020, 2021), shock_years=(2020,))
+        expected = fc.evaluate(fc.law_predictor(one), "district", data=data)
+        np.testing.assert_allclose(bands.iloc[i].to_numpy(), expected.to_numpy(), rtol=1e-10)
+
+
 def test_evaluate_scores_any_predictor():
     data = constructed_panel()
     truth = fc.year_frame("district", 2022, data)
@@ -156,11 +173,11 @@ def test_forecasts_table_has_every_area_and_series():
 
 def test_estimate_command_writes_tables_and_refuses_bad_input(tmp_path, capsys):
     out = tmp_path / "est"
-    assert main(["estimate", "--out", str(out)]) == 0
+    assert main(["estimate", "--out", str(out), "--draws", "20"]) == 0
     text = capsys.readouterr().out
     assert "Held-out forecast of 2022" in text and "estimated law" in text
     assert {p.name for p in out.iterdir()} == {"estimates.csv", "covariance_province.csv", "covariance_district.csv",
-                                               "quarterly.csv", "form_comparison.csv", "forecast_rmse.csv", "forecast_bias.csv",
+                                               "quarterly.csv", "form_comparison.csv", "forecast_rmse.csv", "forecast_bias.csv", "forecast_rmse_draws.csv",
                                                "forecasts_2022.csv", "report.md"}
     params = pd.read_csv(out / "estimates.csv")
     assert len(params) == 2 * len(COMPONENTS) * 3 and set(params["level"]) == {"province", "district"}
@@ -168,6 +185,8 @@ def test_estimate_command_writes_tables_and_refuses_bad_input(tmp_path, capsys):
     assert cov.shape == (12, 12) and np.allclose(cov.to_numpy(), cov.to_numpy().T, atol=1e-12)
     assert main(["estimate", "--out", str(out)]) == 2  # exists, no --force
     assert "already exists; use --force" in capsys.readouterr().err
+    assert main(["estimate", "--out", str(tmp_path / "d0"), "--draws", "0"]) == 2
+    assert capsys.readouterr().err.startswith("kemitraan: error: --draws") and not (tmp_path / "d0").exists()
     for years in ("2017-2022", "abc", "2020"):
         fresh = tmp_path / f"bad-{years}"
         assert main(["estimate", "--out", str(fresh), "--fit-years", years]) == 2

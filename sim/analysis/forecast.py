@@ -211,6 +211,29 @@ def holdout_table(level: str, est: DynamicsEstimate | None = None, data: pd.Data
     return table
 
 
+def ensemble_rmse(level: str, est: DynamicsEstimate, n: int, rng: np.random.Generator,
+                  data: pd.DataFrame | None = None) -> pd.DataFrame:
+    """RMSE of the law's 2022 forecast under ``n`` parameter sets drawn from the estimate.
+
+    Shows how much of the held-out error the parameters' uncertainty could move; one row per
+    drawn set (columns as :func:`rmse`). The draws come from :meth:`DynamicsEstimate.draw`;
+    each set's forecast is :func:`law_predictor`'s, computed for all sets at once.
+    """
+    law_predictor(est)  # refuses an estimate fitted on the held-out year
+    start = _to_law_units(year_frame(level, ORIGIN_YEAR, data))
+    actual = year_frame(level, HOLDOUT_YEAR, data)
+    draws = est.draw(n, rng)
+    pred = {}
+    for c in COMPONENTS:
+        x = start[c].to_numpy()[None, :]
+        pred[c] = x + draws[f"{c}.rate"].to_numpy()[:, None] * (GOALS[c] - x) + draws[f"{c}.trend"].to_numpy()[:, None]
+    pred["expenditure_thousand_rp"] = np.exp(pred.pop("log_expenditure")) / 1000.0
+    out = {c: np.sqrt(((pred[c] - actual[c].to_numpy()[None, :]) ** 2).mean(axis=1)) for c in FRAME_COLUMNS}
+    ipm_pred = human_development_index(*(pred[c] for c in FRAME_COLUMNS[:3]), pred["expenditure_thousand_rp"] * 1000.0, "ipm")
+    out["ipm"] = np.sqrt(((ipm_pred - ipm(actual).to_numpy()[None, :]) ** 2).mean(axis=1))
+    return pd.DataFrame(out, index=pd.RangeIndex(n, name="draw"))
+
+
 def forecasts(level: str, est: DynamicsEstimate, data: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every area's 2021 values, its 2022 forecasts by each method and BPS's 2022 figures, long."""
     start = year_frame(level, ORIGIN_YEAR, data)
@@ -270,7 +293,8 @@ def forms_markdown(forms: pd.DataFrame) -> list[str]:
 
 
 def markdown(estimates: dict[str, DynamicsEstimate], tables: dict[str, pd.DataFrame], command: str,
-             biases: dict[str, pd.DataFrame] | None = None, forms: pd.DataFrame | None = None) -> str:
+             biases: dict[str, pd.DataFrame] | None = None, forms: pd.DataFrame | None = None,
+             bands: pd.DataFrame | None = None) -> str:
     """The short report of ``kemitraan estimate``: the law, its estimates and the held-out test."""
     any_est = next(iter(estimates.values()))
     lines = ["# Human development dynamics estimated from BPS data", "",
@@ -286,6 +310,10 @@ def markdown(estimates: dict[str, DynamicsEstimate], tables: dict[str, pd.DataFr
         lines += forms_markdown(forms)
     lines += ["", "## Held-out forecast of 2022"]
     lines += rmse_markdown(tables)
+    if bands is not None:
+        lines += ["", "The estimated law's RMSE under parameter sets drawn from the estimate (5 %, 50 %, 95 % quantiles):", ""]
+        rows = [[r["level"], f"{r['quantile']:.0%}"] + [f"{r[c]:.4g}" for c in (*FRAME_COLUMNS, "ipm")] for _, r in bands.iterrows()]
+        lines += _md_table(["level", "quantile", *(f"{c} ({_UNITS[c]})" for c in (*FRAME_COLUMNS, "ipm"))], rows)
     if biases is not None:
         lines += rmse_markdown(biases, "mean error (forecast - actual)")
     lines += ["", "The estimated law runs with the 2020 year effect switched off; the naive forecasts work in the "
