@@ -67,8 +67,6 @@ _HISTORY_RENAMES = {
     "Mamuju Utara": "Mamuju Utara / Pasangkayu",
     "Maluku Tenggara Barat": "Maluku Tenggara Barat / Kepulauan Tanimbar",
 }
-_BPS_COLUMNS = {"life_expectancy": "life_expectancy", "expected_schooling": "expected_schooling",
-                "mean_schooling": "mean_schooling", "log_expenditure": "expenditure_thousand_rp"}
 
 
 class EstimationError(ValueError):

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.estimation import (COMPONENTS, GOALS, HOLDOUT_YEAR, LEVELS, DynamicsEstimate, EstimationError,
-                                     estimate, panel)
+                                     estimate, panel, step)
 from sim.hdi import human_development_index
 
 FRAME_COLUMNS: tuple[str, ...] = ("life_expectancy", "expected_schooling", "mean_schooling", "expenditure_thousand_rp")
@@ -140,7 +140,7 @@ def law_predictor(est: DynamicsEstimate, target: int = HOLDOUT_YEAR) -> Predicto
         law = _to_law_units(frame)
         for c in COMPONENTS:
             p = est.params(c)
-            law[c] = law[c] + p["rate"] * (GOALS[c] - law[c]) + p["trend"]
+            law[c] = step(law[c].to_numpy(), GOALS[c], p["rate"], p["trend"])
         return _to_bps_units(law)
 
     return predict
