@@ -199,8 +199,15 @@ class DynamicsEstimate:
         """
         if n < 1:
             raise EstimationError(f"n = {n} is not allowed; allowed: an integer >= 1")
-        # Cholesky-free (eigh) sampling tolerates a covariance that is only positive semi-definite.
-        draws = rng.multivariate_normal(self.mean, self.cov, size=n, method="eigh")
+        # Cholesky factors are unique, so the same seed gives the same sets with any LAPACK (an
+        # eigendecomposition's signs may differ between libraries); a covariance that is only
+        # positive semi-definite (e.g. a noiseless fit) falls back to eigh.
+        try:
+            np.linalg.cholesky(self.cov)
+            method = "cholesky"
+        except np.linalg.LinAlgError:
+            method = "eigh"
+        draws = rng.multivariate_normal(self.mean, self.cov, size=n, method=method)
         return pd.DataFrame(draws, columns=list(self.names))
 
     def quarterly(self) -> pd.DataFrame:
