@@ -193,3 +193,20 @@ def test_estimate_command_writes_tables_and_refuses_bad_input(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.startswith("kemitraan: error: --fit-years") and err.count("\n") == 1, err
         assert not fresh.exists()
+
+
+def test_no_forecast_sees_2022():
+    """Scrambling BPS's 2022 figures changes the actuals, never the fit or any forecast."""
+    data = est.panel("province")
+    scrambled = data.copy()
+    is_2022 = scrambled["year"] == 2022
+    rng = np.random.default_rng(4)
+    for c in COMPONENTS:
+        scrambled.loc[is_2022, c] = rng.permutation(scrambled.loc[is_2022, c].to_numpy()) + 0.5
+    fit, fit_scrambled = est.estimate("province", frame=data), est.estimate("province", frame=scrambled)
+    np.testing.assert_array_equal(fit.mean, fit_scrambled.mean)
+    np.testing.assert_array_equal(fit.cov, fit_scrambled.cov)
+    start = fc.year_frame("province", 2021, data)
+    for name, f in fc.predictors("province", fit, data=data).items():
+        g = fc.predictors("province", fit_scrambled, data=scrambled)[name]
+        pd.testing.assert_frame_equal(f(start.copy()), g(start.copy()), obj=name)
