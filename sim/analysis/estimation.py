@@ -317,8 +317,12 @@ def estimate_all(fit_years: Iterable[int] = DEFAULT_FIT_YEARS, shock_years: Iter
 
 # --- the law, applied ------------------------------------------------------------------------
 
-def step(x: np.ndarray | float, goal: float, rate: float, trend: float, shock: float = 0.0) -> np.ndarray:
-    """One year of the law: ``x + rate * (goal - x) + trend + shock``."""
+def step(x: ArrayLike, goal: float, rate: ArrayLike, trend: ArrayLike, shock: ArrayLike = 0.0) -> np.ndarray:
+    """One year (or, with quarterly parameters, one quarter) of the law: ``x + rate * (goal - x) + trend + shock``.
+
+    Broadcasts: e.g. ``x`` of shape ``(areas,)`` with ``rate`` and ``trend`` of shape ``(sets, 1)``
+    gives every drawn parameter set's step for every area.
+    """
     x = np.asarray(x, dtype=float)
     return x + rate * (goal - x) + trend + shock
 

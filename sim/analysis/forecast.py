@@ -154,11 +154,11 @@ def _history(level: str, years: tuple[int, ...], data: pd.DataFrame | None) -> d
 def last_change_predictor(level: str, origin: int = ORIGIN_YEAR, data: pd.DataFrame | None = None) -> Predictor:
     """Each area's change from ``origin - 1`` to ``origin`` added again (expenditure: its growth rate)."""
     past = _history(level, (origin - 1, origin), data)
-    step = past[origin] - past[origin - 1]
+    change = past[origin] - past[origin - 1]
 
     def predict(frame: pd.DataFrame) -> pd.DataFrame:
         law = _to_law_units(frame)
-        return _to_bps_units(law + step.loc[law.index])
+        return _to_bps_units(law + change.loc[law.index])
 
     return predict
 
@@ -226,7 +226,7 @@ def ensemble_rmse(level: str, est: DynamicsEstimate, n: int, rng: np.random.Gene
     pred = {}
     for c in COMPONENTS:
         x = start[c].to_numpy()[None, :]
-        pred[c] = x + draws[f"{c}.rate"].to_numpy()[:, None] * (GOALS[c] - x) + draws[f"{c}.trend"].to_numpy()[:, None]
+        pred[c] = step(x, GOALS[c], draws[f"{c}.rate"].to_numpy()[:, None], draws[f"{c}.trend"].to_numpy()[:, None])
     pred["expenditure_thousand_rp"] = np.exp(pred.pop("log_expenditure")) / 1000.0
     out = {c: np.sqrt(((pred[c] - actual[c].to_numpy()[None, :]) ** 2).mean(axis=1)) for c in FRAME_COLUMNS}
     ipm_pred = human_development_index(*(pred[c] for c in FRAME_COLUMNS[:3]), pred["expenditure_thousand_rp"] * 1000.0, "ipm")
