@@ -4,6 +4,7 @@ Commands:
     run FILE          run a scenario, write results/<name>/ and print a summary
     check FILE        validate a scenario and print every resolved parameter
     compare FILES     run several scenarios with common random numbers and compare them
+    estimate          estimate the IPM components' annual law from BPS data and test its 2022 forecast
     params            print the parameter reference (``--markdown`` for docs/scenarios.md)
 
 Bad input ends with one line on stderr naming the file, the key and what is allowed, and
@@ -112,6 +113,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--agents", type=int, default=None, help="number of community components (default: the scenario's)")
     demo.add_argument("--years", type=float, default=None, help="run length in years (default: the scenario's)")
     demo.add_argument("--no-animation", action="store_true", help="write only the figure")
+
+    estim = sub.add_parser("estimate", help="estimate the IPM components' annual law from BPS 2019-2022 data and test its 2022 forecast")
+    estim.add_argument("--out", default="results/estimate", help="output folder (default results/estimate)")
+    estim.add_argument("--fit-years", default="2017-2021", metavar="YEARS",
+                       help="years t of the changes t-1 -> t fitted, e.g. 2017-2021 or 2019,2020,2021 (default 2017-2021; 2022 is held out)")
+    estim.add_argument("--draws", type=int, default=200, help="parameter sets drawn for the forecast's uncertainty band (default 200)")
+    estim.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0)")
+    estim.add_argument("--force", action="store_true", help="replace an existing output folder")
 
     params = sub.add_parser("params", help="print the parameter reference")
     params.add_argument("--markdown", action="store_true", help="print docs/scenarios.md")
@@ -428,6 +437,67 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fit_years(text: str) -> tuple[int, ...]:
+    from sim.analysis.estimation import HOLDOUT_YEAR
+
+    allowed = f"allowed: years from 2017 to {HOLDOUT_YEAR - 1}, as FIRST-LAST or a comma-separated list"
+    try:
+        if "-" in text:
+            first, last = (int(p) for p in text.split("-"))
+            years = tuple(range(first, last + 1))
+        else:
+            years = tuple(int(p) for p in text.split(","))
+    except ValueError:
+        raise ScenarioError("--fit-years", None, f"{text!r} is not allowed; {allowed}") from None
+    if not years or min(years) < 2017 or max(years) >= HOLDOUT_YEAR:
+        raise ScenarioError("--fit-years", None, f"{text!r} is not allowed; {allowed}")
+    return years
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from sim.analysis import estimation, forecast
+    from sim.experiment.results import folder_swap
+
+    years = _fit_years(args.fit_years)
+    if args.draws < 1:
+        raise ScenarioError("--draws", None, f"{args.draws} is not allowed; allowed: an integer >= 1")
+    dest = safe_output_dir(args.out, "estimate")
+    if dest.exists() and (not dest.is_dir() or any(dest.iterdir())) and not args.force:
+        raise ResultsError(f"{dest}: already exists; use --force to replace it")
+    try:
+        estimates = estimation.estimate_all(years)
+    except estimation.EstimationError as exc:
+        raise ScenarioError("--fit-years", None, str(exc)) from None
+    tables = {lvl: forecast.holdout_table(lvl, est) for lvl, est in estimates.items()}
+    biases = {lvl: forecast.holdout_table(lvl, est, statistic="bias") for lvl, est in estimates.items()}
+    forms = pd.concat([estimation.form_comparison(lvl, years) for lvl in estimates], ignore_index=True)
+    rng = np.random.default_rng(args.seed)
+    bands = pd.concat([forecast.ensemble_rmse(lvl, est, args.draws, rng).quantile([0.05, 0.5, 0.95]).rename_axis("quantile")
+                       .reset_index().assign(level=lvl) for lvl, est in estimates.items()], ignore_index=True)
+    params = pd.concat([e.table() for e in estimates.values()], ignore_index=True)
+    text = forecast.markdown(estimates, tables, command_line(), biases, forms, bands)
+    with folder_swap(dest, "estimates") as tmp:
+        params.to_csv(tmp / "estimates.csv", index=False, float_format="%.6g")
+        for lvl, est in estimates.items():
+            pd.DataFrame(est.cov, index=list(est.names), columns=list(est.names)).to_csv(tmp / f"covariance_{lvl}.csv", float_format="%.6g")
+        pd.concat([e.quarterly().assign(level=lvl) for lvl, e in estimates.items()], ignore_index=True).to_csv(
+            tmp / "quarterly.csv", index=False, float_format="%.6g")
+        for name, tabs in (("forecast_rmse.csv", tables), ("forecast_bias.csv", biases)):
+            pd.concat([t.reset_index().assign(level=lvl) for lvl, t in tabs.items()], ignore_index=True).to_csv(
+                tmp / name, index=False, float_format="%.6g")
+        forms.to_csv(tmp / "form_comparison.csv", index=False, float_format="%.6g")
+        bands.to_csv(tmp / "forecast_rmse_draws.csv", index=False, float_format="%.6g")
+        pd.concat([forecast.forecasts(lvl, est) for lvl, est in estimates.items()], ignore_index=True).to_csv(
+            tmp / "forecasts_2022.csv", index=False, float_format="%.6g")
+        (tmp / "report.md").write_text(text)
+    print(text, end="")
+    print(f"Tables in {dest}/ (estimates.csv, covariance_*.csv, quarterly.csv, form_comparison.csv, forecast_rmse.csv, forecast_bias.csv, forecast_rmse_draws.csv, forecasts_2022.csv, report.md)")
+    return 0
+
+
 def cmd_params(args: argparse.Namespace) -> int:
     from sim.reference import markdown, plain
 
@@ -480,7 +550,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "reproduce": cmd_reproduce, "sensitivity": cmd_sensitivity, "validate": cmd_validate, "calibrate": cmd_calibrate, "params": cmd_params, "viz": cmd_viz, "demo": cmd_demo}
+COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "reproduce": cmd_reproduce, "sensitivity": cmd_sensitivity, "validate": cmd_validate, "calibrate": cmd_calibrate, "params": cmd_params, "estimate": cmd_estimate, "viz": cmd_viz, "demo": cmd_demo}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -252,7 +252,7 @@ def test_lock_pins_everything_exactly():
     for needed in (
         "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "tqdm",
         "solara", "altair", "salib", "dask", "distributed", "pytest",
-        "hypothesis", "pytest-xdist",
+        "hypothesis", "pytest-xdist", "statsmodels",
     ):
         assert needed in pins, f"{needed} missing from requirements.lock"
     assert pins["mesa"].startswith("3.5."), pins["mesa"]
