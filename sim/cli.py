@@ -92,10 +92,12 @@ def _parser() -> argparse.ArgumentParser:
     repro.add_argument("--runs", type=int, default=None, help="check a seeded sample of this many runs (default: all)")
     repro.add_argument("--seed", type=int, default=0, help="seed of the sample (default 0)")
 
-    cal = sub.add_parser("calibrate", help="refit the dynamics to BPS 2015-2016 national IPM and print the values")
-    cal.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
-    cal.add_argument("--replications", type=int, default=8)
-    cal.add_argument("--share", type=float, default=None, help="share of the 2015-2016 change through investment (default 0.5)")
+    cal = sub.add_parser("calibrate", help="an ensemble of dynamics parameter sets from BPS's panel, its 2020-2021 fit and 2022 forecast")
+    cal.add_argument("--level", choices=("province", "district"), default="province", help="provinces or districts (default provinces)")
+    cal.add_argument("--sets", type=int, default=8, help="parameter sets in the ensemble (default 8)")
+    cal.add_argument("--replications", type=int, default=1, help="model runs per set (default 1)")
+    cal.add_argument("--seed", type=int, default=20190101)
+    cal.add_argument("--out", default="results/calibration", help="output folder (default results/calibration)")
 
     viz = sub.add_parser("viz", help="serve the teaching app: live partnership network, charts, two worlds side by side")
     viz.add_argument("scenario", nargs="?", default=None, help="scenario file (default: the built-in baseline)")
@@ -421,19 +423,18 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.analysis.calibration import INVESTMENT_SHARE, calibrate, check
+    from sim.analysis import calibration
 
-    share = INVESTMENT_SHARE if args.share is None else args.share
-    if not 0.0 <= share <= 1.0:
-        raise ScenarioError("--share", None, f"{share!r} is not allowed; allowed: a number from 0 to 1")
-    scenario = load(args.scenario)
-    print(f"Now: {check(scenario, args.replications)}")
-    fitted = calibrate(scenario, args.replications, share)
-    print(f"Fitted (investment share of the 2015-2016 change = {share}); paste into CALIBRATED in sim/parameters.py:")
-    for k, v in fitted.items():
-        print(f'    "{k}": {v:.7f},')
-    refit = scenario.with_overrides({f"dynamics.{k}": v for k, v in fitted.items()})
-    print(f"With them: {check(refit, args.replications)}")
+    for name in ("sets", "replications"):
+        if getattr(args, name) < 1:
+            raise ScenarioError(f"--{name}", None, f"{getattr(args, name)} is not allowed; allowed: an integer >= 1")
+    out = safe_output_dir(args.out, "calibration")
+    t0 = time.perf_counter()
+    results = calibration.calibrate(args.level, args.sets, args.replications, args.seed,
+                                    progress=lambda i, n: print(f"  set {i} of {n}", file=sys.stderr))
+    calibration.write(results, args.level, out)
+    print(calibration.report_markdown(args.level, results))
+    print(f"Ensemble and report in {out}/ ({time.perf_counter() - t0:.0f} s); draw from it with dynamics.ensemble = \"{out / 'ensemble.csv'}\"")
     return 0
 
 

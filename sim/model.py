@@ -112,6 +112,12 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.checked = checked
         self.streams = {name: np.random.default_rng(c) for name, c in zip(STREAMS, children[1:], strict=True)}
         self.params: dict[str, dict] = {s: dict(v) for s, v in scenario.values.items()}
+        if self.params["dynamics"]["ensemble"]:
+            # Parameter uncertainty: replication r runs with the ensemble's set r (modulo its size).
+            from sim.scenario import ensemble_sets
+
+            sets = ensemble_sets(scenario.values, scenario.source)
+            self.params["dynamics"].update(sets[replication % len(sets)])
         self.method: str = scenario.scenario.index
         self.index_scale = 100.0 if self.method == "ipm" else 1.0
         self.start_year = int(scenario.scenario.start_year)

@@ -87,17 +87,21 @@ def _p(section: str, key: str, default: Any, unit: str, meaning: str, concept: s
     return Param(section, key, default, unit, meaning, concept, low, high, choices)
 
 
-# Calibrated to BPS 2015 -> 2016 national IPM (see docs/calibration.md and sim/analysis/calibration.py).
-# Rates are per quarter, as shares of the remaining gap to the goalpost.
-CALIBRATED = {
-    "trend_life_expectancy": 0.0010549,
-    "trend_expected_schooling": 0.0038991,
-    "trend_mean_schooling": 0.0019204,
-    "trend_expenditure": 0.0034099,
-    "response_life_expectancy": 0.0132408,
-    "response_expected_schooling": 0.037656,
-    "response_mean_schooling": 0.0185465,
-    "response_expenditure": 0.0358864,
+# The status-quo law, estimated from BPS's 2016-2021 panel of the 34 provinces by
+# sim.analysis.estimation (2022 held out; docs/estimation.md), as quarterly rates and trends:
+# each quarter a component closes ``rate`` of its gap to the goalpost and moves by ``trend``.
+# ``kemitraan estimate`` prints them; scenarios/districts.toml carries the districts' own.
+ESTIMATED = {
+    "rate_life_expectancy": 0.001832, "trend_life_expectancy": -0.000129,
+    "rate_expected_schooling": 0.003395, "trend_expected_schooling": 0.003217,
+    "rate_mean_schooling": 0.000302, "trend_mean_schooling": 0.014780,
+    "rate_expenditure": 0.002005, "trend_expenditure": 0.003900,
+}
+DISTRICT_ESTIMATED = {
+    "rate_life_expectancy": 0.001464, "trend_life_expectancy": 0.004606,
+    "rate_expected_schooling": 0.002637, "trend_expected_schooling": 0.003040,
+    "rate_mean_schooling": 0.001932, "trend_mean_schooling": 0.010769,
+    "rate_expenditure": 0.001381, "trend_expenditure": 0.004229,
 }
 
 # UNDP's components for Indonesia in 2015 (HDR 2021/22): the [start] defaults when index = "hdi".
@@ -224,15 +228,20 @@ PARAMETERS: tuple[Param, ...] = (
     _p("trust", "dissolve_below", 0.2, "-", "Partnerships whose members' mean trust falls below this dissolve.", "social cohesion (kerukunan)", 0, 1),
     _p("trust", "social_effect", 0.005, "per Rp million per person", "Trust gained by a region's forum ties per Rp million of social-activity output per person in a quarter.", "kerukunan built by social activities", 0, 100),
     # --- dynamics -----------------------------------------------------------------------
-    _p("dynamics", "trend_life_expectancy", CALIBRATED["trend_life_expectancy"], "per quarter", "Status-quo share of the life-expectancy gap to 85 closed each quarter.", "status-quo trend (calibrated)", 0, 1),
-    _p("dynamics", "trend_expected_schooling", CALIBRATED["trend_expected_schooling"], "per quarter", "Status-quo share of the expected-schooling gap to 18 closed each quarter.", "status-quo trend (calibrated)", 0, 1),
-    _p("dynamics", "trend_mean_schooling", CALIBRATED["trend_mean_schooling"], "per quarter", "Status-quo share of the mean-schooling gap to 15 closed each quarter.", "status-quo trend (calibrated)", 0, 1),
-    _p("dynamics", "trend_expenditure", CALIBRATED["trend_expenditure"], "per quarter", "Status-quo share of the log-expenditure gap to its goalpost closed each quarter.", "status-quo trend (calibrated)", 0, 1),
-    _p("dynamics", "response_life_expectancy", CALIBRATED["response_life_expectancy"], "per quarter", "Largest extra share of the life-expectancy gap closed by health investment.", "investment response (calibrated)", 0, 1),
-    _p("dynamics", "response_expected_schooling", CALIBRATED["response_expected_schooling"], "per quarter", "Largest extra share of the expected-schooling gap closed by education investment.", "investment response (calibrated)", 0, 1),
-    _p("dynamics", "response_mean_schooling", CALIBRATED["response_mean_schooling"], "per quarter", "Largest extra share of the mean-schooling gap closed by education investment.", "investment response (calibrated)", 0, 1),
-    _p("dynamics", "response_expenditure", CALIBRATED["response_expenditure"], "per quarter", "Largest extra share of the log-expenditure gap closed by livelihood investment.", "investment response (calibrated)", 0, 1),
-    _p("dynamics", "saturation", 1_550_000.0, "Rp per person per quarter", "Effective investment per person at which the response reaches 63% of its largest value (diminishing returns).", "diminishing returns toward goalposts", 1, 1e9),
+    _p("dynamics", "rate_life_expectancy", ESTIMATED["rate_life_expectancy"], "per quarter", "Share of the life expectancy gap to 85 closed each quarter in the status quo (estimated: convergence).", "status-quo dynamics (estimated from BPS)", 0, 1),
+    _p("dynamics", "trend_life_expectancy", ESTIMATED["trend_life_expectancy"], "years per quarter", "Status-quo change of life expectancy each quarter whatever the gap (estimated: the trend).", "status-quo dynamics (estimated from BPS)", -1, 1),
+    _p("dynamics", "rate_expected_schooling", ESTIMATED["rate_expected_schooling"], "per quarter", "Share of the expected schooling gap to 18 closed each quarter in the status quo (estimated: convergence).", "status-quo dynamics (estimated from BPS)", 0, 1),
+    _p("dynamics", "trend_expected_schooling", ESTIMATED["trend_expected_schooling"], "years per quarter", "Status-quo change of expected schooling each quarter whatever the gap (estimated: the trend).", "status-quo dynamics (estimated from BPS)", -1, 1),
+    _p("dynamics", "rate_mean_schooling", ESTIMATED["rate_mean_schooling"], "per quarter", "Share of the mean schooling gap to 15 closed each quarter in the status quo (estimated: convergence).", "status-quo dynamics (estimated from BPS)", 0, 1),
+    _p("dynamics", "trend_mean_schooling", ESTIMATED["trend_mean_schooling"], "years per quarter", "Status-quo change of mean schooling each quarter whatever the gap (estimated: the trend).", "status-quo dynamics (estimated from BPS)", -1, 1),
+    _p("dynamics", "rate_expenditure", ESTIMATED["rate_expenditure"], "per quarter", "Share of the log expenditure gap to its goalpost closed each quarter in the status quo (estimated: convergence).", "status-quo dynamics (estimated from BPS)", 0, 1),
+    _p("dynamics", "trend_expenditure", ESTIMATED["trend_expenditure"], "log Rp per quarter", "Status-quo change of log expenditure each quarter whatever the gap (estimated: the trend).", "status-quo dynamics (estimated from BPS)", -1, 1),
+    _p("dynamics", "elasticity_life_expectancy", 0.3, "-", "Elasticity of life expectancy progress to effective health investment per person, against the status quo (literature range 0-0.6; diminishing returns below 1).", "investment pull (pembiayaan pembangunan manusia)", 0, 2),
+    _p("dynamics", "elasticity_expected_schooling", 0.2, "-", "Elasticity of expected schooling progress to effective education investment per person, against the status quo (literature range 0-0.6; diminishing returns below 1).", "investment pull (pembiayaan pembangunan manusia)", 0, 2),
+    _p("dynamics", "elasticity_mean_schooling", 0.2, "-", "Elasticity of mean schooling progress to effective education investment per person, against the status quo (literature range 0-0.6; diminishing returns below 1).", "investment pull (pembiayaan pembangunan manusia)", 0, 2),
+    _p("dynamics", "elasticity_expenditure", 0.2, "-", "Elasticity of log expenditure progress to effective livelihood investment per person, against the status quo (literature range 0-0.6; diminishing returns below 1).", "investment pull (pembiayaan pembangunan manusia)", 0, 2),
+    _p("dynamics", "ensemble", "", "-", "Parameter sets to draw from (a kemitraan calibrate ensemble.csv, relative to the scenario file): replication r uses set r modulo their number; empty: the defaults.", "calibration with uncertainty"),
+    _p("dynamics", "status_quo_partnerships", 15_000.0, "Rp per person per quarter", "Partnership output per person behind the status-quo path (the estimated law already holds the partnerships of 2016-2021; measured from the baseline, docs/calibration.md).", "status-quo dynamics (estimated from BPS)", 0, 1e9),
     # --- shocks -------------------------------------------------------------------------
     _p("shocks", "expenditure", 0.0, "log change per year", "Macro shock to every region's per-capita expenditure while in force (COVID-19 in 2020: set by an event, reset a year later).", "macro shocks", -0.5, 0.5),
     _p("shocks", "life_expectancy", 0.0, "years per year", "Shock to every region's life expectancy while in force.", "macro shocks", -2, 2),

@@ -398,6 +398,41 @@ def _check_geography(doc: Mapping[str, Any], source: str) -> None:
             _raise(source, key, "applies to real regions only; allowed: empty when geography.regions = 'synthetic'")
     except geography.GeographyError as exc:
         _raise(source, exc.key, exc.problem)
+    ensemble = doc.get("dynamics", {}).get("ensemble", "")
+    if ensemble:
+        ensemble_sets(doc, source)
+
+
+def ensemble_sets(doc: Mapping[str, Any], source: str) -> list[dict[str, float]]:
+    """The parameter sets of ``dynamics.ensemble`` (a CSV of ``dynamics.*`` columns), checked."""
+    import csv
+
+    path = Path(doc["dynamics"]["ensemble"])
+    if not path.is_absolute() and source.endswith(".toml"):
+        path = Path(source).parent / path
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        _raise(source, "dynamics.ensemble", f"{str(path)!r}: cannot read it ({exc.__class__.__name__}); allowed: an ensemble.csv "
+                                            "written by kemitraan calibrate")
+    if not rows:
+        _raise(source, "dynamics.ensemble", f"{str(path)!r}: no parameter sets; allowed: a CSV with one row per set")
+    sets = []
+    for i, row in enumerate(rows):
+        values = {}
+        for key, text in row.items():
+            param = BY_NAME.get(key or "")
+            if param is None or param.section != "dynamics" or param.kind is not float:
+                _raise(source, "dynamics.ensemble", f"{str(path)!r}: column {key!r} is not allowed; allowed: dynamics.* number keys")
+            try:
+                value = float(text)
+            except (TypeError, ValueError):
+                value = math.nan
+            _check_value(param, value, source, f"dynamics.ensemble row {i + 1} {key}")
+            values[key.split(".", 1)[1]] = value
+        sets.append(values)
+    return sets
 
 
 def regions_file(doc: Mapping[str, Any], source: str) -> Path:

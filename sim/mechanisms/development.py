@@ -1,15 +1,20 @@
-"""Human development dynamics: regional index components respond to investment.
+"""Human development dynamics: the law estimated from BPS's panel, pulled by investment.
 
-Each quarter every component x of every region moves toward its goalpost G:
+Each quarter every component x of every region (life expectancy, expected and mean
+schooling, and log expenditure) moves by the status-quo law estimated from BPS's 2016-2021
+panel (:mod:`sim.analysis.estimation`, ``docs/estimation.md``), scaled by how the region's
+effective investment in the matching activity compares with the status quo's:
 
-    x <- x + (G - x) * (trend + response * (1 - exp(-I / (saturation * population))))
+    dx = (rate x (G - x) + trend) x (I / I0) ** elasticity       (when the law's change is > 0)
 
-``trend`` is the status-quo path (everything the model does not represent: growth,
-demography, routine services), calibrated to BPS's published national IPM; the second
-term is the investment channel, with diminishing returns twice over: the response
-saturates with investment per person, and the gap to the goalpost shrinks. Expenditure
-(or GNI per capita for the UNDP index) moves on the log scale the index uses. The index
-itself comes from :mod:`sim.hdi`, computed the published way.
+``rate`` is the estimated convergence (areas further from the goalpost G gain faster),
+``trend`` the estimated drift every area shares; ``I`` is this quarter's effective investment
+per person in the activities that feed the component (health -> life expectancy, education ->
+both schooling components, livelihood -> expenditure, social a quarter each), and ``I0`` the
+status quo's: the default public budgets at their programme efficiency plus
+``dynamics.status_quo_partnerships``. At the status quo the model follows the estimated law; more
+investment speeds progress with diminishing returns (elasticity below 1), less slows it. A
+quarter never overshoots the goalpost. The index itself comes from :mod:`sim.hdi`.
 """
 
 from __future__ import annotations
@@ -39,32 +44,51 @@ ACTIVITY_TO_COMPONENT = np.array([
 assert ACTIVITY_TO_COMPONENT.shape == (len(ACTIVITIES), len(COMPONENTS))
 
 
-def component_intensity(invest: FloatArray, population: FloatArray, saturation: float) -> FloatArray:
-    """Investment response per region and component, in [0, 1).
+def component_investment(invest: FloatArray, population: FloatArray) -> FloatArray:
+    """Effective investment per person per region and component (Rp this quarter)."""
+    return (invest @ ACTIVITY_TO_COMPONENT) / population[:, None]
 
-    Args:
-        invest: Effective investment per region and activity (Rp this quarter).
-        population: People per region.
-        saturation: Investment per person (Rp per quarter) at which the response reaches 1 - 1/e.
+
+def status_quo_investment() -> FloatArray:
+    """Effective investment per person per component behind the estimated law (Rp a quarter).
+
+    The default public budgets (programmes and village funds at the default programme
+    efficiency, spread by population) plus the status quo's partnership output per person,
+    spread evenly over the activities.
     """
-    per_person = (invest @ ACTIVITY_TO_COMPONENT) / population[:, None]
-    return 1.0 - np.exp(-per_person / saturation)
+    from sim.mechanisms.operation import PROGRAMME_SHARES, VILLAGE_FUND_SHARES
+    from sim.parameters import BY_NAME
+
+    default = {name: BY_NAME[name].default for name in BY_NAME}
+    programmes = (default["funding.central_programmes"] + default["funding.regional_programmes"]) * PROGRAMME_SHARES
+    villages = default["funding.village_fund"] * VILLAGE_FUND_SHARES
+    public = default["funding.programme_efficiency"] * (programmes + villages) / 4.0
+    partnerships = default["dynamics.status_quo_partnerships"] * np.full(len(ACTIVITIES), 1.0 / len(ACTIVITIES))
+    return (public + partnerships) @ ACTIVITY_TO_COMPONENT
+
+
+def pull(invest: FloatArray, population: FloatArray, dynamics: dict) -> FloatArray:
+    """Multiplier on each region's status-quo progress, per component: (I / I0) ** elasticity."""
+    ratio = component_investment(invest, population) / status_quo_investment()[None, :]
+    elasticity = np.array([dynamics[f"elasticity_{c}"] for c in COMPONENTS])
+    return np.maximum(ratio, 0.0) ** elasticity[None, :]
 
 
 def advance(regions: RegionState, invest: FloatArray, dynamics: dict, method: str) -> None:
     """Move every region's components one quarter forward, in place."""
     gp = hdi.goalposts(method)
-    resp = component_intensity(invest, regions.population, dynamics["saturation"])
-    targets = (gp.le_max, gp.eys_max, gp.mys_max, np.log(gp.income_max))
-    for c, (name, goal) in enumerate(zip(COMPONENTS, targets, strict=True)):
-        # A quarter closes at most the whole gap: the goalpost is a ceiling, never overshot.
-        rate = np.minimum(dynamics[f"trend_{name}"] + dynamics[f"response_{name}"] * resp[:, c], 1.0)
+    scale = pull(invest, regions.population, dynamics)
+    goals = (gp.le_max, gp.eys_max, gp.mys_max, np.log(gp.income_max))
+    for c, (name, goal) in enumerate(zip(COMPONENTS, goals, strict=True)):
+        x = np.log(regions.income) if name == "expenditure" else getattr(regions, name)
+        law = dynamics[f"rate_{name}"] * np.maximum(goal - x, 0.0) + dynamics[f"trend_{name}"]
+        change = np.where(law > 0, law * scale[:, c], law)
+        # A quarter never carries a component past its goalpost.
+        moved = np.minimum(x + change, np.maximum(x, goal))
         if name == "expenditure":
-            logx = np.log(regions.income)
-            regions.income = np.exp(logx + np.maximum(goal - logx, 0.0) * rate)
+            regions.income = np.exp(moved)
         else:
-            x = getattr(regions, name)
-            setattr(regions, name, x + np.maximum(goal - x, 0.0) * rate)
+            setattr(regions, name, moved)
 
 
 def regional_index(regions: RegionState, method: str) -> FloatArray:
