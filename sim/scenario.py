@@ -303,7 +303,9 @@ def _with_history(doc: Mapping[str, Any], events: list) -> list:
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, years))
     if not numbers or not (math.isfinite(start) and math.isfinite(years)):
         return events  # validate() reports it
-    return history.events_between(start, start + years) + events
+    # After the file's own events, so errors name the file's events by their own positions;
+    # build() puts history first within a quarter, so a file's own event of that quarter wins.
+    return events + history.events_between(start, start + years)
 
 
 # --- 3. validate -----------------------------------------------------------------------------
@@ -461,7 +463,7 @@ def geography_regions(doc: Mapping[str, Any], source: str) -> geography.Regions:
 def _check_event_sequence(doc: Mapping[str, Any], events: list, source: str) -> None:
     """Apply the events in time order to the file's values: every resulting value must be allowed."""
     current = {f"{s}.{k}": v for s, t in doc.items() if isinstance(t, dict) for k, v in t.items()}
-    order = sorted(range(len(events)), key=lambda i: events[i]["year"])  # stable, as build() sorts them
+    order = sorted(range(len(events)), key=lambda i: (events[i]["year"], not history.is_historical(events[i].get("label", ""))))
     for i in order:
         e = events[i]
         param = BY_NAME[e["set"]]
@@ -526,8 +528,13 @@ def build(doc: Mapping[str, Any], source: str = "<defaults>", text: str = "") ->
         if value is not None and param.kind in (int, float):
             value = param.kind(value)
         events.append(PolicyEvent(float(e["year"]), e["set"], value, None if "multiply" not in e else float(e["multiply"]), e.get("label", "")))
-    events.sort(key=lambda ev: ev.year)  # stable: same-year events keep file order
+    events.sort(key=_event_order)  # stable: same-year events keep file order
     return Scenario(values=values, events=tuple(events), source=source, text=text, design=doc.get("design"))
+
+
+def _event_order(event: PolicyEvent) -> tuple[float, bool]:
+    """Events in time order; within one time, history first, then the file's own in file order."""
+    return (event.year, not history.is_historical(event.label))
 
 
 # --- the four steps together -----------------------------------------------------------------

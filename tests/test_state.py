@@ -205,7 +205,7 @@ def test_partnership_table_add_many_at_once() -> None:
 
 def test_new_community_shapes_and_ranges() -> None:
     counts = {"community_group": 40, "ngo": 10, "religious_body": 12, "business": 15, "university": 3}
-    c = new_community(np.random.default_rng(0), counts, 4, np.array([0.4, 0.3, 0.2, 0.1]), 3)
+    c = new_community(np.random.default_rng(0), counts, np.array([4e6, 3e6, 2e6, 1e6]), 3)
     assert c.n == 80
     assert np.bincount(c.kind, minlength=len(KINDS)).tolist() == [40, 10, 12, 15, 3]
     assert c.vision.shape == (80, 4) and np.allclose(c.vision.sum(axis=1), 1.0) and np.all(c.vision >= 0)
@@ -218,14 +218,36 @@ def test_new_community_shapes_and_ranges() -> None:
     assert set(np.unique(c.region).tolist()) <= {0, 1, 2, 3}
 
 
+def test_agents_split_over_regions_by_population_with_the_national_mix() -> None:
+    from sim.state import allocate_agents
+
+    counts = {"community_group": 52, "ngo": 10, "religious_body": 16, "business": 19, "university": 3}
+    table = allocate_agents(counts, np.array([6e6, 3e6, 1e6, 1e4]), min_per_region=4)
+    assert table.sum(axis=0).tolist() == [52, 10, 16, 19, 3]  # the kind totals are exact
+    per_region = table.sum(axis=1)
+    assert per_region.min() >= 4 and per_region[0] > per_region[1] > per_region[2]
+    assert table[0, 0] > table[0, 3] > table[0, 4]  # the national mix within a region
+
+
+def test_people_and_organisations_add_up_to_the_population() -> None:
+    counts = {"community_group": 40, "ngo": 10, "religious_body": 12, "business": 15, "university": 3}
+    pop = np.array([4e6, 3e6, 2e6, 1e6])
+    c = new_community(np.random.default_rng(0), counts, pop, 3, people_per_organisation=500.0)
+    assert c.people.sum() == pytest.approx(pop.sum())
+    assert np.bincount(c.region, weights=c.people).tolist() == pytest.approx(pop.tolist())
+    assert np.allclose(c.organisations, c.people / 500.0)
+
+
 def test_kind_profiles_show_in_the_draws() -> None:
     counts = dict.fromkeys(KINDS, 400)
-    c = new_community(np.random.default_rng(1), counts, 1, np.ones(1), 3)
+    c = new_community(np.random.default_rng(1), counts, np.ones(1) * 1e6, 3)
     business, group = KINDS.index("business"), KINDS.index("community_group")
     funds_res, labour_res = RESOURCES.index("funds"), RESOURCES.index("labour")
     assert c.endowment[c.kind == business, funds_res].mean() > c.endowment[c.kind == group, funds_res].mean() + 0.5
     assert c.endowment[c.kind == group, labour_res].mean() > c.endowment[c.kind == business, labour_res].mean() + 0.4
-    assert c.funds[c.kind == business].mean() > 5 * c.funds[c.kind == group].mean()
+    # Money comes from [giving]: a kind's giving per person over its agents (businesses 50,000, groups 30,000).
+    assert c.funds[c.kind == business].sum() == pytest.approx(50_000 * 1e6 / 4)
+    assert c.funds[c.kind == group].sum() == pytest.approx(30_000 * 1e6 / 4)
 
 
 def test_region_state_weights_and_national() -> None:
@@ -234,4 +256,4 @@ def test_region_state_weights_and_national() -> None:
     assert r.n == 2 and r.weights.tolist() == [0.25, 0.75]
     le, eys, mys, income = r.national()
     assert (le, eys, mys) == pytest.approx((67.5, 11.5, 7.5))
-    assert income == pytest.approx(10 ** (0.25 * 6 + 0.75 * 7))
+    assert income == pytest.approx(0.25 * 1e6 + 0.75 * 1e7)  # a mean per person: arithmetic

@@ -221,3 +221,13 @@ class MechanismTestCase:
         ts = model.timeseries()
         assert len(ts) == model.horizon + 1
         assert not ts.drop(columns=["government_share"]).isna().any().any()
+
+
+def budget_for(model: PartnershipModel, rupiah_this_quarter: float) -> float:
+    """The per-person-per-year budget that gives ``rupiah_this_quarter`` in the model's current quarter."""
+    return rupiah_this_quarter / (model.public_factor * float(model.regions.population.sum()) / 4.0)
+
+
+def one_organisation_each(model: PartnershipModel) -> None:
+    """Make every agent stand for one organisation, so hand-made sums read as per organisation."""
+    model.community.organisations[:] = 1.0

@@ -17,7 +17,7 @@ def community_of(n: int, *, motivation: float = 0.5, memberships: int = 0, cap: 
     """A drawn community of n agents, with motivation and memberships set by hand."""
     per = n // 5
     counts = {"community_group": n - 4 * per, "ngo": per, "religious_body": per, "business": per, "university": per}
-    c = new_community(np.random.default_rng(seed), counts, 3, np.array([0.5, 0.3, 0.2]), cap)
+    c = new_community(np.random.default_rng(seed), counts, np.array([5e6, 3e6, 2e6]), cap)
     c.motivation[:] = motivation
     c.memberships[:] = memberships
     return c

@@ -13,7 +13,7 @@ from sim.scenario import PolicyEvent, ScenarioError
 
 from .base import MechanismTestCase
 
-START = 2015
+START = 2019
 HALVE_REGIONAL = {"year": START + 1, "set": "funding.regional_programmes", "multiply": 0.5}
 
 
@@ -31,7 +31,8 @@ class TestPolicy(MechanismTestCase):
         if model.params["funding"]["political_will"] == 1.0:
             assert np.all(shock == 1.0)
         f = model.params["funding"]
-        assert model.ledger.step_spent[("central", "programmes")] == pytest.approx(f["central_programmes"] * model.budget_shock)
+        quarter = model.public_factor * model.regions.population.sum() / 4
+        assert model.ledger.step_spent[("central", "programmes")] == pytest.approx(f["central_programmes"] * quarter)
 
     # --- budget shocks -------------------------------------------------------------------
 
@@ -57,8 +58,8 @@ class TestPolicy(MechanismTestCase):
 
     # --- event timing --------------------------------------------------------------------
 
-    @pytest.mark.parametrize(("year", "time"), [(2015, 0.5), (2015.25, 1.5), (2015.3, 1.5), (2016, 4.5), (2016.75, 7.5),
-                                                (2015.999, 3.5), (2034.5, 78.5)])
+    @pytest.mark.parametrize(("year", "time"), [(2019, 0.5), (2019.25, 1.5), (2019.3, 1.5), (2020, 4.5), (2020.75, 7.5),
+                                                (2019.999, 3.5), (2038.5, 78.5)])
     def test_event_time(self, year: float, time: float) -> None:
         assert policy.event_time(PolicyEvent(year, "funding.philanthropy", 0.0), START) == time
 
@@ -76,16 +77,17 @@ class TestPolicy(MechanismTestCase):
     # --- events in the model -------------------------------------------------------------
 
     def test_multiply_event_changes_params_from_its_quarter_on(self, make_model) -> None:
-        model = make_model(events=[HALVE_REGIONAL])
+        model = make_model({"scenario.history": False}, events=[HALVE_REGIONAL])
+        full = model.scenario.get("funding.regional_programmes")
         seen, spent = [], []
         while model.running:
             model.step()
             seen.append(model.params["funding"]["regional_programmes"])
-            spent.append(model.ledger.step_spent[("regional", "programmes")] / model.budget_shock)
-        assert seen[:4] == [4000.0] * 4 and seen[4:] == [2000.0] * (len(seen) - 4)  # steps 1-4, then 5 on
-        assert np.allclose(spent[:4], 4000.0) and np.allclose(spent[4:], 2000.0)
+            spent.append(model.ledger.step_spent[("regional", "programmes")] / model.public_factor / (model.regions.population.sum() / 4))
+        assert seen[:4] == [full] * 4 and seen[4:] == [full / 2] * (len(seen) - 4)  # steps 1-4, then 5 on
+        assert np.allclose(spent[:4], full) and np.allclose(spent[4:], full / 2)
         assert [(s, e.key) for s, e in model.fired_events] == [(4, "funding.regional_programmes")]
-        assert model.scenario.get("funding.regional_programmes") == 4000.0  # the scenario itself is untouched
+        assert model.scenario.get("funding.regional_programmes") == full  # the scenario itself is untouched
 
     def test_event_changes_the_spending_series(self, make_model) -> None:
         base = make_model(seed=3, run=True).timeseries()

@@ -76,7 +76,7 @@ class TestTrust(MechanismTestCase):
         m.ties = hand_ties(n, [(r0[0], r0[1]), (r0[2], r0[3])], [0.3, 0.3], [True, False])
         m.params["trust"].update(initial=0.3, growth=0.1, decay=0.0, social_effect=0.5)
         social = np.zeros(m.regions.n)
-        social[0] = 0.4 * m.regions.population[0]  # 0.4 per thousand people
+        social[0] = 0.4e6 * m.regions.population[0]  # Rp 0.4 million per person
         trust.update(m, social)
         assert tie_trust(m, r0[0], r0[1]) == pytest.approx(0.3 + 0.2 * 0.7)
         assert tie_trust(m, r0[2], r0[3]) == pytest.approx(0.3)
