@@ -6,19 +6,26 @@ from sim.parameters import PARAMETERS, SECTIONS, Param
 
 SECTION_TEXT = {
     "scenario": "What is run: name, calendar start, horizon, seed, which index and its target.",
-    "population": "The starting world: how many community components of each kind, how many regions.",
-    "start": "National index components in the start year (defaults: BPS 2015, Indonesia).",
+    "geography": "Which regions the world has: Indonesia's provinces or districts from BPS data, a regions CSV, or synthetic ones (docs/geography.md).",
+    "population": "The sample of community components: how many of each kind, how they split over regions, what each stands for.",
+    "start": "National index components in the start year, for synthetic regions only (defaults: BPS 2019, Indonesia).",
     "network": "Community forums, the information system and socialization: who meets whom.",
     "formation": "When a partnership forms: shared vision, mutual need, an agreement that pays.",
     "regulation": "Macro regulation: transaction costs, legal certainty, tax deductions.",
     "funding": "On-budget (APBN, APBD) and off-budget (donors, trust fund) money, and political will.",
     "gotong_royong": "Volunteer labour (mutual self-help) and how it is valued.",
+    "giving": "What each kind of community component can put into partnerships, in rupiah per person per year.",
     "rewards": "The reward system (appreciation, awards, incentives) and its budget.",
     "governance": "Good governance and honest self-evaluation by the community.",
     "institutions": "Inventory and mainstreaming of institutions: coordination against duplication.",
+    "targeting": "Pathway: partnerships reach groups and places programmes miss; where informed partnerships go.",
+    "leakage": "Pathway: money lost to weak governance and elite capture, cut by self-evaluation and audits.",
+    "complementarity": "Pathway: partnership work raises the effect of public programmes in the same place and activity.",
+    "mobilisation": "Pathway: how much of members' money and labour is new rather than displaced.",
     "capacity": "Human-resource capacity building (SDM) and mentoring (pendampingan).",
     "trust": "Trust between agents and social cohesion (kerukunan).",
-    "dynamics": "How regional index components respond to investment (calibrated; see docs/calibration.md).",
+    "dynamics": "The status-quo law estimated from BPS's panel, and how investment pulls it (docs/estimation.md, docs/calibration.md).",
+    "shocks": "Macro shocks every region feels while in force; history sets them (COVID-19 in 2020).",
 }
 
 HEADER = """# Scenario reference
@@ -26,7 +33,8 @@ HEADER = """# Scenario reference
 Every key a scenario file (TOML) can set, generated from `sim/parameters.py` by
 `kemitraan params --markdown` (a test keeps this page equal to that output).
 A file sets only what it changes; everything else takes the default below. Money is in
-millions of rupiah (Rp juta) per quarter at model scale; one step is one quarter.
+rupiah at real scale: budgets and giving per person per year, for the population the scenario
+represents (docs/geography.md); one step is one quarter.
 
 Loading runs in four steps: parse the TOML, fill defaults, validate (unknown keys get a
 did-you-mean, values are checked against the ranges below), build. Any problem is one line

@@ -202,9 +202,12 @@ class Scenario:
 
 def _index_defaults(index: str) -> dict[str, Any]:
     """The defaults that depend on the index: its target and (for HDI) UNDP's start values."""
-    base = {"scenario.target": 75.0, **{f"start.{k}": BY_NAME[f"start.{k}"].default for k in HDI_START}}
+    base = {"scenario.target": 75.0, "geography.regions": BY_NAME["geography.regions"].default,
+            "scenario.start_year": BY_NAME["scenario.start_year"].default,
+            **{f"start.{k}": BY_NAME[f"start.{k}"].default for k in HDI_START}}
     if index == "hdi":
-        base.update({"scenario.target": 0.75, **{f"start.{k}": v for k, v in HDI_START.items()}})
+        base.update({"scenario.target": 0.75, "geography.regions": "synthetic", "scenario.start_year": 2015,
+                     **{f"start.{k}": v for k, v in HDI_START.items()}})
     return base
 
 

@@ -12,7 +12,7 @@ from sim.cli import main
 from sim.experiment.results import load_results
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = "[scenario]\nyears = 2\n[population]\ncommunity_groups = 60\nngos = 10\nreligious_bodies = 15\nbusinesses = 20\nuniversities = 4\n"
+SMALL = "[scenario]\nyears = 2\n[geography]\nregions = \"synthetic\"\n[population]\ncommunity_groups = 60\nngos = 10\nreligious_bodies = 15\nbusinesses = 20\nuniversities = 4\n"
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def test_run_writes_results_and_prints_summary(small, tmp_path, capsys):
     out = tmp_path / "res"
     assert main(["run", str(small), "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "IPM 2015: 69.55 (medium)" in text
+    assert "IPM 2019: 71.92 (high)" in text
     assert "Government share of spending" in text and "Target IPM 75.00" in text
     res = load_results(out)
     assert set(res) >= {"runs", "timeseries", "regions", "events", "manifest"}
