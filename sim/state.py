@@ -215,6 +215,11 @@ class TieTable:
     A tie is stored once, as key ``i * n + j`` with ``i < j``. Forum ties (from the
     community-forum network) keep a trust floor of ``trust.initial``; ties made only by
     working together fade away when they are no longer used.
+
+    ``keys``, ``trust`` and ``forum`` are replaced by :meth:`ensure`, :meth:`drop` and the
+    mechanisms, never changed in place (``trust`` values excepted): what the table derives
+    from them (endpoints, neighbour lists) is kept while ``keys`` is the same array, and
+    renewed from scratch when anything else replaced it.
     """
 
     n: int
@@ -243,47 +248,86 @@ class TieTable:
         new = keys[~found]
         if new.shape[0] == 0:
             return
+        lo, hi = self.endpoints()
         # New keys are distinct and absent: inserting each at its sorted place keeps the order.
         at = np.searchsorted(self.keys, new)
         self.keys = np.insert(self.keys, at, new)
         self.trust = np.insert(self.trust, at, trust)
         self.forum = np.insert(self.forum, at, False)
+        # The endpoints move with their keys; the forum ties are untouched.
+        self._ends = (self.keys, np.insert(lo, at, new // self.n), np.insert(hi, at, new % self.n))
 
     def drop(self, mask: BoolArray) -> None:
         """Remove the ties where ``mask`` is true."""
         keep = ~mask
+        lo, hi = self.endpoints()
+        forum_kept = not (mask & self.forum).any()
         self.keys, self.trust, self.forum = self.keys[keep], self.trust[keep], self.forum[keep]
+        self._ends = (self.keys, lo[keep], hi[keep])
+        if not forum_kept:
+            self._forum_lists = None
 
     def endpoints(self) -> tuple[IntArray, IntArray]:
-        """The two agents of every tie (i < j)."""
-        return self.keys // self.n, self.keys % self.n
+        """The two agents of every tie (i < j); read only, kept until the ties change."""
+        cached = getattr(self, "_ends", None)
+        if cached is None or cached[0] is not self.keys:
+            # Replaced from outside (or first use): nothing derived can be trusted.
+            self._ends = cached = (self.keys, self.keys // self.n, self.keys % self.n)
+            self._forum_lists = None
+        return cached[1], cached[2]
 
     def adjacency(self) -> tuple[IntArray, IntArray]:
         """CSR neighbour lists: ``indptr`` (n + 1) and ``neighbours`` for every agent (read only).
 
         Each agent's list holds its higher-numbered neighbours, ascending, then its
-        lower-numbered ones, ascending. Built by counting, without a sort of all ties, and
-        kept until the ties change (``ensure`` and ``drop`` replace ``keys``).
+        lower-numbered ones, ascending. Forum ties never change during a run, so their part
+        of the lists is laid out once (:meth:`_forum_entries`); each change of the ties then
+        only places the few ties made by working together among them, by one
+        ``searchsorted``, instead of a sort of every tie. Kept until the ties change.
         """
         cached = getattr(self, "_adjacency", None)
         if cached is not None and cached[0] is self.keys:
             return cached[1], cached[2]
-        i, j = self.endpoints()
-        m = i.shape[0]
-        up = np.bincount(i, minlength=self.n)
-        down = np.bincount(j, minlength=self.n)
+        lo, hi = self.endpoints()
+        f_order, f_degree, f_neighbours = self._forum_entries()
+        work = ~self.forum
+        w_order, w_neighbours = _list_order(lo[work], hi[work], self.n)
+        w_degree = np.bincount(lo[work], minlength=self.n) + np.bincount(hi[work], minlength=self.n)
         indptr = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(up + down, out=indptr[1:])
-        neighbours = np.empty(2 * m, dtype=np.int64)
-        rank = np.arange(m)
-        # Keys are sorted by (i, j): each agent's ties to higher-numbered agents are one run.
-        neighbours[indptr[i] + rank - (np.cumsum(up) - up)[i]] = j
-        # The same ties sorted by (j, i) give each agent's lower-numbered neighbours in order.
-        rev = np.sort(j * self.n + i)
-        lo, hi = rev % self.n, rev // self.n
-        neighbours[indptr[hi] + up[hi] + rank - (np.cumsum(down) - down)[hi]] = lo
+        np.cumsum(f_degree + w_degree, out=indptr[1:])
+        # Merge two sorted runs: an entry's place is its rank in its own run plus the
+        # number of entries of the other run before it (list order keys are distinct).
+        at_w = np.arange(w_order.shape[0]) + np.searchsorted(f_order, w_order)
+        neighbours = np.empty(f_order.shape[0] + w_order.shape[0], dtype=np.int64)
+        from_forum = np.ones(neighbours.shape[0], dtype=bool)
+        from_forum[at_w] = False
+        neighbours[at_w] = w_neighbours
+        neighbours[from_forum] = f_neighbours
         self._adjacency = (self.keys, indptr, neighbours)  # a cache, not a dataclass field
         return indptr, neighbours
+
+    def _forum_entries(self) -> tuple[IntArray, IntArray, IntArray]:
+        """The forum ties' neighbour entries in list order: order keys, degree per agent, neighbours."""
+        cached = getattr(self, "_forum_lists", None)
+        if cached is None:
+            lo, hi = self.endpoints()
+            forum = self.forum
+            order, neighbours = _list_order(lo[forum], hi[forum], self.n)
+            degree = np.bincount(lo[forum], minlength=self.n) + np.bincount(hi[forum], minlength=self.n)
+            self._forum_lists = cached = (order, degree, neighbours)
+        return cached
+
+
+def _list_order(lo: IntArray, hi: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """Neighbour entries of ties (lo < hi) sorted in adjacency-list order, with their neighbours.
+
+    An entry (agent a, neighbour b) has the order key ``a x 2n + b`` if b > a and
+    ``a x 2n + n + b`` if b < a: sorting the keys lists each agent's higher-numbered
+    neighbours, ascending, then its lower-numbered ones, ascending.
+    """
+    order = np.sort(np.concatenate([lo * (2 * n) + hi, hi * (2 * n) + n + lo]))
+    rest = order % (2 * n)
+    return order, np.where(rest >= n, rest - n, rest)
 
 
 def pair_keys(a: IntArray, b: IntArray, n: int) -> IntArray:

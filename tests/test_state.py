@@ -109,6 +109,42 @@ def test_tie_table_stays_sorted_unique_and_consistent(n: int, ops) -> None:
             assert mine == {int(j[x]) for x in np.flatnonzero(i == agent)} | {int(i[x]) for x in np.flatnonzero(j == agent)}
 
 
+def reference_adjacency(t: TieTable) -> tuple[list[int], list[int]]:
+    """Neighbour lists from scratch: each agent's higher-numbered neighbours ascending, then its lower ones."""
+    i, j = t.keys // t.n, t.keys % t.n
+    lists = [sorted(j[i == a].tolist()) + sorted(i[j == a].tolist()) for a in range(t.n)]
+    return [0] + np.cumsum([len(x) for x in lists]).tolist(), [b for x in lists for b in x]
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(2, 25), forum=st.lists(st.tuples(st.integers(0, 24), st.integers(0, 24)), max_size=40),
+       ops=st.lists(st.one_of(
+           st.tuples(st.just("ensure"), st.lists(st.tuples(st.integers(0, 24), st.integers(0, 24)), max_size=8)),
+           st.tuples(st.just("drop"), st.lists(st.booleans(), max_size=60)),
+           st.tuples(st.just("replace"), st.lists(st.tuples(st.integers(0, 24), st.integers(0, 24)), max_size=8)),
+       ), max_size=20))
+def test_incremental_adjacency_equals_lists_from_scratch(n: int, forum, ops) -> None:
+    """Forum lists laid out once, working ties merged in: the same lists, in the same order, after any changes."""
+    t = table(n, [(a % n, b % n) for a, b in forum])
+    for op in ops:
+        pairs = [(a % n, b % n) for a, b in op[1]] if op[0] != "drop" else []
+        keys = pair_keys(np.array([p[0] for p in pairs], dtype=np.int64), np.array([p[1] for p in pairs], dtype=np.int64), n)
+        if op[0] == "ensure":
+            t.ensure(keys[[a != b for a, b in pairs]] if pairs else keys, 0.2)
+        elif op[0] == "drop":  # forum ties included: the forum part must then be laid out again
+            mask = np.zeros(t.keys.shape[0], dtype=bool)
+            mask[: len(op[1][: t.keys.shape[0]])] = op[1][: t.keys.shape[0]]
+            t.drop(mask)
+        else:  # a table replaced from outside: nothing derived may survive
+            fresh = table(n, [p for p in pairs if p[0] != p[1]])
+            t.keys, t.trust, t.forum = fresh.keys, fresh.trust, fresh.forum
+        indptr, nb = t.adjacency()
+        want_ptr, want_nb = reference_adjacency(t)
+        assert indptr.tolist() == want_ptr and nb.tolist() == want_nb
+        i, j = t.endpoints()
+        assert np.array_equal(i, t.keys // n) and np.array_equal(j, t.keys % n)
+
+
 def test_adjacency_is_renewed_when_ties_change() -> None:
     t = table(4, [(0, 1)])
     indptr, _ = t.adjacency()
