@@ -126,6 +126,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.community = new_community(world, counts, self.regions.n, self.regions.weights, pop["max_partnerships"])
         self.ties = network.forum_network(world, self.community.region, self.params["network"]["forum_density"],
                                           self.params["network"]["local_share"], self.params["trust"]["initial"])
+        network.prepare_search(self.community, self.params)  # every agent's best matches, once a run
         self.partnerships = PartnershipTable(width=max(int(self.params["formation"]["max_group_size"]), 2))
         self.ledger = Ledger()
         self.budget_shock = 1.0

@@ -7,7 +7,7 @@ mechanism is a handful of array operations rather than a loop over agents or pai
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from numpy.typing import NDArray
@@ -73,8 +73,39 @@ class CommunityState:
 
     @property
     def need(self) -> FloatArray:
-        """What each agent lacks: 1 - endowment (saling membutuhkan)."""
-        return 1.0 - self.endowment
+        """What each agent lacks: 1 - endowment (saling membutuhkan); computed once while endowment is frozen."""
+        return self.derived("need", lambda: 1.0 - self.endowment, self.endowment)
+
+    def take(self, rows: IntArray) -> CommunityState:
+        """The agents ``rows`` (repeats allowed) as a community of their own: every per-agent array gathered.
+
+        A per-agent formula (``operation.member_inputs``) applied to the gathered rows gives,
+        value for value, what it gives those rows over the whole community: only the rows
+        needed are computed.
+        """
+        return CommunityState(**{f.name: np.take(getattr(self, f.name), rows, axis=0) for f in fields(self)})
+
+    def derived(self, name: str, compute, *sources: np.ndarray):
+        """A value computed from ``sources``, kept while every source is frozen and the same array.
+
+        Visions and endowments do not change during a run: :func:`new_community` makes them
+        read only, so whatever is computed from them (needs, norms, search features, the
+        search tree) is computed once a run. Arrays that can still be written (a table built
+        by hand and changed in place) are recomputed on every call, so nothing stale is used.
+        Arrays returned from the cache are read only too.
+        """
+        if any(a.flags.writeable for a in sources):
+            return compute()
+        cache: dict = self.__dict__.setdefault("_derived", {})  # a cache, not a dataclass field
+        hit = cache.get(name)
+        if hit is not None and len(hit[0]) == len(sources) and all(a is b for a, b in zip(hit[0], sources, strict=True)):
+            return hit[1]
+        value = compute()
+        for v in value if isinstance(value, tuple) else (value,):
+            if isinstance(v, np.ndarray):
+                v.flags.writeable = False
+        cache[name] = (sources, value)
+        return value
 
 
 def new_community(rng: np.random.Generator, counts: dict[str, int], n_regions: int, region_weights: FloatArray, cap: int) -> CommunityState:
@@ -93,6 +124,9 @@ def new_community(rng: np.random.Generator, counts: dict[str, int], n_regions: i
     capacity = np.clip(np.array([p["capacity"] for p in prof])[kind] + rng.normal(0, 0.1, n), 0.05, 0.95)
     motivation = np.clip(rng.normal(0.5, 0.1, n), 0.05, 0.95)
     volunteer = np.clip(np.array([p["volunteer"] for p in prof])[kind] + rng.normal(0, 0.1, n), 0.0, 1.0)
+    # Fixed for the whole run: read only, so what is derived from them is computed once (CommunityState.derived).
+    vision.flags.writeable = False
+    endowment.flags.writeable = False
     return CommunityState(
         kind=kind, region=region, vision=vision, endowment=endowment, funds=funds,
         capacity=capacity, motivation=motivation, volunteer=volunteer, volunteer_base=volunteer.copy(),

@@ -55,7 +55,7 @@ def pair_scores(community: CommunityState, s: IntArray, c: IntArray, w: float) -
     vision, need, endow = community.vision, community.need, community.endowment
     # np.take gathers rows several times faster than fancy indexing; norms are per agent.
     vs, vc = np.take(vision, s, axis=0), np.take(vision, c, axis=0)
-    norm = np.linalg.norm(vision, axis=1)
+    norm = community.derived("vision_norm", lambda: np.linalg.norm(vision, axis=1), vision)
     sim = row_sums(vs * vc) / np.maximum(np.take(norm, s) * np.take(norm, c), 1e-12)
     ns, nc, es, ec = (np.take(x, i, axis=0) for x, i in ((need, s), (need, c), (endow, s), (endow, c)))
     comp = 0.5 * (covered(ns, ec) + covered(nc, es))
@@ -111,10 +111,9 @@ def expected_net_benefit(model: World, members: IntArray, activity: IntArray, go
     mask = members != NO_MEMBER
     idx = np.maximum(members, 0)
     after = community.memberships[idx] + extra_membership.astype(np.int64)
-    funds_all, labour_all = member_inputs(community, p, community.memberships)
-    funds_new, labour_new = member_inputs(community, p, community.memberships + 1)
-    funds = np.where(extra_membership, funds_new[idx], funds_all[idx])
-    labour = np.where(extra_membership, labour_new[idx], labour_all[idx])
+    # Inputs of the members only (not of every agent), each split over its memberships after joining.
+    funds, labour = member_inputs(community.take(idx.ravel()), p, after.ravel())
+    funds, labour = funds.reshape(idx.shape), labour.reshape(idx.shape)
     # Guard the split for agents that have no partnership yet.
     funds = np.where(after > 0, funds, 0.0)
     funds, labour = np.where(mask, funds, 0.0), np.where(mask, labour, 0.0)

@@ -62,7 +62,7 @@ def seekers(rng: np.random.Generator, community: CommunityState, socialization: 
 
 
 def search_features(community: CommunityState, complementarity_weight: float) -> tuple[FloatArray, FloatArray]:
-    """Points and queries for the partner search.
+    """Points and queries for the partner search (read only; computed once a run, see ``CommunityState.derived``).
 
     Points are ``[sqrt(1-w) * vision, sqrt(w) * endowment]``; a seeker queries with
     ``[sqrt(1-w) * vision, sqrt(w) * need]``. The squared distance is then
@@ -70,10 +70,12 @@ def search_features(community: CommunityState, complementarity_weight: float) ->
     and bring what the seeker lacks.
     """
     w = complementarity_weight
-    v = np.sqrt(1.0 - w) * community.vision
-    points = np.hstack([v, np.sqrt(w) * community.endowment])
-    queries = np.hstack([v, np.sqrt(w) * community.need])
-    return points, queries
+
+    def compute() -> tuple[FloatArray, FloatArray]:
+        v = np.sqrt(1.0 - w) * community.vision
+        return np.hstack([v, np.sqrt(w) * community.endowment]), np.hstack([v, np.sqrt(w) * community.need])
+
+    return community.derived(f"search_features:{w!r}", compute, community.vision, community.endowment)
 
 
 def network_candidates(rng: np.random.Generator, ties: TieTable, who: IntArray, k: int) -> tuple[IntArray, IntArray]:
@@ -112,7 +114,9 @@ class SearchTree:
         self.tree = cKDTree(points[self.order], leafsize=64, balanced_tree=False, compact_nodes=False)
 
     def fits(self, points: FloatArray) -> bool:
-        """Whether this tree is over exactly ``points``."""
+        """Whether this tree is over exactly ``points`` (the same read-only array, or equal values)."""
+        if points is self.points and not points.flags.writeable:
+            return True
         return self.points.shape == points.shape and np.array_equal(self.points, points)
 
     def query(self, queries: FloatArray, k: int) -> IntArray:
@@ -138,53 +142,110 @@ class NearestMatches:
     """The ``k`` nearest points of query rows, remembered while the query stays the same.
 
     Visions and endowments do not change during a run, so an agent's best matches are the same
-    every quarter: they are searched once, when first needed, and looked up afterwards. A
-    partnership's query changes only when it takes in a member. Each row's remembered answer is
-    checked against its query every call, so a changed query is searched again; the answers are
-    exactly those of a fresh ``cKDTree`` query.
+    every quarter: they are searched once (:func:`prepare_search`, when the model is built) and
+    looked up afterwards. A partnership's query changes only when it takes in a member. Each
+    row's remembered answer is checked against its query every call, so a changed query is
+    searched again; the answers are exactly those of a fresh ``cKDTree`` query (a row's answer
+    does not depend on which other rows are searched with it).
 
     Args:
         tree: The points' search tree.
         k: Neighbours per query (capped at the number of points).
+        queries: The whole, read-only query array when row ``i`` is always key ``i`` (the
+            community's own queries): then nothing is copied or compared per call.
     """
 
-    def __init__(self, tree: SearchTree, k: int):
+    def __init__(self, tree: SearchTree, k: int, queries: FloatArray | None = None):
         self.tree = tree
         self.k = min(k, tree.points.shape[0])
+        self.fixed = queries if queries is not None and not queries.flags.writeable else None
         self.queries = np.zeros((0, tree.points.shape[1]))
         self.found = np.zeros((0, self.k), dtype=np.int64)
         self.known = np.zeros(0, dtype=bool)
+
+    def _grow(self, need: int) -> None:
+        if need <= self.known.shape[0]:
+            return
+        grow = max(need, 2 * self.known.shape[0]) - self.known.shape[0]
+        if self.fixed is not None:
+            grow = need - self.known.shape[0]  # the rows are known in advance: no room to spare
+        else:
+            self.queries = np.concatenate([self.queries, np.zeros((grow, self.queries.shape[1]))])
+        self.found = np.concatenate([self.found, np.zeros((grow, self.k), dtype=np.int64)])
+        self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
 
     def nearest(self, keys: IntArray, queries: FloatArray) -> IntArray:
         """(m, k) nearest points, nearest first, of the query rows; ``keys`` (distinct, >= 0) name them for reuse."""
         m = keys.shape[0]
         if m == 0:
             return np.zeros((0, self.k), dtype=np.int64)
-        need = int(keys.max()) + 1
-        if need > self.known.shape[0]:
-            grow = max(need, 2 * self.known.shape[0]) - self.known.shape[0]
-            self.queries = np.concatenate([self.queries, np.zeros((grow, self.queries.shape[1]))])
-            self.found = np.concatenate([self.found, np.zeros((grow, self.k), dtype=np.int64)])
-            self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
+        self._grow(int(keys.max()) + 1)
         out = np.take(self.found, keys, axis=0)
-        miss = np.flatnonzero(~(self.known[keys] & np.all(np.take(self.queries, keys, axis=0) == queries, axis=1)))
+        same = self.known[keys]
+        if self.fixed is None:
+            same &= np.all(np.take(self.queries, keys, axis=0) == queries, axis=1)
+        else:
+            same &= np.all(np.take(self.fixed, keys, axis=0) == queries, axis=1)
+        miss = np.flatnonzero(~same)
         if miss.shape[0]:
             idx = self.tree.query(queries[miss], self.k)
             out[miss] = idx
             rows = keys[miss]
             self.found[rows] = idx
-            self.queries[rows] = queries[miss]
+            if self.fixed is None:
+                self.queries[rows] = queries[miss]
             self.known[rows] = True
         return out
 
+    def nearest_rows(self, rows: IntArray) -> IntArray:
+        """:meth:`nearest` for rows of the fixed query array (``queries[rows]``), gathered only where searched."""
+        if self.fixed is None:
+            raise ValueError("nearest_rows needs the fixed query array")
+        if rows.shape[0] == 0:
+            return np.zeros((0, self.k), dtype=np.int64)
+        self._grow(int(rows.max()) + 1)
+        miss = np.flatnonzero(~self.known[rows])
+        if miss.shape[0]:
+            found = rows[miss]
+            # In blocks, so that the tree's distance and index arrays stay small at a million agents.
+            for lo in range(0, found.shape[0], SEARCH_BLOCK):
+                part = found[lo: lo + SEARCH_BLOCK]
+                self.found[part] = self.tree.query(np.take(self.fixed, part, axis=0), self.k)
+            self.known[found] = True
+        return np.take(self.found, rows, axis=0)
 
-def nearest_matches(holder: object, tree: SearchTree, k: int) -> NearestMatches:
+
+SEARCH_BLOCK = 65_536
+
+
+def nearest_matches(holder: object, tree: SearchTree, k: int, queries: FloatArray | None = None) -> NearestMatches:
     """The :class:`NearestMatches` kept on ``holder`` (the community, the partnership table), renewed with the tree."""
     memo = getattr(holder, "_nearest_matches", None)
-    if memo is None or memo.tree is not tree or memo.k != min(k, tree.points.shape[0]):
-        memo = NearestMatches(tree, k)
+    fixed = queries if queries is not None and not queries.flags.writeable else None
+    if memo is None or memo.tree is not tree or memo.k != min(k, tree.points.shape[0]) or memo.fixed is not fixed:
+        memo = NearestMatches(tree, k, fixed)
         holder._nearest_matches = memo  # a cache, not a dataclass field
     return memo
+
+
+def community_matches(community: CommunityState, k: int, complementarity_weight: float) -> tuple[NearestMatches, FloatArray, FloatArray]:
+    """The community's remembered best matches (``k`` per agent), with the search points and queries."""
+    points, queries = search_features(community, complementarity_weight)
+    return nearest_matches(community, community_tree(community, points), k, queries), points, queries
+
+
+def prepare_search(community: CommunityState, params: dict) -> None:
+    """Search every agent's best matches once, when the model is built (a constant of the run).
+
+    The answers are the ones a seeker's first search would give, so nothing changes but
+    when the work is done: the first quarters cost what the later ones do. Nothing is
+    searched without the information system (``network.information_system`` 0).
+    """
+    if params["network"]["information_system"] <= 0 or community.n < 2:
+        return
+    memo, _, _ = community_matches(community, params["network"]["candidates"] + 1, params["formation"]["complementarity_weight"])
+    if memo.fixed is not None:
+        memo.nearest_rows(np.arange(community.n))
 
 
 def information_candidates(rng: np.random.Generator, points: FloatArray, queries: FloatArray, who: IntArray, k: int, reach: float,
@@ -203,7 +264,10 @@ def information_candidates(rng: np.random.Generator, points: FloatArray, queries
     matches = NearestMatches(SearchTree(points), kk) if matches is None else matches
     idx = np.full((who.shape[0], kk), -1, dtype=np.int64)
     look = np.flatnonzero(visible.any(axis=1))
-    idx[look] = matches.nearest(who[look], queries[who[look]])
+    if matches.fixed is queries:
+        idx[look] = matches.nearest_rows(who[look])
+    else:
+        idx[look] = matches.nearest(who[look], queries[who[look]])
     # Move the seeker itself (usually its own nearest point) to the end of its row, keep k.
     is_self = idx == who[:, None]
     idx = np.take_along_axis(idx, np.argsort(is_self, axis=1, kind="stable"), axis=1)[:, :keep]
@@ -217,7 +281,9 @@ def find_candidates(rng: np.random.Generator, community: CommunityState, ties: T
     """All (seeker, candidate) pairs from both channels, self-pairs and full candidates dropped."""
     s1, c1 = network_candidates(rng, ties, who, k)
     points, queries = search_features(community, complementarity_weight)
-    matches = nearest_matches(community, community_tree(community, points), k + 1) if reach > 0 and who.shape[0] and points.shape[0] > 1 else None
+    matches = None
+    if reach > 0 and who.shape[0] and points.shape[0] > 1:
+        matches, points, queries = community_matches(community, k + 1, complementarity_weight)
     s2, c2 = information_candidates(rng, points, queries, who, k, reach, matches)
     s = np.concatenate([s1, s2])
     c = np.concatenate([c1, c2])
