@@ -73,8 +73,8 @@ class CommunityState:
 
     @property
     def need(self) -> FloatArray:
-        """What each agent lacks: 1 - endowment (saling membutuhkan); computed once while endowment is frozen."""
-        return self.derived("need", lambda: 1.0 - self.endowment, self.endowment)
+        """What each agent lacks: 1 - endowment (saling membutuhkan)."""
+        return 1.0 - self.endowment
 
     def take(self, rows: IntArray) -> CommunityState:
         """The agents ``rows`` (repeats allowed) as a community of their own: every per-agent array gathered.
@@ -323,16 +323,15 @@ class TieTable:
         if cached is not None and cached[0] is self.keys:
             return cached[1], cached[2]
         lo, hi = self.endpoints()
-        f_order, f_degree, f_neighbours = self._forum_entries()
+        f_indptr, f_neighbours = self._forum_entries()
         work = ~self.forum
-        w_order, w_neighbours = _list_order(lo[work], hi[work], self.n)
-        w_degree = np.bincount(lo[work], minlength=self.n) + np.bincount(hi[work], minlength=self.n)
+        w_agent, w_neighbours = _list_entries(lo[work], hi[work], self.n)
         indptr = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(f_degree + w_degree, out=indptr[1:])
-        # Merge two sorted runs: an entry's place is its rank in its own run plus the
-        # number of entries of the other run before it (list order keys are distinct).
-        at_w = np.arange(w_order.shape[0]) + np.searchsorted(f_order, w_order)
-        neighbours = np.empty(f_order.shape[0] + w_order.shape[0], dtype=np.int64)
+        np.cumsum(np.diff(f_indptr) + np.bincount(w_agent, minlength=self.n), out=indptr[1:])
+        # Merge two sorted runs: an entry's place is its rank in its own run plus the number
+        # of entries of the other run before it (no tie is both a forum and a working tie).
+        at_w = np.arange(w_agent.shape[0]) + _forum_rank(f_indptr, f_neighbours, w_agent, w_neighbours, self.n)
+        neighbours = np.empty(f_neighbours.shape[0] + w_agent.shape[0], dtype=np.int64)
         from_forum = np.ones(neighbours.shape[0], dtype=bool)
         from_forum[at_w] = False
         neighbours[at_w] = w_neighbours
@@ -340,28 +339,52 @@ class TieTable:
         self._adjacency = (self.keys, indptr, neighbours)  # a cache, not a dataclass field
         return indptr, neighbours
 
-    def _forum_entries(self) -> tuple[IntArray, IntArray, IntArray]:
-        """The forum ties' neighbour entries in list order: order keys, degree per agent, neighbours."""
+    def _forum_entries(self) -> tuple[IntArray, IntArray]:
+        """The forum ties' neighbour lists (CSR ``indptr`` and neighbours), laid out once while the forum stays the same."""
         cached = getattr(self, "_forum_lists", None)
         if cached is None:
             lo, hi = self.endpoints()
-            forum = self.forum
-            order, neighbours = _list_order(lo[forum], hi[forum], self.n)
-            degree = np.bincount(lo[forum], minlength=self.n) + np.bincount(hi[forum], minlength=self.n)
-            self._forum_lists = cached = (order, degree, neighbours)
+            agent, neighbours = _list_entries(lo[self.forum], hi[self.forum], self.n)
+            indptr = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(agent, minlength=self.n), out=indptr[1:])
+            self._forum_lists = cached = (indptr, neighbours)
         return cached
 
 
-def _list_order(lo: IntArray, hi: IntArray, n: int) -> tuple[IntArray, IntArray]:
-    """Neighbour entries of ties (lo < hi) sorted in adjacency-list order, with their neighbours.
+def _list_key(agent: IntArray, neighbour: IntArray, n: int) -> IntArray:
+    """Place of a neighbour in its agent's list: higher-numbered neighbours first (b), then lower ones (n + b)."""
+    return np.where(neighbour > agent, neighbour, n + neighbour)
 
-    An entry (agent a, neighbour b) has the order key ``a x 2n + b`` if b > a and
-    ``a x 2n + n + b`` if b < a: sorting the keys lists each agent's higher-numbered
-    neighbours, ascending, then its lower-numbered ones, ascending.
+
+def _list_entries(lo: IntArray, hi: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """Neighbour entries (agent, neighbour) of ties (lo < hi), in adjacency-list order.
+
+    Sorting by ``agent x 2n + list key`` lists each agent's higher-numbered neighbours,
+    ascending, then its lower-numbered ones, ascending.
     """
     order = np.sort(np.concatenate([lo * (2 * n) + hi, hi * (2 * n) + n + lo]))
-    rest = order % (2 * n)
-    return order, np.where(rest >= n, rest - n, rest)
+    agent, key = order // (2 * n), order % (2 * n)
+    return agent, np.where(key >= n, key - n, key)
+
+
+def _forum_rank(indptr: IntArray, neighbours: IntArray, agent: IntArray, neighbour: IntArray, n: int) -> IntArray:
+    """For each entry (agent, neighbour), the number of forum entries before it in list order.
+
+    A binary search inside each agent's forum list (sorted by list key), all entries at
+    once: a few steps (the log of the largest degree), each over the entries only.
+    """
+    target = _list_key(agent, neighbour, n)
+    lo, hi = indptr[agent], indptr[agent + 1]
+    last = max(neighbours.shape[0] - 1, 0)
+    while True:
+        active = lo < hi
+        if not active.any():
+            return lo
+        mid = (lo + hi) // 2
+        at = neighbours[np.minimum(mid, last)] if neighbours.shape[0] else np.zeros_like(mid)
+        right = active & (_list_key(agent, at, n) < target)
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(active & ~right, mid, hi)
 
 
 def pair_keys(a: IntArray, b: IntArray, n: int) -> IntArray:
