@@ -76,14 +76,14 @@ class CommunityState:
         """What each agent lacks: 1 - endowment (saling membutuhkan)."""
         return 1.0 - self.endowment
 
-    def take(self, rows: IntArray) -> CommunityState:
-        """The agents ``rows`` (repeats allowed) as a community of their own: every per-agent array gathered.
+    def take(self, rows: IntArray) -> CommunityRows:
+        """The agents ``rows`` (repeats allowed) as a community of their own, each per-agent array gathered when first read.
 
         A per-agent formula (``operation.member_inputs``) applied to the gathered rows gives,
         value for value, what it gives those rows over the whole community: only the rows
-        needed are computed.
+        needed are computed, and only the arrays the formula reads are gathered.
         """
-        return CommunityState(**{f.name: np.take(getattr(self, f.name), rows, axis=0) for f in fields(self)})
+        return CommunityRows(self, rows)
 
     def derived(self, name: str, compute, *sources: np.ndarray):
         """A value computed from ``sources``, kept while every source is frozen and the same array.
@@ -105,6 +105,37 @@ class CommunityState:
             if isinstance(v, np.ndarray):
                 v.flags.writeable = False
         cache[name] = (sources, value)
+        return value
+
+
+class CommunityRows:
+    """Some rows of a :class:`CommunityState`, read like one (``CommunityState.take``).
+
+    Every per-agent array (first axis the number of agents) is gathered for the rows on first
+    access and kept; anything else (a count, a method) is the community's own.
+    """
+
+    def __init__(self, community: CommunityState, rows: IntArray):
+        self._community = community
+        self._rows = rows
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return int(self._rows.shape[0])
+
+    @property
+    def need(self) -> FloatArray:
+        """What each row lacks: 1 - endowment."""
+        return 1.0 - self.endowment
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self._community, name)
+        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == self._community.n:
+            value = np.take(value, self._rows, axis=0)
+            setattr(self, name, value)
         return value
 
 

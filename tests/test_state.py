@@ -271,3 +271,54 @@ def test_region_state_weights_and_national() -> None:
     le, eys, mys, income = r.national()
     assert (le, eys, mys) == pytest.approx((67.5, 11.5, 7.5))
     assert income == pytest.approx(10 ** (0.25 * 6 + 0.75 * 7))
+
+
+# --- rows of a community, and what is derived once a run ----------------------------------------
+
+
+def small_community(n: int = 30, seed: int = 3):
+    counts = {"community_group": n - 12, "ngo": 3, "religious_body": 3, "business": 4, "university": 2}
+    return new_community(np.random.default_rng(seed), counts, 2, np.array([0.5, 0.5]), 3)
+
+
+def test_take_gathers_every_per_agent_array() -> None:
+    c = small_community()
+    rows = np.array([4, 0, 4, 29, 7])
+    part = c.take(rows)
+    assert part.n == 5
+    for f in ("kind", "region", "vision", "endowment", "funds", "capacity", "motivation", "volunteer", "volunteer_base", "cap",
+              "memberships", "experience"):
+        assert np.array_equal(getattr(part, f), getattr(c, f)[rows])
+    assert np.array_equal(part.need, c.need[rows])
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.integers(0, 29), min_size=1, max_size=50), extra=st.integers(0, 3), enabled=st.booleans())
+def test_member_inputs_of_some_rows_equal_those_rows_of_all(rows, extra: int, enabled: bool) -> None:
+    """Formation computes member inputs for the members only: the numbers must be those of the whole community."""
+    from sim.mechanisms.operation import member_inputs
+    from sim.scenario import defaults
+
+    params = {s: dict(v) for s, v in defaults().values.items()}
+    params["gotong_royong"]["enabled"] = enabled
+    c = small_community()
+    c.memberships[:] = np.arange(30) % 3
+    idx = np.array(rows)
+    split = c.memberships + extra
+    whole = member_inputs(c, params, split)
+    part = member_inputs(c.take(idx), params, split[idx])
+    for a, b in zip(whole, part, strict=True):
+        assert np.array_equal(a[idx], b)
+
+
+def test_visions_and_endowments_are_read_only_and_derived_values_kept() -> None:
+    c = small_community()
+    assert not c.vision.flags.writeable and not c.endowment.flags.writeable
+    calls = []
+    first = c.derived("x", lambda: calls.append(1) or c.vision.sum(axis=1), c.vision)
+    again = c.derived("x", lambda: calls.append(1) or c.vision.sum(axis=1), c.vision)
+    assert first is again and len(calls) == 1 and not first.flags.writeable
+    c.vision = c.vision.copy()  # replaced (and writable): computed afresh, every time
+    c.derived("x", lambda: calls.append(1) or c.vision.sum(axis=1), c.vision)
+    c.derived("x", lambda: calls.append(1) or c.vision.sum(axis=1), c.vision)
+    assert len(calls) == 3
