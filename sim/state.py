@@ -306,9 +306,9 @@ class TieTable:
         found = (pos < self.keys.shape[0]) & (self.keys[pos_c] == keys) if self.keys.shape[0] else np.zeros(keys.shape, bool)
         return pos_c, found
 
-    def ensure(self, keys: IntArray, trust: float) -> None:
-        """Add the ties among ``keys`` that do not exist yet, with the given trust."""
-        keys = sorted_unique(keys)
+    def ensure(self, keys: IntArray, trust: float, unique: bool = False) -> None:
+        """Add the ties among ``keys`` that do not exist yet, with the given trust (``unique``: keys already sorted and distinct)."""
+        keys = keys if unique else sorted_unique(keys)
         _, found = self.find(keys)
         new = keys[~found]
         if new.shape[0] == 0:
@@ -354,10 +354,16 @@ class TieTable:
         if cached is not None and cached[0] is self.keys:
             return cached[1], cached[2]
         lo, hi = self.endpoints()
+        indptr = np.zeros(self.n + 1, dtype=np.int64)
+        if lo.shape[0] <= SMALL_TIE_TABLE:
+            # A few thousand ties: one sort of them all costs less than the merge's steps.
+            agent, neighbours = _list_entries(lo, hi, self.n)
+            np.cumsum(np.bincount(agent, minlength=self.n), out=indptr[1:])
+            self._adjacency = (self.keys, indptr, neighbours)
+            return indptr, neighbours
         f_indptr, f_neighbours = self._forum_entries()
         work = ~self.forum
         w_agent, w_neighbours = _list_entries(lo[work], hi[work], self.n)
-        indptr = np.zeros(self.n + 1, dtype=np.int64)
         np.cumsum(np.diff(f_indptr) + np.bincount(w_agent, minlength=self.n), out=indptr[1:])
         # Merge two sorted runs: an entry's place is its rank in its own run plus the number
         # of entries of the other run before it (no tie is both a forum and a working tie).
@@ -380,6 +386,11 @@ class TieTable:
             np.cumsum(np.bincount(agent, minlength=self.n), out=indptr[1:])
             self._forum_lists = cached = (indptr, neighbours)
         return cached
+
+
+# Up to this many ties the neighbour lists are laid out from scratch (one sort), above it the
+# forum's lists are kept and the working ties merged in.
+SMALL_TIE_TABLE = 4096
 
 
 def _list_key(agent: IntArray, neighbour: IntArray, n: int) -> IntArray:

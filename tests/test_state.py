@@ -125,6 +125,19 @@ def reference_adjacency(t: TieTable) -> tuple[list[int], list[int]]:
        ), max_size=20))
 def test_incremental_adjacency_equals_lists_from_scratch(n: int, forum, ops) -> None:
     """Forum lists laid out once, working ties merged in: the same lists, in the same order, after any changes."""
+    for small in (0, state.SMALL_TIE_TABLE):  # the merge, and the small tables' one sort
+        check_adjacency_after(n, forum, ops, small)
+
+
+def check_adjacency_after(n: int, forum, ops, small: int) -> None:
+    state.SMALL_TIE_TABLE, saved = small, state.SMALL_TIE_TABLE
+    try:
+        adjacency_after(n, forum, ops)
+    finally:
+        state.SMALL_TIE_TABLE = saved
+
+
+def adjacency_after(n: int, forum, ops) -> None:
     t = table(n, [(a % n, b % n) for a, b in forum])
     for op in ops:
         pairs = [(a % n, b % n) for a, b in op[1]] if op[0] != "drop" else []
