@@ -335,3 +335,22 @@ def test_visions_and_endowments_are_read_only_and_derived_values_kept() -> None:
     c.derived("x", lambda: calls.append(1) or c.vision.sum(axis=1), c.vision)
     c.derived("x", lambda: calls.append(1) or c.vision.sum(axis=1), c.vision)
     assert len(calls) == 3
+
+
+def test_matches_searched_when_the_model_is_built_equal_a_fresh_search() -> None:
+    """Every agent's best matches, searched once a run (network.prepare_search), are a plain cKDTree's answers."""
+    from scipy.spatial import cKDTree
+
+    from sim.mechanisms import network
+    from sim.scenario import defaults
+
+    params = {s: dict(v) for s, v in defaults().values.items()}
+    c = small_community(200, seed=5)
+    network.prepare_search(c, params)
+    k, w = params["network"]["candidates"] + 1, params["formation"]["complementarity_weight"]
+    memo = network.community_matches(c, k, w)
+    assert memo.known.shape == (200,) and memo.known.all()
+    points, queries = network.search_features(c, w)
+    _, want = cKDTree(points).query(queries, k=k)
+    assert np.array_equal(memo.nearest_rows(np.arange(200)), want)
+    assert network.community_matches(c, k, w) is memo  # kept for the run
