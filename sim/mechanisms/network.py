@@ -230,7 +230,18 @@ def nearest_matches(holder: object, tree: SearchTree, k: int, query_rows: Callab
 def community_matches(community: CommunityState, k: int, complementarity_weight: float) -> NearestMatches:
     """The community's remembered best matches, ``k`` per agent, for its own queries."""
     w = complementarity_weight
-    return nearest_matches(community, community_tree(community, w), k, lambda rows: search_queries(community, w, rows))
+    return nearest_matches(community, community_tree(community, w), k, _CommunityQueries(community, w))
+
+
+class _CommunityQueries:
+    """``search_queries(community, w, rows)`` as a picklable callable (the community's own queries)."""
+
+    def __init__(self, community: CommunityState, complementarity_weight: float):
+        self.community = community
+        self.w = complementarity_weight
+
+    def __call__(self, rows: IntArray) -> FloatArray:
+        return search_queries(self.community, self.w, rows)
 
 
 def prepare_search(community: CommunityState, params: dict) -> None:
