@@ -61,7 +61,7 @@ test: $(STAMP) ## run the test suite (2 workers)
 experiment: $(STAMP) ## compare all scenarios, 20 replications, into results/experiment/
 	$(BIN)/kemitraan compare scenarios/*.toml --replications $(REPLICATIONS) --out results/experiment --force
 
-bench: $(STAMP) ## performance benchmarks into benchmarks/results.json (BENCH_ARGS=--quick: shorter)
+bench: $(STAMP) ## benchmarks (Boltzmann, mesa-frames in benchmarks/.venv-frames, batch_run, 1M agents) into benchmarks/results.json (BENCH_ARGS=--quick: shorter)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 check: $(STAMP) ## validate the baseline scenario file

@@ -136,6 +136,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
                                        pop["min_agents_per_region"], pop["people_per_organisation"])
         self.ties = network.forum_network(world, self.community.region, self.params["network"]["forum_density"],
                                           self.params["network"]["local_share"], self.params["trust"]["initial"])
+        network.prepare_search(self.community, self.params)  # every agent's best matches, once a run
         self.partnerships = PartnershipTable(width=max(int(self.params["formation"]["max_group_size"]), 2))
         self.ledger = Ledger()
         self.budget_shock = 1.0

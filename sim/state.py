@@ -7,7 +7,7 @@ mechanism is a handful of array operations rather than a loop over agents or pai
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 from numpy.typing import NDArray
@@ -90,6 +90,68 @@ class CommunityState:
         """What each agent lacks: 1 - endowment (saling membutuhkan)."""
         return 1.0 - self.endowment
 
+    def take(self, rows: IntArray) -> CommunityRows:
+        """The agents ``rows`` (repeats allowed) as a community of their own, each per-agent array gathered when first read.
+
+        A per-agent formula (``operation.member_inputs``) applied to the gathered rows gives,
+        value for value, what it gives those rows over the whole community: only the rows
+        needed are computed, and only the arrays the formula reads are gathered.
+        """
+        return CommunityRows(self, rows)
+
+    def derived(self, name: str, compute, *sources: np.ndarray):
+        """A value computed from ``sources``, kept while every source is frozen and the same array.
+
+        Visions and endowments do not change during a run: :func:`new_community` makes them
+        read only, so whatever is computed from them (needs, norms, search features, the
+        search tree) is computed once a run. Arrays that can still be written (a table built
+        by hand and changed in place) are recomputed on every call, so nothing stale is used.
+        Arrays returned from the cache are read only too.
+        """
+        if any(a.flags.writeable for a in sources):
+            return compute()
+        cache: dict = self.__dict__.setdefault("_derived", {})  # a cache, not a dataclass field
+        hit = cache.get(name)
+        if hit is not None and len(hit[0]) == len(sources) and all(a is b for a, b in zip(hit[0], sources, strict=True)):
+            return hit[1]
+        value = compute()
+        for v in value if isinstance(value, tuple) else (value,):
+            if isinstance(v, np.ndarray):
+                v.flags.writeable = False
+        cache[name] = (sources, value)
+        return value
+
+
+class CommunityRows:
+    """Some rows of a :class:`CommunityState`, read like one (``CommunityState.take``).
+
+    Every per-agent array (first axis the number of agents) is gathered for the rows on first
+    access and kept; anything else (a count, a method) is the community's own.
+    """
+
+    def __init__(self, community: CommunityState, rows: IntArray):
+        self._community = community
+        self._rows = rows
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return int(self._rows.shape[0])
+
+    @property
+    def need(self) -> FloatArray:
+        """What each row lacks: 1 - endowment."""
+        return 1.0 - self.endowment
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self._community, name)
+        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == self._community.n:
+            value = np.take(value, self._rows, axis=0)
+            setattr(self, name, value)
+        return value
+
 
 def allocate_agents(counts: dict[str, int], population: FloatArray, min_per_region: int) -> IntArray:
     """How many agents of each kind each region gets: (regions, kinds), summing to ``counts``.
@@ -153,6 +215,9 @@ def new_community(rng: np.random.Generator, counts: dict[str, int], population: 
     capacity = np.clip(np.array([p["capacity"] for p in prof])[kind] + rng.normal(0, 0.1, n), 0.05, 0.95)
     motivation = np.clip(rng.normal(0.5, 0.1, n), 0.05, 0.95)
     volunteer = np.clip(np.array([p["volunteer"] for p in prof])[kind] + rng.normal(0, 0.1, n), 0.0, 1.0)
+    # Fixed for the whole run: read only, so what is derived from them is computed once (CommunityState.derived).
+    vision.flags.writeable = False
+    endowment.flags.writeable = False
     return CommunityState(
         kind=kind, region=region, vision=vision, endowment=endowment, funds=funds,
         capacity=capacity, motivation=motivation, volunteer=volunteer, volunteer_base=volunteer.copy(),
@@ -303,6 +368,11 @@ class TieTable:
     A tie is stored once, as key ``i * n + j`` with ``i < j``. Forum ties (from the
     community-forum network) keep a trust floor of ``trust.initial``; ties made only by
     working together fade away when they are no longer used.
+
+    ``keys``, ``trust`` and ``forum`` are replaced by :meth:`ensure`, :meth:`drop` and the
+    mechanisms, never changed in place (``trust`` values excepted): what the table derives
+    from them (endpoints, neighbour lists) is kept while ``keys`` is the same array, and
+    renewed from scratch when anything else replaced it.
     """
 
     n: int
@@ -324,54 +394,127 @@ class TieTable:
         found = (pos < self.keys.shape[0]) & (self.keys[pos_c] == keys) if self.keys.shape[0] else np.zeros(keys.shape, bool)
         return pos_c, found
 
-    def ensure(self, keys: IntArray, trust: float) -> None:
-        """Add the ties among ``keys`` that do not exist yet, with the given trust."""
-        keys = sorted_unique(keys)
+    def ensure(self, keys: IntArray, trust: float, unique: bool = False) -> None:
+        """Add the ties among ``keys`` that do not exist yet, with the given trust (``unique``: keys already sorted and distinct)."""
+        keys = keys if unique else sorted_unique(keys)
         _, found = self.find(keys)
         new = keys[~found]
         if new.shape[0] == 0:
             return
+        lo, hi = self.endpoints()
         # New keys are distinct and absent: inserting each at its sorted place keeps the order.
         at = np.searchsorted(self.keys, new)
         self.keys = np.insert(self.keys, at, new)
         self.trust = np.insert(self.trust, at, trust)
         self.forum = np.insert(self.forum, at, False)
+        # The endpoints move with their keys; the forum ties are untouched.
+        self._ends = (self.keys, np.insert(lo, at, new // self.n), np.insert(hi, at, new % self.n))
 
     def drop(self, mask: BoolArray) -> None:
         """Remove the ties where ``mask`` is true."""
         keep = ~mask
+        lo, hi = self.endpoints()
+        forum_kept = not (mask & self.forum).any()
         self.keys, self.trust, self.forum = self.keys[keep], self.trust[keep], self.forum[keep]
+        self._ends = (self.keys, lo[keep], hi[keep])
+        if not forum_kept:
+            self._forum_lists = None
 
     def endpoints(self) -> tuple[IntArray, IntArray]:
-        """The two agents of every tie (i < j)."""
-        return self.keys // self.n, self.keys % self.n
+        """The two agents of every tie (i < j); read only, kept until the ties change."""
+        cached = getattr(self, "_ends", None)
+        if cached is None or cached[0] is not self.keys:
+            # Replaced from outside (or first use): nothing derived can be trusted.
+            self._ends = cached = (self.keys, self.keys // self.n, self.keys % self.n)
+            self._forum_lists = None
+        return cached[1], cached[2]
 
     def adjacency(self) -> tuple[IntArray, IntArray]:
         """CSR neighbour lists: ``indptr`` (n + 1) and ``neighbours`` for every agent (read only).
 
         Each agent's list holds its higher-numbered neighbours, ascending, then its
-        lower-numbered ones, ascending. Built by counting, without a sort of all ties, and
-        kept until the ties change (``ensure`` and ``drop`` replace ``keys``).
+        lower-numbered ones, ascending. Forum ties never change during a run, so their part
+        of the lists is laid out once (:meth:`_forum_entries`); each change of the ties then
+        only places the few ties made by working together among them, by one
+        ``searchsorted``, instead of a sort of every tie. Kept until the ties change.
         """
         cached = getattr(self, "_adjacency", None)
         if cached is not None and cached[0] is self.keys:
             return cached[1], cached[2]
-        i, j = self.endpoints()
-        m = i.shape[0]
-        up = np.bincount(i, minlength=self.n)
-        down = np.bincount(j, minlength=self.n)
+        lo, hi = self.endpoints()
         indptr = np.zeros(self.n + 1, dtype=np.int64)
-        np.cumsum(up + down, out=indptr[1:])
-        neighbours = np.empty(2 * m, dtype=np.int64)
-        rank = np.arange(m)
-        # Keys are sorted by (i, j): each agent's ties to higher-numbered agents are one run.
-        neighbours[indptr[i] + rank - (np.cumsum(up) - up)[i]] = j
-        # The same ties sorted by (j, i) give each agent's lower-numbered neighbours in order.
-        rev = np.sort(j * self.n + i)
-        lo, hi = rev % self.n, rev // self.n
-        neighbours[indptr[hi] + up[hi] + rank - (np.cumsum(down) - down)[hi]] = lo
+        if lo.shape[0] <= SMALL_TIE_TABLE:
+            # A few thousand ties: one sort of them all costs less than the merge's steps.
+            agent, neighbours = _list_entries(lo, hi, self.n)
+            np.cumsum(np.bincount(agent, minlength=self.n), out=indptr[1:])
+            self._adjacency = (self.keys, indptr, neighbours)
+            return indptr, neighbours
+        f_indptr, f_neighbours = self._forum_entries()
+        work = ~self.forum
+        w_agent, w_neighbours = _list_entries(lo[work], hi[work], self.n)
+        np.cumsum(np.diff(f_indptr) + np.bincount(w_agent, minlength=self.n), out=indptr[1:])
+        # Merge two sorted runs: an entry's place is its rank in its own run plus the number
+        # of entries of the other run before it (no tie is both a forum and a working tie).
+        at_w = np.arange(w_agent.shape[0]) + _forum_rank(f_indptr, f_neighbours, w_agent, w_neighbours, self.n)
+        neighbours = np.empty(f_neighbours.shape[0] + w_agent.shape[0], dtype=np.int64)
+        from_forum = np.ones(neighbours.shape[0], dtype=bool)
+        from_forum[at_w] = False
+        neighbours[at_w] = w_neighbours
+        neighbours[from_forum] = f_neighbours
         self._adjacency = (self.keys, indptr, neighbours)  # a cache, not a dataclass field
         return indptr, neighbours
+
+    def _forum_entries(self) -> tuple[IntArray, IntArray]:
+        """The forum ties' neighbour lists (CSR ``indptr`` and neighbours), laid out once while the forum stays the same."""
+        cached = getattr(self, "_forum_lists", None)
+        if cached is None:
+            lo, hi = self.endpoints()
+            agent, neighbours = _list_entries(lo[self.forum], hi[self.forum], self.n)
+            indptr = np.zeros(self.n + 1, dtype=np.int64)
+            np.cumsum(np.bincount(agent, minlength=self.n), out=indptr[1:])
+            self._forum_lists = cached = (indptr, neighbours)
+        return cached
+
+
+# Up to this many ties the neighbour lists are laid out from scratch (one sort), above it the
+# forum's lists are kept and the working ties merged in.
+SMALL_TIE_TABLE = 4096
+
+
+def _list_key(agent: IntArray, neighbour: IntArray, n: int) -> IntArray:
+    """Place of a neighbour in its agent's list: higher-numbered neighbours first (b), then lower ones (n + b)."""
+    return np.where(neighbour > agent, neighbour, n + neighbour)
+
+
+def _list_entries(lo: IntArray, hi: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """Neighbour entries (agent, neighbour) of ties (lo < hi), in adjacency-list order.
+
+    Sorting by ``agent x 2n + list key`` lists each agent's higher-numbered neighbours,
+    ascending, then its lower-numbered ones, ascending.
+    """
+    order = np.sort(np.concatenate([lo * (2 * n) + hi, hi * (2 * n) + n + lo]))
+    agent, key = order // (2 * n), order % (2 * n)
+    return agent, np.where(key >= n, key - n, key)
+
+
+def _forum_rank(indptr: IntArray, neighbours: IntArray, agent: IntArray, neighbour: IntArray, n: int) -> IntArray:
+    """For each entry (agent, neighbour), the number of forum entries before it in list order.
+
+    A binary search inside each agent's forum list (sorted by list key), all entries at
+    once: a few steps (the log of the largest degree), each over the entries only.
+    """
+    target = _list_key(agent, neighbour, n)
+    lo, hi = indptr[agent], indptr[agent + 1]
+    last = max(neighbours.shape[0] - 1, 0)
+    while True:
+        active = lo < hi
+        if not active.any():
+            return lo
+        mid = (lo + hi) // 2
+        at = neighbours[np.minimum(mid, last)] if neighbours.shape[0] else np.zeros_like(mid)
+        right = active & (_list_key(agent, at, n) < target)
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(active & ~right, mid, hi)
 
 
 def pair_keys(a: IntArray, b: IntArray, n: int) -> IntArray:

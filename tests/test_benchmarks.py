@@ -81,9 +81,47 @@ def test_goal_four_memory_of_a_child_run() -> None:
     assert g4["steps"] == 2 and 20 < g4["peak_rss_mib"] < 2000
 
 
-def test_goal_five_sweep() -> None:
-    g5 = bench.goal_sweep(runs=2, workers=(1,), log=lambda _: None)
-    assert set(g5["seconds_by_workers"]) == {"1"} and "met" not in g5
+def test_goal_five_sweep_against_batch_run() -> None:
+    g5 = bench.goal_sweep(runs=2, workers=(1,), report=False, log=lambda _: None)
+    assert set(g5["kemitraan_run"]) == set(g5["batch_run"]) == {"1"}
+    assert g5["batch_run"]["1"]["rows"] == 2  # mesa.batch_run made one row per run
+    assert g5["ratio_by_workers"]["1"] == pytest.approx(g5["kemitraan_run"]["1"]["runs_per_second"] / g5["batch_run"]["1"]["runs_per_second"])
+    assert isinstance(g5["met"], bool)
+
+
+def test_first_steps_from_goal_one() -> None:
+    g1 = bench.goal_boltzmann(ns=(100,), repeats=1, warmup=2, measure=2, subprocesses=False, log=lambda _: None)
+    g9 = bench.goal_first_steps(g1)
+    r = g9["by_n"]["100"]
+    assert r["ratio_wall"] == pytest.approx(r["first_steps_wall_s"] / r["steady_wall_s"])
+    assert g1["by_n"]["100"]["target"] == 1.0
+
+
+def test_boltzmann_targets_by_size() -> None:
+    assert bench.TARGETS["boltzmann_ratio"] == {1_000: 1.0, 10_000: 1.0, 100_000: 0.15}
+
+
+def test_geographies_skip_missing_files(tmp_path, monkeypatch) -> None:
+    g10 = bench.goal_geographies(names=("no_such_geography",), log=lambda _: None)
+    assert g10 == {"no_such_geography": {"skipped": "scenarios/no_such_geography.toml does not exist"}}
+
+
+def test_frames_reference_runs_or_says_why() -> None:
+    python = bench.frames_python(log=lambda _: None)
+    if python is None:
+        assert bench.FRAMES_STATUS["note"]  # skipped with a reason, never silently
+        g7 = bench.goal_frames(n=100, repeats=1, warmup=1, measure=1, log=lambda _: None)
+        assert g7["met"] is None and g7["skipped"]
+        return
+    res = bench.time_steps_in_subprocess("frames", 500, 1, 2)
+    assert res["wealth_total"] == 500.0  # money is only moved, never made
+    assert len(res["wall_steps"]) == 2 and res["peak_rss_mib"] > 0
+
+
+def test_goal_eight_small() -> None:
+    g8 = bench.goal_million(n=300, warmup=1, measure=1, log=lambda _: None)
+    assert {"step_wall_s", "peak_rss_gib", "init_s", "met", "frames"} <= set(g8)
+    assert 0 < g8["peak_rss_gib"] < 2
 
 
 def test_parse_simulated() -> None:
@@ -100,9 +138,13 @@ def test_child_mode_prints_json(capsys) -> None:
 def test_summary_rows_and_machine() -> None:
     g1 = bench.goal_boltzmann(ns=(100, 150), log=lambda _: None, **TINY)
     goals = {"1_boltzmann": g1, "3_scaling": bench.goal_scaling(g1, 100, 150),
-             "5_sweep": {"runs": 2, "seconds_by_workers": {"1": 2.0, "2": 1.0}, "speedup": 2.0, "met": True},
-             "6_make_run": {"printed_seconds": 0.4, "simulate_seconds_median": 0.38, "met": True}}
+             "5_sweep": {"runs": 2, "ratio_by_workers": {"1": 1.5}, "kemitraan_run": {"1": {"runs_per_second": 3.0}},
+                         "batch_run": {"1": {"runs_per_second": 2.0}}, "met": True},
+             "6_make_run": {"printed_seconds": 0.4, "simulate_seconds_median": 0.38, "command_seconds": 2.5, "met": True},
+             "7_frames": {"n": 100, "skipped": "no Python 3.12 found", "met": None},
+             "9_first_steps": bench.goal_first_steps(g1),
+             "10_geographies": {"provinces": {"skipped": "scenarios/provinces.toml does not exist"}}}
     rows = bench.summary_rows(goals)
-    assert len(rows) == 5 and all(len(r) == 4 for r in rows)
+    assert len(rows) == 2 + 1 + 1 + 1 + 1 + 2 + 1 and all(len(r) == 4 for r in rows)
     info = bench.machine_info()
     assert {"cpu", "cores", "python", "numpy", "mesa", "load_average"} <= set(info)

@@ -109,6 +109,55 @@ def test_tie_table_stays_sorted_unique_and_consistent(n: int, ops) -> None:
             assert mine == {int(j[x]) for x in np.flatnonzero(i == agent)} | {int(i[x]) for x in np.flatnonzero(j == agent)}
 
 
+def reference_adjacency(t: TieTable) -> tuple[list[int], list[int]]:
+    """Neighbour lists from scratch: each agent's higher-numbered neighbours ascending, then its lower ones."""
+    i, j = t.keys // t.n, t.keys % t.n
+    lists = [sorted(j[i == a].tolist()) + sorted(i[j == a].tolist()) for a in range(t.n)]
+    return [0] + np.cumsum([len(x) for x in lists]).tolist(), [b for x in lists for b in x]
+
+
+@settings(max_examples=150, deadline=None)
+@given(n=st.integers(2, 25), forum=st.lists(st.tuples(st.integers(0, 24), st.integers(0, 24)), max_size=40),
+       ops=st.lists(st.one_of(
+           st.tuples(st.just("ensure"), st.lists(st.tuples(st.integers(0, 24), st.integers(0, 24)), max_size=8)),
+           st.tuples(st.just("drop"), st.lists(st.booleans(), max_size=60)),
+           st.tuples(st.just("replace"), st.lists(st.tuples(st.integers(0, 24), st.integers(0, 24)), max_size=8)),
+       ), max_size=20))
+def test_incremental_adjacency_equals_lists_from_scratch(n: int, forum, ops) -> None:
+    """Forum lists laid out once, working ties merged in: the same lists, in the same order, after any changes."""
+    for small in (0, state.SMALL_TIE_TABLE):  # the merge, and the small tables' one sort
+        check_adjacency_after(n, forum, ops, small)
+
+
+def check_adjacency_after(n: int, forum, ops, small: int) -> None:
+    state.SMALL_TIE_TABLE, saved = small, state.SMALL_TIE_TABLE
+    try:
+        adjacency_after(n, forum, ops)
+    finally:
+        state.SMALL_TIE_TABLE = saved
+
+
+def adjacency_after(n: int, forum, ops) -> None:
+    t = table(n, [(a % n, b % n) for a, b in forum])
+    for op in ops:
+        pairs = [(a % n, b % n) for a, b in op[1]] if op[0] != "drop" else []
+        keys = pair_keys(np.array([p[0] for p in pairs], dtype=np.int64), np.array([p[1] for p in pairs], dtype=np.int64), n)
+        if op[0] == "ensure":
+            t.ensure(keys[[a != b for a, b in pairs]] if pairs else keys, 0.2)
+        elif op[0] == "drop":  # forum ties included: the forum part must then be laid out again
+            mask = np.zeros(t.keys.shape[0], dtype=bool)
+            mask[: len(op[1][: t.keys.shape[0]])] = op[1][: t.keys.shape[0]]
+            t.drop(mask)
+        else:  # a table replaced from outside: nothing derived may survive
+            fresh = table(n, [p for p in pairs if p[0] != p[1]])
+            t.keys, t.trust, t.forum = fresh.keys, fresh.trust, fresh.forum
+        indptr, nb = t.adjacency()
+        want_ptr, want_nb = reference_adjacency(t)
+        assert indptr.tolist() == want_ptr and nb.tolist() == want_nb
+        i, j = t.endpoints()
+        assert np.array_equal(i, t.keys // n) and np.array_equal(j, t.keys % n)
+
+
 def test_adjacency_is_renewed_when_ties_change() -> None:
     t = table(4, [(0, 1)])
     indptr, _ = t.adjacency()
@@ -257,3 +306,73 @@ def test_region_state_weights_and_national() -> None:
     le, eys, mys, income = r.national()
     assert (le, eys, mys) == pytest.approx((67.5, 11.5, 7.5))
     assert income == pytest.approx(0.25 * 1e6 + 0.75 * 1e7)  # a mean per person: arithmetic
+
+
+# --- rows of a community, and what is derived once a run ----------------------------------------
+
+
+def small_community(n: int = 30, seed: int = 3):
+    counts = {"community_group": n - 12, "ngo": 3, "religious_body": 3, "business": 4, "university": 2}
+    return new_community(np.random.default_rng(seed), counts, np.array([5e6, 5e6]), 3)
+
+
+def test_take_gathers_every_per_agent_array() -> None:
+    c = small_community()
+    rows = np.array([4, 0, 4, 29, 7])
+    part = c.take(rows)
+    assert part.n == 5
+    for f in ("kind", "region", "vision", "endowment", "funds", "capacity", "motivation", "volunteer", "volunteer_base", "cap",
+              "memberships", "experience"):
+        assert np.array_equal(getattr(part, f), getattr(c, f)[rows])
+    assert np.array_equal(part.need, c.need[rows])
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(st.integers(0, 29), min_size=1, max_size=50), extra=st.integers(0, 3), enabled=st.booleans())
+def test_member_inputs_of_some_rows_equal_those_rows_of_all(rows, extra: int, enabled: bool) -> None:
+    """Formation computes member inputs for the members only: the numbers must be those of the whole community."""
+    from sim.mechanisms.operation import member_inputs
+    from sim.scenario import defaults
+
+    params = {s: dict(v) for s, v in defaults().values.items()}
+    params["gotong_royong"]["enabled"] = enabled
+    c = small_community()
+    c.memberships[:] = np.arange(30) % 3
+    idx = np.array(rows)
+    split = c.memberships + extra
+    whole = member_inputs(c, params, split)
+    part = member_inputs(c.take(idx), params, split[idx])
+    for a, b in zip(whole, part, strict=True):
+        assert np.array_equal(a[idx], b)
+
+
+def test_visions_and_endowments_are_read_only_and_derived_values_kept() -> None:
+    c = small_community()
+    assert not c.vision.flags.writeable and not c.endowment.flags.writeable
+    calls = []
+    first = c.derived("x", lambda: calls.append(1) or c.vision.sum(axis=1), c.vision)
+    again = c.derived("x", lambda: calls.append(1) or c.vision.sum(axis=1), c.vision)
+    assert first is again and len(calls) == 1 and not first.flags.writeable
+    c.vision = c.vision.copy()  # replaced (and writable): computed afresh, every time
+    c.derived("x", lambda: calls.append(1) or c.vision.sum(axis=1), c.vision)
+    c.derived("x", lambda: calls.append(1) or c.vision.sum(axis=1), c.vision)
+    assert len(calls) == 3
+
+
+def test_matches_searched_when_the_model_is_built_equal_a_fresh_search() -> None:
+    """Every agent's best matches, searched once a run (network.prepare_search), are a plain cKDTree's answers."""
+    from scipy.spatial import cKDTree
+
+    from sim.mechanisms import network
+    from sim.scenario import defaults
+
+    params = {s: dict(v) for s, v in defaults().values.items()}
+    c = small_community(200, seed=5)
+    network.prepare_search(c, params)
+    k, w = params["network"]["candidates"] + 1, params["formation"]["complementarity_weight"]
+    memo = network.community_matches(c, k, w)
+    assert memo.known.shape == (200,) and memo.known.all()
+    points, queries = network.search_features(c, w)
+    _, want = cKDTree(points).query(queries, k=k)
+    assert np.array_equal(memo.nearest_rows(np.arange(200)), want)
+    assert network.community_matches(c, k, w) is memo  # kept for the run

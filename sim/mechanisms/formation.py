@@ -52,14 +52,22 @@ def pair_scores(community: CommunityState, s: IntArray, c: IntArray, w: float) -
     seeker's need the candidate covers and the share of the candidate's need the seeker
     covers, so both sides rank a proposal by the same symmetric score.
     """
-    vision, need, endow = community.vision, community.need, community.endowment
-    # np.take gathers rows several times faster than fancy indexing; norms are per agent.
-    vs, vc = np.take(vision, s, axis=0), np.take(vision, c, axis=0)
-    norm = np.linalg.norm(vision, axis=1)
-    sim = row_sums(vs * vc) / np.maximum(np.take(norm, s) * np.take(norm, c), 1e-12)
-    ns, nc, es, ec = (np.take(x, i, axis=0) for x, i in ((need, s), (need, c), (endow, s), (endow, c)))
-    comp = 0.5 * (covered(ns, ec) + covered(nc, es))
+    vision, endow = community.vision, community.endowment
+    norm = community.derived("vision_norm", lambda: np.linalg.norm(vision, axis=1), vision)
+    m = s.shape[0]
+    sim, comp = np.empty(m), np.empty(m)
+    # Row by row, so in blocks: the same numbers, without (m, 4) temporaries of a million rows.
+    for lo in range(0, m, PAIR_BLOCK):
+        bs, bc = s[lo: lo + PAIR_BLOCK], c[lo: lo + PAIR_BLOCK]
+        # np.take gathers rows several times faster than fancy indexing; norms are per agent.
+        vs, vc = np.take(vision, bs, axis=0), np.take(vision, bc, axis=0)
+        sim[lo: lo + PAIR_BLOCK] = row_sums(vs * vc) / np.maximum(np.take(norm, bs) * np.take(norm, bc), 1e-12)
+        es, ec = np.take(endow, bs, axis=0), np.take(endow, bc, axis=0)
+        comp[lo: lo + PAIR_BLOCK] = 0.5 * (covered(1.0 - es, ec) + covered(1.0 - ec, es))
     return sim, comp, (1.0 - w) * sim + w * comp
+
+
+PAIR_BLOCK = 65_536
 
 
 def mutual_best(a: IntArray, b: IntArray, score: FloatArray) -> np.ndarray:
@@ -111,10 +119,9 @@ def expected_net_benefit(model: World, members: IntArray, activity: IntArray, go
     mask = members != NO_MEMBER
     idx = np.maximum(members, 0)
     after = community.memberships[idx] + extra_membership.astype(np.int64)
-    funds_all, labour_all = member_inputs(community, p, community.memberships)
-    funds_new, labour_new = member_inputs(community, p, community.memberships + 1)
-    funds = np.where(extra_membership, funds_new[idx], funds_all[idx])
-    labour = np.where(extra_membership, labour_new[idx], labour_all[idx])
+    # Inputs of the members only (not of every agent), each split over its memberships after joining.
+    funds, labour = member_inputs(community.take(idx.ravel()), p, after.ravel())
+    funds, labour = funds.reshape(idx.shape), labour.reshape(idx.shape)
     # Guard the split for agents that have no partnership yet.
     funds = np.where(after > 0, funds, 0.0)
     funds, labour = np.where(mask, funds, 0.0), np.where(mask, labour, 0.0)
@@ -211,7 +218,6 @@ def recruit(model: World, busy: IntArray) -> int:
     gvision = gvision / np.maximum(gvision.sum(axis=1, keepdims=True), 1e-12)
     e = np.where(mask[..., None], community.endowment[np.maximum(members, 0)], 0.0)
     gap = np.prod(1.0 - e, axis=1)
-    points, _ = network.search_features(community, w)
     queries = np.hstack([np.sqrt(1.0 - w) * gvision, np.sqrt(w) * gap])
     rows2 = np.zeros(0, np.int64)
     c2 = np.zeros(0, np.int64)
@@ -222,7 +228,7 @@ def recruit(model: World, busy: IntArray) -> int:
         vis = (model.streams["search"].random(ids.shape[0] * kk) < reach).reshape(ids.shape[0], kk)
         look = np.flatnonzero(vis.any(axis=1))
         idx = np.full((ids.shape[0], kk), -1, dtype=np.int64)
-        idx[look] = network.nearest_matches(table, network.community_tree(community, points), kk).nearest(ids[look], queries[look])
+        idx[look] = network.nearest_matches(table, network.community_tree(community, w), kk).nearest(ids[look], queries[look])
         rows2 = np.repeat(np.arange(ids.shape[0]), kk)[vis.ravel()]
         c2 = idx.ravel()[vis.ravel()]
     rows = np.concatenate([rows1, rows2])

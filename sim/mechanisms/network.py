@@ -10,6 +10,8 @@ sets the share of agents looking for partners each quarter.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.spatial import cKDTree
 
@@ -69,11 +71,23 @@ def search_features(community: CommunityState, complementarity_weight: float) ->
     ``(1-w)|v_i - v_j|^2 + w|need_i - endowment_j|^2``: near neighbours share the vision
     and bring what the seeker lacks.
     """
+    return search_points(community, complementarity_weight), search_queries(community, complementarity_weight)
+
+
+def search_points(community: CommunityState, complementarity_weight: float, rows: IntArray | None = None) -> FloatArray:
+    """The search points (of ``rows`` only, if given: the same numbers as those rows of all points)."""
     w = complementarity_weight
-    v = np.sqrt(1.0 - w) * community.vision
-    points = np.hstack([v, np.sqrt(w) * community.endowment])
-    queries = np.hstack([v, np.sqrt(w) * community.need])
-    return points, queries
+    vision = community.vision if rows is None else np.take(community.vision, rows, axis=0)
+    endowment = community.endowment if rows is None else np.take(community.endowment, rows, axis=0)
+    return np.hstack([np.sqrt(1.0 - w) * vision, np.sqrt(w) * endowment])
+
+
+def search_queries(community: CommunityState, complementarity_weight: float, rows: IntArray | None = None) -> FloatArray:
+    """The seekers' queries (of ``rows`` only, if given: the same numbers as those rows of all queries)."""
+    w = complementarity_weight
+    vision = community.vision if rows is None else np.take(community.vision, rows, axis=0)
+    endowment = community.endowment if rows is None else np.take(community.endowment, rows, axis=0)
+    return np.hstack([np.sqrt(1.0 - w) * vision, np.sqrt(w) * (1.0 - endowment)])
 
 
 def network_candidates(rng: np.random.Generator, ties: TieTable, who: IntArray, k: int) -> tuple[IntArray, IntArray]:
@@ -99,21 +113,19 @@ class SearchTree:
     Sliding-midpoint splits without node compaction and leaves of 64 points build and answer
     two to three times faster on these 8-dimensional features than the defaults (median
     splits, leaves of 16), and the points are stored in the tree's own order so that a leaf's
-    points sit together in memory; the neighbours found are the same.
+    points sit together in memory; the neighbours found are the same. Only that ordered copy
+    is kept (``order`` maps it back to agents).
 
     Args:
-        points: (n, d) points (kept by reference: not to be changed in place).
+        points: (n, d) points.
     """
 
     def __init__(self, points: FloatArray):
-        self.points = points
+        self.n, self.dim = points.shape
         first = cKDTree(points, leafsize=64, balanced_tree=False, compact_nodes=False)
         self.order = np.asarray(first.indices, dtype=np.int64)
+        del first
         self.tree = cKDTree(points[self.order], leafsize=64, balanced_tree=False, compact_nodes=False)
-
-    def fits(self, points: FloatArray) -> bool:
-        """Whether this tree is over exactly ``points``."""
-        return self.points.shape == points.shape and np.array_equal(self.points, points)
 
     def query(self, queries: FloatArray, k: int) -> IntArray:
         """(m, k) indices of the k nearest points of each query row, nearest first."""
@@ -121,51 +133,61 @@ class SearchTree:
         return self.order[np.asarray(idx, dtype=np.int64).reshape(queries.shape[0], k)]
 
 
-def community_tree(community: CommunityState, points: FloatArray) -> SearchTree:
-    """The search tree over the community's ``points``: built once a run, kept on the community.
+def community_tree(community: CommunityState, complementarity_weight: float) -> SearchTree:
+    """The search tree over the community's points: built once a run (``CommunityState.derived``).
 
-    Visions and endowments do not change during a run; the tree is checked against the
-    points on every call all the same, so a changed array is never missed.
+    Visions and endowments do not change during a run (they are read only); a community
+    whose arrays can still be written gets a fresh tree on every call.
     """
-    tree = getattr(community, "_search_tree", None)
-    if tree is None or not tree.fits(points):
-        tree = SearchTree(points)
-        community._search_tree = tree  # type: ignore[attr-defined]  # a cache, not a dataclass field
-    return tree
+    w = complementarity_weight
+    return community.derived(f"search_tree:{w!r}", lambda: SearchTree(search_points(community, w)), community.vision, community.endowment)
 
 
 class NearestMatches:
     """The ``k`` nearest points of query rows, remembered while the query stays the same.
 
     Visions and endowments do not change during a run, so an agent's best matches are the same
-    every quarter: they are searched once, when first needed, and looked up afterwards. A
-    partnership's query changes only when it takes in a member. Each row's remembered answer is
-    checked against its query every call, so a changed query is searched again; the answers are
-    exactly those of a fresh ``cKDTree`` query.
+    every quarter: they are searched once (:func:`prepare_search`, when the model is built) and
+    looked up afterwards. A partnership's query changes only when it takes in a member: its
+    remembered answer is checked against its query every call and searched again when the
+    query changed. The answers are exactly those of a fresh ``cKDTree`` query (a row's answer
+    does not depend on which other rows are searched with it).
 
     Args:
         tree: The points' search tree.
         k: Neighbours per query (capped at the number of points).
+        query_rows: For the community's own queries (key ``i`` is agent ``i``, whose query
+            never changes while the tree is the same): a function giving the queries of some
+            agents. Then no query is stored or compared.
     """
 
-    def __init__(self, tree: SearchTree, k: int):
+    def __init__(self, tree: SearchTree, k: int, query_rows: Callable[[IntArray], FloatArray] | None = None):
         self.tree = tree
-        self.k = min(k, tree.points.shape[0])
-        self.queries = np.zeros((0, tree.points.shape[1]))
+        self.k = min(k, tree.n)
+        self.query_rows = query_rows
+        self.queries = np.zeros((0, tree.dim))
         self.found = np.zeros((0, self.k), dtype=np.int64)
         self.known = np.zeros(0, dtype=bool)
 
+    def _grow(self, need: int) -> None:
+        if need <= self.known.shape[0]:
+            return
+        if self.query_rows is not None:
+            grow = max(need, self.tree.n) - self.known.shape[0]  # the keys are the agents: room for all at once
+        else:
+            grow = max(need, 2 * self.known.shape[0]) - self.known.shape[0]
+            self.queries = np.concatenate([self.queries, np.zeros((grow, self.queries.shape[1]))])
+        self.found = np.concatenate([self.found, np.zeros((grow, self.k), dtype=np.int64)])
+        self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
+
     def nearest(self, keys: IntArray, queries: FloatArray) -> IntArray:
         """(m, k) nearest points, nearest first, of the query rows; ``keys`` (distinct, >= 0) name them for reuse."""
+        if self.query_rows is not None:
+            raise ValueError("these matches are the community's own: use nearest_rows")
         m = keys.shape[0]
         if m == 0:
             return np.zeros((0, self.k), dtype=np.int64)
-        need = int(keys.max()) + 1
-        if need > self.known.shape[0]:
-            grow = max(need, 2 * self.known.shape[0]) - self.known.shape[0]
-            self.queries = np.concatenate([self.queries, np.zeros((grow, self.queries.shape[1]))])
-            self.found = np.concatenate([self.found, np.zeros((grow, self.k), dtype=np.int64)])
-            self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
+        self._grow(int(keys.max()) + 1)
         out = np.take(self.found, keys, axis=0)
         miss = np.flatnonzero(~(self.known[keys] & np.all(np.take(self.queries, keys, axis=0) == queries, axis=1)))
         if miss.shape[0]:
@@ -177,24 +199,79 @@ class NearestMatches:
             self.known[rows] = True
         return out
 
+    def nearest_rows(self, rows: IntArray) -> IntArray:
+        """(m, k) nearest points of agents ``rows``' own queries, searched only the first time."""
+        if self.query_rows is None:
+            raise ValueError("nearest_rows needs the community's query function")
+        if rows.shape[0] == 0:
+            return np.zeros((0, self.k), dtype=np.int64)
+        self._grow(int(rows.max()) + 1)
+        missing = rows[~self.known[rows]]
+        # In blocks, so that the queries and the tree's distance arrays stay small at a million agents.
+        for lo in range(0, missing.shape[0], SEARCH_BLOCK):
+            part = missing[lo: lo + SEARCH_BLOCK]
+            self.found[part] = self.tree.query(self.query_rows(part), self.k)
+            self.known[part] = True
+        return np.take(self.found, rows, axis=0)
 
-def nearest_matches(holder: object, tree: SearchTree, k: int) -> NearestMatches:
+
+SEARCH_BLOCK = 65_536
+
+
+def nearest_matches(holder: object, tree: SearchTree, k: int, query_rows: Callable[[IntArray], FloatArray] | None = None) -> NearestMatches:
     """The :class:`NearestMatches` kept on ``holder`` (the community, the partnership table), renewed with the tree."""
     memo = getattr(holder, "_nearest_matches", None)
-    if memo is None or memo.tree is not tree or memo.k != min(k, tree.points.shape[0]):
-        memo = NearestMatches(tree, k)
+    if memo is None or memo.tree is not tree or memo.k != min(k, tree.n) or (memo.query_rows is None) != (query_rows is None):
+        memo = NearestMatches(tree, k, query_rows)
         holder._nearest_matches = memo  # a cache, not a dataclass field
     return memo
 
 
-def information_candidates(rng: np.random.Generator, points: FloatArray, queries: FloatArray, who: IntArray, k: int, reach: float,
+def community_matches(community: CommunityState, k: int, complementarity_weight: float) -> NearestMatches:
+    """The community's remembered best matches, ``k`` per agent, for its own queries."""
+    w = complementarity_weight
+    return nearest_matches(community, community_tree(community, w), k, _CommunityQueries(community, w))
+
+
+class _CommunityQueries:
+    """``search_queries(community, w, rows)`` as a picklable callable (the community's own queries)."""
+
+    def __init__(self, community: CommunityState, complementarity_weight: float):
+        self.community = community
+        self.w = complementarity_weight
+
+    def __call__(self, rows: IntArray) -> FloatArray:
+        return search_queries(self.community, self.w, rows)
+
+
+def prepare_search(community: CommunityState, params: dict) -> None:
+    """Search every agent's best matches once, when the model is built (a constant of the run).
+
+    The answers are the ones a seeker's first search would give, so nothing changes but
+    when the work is done: the first quarters cost what the later ones do. Agents are
+    searched in the tree's order of their points: a query is its point with the endowment
+    reflected (``need = 1 - endowment``), which keeps distances, so neighbouring queries walk
+    the same part of the tree one after another. Nothing is searched without the
+    information system (``network.information_system`` 0) or for a community whose arrays
+    can still be written (its tree is not kept).
+    """
+    if params["network"]["information_system"] <= 0 or community.n < 2 or community.vision.flags.writeable or community.endowment.flags.writeable:
+        return
+    memo = community_matches(community, params["network"]["candidates"] + 1, params["formation"]["complementarity_weight"])
+    memo.nearest_rows(memo.tree.order)
+
+
+def information_candidates(rng: np.random.Generator, points: FloatArray | None, queries: FloatArray | None, who: IntArray, k: int, reach: float,
                            matches: NearestMatches | None = None) -> tuple[IntArray, IntArray]:
     """Best matches anywhere, each visible with probability ``reach``.
 
     One batched ``cKDTree`` query answers every seeker at once (seekers whose matches are all
-    invisible are not searched; ``matches`` remembers answers from earlier quarters).
+    invisible are not searched; ``matches`` remembers answers from earlier quarters). With
+    the community's own ``matches`` (:func:`community_matches`), ``points`` and ``queries``
+    are not needed.
     """
-    n = points.shape[0]
+    own = matches is not None and matches.query_rows is not None
+    n = matches.tree.n if own else points.shape[0]
     if reach <= 0 or who.shape[0] == 0 or n < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     kk = min(k + 1, n)
@@ -203,7 +280,7 @@ def information_candidates(rng: np.random.Generator, points: FloatArray, queries
     matches = NearestMatches(SearchTree(points), kk) if matches is None else matches
     idx = np.full((who.shape[0], kk), -1, dtype=np.int64)
     look = np.flatnonzero(visible.any(axis=1))
-    idx[look] = matches.nearest(who[look], queries[who[look]])
+    idx[look] = matches.nearest_rows(who[look]) if own else matches.nearest(who[look], queries[who[look]])
     # Move the seeker itself (usually its own nearest point) to the end of its row, keep k.
     is_self = idx == who[:, None]
     idx = np.take_along_axis(idx, np.argsort(is_self, axis=1, kind="stable"), axis=1)[:, :keep]
@@ -216,9 +293,10 @@ def information_candidates(rng: np.random.Generator, points: FloatArray, queries
 def find_candidates(rng: np.random.Generator, community: CommunityState, ties: TieTable, who: IntArray, k: int, reach: float, complementarity_weight: float) -> tuple[IntArray, IntArray]:
     """All (seeker, candidate) pairs from both channels, self-pairs and full candidates dropped."""
     s1, c1 = network_candidates(rng, ties, who, k)
-    points, queries = search_features(community, complementarity_weight)
-    matches = nearest_matches(community, community_tree(community, points), k + 1) if reach > 0 and who.shape[0] and points.shape[0] > 1 else None
-    s2, c2 = information_candidates(rng, points, queries, who, k, reach, matches)
+    if reach > 0 and who.shape[0] and community.n > 1:
+        s2, c2 = information_candidates(rng, None, None, who, k, reach, community_matches(community, k + 1, complementarity_weight))
+    else:
+        s2, c2 = information_candidates(rng, np.zeros((community.n, 0)), None, who, k, reach)
     s = np.concatenate([s1, s2])
     c = np.concatenate([c1, c2])
     ok = (s != c) & (community.memberships[c] < community.cap[c])

@@ -31,9 +31,9 @@ def update(model: World, invest_social: FloatArray) -> None:
     tp, ties, table = model.params["trust"], model.ties, model.partnerships
     ids = table.active_ids()
     _rows, a, b = member_pairs(table.members[ids])
-    working = pair_keys(a, b, ties.n)
-    ties.ensure(working, tp["initial"])
-    pos, found = ties.find(sorted_unique(working))
+    working = sorted_unique(pair_keys(a, b, ties.n))
+    ties.ensure(working, tp["initial"], unique=True)
+    pos, found = ties.find(working)
     together = np.zeros(ties.keys.shape[0], dtype=bool)
     together[pos[found]] = True
     floor = np.where(ties.forum, tp["initial"], 0.0)
