@@ -72,6 +72,7 @@ CSS = """
 .km-root table.km-score td, .km-root table.km-score th { border-bottom: 1px solid #ddd; padding: 1px 8px; text-align: left; }
 .km-root .km-note { color: #7a3e00; font-weight: bold; }
 .km-root .km-legend { font-size: 0.85em; }
+.km-root .km-fill { flex: 1 1 auto; min-height: 0; height: 100%; }
 .km-root .km-levers-line { font-size: 0.9em; }
 """
 

@@ -135,11 +135,14 @@ def play_quarter(model: PartnershipModel, choices: Mapping[int, Choice]) -> None
 
 
 def contribution(model: PartnershipModel, row: int, choice: Choice = USUAL) -> tuple[float, float]:
-    """Money and labour value (Rp million per quarter, over all its partnerships) a component gives with ``choice``."""
+    """Money and labour value (Rp million per quarter, over all its partnerships) a component gives with ``choice``.
+
+    A component in no partnership gets what it would give to a first one.
+    """
     from sim.mechanisms.operation import member_inputs  # read-only use of the model's own rule
 
     funds, labour = member_inputs(model.community, model.params, model.community.memberships)
-    held = int(model.community.memberships[row])
+    held = max(int(model.community.memberships[row]), 1)
     return (float(funds[row]) * held * choice.money / 100.0, float(labour[row]) * held * choice.labour / 100.0)
 
 

@@ -1,6 +1,6 @@
 """The participatory room's pages: the trainer's projector and the participants' phones.
 
-``kemitraan classroom`` serves these routes (``solara run sim.teaching.room_app:routes``):
+``kemitraan classroom`` serves these routes (``solara run sim.teaching.room_app``):
 
 - ``/trainer?key=...``: the projector. The join code and address, the shared world's network
   with the participants' components ringed and named, the national index of the played world
@@ -249,6 +249,12 @@ def TrainerGate():
 def JoinPage():
     """A participant's page in the server's language."""
     Participant(lang_from_env())
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 - solara's signature for a module's layout
+    """No app bar and no tabs: a participant must not see the trainer's route, and the projector needs the height."""
+    solara.Column(children=children, style={"padding": "0"})
 
 
 routes = [
