@@ -307,6 +307,9 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
                 playing.set(False)
                 return
             tick.set(tick.value + 1)
+            if not r.running:  # the last quarter: stop here, so Extend does not find Play still on
+                playing.set(False)
+                return
             due += period
             wait = due - time.monotonic()
             if wait > 0:
