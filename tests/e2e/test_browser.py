@@ -221,6 +221,15 @@ def test_speed_and_layout_at_1366x768(browser, baseline_viz, timings, tmp_path_f
     for sel in (".kemitraan-network-A", ".kemitraan-network-B", ".kemitraan-index", ".kemitraan-scoreboard"):
         assert uncovered(page, sel), sel
     page.screenshot(path=str(shots / "app_side_by_side.png"))
+    q1 = quarter_of(clock_text(page))
+    page.get_by_role("button", name="Play", exact=True).click()
+    wait_for(lambda: quarter_of(clock_text(page)) > q1, 10, "Play to start", every=0.02)
+    q1, t0 = quarter_of(clock_text(page)), time.perf_counter()
+    page.wait_for_timeout(3000)
+    q2, t1 = quarter_of(clock_text(page)), time.perf_counter()
+    page.get_by_role("button", name="Pause", exact=True).click()
+    timings["play_side_by_side_quarters_per_s"] = round((q2 - q1) / (t1 - t0), 2)
+    assert (q2 - q1) / (t1 - t0) >= PLAY_MIN
 
     # A lever's new value shows at once, and Reset is asked for.
     page.get_by_label("Gotong-royong (volunteer labour)").uncheck()
