@@ -49,6 +49,7 @@ SCENARIO_ENV = "KEMITRAAN_SCENARIO"
 SPEEDS = (1, 2, 4, 8)  # quarters per second offered by Play
 DEFAULT_SPEED = 4
 BIG = 1.35  # text size factor of the large-text mode
+CATCH_UP = 4  # most quarters Play steps between two drawings when drawing falls behind
 
 CSS = """
 .km-root { font-size: 15px; line-height: 1.35; }
@@ -122,7 +123,7 @@ def index_chart(worlds, labels, keys, lang: str, scale: float, events=()) -> str
     title = t("index_ipm" if first.method == "ipm" else "index_hdi", lang)
     return line_chart_svg(lines, (start, end), (min(lows) - pad, max(highs) + pad), title=title, lang=lang, target=first.target,
                           target_text=t("target", lang, value=target.replace(".", ",") if lang == "id" else target),
-                          size=(520, 270), scale=scale, events=events)
+                          size=(440, 260), scale=scale, events=events)
 
 
 def spark(worlds, keys, metric: str, lang: str, factor: float = 1.0, lo: float | None = None, hi: float | None = None,
@@ -142,7 +143,7 @@ def spark(worlds, keys, metric: str, lang: str, factor: float = 1.0, lo: float |
         values.extend(y.tolist() or [0.0])
     y0 = lo if lo is not None else min(values)
     y1 = hi if hi is not None else max(values) * 1.1 + 1e-9
-    return line_chart_svg(lines, (start, end), (y0, y1), title="", lang=lang, size=(190, 120), scale=scale, y_suffix=suffix)
+    return line_chart_svg(lines, (start, end), (y0, y1), title="", lang=lang, size=(170, 110), scale=scale, y_suffix=suffix, x_ticks=False)
 
 
 def scoreboard_html(room: Classroom, worlds, labels, keys, lang: str) -> str:
@@ -178,7 +179,9 @@ def WorldView(room: Classroom, lang: str, big: bool, both: bool, tick: int):
     labels = [t("world_a", lang), t("world_b", lang)][: len(worlds)]
     long_labels = [t("world_a_is", lang), t("world_b_is", lang, contrast=room.contrast_label(lang))][: len(worlds)]
     with room_lock(room):
-        nets = [network_svg(w, room.layout, lang, scale=scale, title=f"{lab} · {t('network', lang)}") for w, lab in zip(worlds, labels, strict=True)]
+        # Two networks share the width, so their labels are drawn larger in their own units.
+        net_scale = scale * (1.45 if both else 1.0)
+        nets = [network_svg(w, room.layout, lang, scale=net_scale, title=f"{lab} · {t('network', lang)}") for w, lab in zip(worlds, labels, strict=True)]
         chart = index_chart(worlds, long_labels, keys, lang, scale)
         sparks = [(t("active_partnerships", lang), spark(worlds, keys, "active_partnerships", lang, lo=0.0, scale=scale)),
                   (t("government_share", lang), spark(worlds, keys, "government_share", lang, factor=100.0, lo=0.0, hi=100.0, scale=scale)),
@@ -295,27 +298,28 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
     r = room.value
 
     def play_loop(cancel: threading.Event) -> None:
-        # Steps and redraws in this thread, one quarter per period; Pause stops it after the quarter on screen.
+        # Steps and redraws in this thread at the chosen speed. When drawing cannot keep up (a slow
+        # or busy laptop), up to CATCH_UP quarters are stepped before the next drawing, so the clock
+        # keeps the speed; Pause stops after the drawing, so the quarter on screen is the model's.
         if not playing.value:
             return
         period = 1.0 / speed.value
-        due = time.monotonic()
+        start, done = time.monotonic(), 0
         for _ in range(100_000):
             if cancel.is_set() or not playing.value:
                 return
-            if not step_room(r):
-                playing.set(False)
-                return
+            owed = 1 + int((time.monotonic() - start) / period) - done
+            for _ in range(max(1, min(owed, CATCH_UP))):
+                if not step_room(r):
+                    break
+                done += 1
             tick.set(tick.value + 1)
             if not r.running:  # the last quarter: stop here, so Extend does not find Play still on
                 playing.set(False)
                 return
-            due += period
-            wait = due - time.monotonic()
+            wait = start + done * period - time.monotonic()
             if wait > 0:
                 cancel.wait(wait)
-            else:
-                due = time.monotonic()
 
     solara.use_thread(play_loop, dependencies=[playing.value, speed.value, r.serial], intrusive_cancel=False)
 

@@ -98,3 +98,24 @@ def test_demo_command(tmp_path, capsys):
     assert "--years" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         main(["demo", "lottery", "--out", str(out)])
+
+
+def test_a_refreshed_frame_is_the_picture_a_fresh_figure_draws():
+    """The animation keeps its axes and replaces only the data: the frame must equal a figure drawn anew."""
+    import io
+
+    import numpy as np
+    from matplotlib.figure import Figure
+
+    from sim.teaching.classroom import demo_classroom
+
+    room = demo_classroom("funding-cut", small_scenario())
+    kept = Figure(figsize=(8, 4.5))
+    handles = demo.draw_side_by_side(kept, room, "en", "A", title="t")
+    for _ in range(3):
+        room.step()
+    demo.refresh_side_by_side(handles, room, "en", "A")
+    fresh = Figure(figsize=(8, 4.5))
+    demo.draw_side_by_side(fresh, room, "en", "A", title="t")
+    a, b = (np.asarray(Image.open(io.BytesIO(demo.render_png(f, 40)))) for f in (kept, fresh))
+    assert a.shape == b.shape and np.array_equal(a, b)

@@ -225,14 +225,14 @@ def _digits(step: float) -> int:
 
 def line_chart_svg(lines: Sequence[Line], x_range: tuple[float, float], y_range: tuple[float, float], *, title: str,
                    lang: str = "en", target: float | None = None, target_text: str = "", size: tuple[int, int] = (560, 250),
-                   scale: float = 1.0, events: Sequence[tuple[float, str]] = (), y_suffix: str = "") -> str:
+                   scale: float = 1.0, events: Sequence[tuple[float, str]] = (), y_suffix: str = "", x_ticks: bool = True) -> str:
     """A line chart as SVG: lines over the years, y ticks in the language's number format, optional target line.
 
     The SVG's own units are pixels at ``size``; it scales to its box, text and all.
     """
     w, h = size
     fs = 13.0 * scale
-    left, right, top, bottom = 10 + 3.4 * fs, 10, 1.9 * fs, 1.8 * fs
+    left, right, top, bottom = 10 + 3.4 * fs, 10, (1.9 if title else 0.6) * fs, (1.8 if x_ticks else 0.6) * fs
     x0, x1 = x_range
     y0, y1 = y_range
     if y1 <= y0:
@@ -246,13 +246,13 @@ def line_chart_svg(lines: Sequence[Line], x_range: tuple[float, float], y_range:
 
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" '
              f'style="width:100%;height:100%;display:block" role="img" aria-label="{_e(title)}" font-size="{_f(fs)}">',
-             f'<text x="{_f(left)}" y="{_f(fs * 1.2)}" font-weight="bold" font-size="{_f(fs * 1.08)}">{_e(title)}</text>']
-    yt = _ticks(y0, y1, 4)
+             f'<text x="{_f(left)}" y="{_f(fs * 1.2)}" font-weight="bold" font-size="{_f(fs * 1.08)}">{_e(title)}</text>' if title else ""]
+    yt = _ticks(y0, y1, 4 if x_ticks else 2)
     dig = _digits(yt[1] - yt[0]) if len(yt) > 1 else 0
     for v in yt:
         parts.append(f'<line x1="{_f(left)}" x2="{_f(w - right)}" y1="{_f(py(v))}" y2="{_f(py(v))}" stroke="#e2e2e2"/>'
                      f'<text x="{_f(left - 4)}" y="{_f(py(v) + fs * 0.35)}" text-anchor="end" fill="#333">{_e(number(v, dig, lang) + y_suffix)}</text>')
-    for v in _ticks(x0, x1, 5 if x1 - x0 > 6 else max(int(x1 - x0), 1)):
+    for v in _ticks(x0, x1, 5 if x1 - x0 > 6 else max(int(x1 - x0), 1)) if x_ticks else ():
         if float(v).is_integer():
             parts.append(f'<text x="{_f(px(v))}" y="{_f(h - bottom + fs * 1.2)}" text-anchor="middle" fill="#333">{int(v)}</text>')
     parts.append(f'<line x1="{_f(left)}" x2="{_f(left)}" y1="{_f(top)}" y2="{_f(h - bottom)}" stroke="#999"/>'
