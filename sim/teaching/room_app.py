@@ -257,9 +257,9 @@ def Layout(children=[]):  # noqa: B006 - solara's signature for a module's layou
     solara.Column(children=children, style={"padding": "0"})
 
 
+# The "/" route's layout wraps its siblings too (solara's routing): no app bar, no tabs.
 routes = [
-    solara.Route(path="/", component=JoinPage),
+    solara.Route(path="/", component=JoinPage, layout=Layout),
     solara.Route(path="join", component=JoinPage),
     solara.Route(path="trainer", component=TrainerGate),
 ]
-

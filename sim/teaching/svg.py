@@ -149,7 +149,7 @@ def network_svg(world: PartnershipModel, layout: Layout, lang: str = "en", *, sc
     for p in players:
         x, y = xy[p.row]
         parts.append(f'<circle cx="{_f(x)}" cy="{_f(-y)}" r="1.1" fill="none" stroke="{PLAYER}" stroke-width="0.3"/>'
-                     f'<text x="{_f(x + 1.3)}" y="{_f(-y - 0.9)}" font-size="{_f(font * 0.8)}" font-weight="bold" '
+                     f'<text x="{_f(x + 1.3)}" y="{_f(-y - 0.9)}" font-size="{_f(font * 1.1)}" font-weight="bold" '
                      f'paint-order="stroke" stroke="#ffffff" stroke-width="{_f(font * 0.18)}">{_e(p.name)}</text>')
     # Region labels last, with a white halo, so no dot or tie hides them.
     for g in range(centres.shape[0]):
