@@ -24,7 +24,7 @@ import solara
 
 from sim.teaching.labels import choice_label, lang_from_env, number, t
 from sim.teaching.room import LABOUR_LEVELS, MONEY_LEVELS, Choice, Room, RoomError, contribution
-from sim.teaching.svg import WORLD_COLOURS, Player, legend_html, network_svg
+from sim.teaching.svg import Player, legend_html, network_svg
 from sim.teaching.classroom import network_layout
 from sim.teaching.demo import time_text
 from sim import app
