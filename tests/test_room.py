@@ -139,3 +139,20 @@ def test_classroom_command_checks_its_arguments(monkeypatch, capsys):
     assert main(["classroom", "--lan"]) == 0 and calls[-1][1]["host"] == "0.0.0.0"
     assert main(["classroom", "--code", "ab0"]) == 2
     assert "--code" in capsys.readouterr().err
+
+
+def test_the_projector_marks_participants_and_their_partnerships():
+    import re
+
+    from sim.teaching.classroom import network_layout
+    from sim.teaching.svg import Player, network_svg
+
+    room = Room(small_scenario(), code="ABCDE")
+    people = [room.join("ABCDE", name) for name in ("Ani", "Budi")]
+    for _ in range(8):
+        room.step()
+    partners = sum(len(m["with"]) for p in people for m in room.partnerships_of(p.row))
+    svg = network_svg(room.world, network_layout(room.world), players=[Player(p.row, p.name) for p in people])
+    ties = re.search(r'<path d="([^"]*)"[^>]*class="kemitraan-player-ties"', svg).group(1)
+    assert ties.count("M") == partners
+    assert ">Ani</text>" in svg and ">Budi</text>" in svg

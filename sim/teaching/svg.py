@@ -146,6 +146,19 @@ def network_svg(world: PartnershipModel, layout: Layout, lang: str = "en", *, sc
             fill = colour if inside else "#ffffff"
             dots.append(f'<circle cx="{_f(x)}" cy="{_f(-y)}" r="0.42" fill="{fill}"/>')
         parts.append(f'<g stroke="{colour}" stroke-width="0.14">{"".join(dots)}</g>')
+    if players:
+        # The participants' own partnerships, drawn bold from each participant to each partner.
+        rows = np.array([p.row for p in players], dtype=np.int64)
+        ids = t_.active_ids()
+        m = t_.members[ids]
+        pa, pb = [], []
+        for r in rows.tolist():
+            for part in m[(m == r).any(axis=1)]:
+                others = part[(part >= 0) & (part != r)]
+                pa.extend([r] * others.shape[0])
+                pb.extend(others.tolist())
+        parts.append(f'<path d="{_path(xy, np.array(pa, dtype=np.int64), np.array(pb, dtype=np.int64))}" stroke="{PLAYER}" '
+                     f'stroke-width="0.35" fill="none" class="kemitraan-player-ties"/>')
     for p in players:
         x, y = xy[p.row]
         parts.append(f'<circle cx="{_f(x)}" cy="{_f(-y)}" r="1.1" fill="none" stroke="{PLAYER}" stroke-width="0.3"/>'
