@@ -310,6 +310,8 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
                 return
             owed = 1 + int((time.monotonic() - start) / period) - done
             for _ in range(max(1, min(owed, CATCH_UP))):
+                if cancel.is_set() or not playing.value:  # Pause takes effect before the next quarter, never after it
+                    break
                 if not step_room(r):
                     break
                 done += 1

@@ -207,7 +207,9 @@ def test_speed_and_layout_at_1366x768(browser, baseline_viz, timings, tmp_path_f
     timings["play_quarters_per_s"] = round(rate, 2)
     assert rate >= PLAY_MIN, rate
     page.wait_for_timeout(1000)
-    assert quarter_of(clock_text(page)) in (shown, shown + 1)  # at most the quarter already being drawn
+    # No quarter is stepped after Pause; what may still arrive is a quarter already on its way to the
+    # screen when the button was pressed (one, or two when Play was catching up on a busy machine).
+    assert shown <= quarter_of(clock_text(page)) <= shown + 2
     settled = quarter_of(clock_text(page))
     page.wait_for_timeout(1000)
     assert quarter_of(clock_text(page)) == settled, "Play went on after Pause"
