@@ -124,6 +124,14 @@ def _parser() -> argparse.ArgumentParser:
     estim.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0)")
     estim.add_argument("--force", action="store_true", help="replace an existing output folder")
 
+    # --- kemitraan classroom (issue 15: the participatory room) ---
+    room = sub.add_parser("classroom", help="open a room where participants play community components from their browsers")
+    room.add_argument("scenario", nargs="?", default=None, help="scenario file (default: the built-in baseline)")
+    room.add_argument("--port", type=int, default=8766, help="port (default 8766; 0 picks a free one)")
+    room.add_argument("--lan", action="store_true", help="listen on the local network so phones can join (default: this computer only)")
+    room.add_argument("--lang", choices=("en", "id"), default="en", help="language of the pages: English or Bahasa Indonesia")
+    room.add_argument("--code", default=None, help="join code (default: five random letters and digits)")
+    # --- end kemitraan classroom ---
     params = sub.add_parser("params", help="print the parameter reference")
     params.add_argument("--markdown", action="store_true", help="print docs/scenarios.md")
     return ap
@@ -551,7 +559,35 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "reproduce": cmd_reproduce, "sensitivity": cmd_sensitivity, "validate": cmd_validate, "calibrate": cmd_calibrate, "params": cmd_params, "estimate": cmd_estimate, "viz": cmd_viz, "demo": cmd_demo}
+# --- kemitraan classroom (issue 15) ---
+def cmd_classroom(args: argparse.Namespace) -> int:
+    import secrets
+
+    from sim import app
+    from sim.teaching.room import CODE_ALPHABET, CODE_LENGTH, new_code
+    from sim.teaching.room_app import CODE_ENV, KEY_ENV
+
+    if args.scenario:
+        load(args.scenario)  # a bad file fails here, with the usual one-line error
+    if not 0 <= args.port <= 65535:
+        raise ScenarioError("--port", None, f"{args.port} is not allowed; allowed: 0 to 65535")
+    code = (args.code or new_code()).upper()
+    if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
+        raise ScenarioError("--code", None, f"{args.code!r} is not allowed; allowed: {CODE_LENGTH} of {CODE_ALPHABET}")
+    key = secrets.token_urlsafe(9)
+    host = "0.0.0.0" if args.lan else "127.0.0.1"
+
+    def ready(url: str) -> list[str]:
+        join = f"http://<this computer's address>:{url.rsplit(':', 1)[1]}" if args.lan else url
+        return [f"Ready: trainer (projector): {url}trainer?key={key}",
+                f"       participants: {join} with join code {code}"]
+
+    return app.serve(args.scenario, host=host, port=args.port, lang=args.lang, target="sim.teaching.room_app",
+                     extra_env={CODE_ENV: code, KEY_ENV: key}, what="Kemitraan room", ready_lines=ready)
+# --- end kemitraan classroom ---
+
+
+COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "reproduce": cmd_reproduce, "sensitivity": cmd_sensitivity, "validate": cmd_validate, "calibrate": cmd_calibrate, "params": cmd_params, "estimate": cmd_estimate, "viz": cmd_viz, "demo": cmd_demo, "classroom": cmd_classroom}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,8 +7,8 @@ clicked, and what it shows is read back from the widgets.
 
 from __future__ import annotations
 
-import hashlib
 import io
+import socket
 import re
 
 import ipyvuetify as v
@@ -31,16 +31,35 @@ def render(element):
     return rc
 
 
-def images(rc) -> list[str]:
-    return [hashlib.sha1(bytes(w.value)).hexdigest() for w in rc.find(ipywidgets.Image).widgets]
+def texts(rc) -> str:
+    """Every piece of text and markup on the page, in order (labels, values, HTML, SVG)."""
+    out: list[str] = []
+
+    def walk(w) -> None:
+        for attr in ("label", "v_model", "unsafe_innerHTML", "template"):
+            value = getattr(w, attr, None)
+            if isinstance(value, str):
+                out.append(value)
+        for child in getattr(w, "children", None) or []:
+            if isinstance(child, str):
+                out.append(child)
+            elif isinstance(child, ipywidgets.Widget):
+                walk(child)
+
+    walk(rc.container)
+    return " ".join(out)
 
 
-def headings(rc) -> list[str]:
-    return [h for w in rc.find(v.VuetifyTemplate).widgets for h in re.findall(r"<h2[^>]*>(.*?)</h2>", w.template)]
+def clock(rc) -> str:
+    """The time line at the top of the page."""
+    found = re.findall(r"((?:start of|end of|awal|Triwulan)[^<>\n]*?· (?:step|langkah) \d+ (?:of|dari) \d+)", texts(rc))
+    assert found, "no time line on the page"
+    return found[0]
 
 
-def page_text(rc) -> str:
-    return " ".join(w.template for w in rc.find(v.VuetifyTemplate).widgets)
+def pictures(rc) -> list[str]:
+    """The SVG markup of the page's pictures (networks and charts), in order."""
+    return re.findall(r"<svg.*?</svg>", texts(rc), flags=re.S)
 
 
 def click(rc, label: str) -> None:
@@ -49,73 +68,96 @@ def click(rc, label: str) -> None:
 
 def show_side_by_side(rc, lang: str = "en") -> None:
     """Choose the second view, as a click on its toggle button does in the browser."""
-    rc.find(v.BtnToggle).widget.v_model = labels.t("tab_compare", lang)
+    views = [labels.t("tab_live", lang), labels.t("tab_compare", lang)]
+    toggle = next(w for w in rc.find(v.BtnToggle).widgets if w.v_model in views)
+    toggle.v_model = views[1]
 
 
 # --- the page ------------------------------------------------------------------------------
 
 def test_app_page_builds_and_steps_through_its_controls():
-    """The module-level page (the baseline, 770 agents) renders, steps, and redraws network and charts."""
+    """The module-level page (the baseline) renders, steps, and redraws network and charts as SVG."""
     rc = render(app.page)
-    assert headings(rc) == ["start of 2015 · step 0 of 80"]
-    first = images(rc)
-    assert len(first) == 2, "the one-world view shows a network and the charts"
+    assert clock(rc) == "start of 2015 · step 0 of 80"
+    first = pictures(rc)
+    assert len(first) == 5, "the one-world view shows a network, the index chart and three small charts"
     click(rc, "Step")
     click(rc, "Step")
-    assert headings(rc) == ["end of 2015 Q2 · step 2 of 80"]
-    after = images(rc)
+    assert clock(rc) == "end of 2015 Q2 · step 2 of 80"
+    after = pictures(rc)
     assert after[0] != first[0], "the network did not change after two steps"
-    assert after[1] != first[1], "the charts did not change after two steps"
+    assert after[1] != first[1], "the index chart did not change after two steps"
+    assert not rc.find(ipywidgets.Image).widgets, "pictures are live SVG, not images"
     # The side-by-side view: both worlds' networks and the overlaid charts.
     show_side_by_side(rc)
-    assert len(images(rc)) == 2
-    text = page_text(rc)
+    assert len(pictures(rc)) == 6
+    text = texts(rc)
     assert "gotong-royong off" in text and "same seed" in text
-    before = images(rc)
+    before = pictures(rc)
     click(rc, "Step")
-    assert headings(rc) == ["end of 2015 Q3 · step 3 of 80"]
-    assert all(a != b for a, b in zip(before, images(rc), strict=True))
+    assert clock(rc) == "end of 2015 Q3 · step 3 of 80"
+    assert all(a != b for a, b in zip(before[:3], pictures(rc)[:3], strict=True))
 
 
-def test_changing_a_lever_and_reset_rebuilds_both_worlds():
+def test_changing_a_lever_shows_at_once_and_reset_rebuilds_both_worlds():
     rc = render(app.KemitraanPage(base=small_scenario(), lang="en"))
-    assert "gotong-royong on" in page_text(rc)
+    assert "gotong-royong on" in texts(rc)
     box = rc.find(v.Checkbox, label=labels.t("gotong_royong")).widget
     box.v_model = False
+    assert "Changed, not yet in force" in texts(rc), "a changed lever is not marked before Reset"
+    slider = rc.find(v.Slider, label="Public funding %: 100%").widget
+    slider.v_model = 150
+    assert rc.find(v.Slider, label="Public funding %: 150% *").widgets, "the slider's new value is not shown"
     compare = rc.find(v.Select, label=labels.t("compare")).widget
     compare.v_model = labels.choice_label("compare", "reward_performance")
     click(rc, "Step")
     click(rc, "Reset")
-    assert headings(rc) == ["start of 2015 · step 0 of 16"]
-    text = page_text(rc)
-    assert "gotong-royong off" in text, "world A's levers line does not show the new lever value"
+    assert clock(rc) == "start of 2015 · step 0 of 16"
+    text = texts(rc)
+    assert "gotong-royong off" in text and "public funding 150%" in text, "world A's levers line does not show the new values"
+    assert "Changed, not yet in force" not in text
     show_side_by_side(rc)
-    assert "reward: performance-based grants" in page_text(rc)
+    assert "reward: performance-based grants" in texts(rc)
+
+
+def test_the_end_of_a_run_offers_to_extend_it():
+    rc = render(app.KemitraanPage(base=small_scenario(), lang="en"))
+    for _ in range(16):
+        click(rc, "Step")
+    assert clock(rc) == "end of 2018 Q4 · step 16 of 16"
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+    assert "The run has reached its end" in texts(rc)
+    click(rc, "Extend 5 years")
+    assert not rc.find(v.Btn, children=["Step"]).widget.disabled
+    click(rc, "Step")
+    assert clock(rc) == "end of 2019 Q1 · step 17 of 36"
 
 
 def test_page_in_bahasa_indonesia():
     rc = render(app.KemitraanPage(base=small_scenario(), lang="id"))
-    assert headings(rc) == ["awal 2015 · langkah 0 dari 16"]
-    text = page_text(rc)
+    assert clock(rc) == "awal 2015 · langkah 0 dari 16"
+    text = texts(rc)
     assert "kemitraan" in text and "gotong-royong ada" in text
-    assert rc.find(v.Select, label=labels.t("reward_scheme", "id")).widget.v_model == "tanpa"
-    click(rc, "Step")
-    assert headings(rc) == ["akhir triwulan 1 2015 · langkah 1 dari 16"]
+    assert rc.find(v.Select, label=labels.t("reward_scheme", "id")).widget.v_model == "tidak ada"
+    buttons = {w.children[0] for w in rc.find(v.Btn).widgets if w.children and isinstance(w.children[0], str)}
+    assert {"Ulang", "Maju", "Jalankan"} <= buttons and not {"Reset", "Step", "Play"} & buttons
+    click(rc, "Maju")
+    assert clock(rc) == "Triwulan I 2015 · langkah 1 dari 16"
     show_side_by_side(rc, "id")
-    assert "benih acak yang sama" in page_text(rc)
+    text = texts(rc)
+    assert "benih acak" not in text and "undian peluang yang sama" in text
+    assert "IPM saat ini" in text and "selama simulasi" in text
+    cells = re.sub(r"<[^>]*>", " ", " ".join(re.findall(r"<table.*?</table>", text, flags=re.S)))
+    assert re.search(r"\d,\d", cells) and not re.search(r"\d\.\d", cells), "one number format: decimal commas in Bahasa Indonesia"
 
 
-def test_model_params_are_valid_for_the_model():
-    """Every lever Mesa shows is a keyword of the model, and its default builds a classroom."""
-    from mesa.visualization.solara_viz import _check_model_params
-
-    params = app.model_params(defaults(), "id")
-    _check_model_params(Classroom.__init__, params)
-    values = {k: (p if not hasattr(p, "value") and not isinstance(p, dict) else (p.value if hasattr(p, "value") else p["value"]))
-              for k, p in params.items()}
-    room = Classroom(**values)
-    assert room.levers_a == Levers.from_scenario(defaults())
+def test_levers_build_the_classroom_they_show():
+    base = defaults()
+    room = app.build_classroom(base, Levers.from_scenario(base), "gotong_royong_off", 0)
+    assert room.levers_a == Levers.from_scenario(base)
     assert room.contrast.key == "gotong_royong_off"
+    changed = app.build_classroom(base, Levers.from_scenario(base).replace(agents=300, regulation="supportive"), "funding_cut", 2)
+    assert changed.levers_a.agents == 300 and changed.replication == 2 and changed.contrast.key == "funding_cut"
 
 
 # --- serving ---------------------------------------------------------------------------------
@@ -129,8 +171,10 @@ class FakeServer:
         self.cmd, self.env = cmd, env
         FakeServer.instances.append(self)
 
+    returncode = 0
+
     def poll(self):
-        return 0
+        return None  # running
 
     def wait(self, timeout=None):
         return 0
@@ -139,6 +183,8 @@ class FakeServer:
 @pytest.mark.parametrize(("host", "warned"), [("127.0.0.1", False), ("0.0.0.0", True)])
 def test_serve_listens_locally_unless_asked_and_warns(monkeypatch, host, warned):
     monkeypatch.setattr(app.subprocess, "Popen", FakeServer)
+    monkeypatch.setattr(app, "wait_for_port", lambda *a, **k: True)
+    monkeypatch.setattr(app, "port_in_use", lambda *a: False)
     out, err = io.StringIO(), io.StringIO()
     assert app.serve("scenarios/baseline.toml", host=host, port=8123, lang="id", out=out, err=err) == 0
     server = FakeServer.instances[-1]
@@ -149,11 +195,27 @@ def test_serve_listens_locally_unless_asked_and_warns(monkeypatch, host, warned)
     assert server.env[app.SCENARIO_ENV].endswith("scenarios/baseline.toml")
     assert f"http://{host}:8123/" in out.getvalue()
     assert ("warning" in err.getvalue()) is warned
+    assert "Ready" in out.getvalue()
+    assert server.env["SOLARA_THEME_SHOW_BANNER"] == "False"
+
+
+def test_a_busy_port_is_refused_before_anything_starts(monkeypatch):
+    """A second viz on a taken port: one error line, exit status 2, no server started and no "Ready"."""
+    started = []
+    monkeypatch.setattr(app.subprocess, "Popen", lambda *a, **k: started.append(a))
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out, err = io.StringIO(), io.StringIO()
+        assert app.serve(None, port=port, out=out, err=err) == 2
+    assert not started and "Ready" not in out.getvalue()
+    assert err.getvalue().startswith(f"kemitraan: error: --port {port}: already in use") and err.getvalue().count("\n") == 1
 
 
 def test_viz_command_defaults_to_localhost_and_rejects_a_bad_scenario(monkeypatch, tmp_path, capsys):
     calls = []
-    monkeypatch.setattr(app, "serve", lambda scenario, host, port, lang: calls.append((scenario, host, port, lang)) or 0)
+    monkeypatch.setattr(app, "serve", lambda scenario, host, port, lang, **kw: calls.append((scenario, host, port, lang)) or 0)
     assert main(["viz"]) == 0
     assert calls[-1] == (None, "127.0.0.1", 8765, "en")
     assert main(["viz", "scenarios/no_gotong_royong.toml", "--lang", "id", "--port", "0"]) == 0
@@ -262,4 +324,5 @@ def test_every_label_exists_in_both_languages():
     with pytest.raises(ValueError, match="allowed"):
         labels.choice_key("reward_scheme", "lottery")
     assert labels.quarter_text(2017.75) == "end of 2017 Q3"
-    assert labels.quarter_text(2018.0, "id") == "akhir triwulan 4 2017"
+    assert labels.quarter_text(2018.0, "id") == "Triwulan IV 2017"
+    assert labels.number(1234.5, 1, "id") == "1.234,5" and labels.number(1234.5, 1) == "1,234.5"

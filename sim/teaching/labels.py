@@ -26,23 +26,23 @@ TEXT: dict[str, dict[str, str]] = {
     "tab_live": {"en": "One world", "id": "Satu dunia"},
     "tab_compare": {"en": "Side by side: world A and world B", "id": "Berdampingan: dunia A dan dunia B"},
     "help": {
-        "en": "Set the levers on the left, press Reset to build the world, then Step (one quarter) or ▶ (play). "
+        "en": "Set the levers on the left, press Reset to build the world, then Step (one quarter) or Play. "
               "Dots are community components, lines are partnerships (kemitraan).",
-        "id": "Atur tuas kebijakan di kiri, tekan Reset untuk membangun dunia, lalu Step (satu triwulan) atau ▶ (jalan terus). "
+        "id": "Atur tuas kebijakan di kiri, tekan Ulang untuk membangun dunia, lalu Maju (satu triwulan) atau Jalankan. "
               "Titik adalah komponen masyarakat, garis adalah kemitraan.",
     },
     "compare_help": {
         "en": "Both worlds start from the same seed (replication {replication}): the same agents, the same regions, "
               "the same chance. They differ only in this lever: {contrast}. Any gap between the lines is the lever's doing.",
-        "id": "Kedua dunia berangkat dari benih acak yang sama (replikasi {replication}): komponen masyarakat, wilayah dan "
-              "peluang yang sama. Bedanya hanya satu tuas: {contrast}. Selisih antara garis-garisnya adalah akibat tuas itu.",
+        "id": "Kedua dunia berangkat dari keadaan awal dan undian peluang yang sama (replikasi {replication}): komponen masyarakat "
+              "dan wilayah yang sama. Bedanya hanya satu tuas: {contrast}. Selisih antara garis-garisnya adalah akibat tuas itu.",
     },
     "identical_warning": {
         "en": "World B is identical to world A: the lever chosen for world B already has that value in world A. Pick another.",
         "id": "Dunia B sama persis dengan dunia A: tuas yang dipilih untuk dunia B sudah bernilai sama di dunia A. Pilih yang lain.",
     },
     "time": {"en": "{quarter} · step {step} of {steps}", "id": "{quarter} · langkah {step} dari {steps}"},
-    "quarter": {"en": "end of {year} Q{q}", "id": "akhir triwulan {q} {year}"},
+    "quarter": {"en": "end of {year} Q{q}", "id": "Triwulan {roman} {year}"},
     "start_of": {"en": "start of {year}", "id": "awal {year}"},
     "world_a": {"en": "World A", "id": "Dunia A"},
     "world_b": {"en": "World B", "id": "Dunia B"},
@@ -61,6 +61,68 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "on": {"en": "on", "id": "ada"},
     "off": {"en": "off", "id": "tidak ada"},
+    # --- the page's own controls (in place of Mesa's, which cannot be translated) ---------------
+    "btn_reset": {"en": "Reset", "id": "Ulang"},
+    "btn_step": {"en": "Step", "id": "Maju"},
+    "btn_play": {"en": "Play", "id": "Jalankan"},
+    "btn_pause": {"en": "Pause", "id": "Jeda"},
+    "btn_extend": {"en": "Extend 5 years", "id": "Tambah 5 tahun"},
+    "speed": {"en": "Speed", "id": "Kecepatan"},
+    "per_second": {"en": "{n} quarters/s", "id": "{n} triwulan/detik"},
+    "large_text": {"en": "Large text", "id": "Huruf besar"},
+    "show_levers": {"en": "Levers", "id": "Tuas"},
+    "levers_title": {"en": "Levers (take effect at Reset)", "id": "Tuas kebijakan (berlaku setelah Ulang)"},
+    "pending": {"en": "Changed, not yet in force: press Reset. ", "id": "Sudah diubah, belum berlaku: tekan Ulang. "},
+    "run_over": {"en": "The run has reached its end ({year}). Extend it by 5 years to go on, or Reset.",
+                 "id": "Simulasi sudah sampai akhir ({year}). Tambah 5 tahun untuk melanjutkan, atau Ulang."},
+    "edge_bundle": {"en": "band: partnerships between two regions", "id": "pita: kemitraan antarwilayah"},
+    "more_charts": {"en": "Partnerships, spending, cohesion", "id": "Kemitraan, belanja, kerukunan"},
+    # --- the participatory room (kemitraan classroom) -----------------------------------------
+    "room_title": {"en": "Kemitraan: the class plays", "id": "Kemitraan: kelas ikut bermain"},
+    "room_code": {"en": "Join code", "id": "Kode masuk"},
+    "room_people": {"en": "{n} playing", "id": "{n} peserta bermain"},
+    "room_join_at": {"en": "Participants: open this address on a phone or laptop, give the code and a name.",
+                     "id": "Peserta: buka alamat ini di ponsel atau laptop, isi kode dan nama."},
+    "room_with": {"en": "With the class's choices", "id": "Dengan pilihan kelas"},
+    "room_without": {"en": "Same seed, without the class", "id": "Keadaan awal sama, tanpa kelas"},
+    "room_show_without": {"en": "Show the world without the class", "id": "Tampilkan dunia tanpa kelas"},
+    "room_wait_all": {"en": "Wait until everyone has decided", "id": "Tunggu sampai semua memutuskan"},
+    "room_restart": {"en": "Restart (same seed)", "id": "Mulai lagi (keadaan awal sama)"},
+    "room_difference": {"en": "The class's choices so far: IPM {index}, active partnerships {active}, partnerships formed {formed}",
+                        "id": "Akibat pilihan kelas sejauh ini: IPM {index}, kemitraan aktif {active}, kemitraan terbentuk {formed}"},
+    "room_name": {"en": "Name", "id": "Nama"},
+    "room_component_h": {"en": "plays", "id": "berperan sebagai"},
+    "room_component": {"en": "{kind} in {region}", "id": "{kind} di {region}"},
+    "room_partnerships": {"en": "partnerships", "id": "kemitraan"},
+    "room_choice": {"en": "choice", "id": "pilihan"},
+    "room_decided": {"en": "decided", "id": "sudah memutuskan"},
+    "room_choice_line": {"en": "money {money}% · labour {labour}% · accepts offers: {accept}",
+                         "id": "dana {money}% · tenaga {labour}% · terima tawaran: {accept}"},
+    "yes": {"en": "yes", "id": "ya"},
+    "no": {"en": "no", "id": "tidak"},
+    "room_join_title": {"en": "Join the class's world", "id": "Masuk ke dunia kelas"},
+    "room_join": {"en": "Join", "id": "Masuk"},
+    "room_error": {"en": "Could not join: {why}", "id": "Belum bisa masuk: {why}"},
+    "room_err_code": {"en": "the code is not right", "id": "kodenya salah"},
+    "room_err_name": {"en": "a name is needed", "id": "nama harus diisi"},
+    "room_err_full": {"en": "the room is full", "id": "ruang sudah penuh"},
+    "room_need_key": {"en": "This is the trainer's page: open the address `kemitraan classroom` printed.",
+                      "id": "Ini halaman pelatih: buka alamat yang dicetak oleh `kemitraan classroom`."},
+    "room_my_partnerships": {"en": "Your partnerships now: {n}", "id": "Kemitraan Anda saat ini: {n}"},
+    "room_partnership_line": {"en": "{activity}, with {n} partners", "id": "{activity}, bersama {n} mitra"},
+    "room_usual": {"en": "At 100% you give about Rp {money} million in money and Rp {labour} million in labour a quarter.",
+                   "id": "Pada 100% Anda memberi sekitar Rp {money} juta dana dan Rp {labour} juta tenaga per triwulan."},
+    "room_decide_for": {"en": "Your decision for the next quarter", "id": "Keputusan Anda untuk triwulan berikutnya"},
+    "room_money": {"en": "Money: {v}% of the usual", "id": "Dana: {v}% dari biasanya"},
+    "room_labour": {"en": "Volunteer labour (gotong-royong): {v}% of the usual", "id": "Tenaga sukarela (gotong-royong): {v}% dari biasanya"},
+    "room_accept": {"en": "Accept partnership offers", "id": "Terima tawaran kemitraan"},
+    "room_send": {"en": "Decide", "id": "Putuskan"},
+    "room_waiting": {"en": "Decided. Waiting for the next quarter.", "id": "Sudah diputuskan. Menunggu triwulan berikutnya."},
+    "room_not_yet": {"en": "Not decided yet for this quarter.", "id": "Belum memutuskan untuk triwulan ini."},
+    "activity_health": {"en": "health", "id": "kesehatan"},
+    "activity_education": {"en": "education", "id": "pendidikan"},
+    "activity_livelihood": {"en": "livelihood", "id": "ekonomi warga"},
+    "activity_social": {"en": "social", "id": "sosial"},
     # --- controls -------------------------------------------------------------------------------
     "reward_scheme": {"en": "Reward system", "id": "Sistem apresiasi dan insentif"},
     "public_funding": {"en": "Public funding %", "id": "Dana pemerintah %"},
@@ -91,22 +153,22 @@ TEXT: dict[str, dict[str, str]] = {
     "region_colour": {"en": "circle colour: regional IPM band", "id": "warna lingkaran: kelompok IPM wilayah"},
     # --- scoreboard -----------------------------------------------------------------------------
     "score_world": {"en": "world", "id": "dunia"},
-    "score_index": {"en": "IPM now", "id": "IPM kini"},
+    "score_index": {"en": "IPM now", "id": "IPM saat ini"},
     "score_target": {"en": "target {value} reached", "id": "target {value} tercapai"},
     "score_active": {"en": "active partnerships", "id": "kemitraan aktif"},
     "score_formed": {"en": "formed so far", "id": "terbentuk sejauh ini"},
-    "score_share": {"en": "government share (whole run)", "id": "porsi pemerintah (seluruh waktu)"},
+    "score_share": {"en": "government share (so far)", "id": "porsi pemerintah (selama simulasi)"},
     "score_cohesion": {"en": "kerukunan", "id": "kerukunan"},
     "not_yet": {"en": "not yet", "id": "belum"},
     # --- offline demo ---------------------------------------------------------------------------
-    "demo_title": {"en": "{name}: world A and world B, same seed", "id": "{name}: dunia A dan dunia B, benih acak sama"},
+    "demo_title": {"en": "{name}: world A and world B, same seed", "id": "{name}: dunia A dan dunia B, keadaan awal sama"},
     "policy_event": {"en": "{year}: {label}", "id": "{year}: {label}"},
     "event_public_budgets": {"en": "public budgets {change}", "id": "anggaran pemerintah {change}"},
 }
 
 CHOICES: dict[str, dict[str, dict[str, str]]] = {
     "reward_scheme": {
-        "none": {"en": "none", "id": "tanpa"},
+        "none": {"en": "none", "id": "tidak ada"},
         "recognition": {"en": "recognition (awards, no money)", "id": "apresiasi (penghargaan tanpa uang)"},
         "cash_per_participant": {"en": "cash per participant", "id": "uang tunai per peserta"},
         "performance": {"en": "performance-based grants", "id": "hibah berbasis kinerja"},
@@ -136,7 +198,7 @@ CHOICES: dict[str, dict[str, dict[str, str]]] = {
         "information_high": {"en": "strong information system (0.8)", "id": "sistem informasi kuat (0,8)"},
         "capacity_none": {"en": "no capacity building", "id": "tanpa peningkatan kapasitas"},
         "capacity_high": {"en": "capacity building tripled", "id": "peningkatan kapasitas tiga kali lipat"},
-        "government_alone": {"en": "government alone (no partnerships)", "id": "pemerintah sendiri (tanpa kemitraan)"},
+        "government_alone": {"en": "government alone (no partnerships)", "id": "pemerintah saja (tanpa kemitraan)"},
     },
     "kind": {
         "community_group": {"en": "community group", "id": "kelompok masyarakat"},
@@ -205,20 +267,25 @@ def choice_key(group: str, value: str) -> str:
     raise ValueError(f"{value!r} is not a {group.replace('_', ' ')}; allowed: {', '.join(options)}")
 
 
+ROMAN = ("I", "II", "III", "IV")
+
+
 def quarter_text(year: float, lang: str = DEFAULT_LANG) -> str:
-    """The model's time as words: ``2017.75`` (after three quarters of 2017) is "end of 2017 Q3"."""
+    """The model's time as words: ``2017.75`` (after three quarters of 2017) is "end of 2017 Q3", "Triwulan III 2017"."""
     y = int(year + 1e-9)
     q = int(round((year - y) * 4))
     if q == 0:
         # The state after step s is the end of quarter s; a whole year is the end of the previous Q4.
-        return t("quarter", lang, year=y - 1, q=4)
-    return t("quarter", lang, year=y, q=q)
+        y, q = y - 1, 4
+    return t("quarter", lang, year=y, q=q, roman=ROMAN[q - 1])
 
 
 def number(value: float, digits: int, lang: str = DEFAULT_LANG) -> str:
-    """A number with ``digits`` decimals, with a decimal comma in Bahasa Indonesia (0,25)."""
-    text = f"{value:.{digits}f}"
-    return text.replace(".", ",") if check_lang(lang) == "id" else text
+    """A number with ``digits`` decimals in the language's one format: 1,234.5 in English, 1.234,5 in Bahasa Indonesia."""
+    text = f"{value:,.{digits}f}"
+    if check_lang(lang) == "id":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
 
 
 def index_name(method: str) -> str:
