@@ -83,3 +83,20 @@ def test_compare_says_not_reached_and_gives_a_lower_bound():
     assert row["note"].startswith("not reached") and "lower bound" in row["note"]
     assert row["verdict"] == "higher"
     assert table["tests"].iloc[0] == 2
+
+
+def test_funding_low_at_target_80_is_a_year_slower_or_reported_not_reached():
+    # The bar: at IPM 80 over 20 years funding_low rarely or never reaches the target, and
+    # putting the horizon in place of its time made it read as weeks slower than the baseline.
+    from sim.analysis.compare import comparison_markdown
+    from sim.experiment.run import run_many
+    from sim.scenario import load
+
+    over = {"scenario.target": 80.0, "scenario.years": 20.0}
+    scenarios = [load(f"scenarios/{n}.toml").with_overrides(over, source=n) for n in ("baseline", "funding_low")]
+    runs = run_many(scenarios, 4, names=["baseline", "funding_low"])["runs"]
+    table = compare(runs, "baseline")
+    row = table[(table.point_name == "funding_low") & (table.outcome == "years_to_target_or_horizon")].iloc[0]
+    assert row["diff"] >= 1.0 or row["note"].startswith(("not reached", "mostly censored"))
+    if row["censored"] * 2 > row["n"]:
+        assert "not reached" in comparison_markdown(table)

@@ -163,9 +163,12 @@ def _headline(ctx: Context, table: pd.DataFrame | None, sens: Sensitivity | None
         else:
             items.extend(t for _, t in sentences)
         if len(ctx.points) > 1 and not ctx.ok["reached"].all() and ctx.ok["reached"].any():
-            notes.append(f"Differences in years count runs that never reach {tt} as reaching it at the {ctx.horizon:g}-year horizon "
-                         "(\"at least\" where only the reference falls short); the "
-                         '<a href="#time-to-target">Kaplan-Meier medians</a> treat those runs as censored.')
+            notes.append(f"Differences in years are differences in restricted mean time to {tt} up to the {ctx.horizon:g}-year horizon: "
+                         "runs that never reach it are censored, and where a point's runs mostly do not reach it the difference is a "
+                         "lower bound (\"at least\"). The <a href=\"#time-to-target\">Kaplan-Meier medians</a> treat those runs as censored too.")
+        if len(ctx.points) > 1 and table is not None and "tests" in table.columns:
+            notes.append(f"Verdicts (higher, lower, negligible, unclear) test each difference against a stated minimum effect, "
+                         f"Holm-corrected over the {int(table['tests'].iloc[0])} one-sided tests of the comparison table.")
         if len(ctx.points) > 1 and ctx.replications > 1:
             notes.append("95% confidence intervals are over replications paired by seed (common random numbers). Where an interval "
                          "includes zero, the difference cannot be told apart from chance with this many replications.")
@@ -314,11 +317,16 @@ def _comparison_section(ctx: Context, table: pd.DataFrame, diff_fig: Figure | No
             v = format_value(r["mean"], c, m)
             ci = format_interval(r["ci_low"], r["ci_high"], c, m)
             cell = v + (f'<br><span class="ci">{ci}</span>' if ci != "n/a" else "")
+            if c == "years_to_target_or_horizon" and r.get("censored", 0) * 2 > r["n"]:
+                cell += f'<br><span class="note">{"not reached" if r["censored"] == r["n"] else "mostly not reached"} ({int(r["censored"])}/{int(r["n"])})</span>'
             if p != ctx.reference:
-                sig = _finite(r["diff_low"]) and _finite(r["diff_high"]) and (r["diff_low"] > 0 or r["diff_high"] < 0)
+                verdict = str(r.get("verdict", ""))
+                sig = verdict in ("higher", "lower")
                 dci = format_interval(r["diff_low"], r["diff_high"], c, m, diff=True)
                 cls = "d sig" if sig else "d"
-                cell += f'<br><span class="{cls}">Δ {format_diff(r["diff"], c, m)}' + (f" ({dci})" if dci != "n/a" else "") + "</span>"
+                least = "≥ " if "lower bound" in str(r.get("note", "")) else ""
+                cell += (f'<br><span class="{cls}">Δ {least}{format_diff(r["diff"], c, m)}' + (f" ({dci})" if dci != "n/a" else "")
+                         + (f", {_e(verdict)}" if verdict else "") + "</span>")
             cells.append(cell)
         rows.append(cells)
         rcls.append("ref" if p == ctx.reference else "")
@@ -327,8 +335,11 @@ def _comparison_section(ctx: Context, table: pd.DataFrame, diff_fig: Figure | No
                  else "<p>The outcomes of the run.</p>")
         return intro + _table(head, rows, ["name", "num"] + ["num"] * len(outcomes), rcls)
     intro = (f'<p>Each cell: mean over the replications <span class="ci">(95% CI)</span> and, below it, Δ the paired difference from '
-             f'the reference <b>{_e(ctx.label(ctx.reference))}</b> <span class="ci">(95% CI)</span>, in bold blue where the interval excludes zero. '
-             "Shares are in percent and their differences in percentage points (pp).</p>")
+             f'the reference <b>{_e(ctx.label(ctx.reference))}</b> <span class="ci">(95% CI)</span> and its verdict, in bold blue where it exceeds '
+             f"the minimum effect after Holm's correction over {int(table['tests'].iloc[0]) if 'tests' in table.columns else 0} tests. "
+             "Years to target are restricted means up to the horizon (≥: a lower bound, the point mostly not reaching the target). "
+             "Shares are in percent and their differences in percentage points (pp). Minimum effects: a quarter of a year; 0.1 index "
+             "point; one percentage point for shares and cohesion; 5% of the reference for counts and lifespans.</p>")
     return intro + _table(head, rows, ["name", "num"] + ["num"] * len(outcomes), rcls) + _figure_html(diff_fig)
 
 
@@ -514,13 +525,96 @@ def _subtitle(ctx: Context) -> str:
             f"target {_e(ctx.target_text)} ({'BPS IPM, 0 to 100' if ctx.method == 'ipm' else 'UNDP HDI, 0 to 1'}).")
 
 
-def build_html(ctx: Context, figs: Figures, table: pd.DataFrame | None, sens: Sensitivity | None) -> str:
+def _cost_lead(ctx: Context, rank: pd.DataFrame | None) -> str:
+    """One paragraph for the headline: the fastest, the cheapest, and how many points are dominated."""
+    if rank is None or rank.empty or len(rank) < 2:
+        return ""
+    from sim.analysis.costs import format_rupiah
+
+    fast = rank.iloc[0]
+    cheap = rank.sort_values(["government_spending_rp", "years"], kind="stable").iloc[0]
+    dominated = int((rank["dominated_by"] != "").sum())
+    text = (f"<b>Cost.</b> Fastest: <b>{_e(ctx.label(fast.point_name))}</b> (restricted mean {_years(fast.years)} years to "
+            f"{_e(ctx.target_text)}, government spending {format_rupiah(fast.government_spending_rp)} over the run). "
+            f"Cheapest for government: <b>{_e(ctx.label(cheap.point_name))}</b> ({format_rupiah(cheap.government_spending_rp)}, "
+            f"{_years(cheap.years)} years). ")
+    text += (f"{dominated} of {len(rank)} design points are dominated (another is at least as fast and as cheap); "
+             '<a href="#costs">the ranking</a> gives cost per index point and per year saved.')
+    return f"<p>{text}</p>"
+
+
+def _costs_section(ctx: Context, table: pd.DataFrame, costs: pd.DataFrame, notes: list[str], rank: pd.DataFrame) -> str:
+    """Government cost in rupiah, cost-effectiveness and the ranking; spending by source."""
+    from sim.analysis.costs import SOURCES, format_rupiah
+
+    c = {(r.point_name, r.outcome): r for r in costs.itertuples(index=False)}
+    tau = float(table.loc[table["outcome"] == "years_to_target_or_horizon", "tau"].iloc[0])
+    has_pp = any(o == "government_spending_per_person_rp" for _, o in c)
+
+    def money(key: tuple[str, str], diff: bool = False) -> str:
+        r = c.get(key)
+        if r is None:
+            return "-"
+        v, lo, hi = (r.diff, r.diff_low, r.diff_high) if diff else (r.estimate, r.ci_low, r.ci_high)
+        if not _finite(v):
+            return "-"
+        sign = "+" if diff and v > 0 else ""
+        ci = f'<br><span class="ci">{format_rupiah(lo)} to {format_rupiah(hi)}</span>' if _finite(lo) and _finite(hi) else ""
+        note = f'<br><span class="note">{_e(r.note)}</span>' if r.note and not ci else ""
+        return f"{sign}{format_rupiah(v)}{ci}{note}"
+
+    head = ["Rank", "Design point", f"Years to {_e(ctx.target_text)} (restricted mean to {tau:g})", "Government spending",
+            "Δ government spending", *(["Per person"] if has_pp else []), "Per index point gained", "Extra per year saved", "Dominated by"]
+    rows, rcls = [], []
+    for r in rank.itertuples(index=False):
+        years = f"{_years(r.years)}"
+        if r.censored * 2 > r.n:
+            years += f'<br><span class="note">{"not reached" if r.censored == r.n else "mostly not reached"} ({int(r.censored)}/{int(r.n)} runs)</span>'
+        ref = r.point_name == ctx.reference
+        per_year = "-" if ref else money((r.point_name, "incremental_cost_per_year_saved_rp"))
+        rows.append([str(r.rank), _name_cell(ctx, r.point_name), years, money((r.point_name, "government_spending_rp")),
+                     "-" if ref else money((r.point_name, "government_spending_rp"), diff=True),
+                     *([money((r.point_name, "government_spending_per_person_rp"))] if has_pp else []),
+                     money((r.point_name, "cost_per_index_point_rp")), per_year, _e(r.dominated_by) or "-"])
+        rcls.append("ref" if ref else "")
+    intro = (f"<p>Government spending (APBN, APBD and rewards) over the whole run, in rupiah, mean over replications "
+             f'<span class="ci">(95% CI)</span>; Δ is the paired difference from <b>{_e(ctx.label(ctx.reference))}</b>. '
+             "Per index point gained: government spending divided by the index gained since the start. Extra per year saved: "
+             "extra government spending per year of restricted mean time to target saved against the reference (a cheaper, "
+             "slower point shows what it saves per year of delay); ratios have paired bootstrap intervals, and none where "
+             "the gain is not clearly away from zero. Ranked fastest first; a point is dominated when another is at least as "
+             "fast and at least as cheap.</p>")
+    parts = ['<section id="costs"><h2>What each policy costs, and what it buys</h2>', intro,
+             _table(head, rows, ["num", "name", "num", "num", "num", *(["num"] if has_pp else []), "num", "num", ""], rcls)]
+    src_rows = []
+    cols = [(col, label) for col, label in SOURCES if any(k == (p, f"{col}_rp") for p in ctx.points for k in c)]
+    for p in ctx.points:
+        src_rows.append([_name_cell(ctx, p), *(format_rupiah(c[(p, f"{col}_rp")].estimate) if (p, f"{col}_rp") in c else "-" for col, _ in cols),
+                         money((p, "total_spending_rp"))])
+    if cols:
+        parts.append("<h3>Spending by source over the run</h3>"
+                     + _table(["Design point", *(_e(label) for _, label in cols), "Total"], src_rows, ["name", *["num"] * (len(cols) + 1)]))
+    parts.append("".join(f'<p class="note">{_e(n)}</p>' for n in notes))
+    parts.append('<p class="note">Every number in this report\'s comparisons, with its interval, method and censored runs, is in '
+                 '<a href="comparison.csv">comparison.csv</a>.</p></section>')
+    return "".join(parts)
+
+
+def build_html(ctx: Context, figs: Figures, table: pd.DataFrame | None, sens: Sensitivity | None, *,
+               costs: pd.DataFrame | None = None, cost_notes: list[str] | None = None, rank: pd.DataFrame | None = None) -> str:
     """The report page; figures are embedded as base64 PNG, so the page stands alone."""
     scenarios = ctx.manifest.get("scenarios") or []
     name = ctx.manifest.get("name") or (scenarios[0].get("name") if len(scenarios) == 1 else None) or ctx.folder.resolve().name
     f = figs.items.get
     nav = [("headline", "Headline")]
-    body = [f'<section id="headline"><h2>Headline</h2>{_headline(ctx, table, sens)}</section>']
+    head_html = _headline(ctx, table, sens)
+    lead = _cost_lead(ctx, rank)
+    if lead:
+        head_html = head_html.replace('<div class="headline">', f'<div class="headline">{lead}', 1)
+    body = [f'<section id="headline"><h2>Headline</h2>{head_html}</section>']
+    if costs is not None and rank is not None and table is not None and not costs.empty:
+        body.append(_costs_section(ctx, table, costs, cost_notes or [], rank))
+        nav.append(("costs", "Costs"))
     if not ctx.ok.empty and table is not None:
         tt = _e(ctx.target_text)
         body.append(f'<section id="time-to-target"><h2>When is {tt} reached?</h2>')
