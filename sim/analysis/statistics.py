@@ -201,7 +201,7 @@ def p_beyond(effect: Effect, sign: int, margin: float) -> float:
         return math.nan
     margin = 0.0 if not math.isfinite(margin) else margin
     if effect.se == 0:
-        return 0.0 if sign * effect.estimate > margin else 1.0
+        return 0.0 if sign * effect.estimate >= margin - 1e-12 else 1.0
     z = (sign * effect.estimate - margin) / effect.se
     dist = stats.norm if not math.isfinite(effect.df) else stats.t(effect.df)
     return float(dist.sf(z))

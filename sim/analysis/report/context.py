@@ -209,7 +209,7 @@ def sensitivity_analysis(ctx: Context) -> Sensitivity | None:
         else:
             note = (f"Years to {ctx.target_text} are the same at every point; the levers are ranked by their effect on the "
                     f"{ctx.index_name} at the horizon instead.")
-    label = (f"years to {ctx.target_text} (horizon if not reached)" if outcome == "years_to_target_or_horizon"
+    label = (f"years to {ctx.target_text} (restricted mean to the horizon)" if outcome == "years_to_target_or_horizon"
              else f"{ctx.index_name} at the horizon ({ctx.end_year:g})")
     rows = []
     y = per_point[outcome]

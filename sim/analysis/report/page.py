@@ -23,7 +23,7 @@ MAX_HEADLINES = 10   # headline sentences at most (the fastest and the slowest p
 # --- the page ------------------------------------------------------------------------------------
 
 CSS = """
-body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#222;max-width:1120px;margin:0 auto;padding:1.5em 1.2em 4em;line-height:1.45}
+body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#222;max-width:1320px;margin:0 auto;padding:1.5em 1em 4em;line-height:1.45}
 h1{font-size:1.7em;margin:.2em 0}h2{font-size:1.3em;margin-top:2.2em;border-bottom:2px solid #0072B2;padding-bottom:.2em}
 h3{font-size:1.08em;margin-top:1.6em}.sub{color:#555;margin-top:0}
 nav{background:#f4f6f8;padding:.6em 1em;border-radius:6px;font-size:.92em}nav a{margin-right:1.1em;color:#0072B2;text-decoration:none}
@@ -33,7 +33,7 @@ nav{background:#f4f6f8;padding:.6em 1em;border-radius:6px;font-size:.92em}nav a{
 figure{margin:1.2em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#444;font-size:.9em;margin-top:.4em}figcaption a{color:#0072B2}
 .tablewrap{overflow-x:auto;margin:.8em 0}
-table{border-collapse:collapse;font-size:.88em}th,td{padding:.35em .6em;border-bottom:1px solid #ddd;vertical-align:top}
+table{border-collapse:collapse;font-size:.84em}th,td{padding:.3em .45em;border-bottom:1px solid #ddd;vertical-align:top}
 th{background:#f4f6f8;text-align:left;font-weight:600}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.name{overflow-wrap:break-word;min-width:9em;max-width:22em}tr.ref td{background:#fafafa}
 .d{color:#555;font-size:.9em}.sig{color:#0b5394;font-weight:600}.ci{color:#666;font-size:.9em}
@@ -68,7 +68,7 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequence
 
 def _outcome_label(ctx: Context, col: str) -> str:
     return {
-        "years_to_target_or_horizon": f"Years to {ctx.target_text} (horizon if not reached)",
+        "years_to_target_or_horizon": f"Years to {ctx.target_text} (restricted mean to the horizon)",
         "final_index": f"{ctx.index_name} at the horizon ({ctx.end_year:g})",
         "government_share": "Government share of spending",
         "partnerships_formed": "Partnerships formed",
@@ -340,7 +340,13 @@ def _comparison_section(ctx: Context, table: pd.DataFrame, diff_fig: Figure | No
              "Years to target are restricted means up to the horizon (≥: a lower bound, the point mostly not reaching the target). "
              "Shares are in percent and their differences in percentage points (pp). Minimum effects: a quarter of a year; 0.1 index "
              "point; one percentage point for shares and cohesion; 5% of the reference for counts and lifespans.</p>")
-    return intro + _table(head, rows, ["name", "num"] + ["num"] * len(outcomes), rcls) + _figure_html(diff_fig)
+    # At most four outcomes per table, so that the tables fit a 1366-pixel-wide page.
+    tables = []
+    for start in range(0, len(outcomes), 4):
+        idx = list(range(2 + start, 2 + min(start + 4, len(outcomes))))
+        tables.append(_table([head[0], head[1], *(head[i] for i in idx)], [[r[0], r[1], *(r[i] for i in idx)] for r in rows],
+                             ["name", "num"] + ["num"] * len(idx), rcls))
+    return intro + "".join(tables) + _figure_html(diff_fig)
 
 
 def _name_cell(ctx: Context, name: str, mark: bool = True) -> str:
@@ -560,10 +566,10 @@ def _costs_section(ctx: Context, table: pd.DataFrame, costs: pd.DataFrame, notes
             return "-"
         sign = "+" if diff and v > 0 else ""
         ci = f'<br><span class="ci">{format_rupiah(lo)} to {format_rupiah(hi)}</span>' if _finite(lo) and _finite(hi) else ""
-        note = f'<br><span class="note">{_e(r.note)}</span>' if r.note and not ci else ""
+        note = f'<br><span class="note" title="{_e(r.note)}">no finite CI</span>' if r.note and not ci else ""
         return f"{sign}{format_rupiah(v)}{ci}{note}"
 
-    head = ["Rank", "Design point", f"Years to {_e(ctx.target_text)} (restricted mean to {tau:g})", "Government spending",
+    head = ["Rank", "Design point", f"Years to {_e(ctx.target_text)}<br>(restricted mean to {tau:g})", "Government spending",
             "Δ government spending", *(["Per person"] if has_pp else []), "Per index point gained", "Extra per year saved", "Dominated by"]
     rows, rcls = [], []
     for r in rank.itertuples(index=False):
@@ -590,7 +596,7 @@ def _costs_section(ctx: Context, table: pd.DataFrame, costs: pd.DataFrame, notes
     cols = [(col, label) for col, label in SOURCES if any(k == (p, f"{col}_rp") for p in ctx.points for k in c)]
     for p in ctx.points:
         src_rows.append([_name_cell(ctx, p), *(format_rupiah(c[(p, f"{col}_rp")].estimate) if (p, f"{col}_rp") in c else "-" for col, _ in cols),
-                         money((p, "total_spending_rp"))])
+                         format_rupiah(c[(p, "total_spending_rp")].estimate) if (p, "total_spending_rp") in c else "-"])
     if cols:
         parts.append("<h3>Spending by source over the run</h3>"
                      + _table(["Design point", *(_e(label) for _, label in cols), "Total"], src_rows, ["name", *["num"] * (len(cols) + 1)]))
