@@ -96,7 +96,9 @@ def search(evaluate: Callable[[dict[str, float]], dict[str, float]], levers: lis
     study.optimize(objective, n_trials=trials)
     table = pd.DataFrame(rows)
     feasible = table[table["feasible"]]
-    front = pareto(feasible).sort_values("cost", kind="stable").reset_index(drop=True) if not feasible.empty else feasible
+    lever_cols = [lv.name for lv in levers]
+    front = (pareto(feasible).drop_duplicates(lever_cols).sort_values("cost", kind="stable").reset_index(drop=True)
+             if not feasible.empty else feasible)
     cheapest = front.iloc[0] if not front.empty else None
     return Result(table, front, cheapest, probability)
 
