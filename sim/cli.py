@@ -33,8 +33,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"kemitraan {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
 
-    def sweep_args(p: argparse.ArgumentParser, default_out: str | None) -> None:
-        p.add_argument("--out", default=default_out, help="results folder (default: results/<scenario name>)")
+    def sweep_args(p: argparse.ArgumentParser, default_out: str | None, out_help: str = "results/<scenario name>") -> None:
+        p.add_argument("--out", default=default_out, help=f"results folder (default: {out_help})")
         p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores for a sweep, 1 for a single run)")
         p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
         p.add_argument("--resume", action="store_true", help="finish an interrupted sweep: run only the missing runs")
@@ -60,9 +60,10 @@ def _parser() -> argparse.ArgumentParser:
 
     cmp_ = sub.add_parser("compare", help="run scenario files as the points of one sweep and compare them with a reference")
     cmp_.add_argument("scenarios", nargs="+", help="scenario files")
-    sweep_args(cmp_, default_out="results/experiment")
+    sweep_args(cmp_, default_out=None, out_help="results/experiment, the comparison's name")
     cmp_.add_argument("--replications", type=int, default=20, help="runs per scenario (default 20)")
-    cmp_.add_argument("--reference", default=None, help="scenario to compare against (default: baseline)")
+    cmp_.add_argument("--reference", default=None, help="scenario to compare against (default: baseline, else the first file); "
+                                                        "the output names it")
 
     rep = sub.add_parser("report", help="write figures and an HTML report for a results folder")
     rep.add_argument("results", help="results folder")
@@ -206,12 +207,11 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
 
             reference = getattr(args, "reference", None) or sweep.design.reference
             if reference in set(ok["point_name"]):
-                print(f"Mean (paired difference from {reference!r} [95% CI]):")
                 print(comparison_markdown(compare(ok, reference)))
     if not args.no_report and not runs.empty and (runs["status"] == "ok").any():
         from sim.analysis.report import write_report
 
-        path = write_report(dest)
+        path = write_report(dest, reference=getattr(args, "reference", None))
         print(f"Report: {path}")
     if failed:
         print(f"kemitraan: {failed} of {sweep.size} runs failed; their errors and seeds are in the runs table (status, error, run_seed)", file=sys.stderr)

@@ -70,7 +70,7 @@ class Discovery:
     n_runs: int
     n_failed: int
     boxes: list[Box] = field(default_factory=list)
-    scores: pd.DataFrame = field(default_factory=pd.DataFrame)
+    scores: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["parameter", "score"]))
     notes: list[str] = field(default_factory=list)
 
 
