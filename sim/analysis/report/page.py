@@ -401,10 +401,21 @@ def _sensitivity_table(ctx: Context, sens: Sensitivity) -> str:
     t = sens.table.merge(sens.rho[["parameter", "spearman_rho"]], on="parameter", how="left", suffixes=("", "_dir"))
     if ctx.kind == "sobol":
         head = ["Lever", "What it is", "Effect alone S1 (95% CI)", "Total effect ST (95% CI)", "Rank correlation (direction)"]
-        rows = [[f"<code>{_e(r.parameter)}</code>", _e(_param_meaning(r.parameter)),
-                 f"{r.S1:.3f} <span class='ci'>({r.S1 - r.S1_conf:.3f} to {r.S1 + r.S1_conf:.3f})</span>",
-                 f"{r.ST:.3f} <span class='ci'>({r.ST - r.ST_conf:.3f} to {r.ST + r.ST_conf:.3f})</span>",
+        def index(v: float, conf: float) -> str:
+            # An index whose 95% interval is wider than itself is not shown as a number.
+            if not (2 * conf < abs(v) and v > 0):
+                return f"<span class='note'>not resolved (± {conf:.2f})</span>"
+            return f"{v:.3f} <span class='ci'>({v - conf:.3f} to {v + conf:.3f})</span>"
+
+        rows = [[f"<code>{_e(r.parameter)}</code>", _e(_param_meaning(r.parameter)), index(r.S1, r.S1_conf), index(r.ST, r.ST_conf),
                  f"{r.spearman_rho:+.2f}" if _finite(r.spearman_rho) else "n/a"] for r in t.itertuples()]
+        unresolved = int(sum(not (2 * c < abs(v) and v > 0) for v, c in zip(t["ST"], t["ST_conf"], strict=True)))
+        if unresolved:
+            head[0] = "Lever"
+            note = (f"<p class='note'>{unresolved} of {len(t)} total-order indices are not resolved: their 95% interval is wider than "
+                    "the index, so the sample is too small to say how much they matter. <code>kemitraan sensitivity</code> grows "
+                    "the sample until the intervals are narrow.</p>")
+            return note + _table(head, rows, ["", "", *["num"] * (len(head) - 2)])
     elif ctx.kind == "morris":
         head = ["Lever", "What it is", "mu* (95% CI)", "mu", "sigma", "Rank correlation (direction)"]
         rows = [[f"<code>{_e(r.parameter)}</code>", _e(_param_meaning(r.parameter)),
