@@ -403,8 +403,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     print(f"Sensitivity analysis of {base.name} in {time.perf_counter() - t0:.0f} s on {workers} workers.")
     for outcome, table in tables.items():
         unresolved = int((~sa.resolved(table)).sum())
-        print(f"Sobol indices for {outcome} (restricted at the horizon; 'not resolved': the 95% interval is wider than the index, "
-              f"{unresolved} of {len(table)}):")
+        what = " (each run's time restricted at the horizon)" if outcome == "years_to_target_or_horizon" else ""
+        print(f"Sobol indices for {outcome}{what}; 'not resolved': the 95% interval is wider than the index "
+              f"({unresolved} of {len(table)}):")
         print(sa.printable(table).to_string(index=False))
     return 0
 

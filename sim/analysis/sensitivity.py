@@ -208,6 +208,8 @@ def converge(run_at: Callable[[int], dict[str, pd.DataFrame]], start: int, max_s
 
 def index_text(value: float, conf: float, ok: bool) -> str:
     """A Sobol index for print: ``0.47 [0.34, 0.60]``, or ``not resolved`` where its interval is wider than itself."""
+    if value == 0 and conf == 0:
+        return "0 (no effect in these runs)"
     if not ok:
         return f"not resolved (+-{conf:.2f})"
     return f"{value:.3f} [{value - conf:.3f}, {value + conf:.3f}]"
