@@ -237,6 +237,5 @@ def comparison_markdown(table: pd.DataFrame, outcomes: tuple[str, ...] = ("years
                 least = "at least " if o == "years_to_target_or_horizon" and "lower bound" in str(r.get("note", "")) else ""
                 cell += f" ({least}{sign}{fmt(r['diff'], pct)} [{fmt(r['diff_low'], pct)}, {fmt(r['diff_high'], pct)}], {r['verdict']})"
             cells.append(cell)
-        mark = " (reference)" if name == ref else ""
-        lines.append(f"| {name}{mark} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
