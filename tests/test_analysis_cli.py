@@ -58,6 +58,7 @@ def test_optimise_writes_a_rerunnable_front(tmp_path, capsys):
     assert "NSGA-II" in out
     trials = pd.read_csv(tmp_path / "opt" / "trials.csv")
     assert len(trials) == 4 and {"cost", "years", "inequality", "probability", "feasible"} <= set(trials.columns)
+    assert (tmp_path / "opt" / "front.png").is_file()
     fronts = sorted((tmp_path / "opt").glob("front_*.toml"))
     if fronts:  # every front point reruns as an ordinary scenario file
         assert main(["check", str(fronts[0])]) == 0

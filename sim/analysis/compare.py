@@ -154,7 +154,8 @@ def _verdicts(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
 
 
 CSV_COLUMNS = ("point_name", "reference", "outcome", "label", "n", "mean", "ci_low", "ci_high", "diff", "diff_low", "diff_high", "method",
-               "tau", "censored", "censored_ref", "min_effect", "p_higher_holm", "p_lower_holm", "tests", "verdict", "note")
+               "tau", "censored", "censored_ref", "km_median", "km_low", "km_high", "share_reached", "min_effect", "p_higher_holm",
+               "p_lower_holm", "tests", "verdict", "note")
 
 
 def sensitivity(runs: pd.DataFrame, design: dict, outcome: str = "years_to_target_or_horizon", seed: int = 0) -> pd.DataFrame:

@@ -143,4 +143,36 @@ def write_front(base, result: Result, levers: list[Lever], out: Path, level: flo
         path = out / f"front_{k:02d}.toml"
         path.write_text(text)
         files.append(path)
+    front_figure(result, out / "front")
     return files
+
+
+def front_figure(result: Result, path: Path) -> None:
+    """Cost against time to target for every trial, the feasible Pareto front marked and coloured by inequality (PNG, SVG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.costs import format_rupiah
+
+    t, f = result.trials, result.front
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    bad = t[~t["feasible"]]
+    ax.scatter(bad["years"], bad["cost"], s=14, c="#bbbbbb", label=f"P(in time) < {result.probability:g}")
+    ok = t[t["feasible"]]
+    ax.scatter(ok["years"], ok["cost"], s=14, c="#7fa7d8", label="feasible")
+    if not f.empty:
+        sc = ax.scatter(f["years"], f["cost"], s=46, c=f["inequality"], cmap="viridis", edgecolors="black", label="Pareto front", zorder=3)
+        fig.colorbar(sc, ax=ax, label="regional inequality of the index")
+        for k, (_, r) in enumerate(f.iterrows(), 1):
+            ax.annotate(f"{k:02d}", (r["years"], r["cost"]), textcoords="offset points", xytext=(4, 3), fontsize=7)
+    ax.set_xlabel("years to target (restricted mean up to the horizon)")
+    ax.set_ylabel("government spending over the run")
+    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: format_rupiah(v, 1)))
+    ax.legend(fontsize=8, loc="upper right")
+    ax.set_title("Cost against time: every policy mix searched", fontsize=10)
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        fig.savefig(path.with_suffix(f".{ext}"), dpi=110, metadata={"Date": None} if ext == "svg" else None)
+    plt.close(fig)
