@@ -100,3 +100,14 @@ def test_funding_low_at_target_80_is_a_year_slower_or_reported_not_reached():
     assert row["diff"] >= 1.0 or row["note"].startswith(("not reached", "mostly censored"))
     if row["censored"] * 2 > row["n"]:
         assert "not reached" in comparison_markdown(table)
+
+
+def test_a_bound_is_never_called_negligible():
+    # Both sides reach the target only at (or after) the horizon: the restricted means are equal,
+    # but that says nothing about the gap beyond the horizon.
+    table = compare(_runs([20.0] * 4, [99.0] * 4, 20.0), outcomes=(("years_to_target_or_horizon", "t"),))
+    assert table[table.point_name == "policy"].iloc[0]["verdict"] == "neither reaches"
+    table = compare(_runs([19.75, 19.5, 19.75, 19.75], [99.0] * 4, 20.0), outcomes=(("years_to_target_or_horizon", "t"),))
+    assert table[table.point_name == "policy"].iloc[0]["verdict"] in ("higher", "not reached")
+    assert st.censored_verdict("negligible", 4, 0, 4) == "not reached"
+    assert st.censored_verdict("higher", 0, 4, 4) == "unclear" and st.censored_verdict("lower", 0, 4, 4) == "lower"

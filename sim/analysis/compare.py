@@ -148,7 +148,10 @@ def _verdicts(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
             verdicts.append("reference")
             continue
         eff = st.Effect(r.diff, r.diff_low, r.diff_high, r.se, r.df, r.n, r.method)
-        verdicts.append(st.direction_verdict(eff, r.min_effect, r.p_higher_holm, r.p_lower_holm, alpha))
+        v = st.direction_verdict(eff, r.min_effect, r.p_higher_holm, r.p_lower_holm, alpha)
+        if r.outcome == "years_to_target_or_horizon":
+            v = st.censored_verdict(v, int(r.censored), int(r.censored_ref), int(r.n))
+        verdicts.append(v)
     table["verdict"] = verdicts
     return table
 

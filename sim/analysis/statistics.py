@@ -239,6 +239,25 @@ def direction_verdict(effect: Effect, margin: float, p_up: float, p_down: float,
     return {"holds": "higher", "fails": "lower"}.get(v, v)
 
 
+def censored_verdict(verdict: str, censored: int, censored_ref: int, n: int, higher: str = "higher", lower: str = "lower") -> str:
+    """A time-to-target verdict where most runs of a side never reach the target.
+
+    The restricted mean difference is then a bound, not an estimate of the gap: with the
+    treatment mostly censored it is a lower bound on the delay, so only ``higher`` (slower)
+    can be concluded, otherwise the point is ``not reached``; with the reference mostly
+    censored it bounds the gain from above, so only ``lower`` (faster) can be concluded;
+    with both mostly censored, ``neither reaches``. ``negligible`` is never concluded from a bound.
+    """
+    trt, ref = censored * 2 > n, censored_ref * 2 > n
+    if trt and ref:
+        return "neither reaches"
+    if trt:
+        return higher if verdict == higher else "not reached"
+    if ref:
+        return lower if verdict == lower else "unclear"
+    return verdict
+
+
 def censoring_note(censored: int, n: int, target_text: str, tau: float) -> str:
     """Words for a point whose runs are mostly censored ("" when most runs reach the target)."""
     if n == 0 or censored * 2 <= n:

@@ -13,7 +13,10 @@ setting (:mod:`sim.analysis.statistics`):
 * ``holds``: the effect exceeds the minimum effect in the expected direction;
 * ``fails``: it exceeds the minimum effect the other way;
 * ``negligible``: the 95% interval lies within plus or minus the minimum effect;
-* ``unclear``: none of these.
+* ``unclear``: none of these;
+* for time to target, where most runs of a side never reach the target the difference is a
+  bound, so only the bounded direction can be concluded: otherwise ``not reached`` (the
+  treatment mostly censored), ``unclear`` (the reference) or ``neither reaches`` (both).
 """
 
 from __future__ import annotations
@@ -157,7 +160,12 @@ def _correct(table: pd.DataFrame, alpha: float = st.ALPHA) -> pd.DataFrame:
     for r in table.itertuples(index=False):
         eff = st.Effect(r.difference, r.ci_low, r.ci_high, r.se, r.df, r.replications, r.method)
         sign = 1 if r.expected == "higher" else -1
-        verdicts.append(st.verdict(eff, sign, r.min_effect, r.p_holds_holm, r.p_fails_holm, alpha))
+        v = st.verdict(eff, sign, r.min_effect, r.p_holds_holm, r.p_fails_holm, alpha)
+        if r.outcome == "years_to_target_or_horizon":
+            # A mostly censored side makes the difference a bound: only the bounded direction can be concluded.
+            up, down = ("holds", "fails") if sign > 0 else ("fails", "holds")
+            v = st.censored_verdict(v, int(r.censored_treatment), int(r.censored_reference), int(r.replications), higher=up, lower=down)
+        verdicts.append(v)
     table["verdict"] = verdicts
     return table
 
