@@ -209,8 +209,10 @@ def _mean(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
 def ranking(compare_table: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     """Policies ranked: fastest (restricted mean time to target) first, with government cost and dominance.
 
-    A point is *dominated* when another point is at least as fast and at least as cheap and
-    better on one of the two (by the means); the cost-effective choices are the others. Each
+    A point is *dominated* when another point is at least as fast, at least as cheap and reaches
+    the target in at least as many runs, and is better on one of the three (by the means); the
+    cost-effective choices are the others. Ties in restricted mean time (censored runs) are
+    broken by the share of runs reaching the target. Each
     row also gives the incremental cost per year saved against the reference.
     """
     t = compare_table[compare_table["outcome"] == "years_to_target_or_horizon"].set_index("point_name")
@@ -222,11 +224,14 @@ def ranking(compare_table: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     out = out.reset_index().rename(columns={"index": "point_name"})
     dominated_by = []
     for r in out.itertuples(index=False):
+        # Restricted means tie where runs are censored, so the share reaching the target is a third criterion.
         by = [o.point_name for o in out.itertuples(index=False)
               if o.point_name != r.point_name and o.years <= r.years and o.government_spending_rp <= r.government_spending_rp
-              and (o.years < r.years or o.government_spending_rp < r.government_spending_rp)]
+              and o.share_reached >= r.share_reached
+              and (o.years < r.years or o.government_spending_rp < r.government_spending_rp or o.share_reached > r.share_reached)]
         dominated_by.append(", ".join(by[:3]) + (" ..." if len(by) > 3 else ""))
     out["dominated_by"] = dominated_by
-    out = out.sort_values(["years", "government_spending_rp"], kind="stable").reset_index(drop=True)
+    out = out.assign(_share=-out["share_reached"]).sort_values(["years", "_share", "government_spending_rp"], kind="stable")
+    out = out.drop(columns="_share").reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
     return out

@@ -168,7 +168,9 @@ def _headline(ctx: Context, table: pd.DataFrame | None, sens: Sensitivity | None
                          "lower bound (\"at least\"). The <a href=\"#time-to-target\">Kaplan-Meier medians</a> treat those runs as censored too.")
         if len(ctx.points) > 1 and table is not None and "tests" in table.columns:
             notes.append(f"Verdicts (higher, lower, negligible, unclear) test each difference against a stated minimum effect, "
-                         f"Holm-corrected over the {int(table['tests'].iloc[0])} one-sided tests of the comparison table.")
+                         f"Holm-corrected over the {int(table['tests'].iloc[0])} one-sided tests of the comparison table; for time to "
+                         "target, a point whose runs mostly never reach it is \"not reached\" unless it is clearly slower, and "
+                         "\"neither reaches\" when the reference mostly does not either.")
         if len(ctx.points) > 1 and ctx.replications > 1:
             notes.append("95% confidence intervals are over replications paired by seed (common random numbers). Where an interval "
                          "includes zero, the difference cannot be told apart from chance with this many replications.")
@@ -555,7 +557,7 @@ def _cost_lead(ctx: Context, rank: pd.DataFrame | None) -> str:
             f"{_e(ctx.target_text)}, government spending {format_rupiah(fast.government_spending_rp)} over the run). "
             f"Cheapest for government: <b>{_e(ctx.label(cheap.point_name))}</b> ({format_rupiah(cheap.government_spending_rp)}, "
             f"{_years(cheap.years)} years). ")
-    text += (f"{dominated} of {len(rank)} design points are dominated (another is at least as fast and as cheap); "
+    text += (f"{dominated} of {len(rank)} design points are dominated (another is at least as fast, as cheap and as likely to reach the target); "
              '<a href="#costs">the ranking</a> gives cost per index point and per year saved.')
     return f"<p>{text}</p>"
 
@@ -600,7 +602,7 @@ def _costs_section(ctx: Context, table: pd.DataFrame, costs: pd.DataFrame, notes
              "extra government spending per year of restricted mean time to target saved against the reference (a cheaper, "
              "slower point shows what it saves per year of delay); ratios have paired bootstrap intervals, and none where "
              "the gain is not clearly away from zero. Ranked fastest first; a point is dominated when another is at least as "
-             "fast and at least as cheap.</p>")
+             "fast, at least as cheap and reaches the target in at least as many runs.</p>")
     parts = ['<section id="costs"><h2>What each policy costs, and what it buys</h2>', intro,
              _table(head, rows, ["num", "name", "num", "num", "num", *(["num"] if has_pp else []), "num", "num", ""], rcls)]
     src_rows = []
