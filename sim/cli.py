@@ -34,8 +34,8 @@ def _parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"kemitraan {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
 
-    def sweep_args(p: argparse.ArgumentParser, default_out: str | None) -> None:
-        p.add_argument("--out", default=default_out, help="results folder (default: results/<scenario name>)")
+    def sweep_args(p: argparse.ArgumentParser, default_out: str | None, out_help: str = "results/<scenario name>") -> None:
+        p.add_argument("--out", default=default_out, help=f"results folder (default: {out_help})")
         p.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores for a sweep, 1 for a single run)")
         p.add_argument("--scheduler", default=None, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://10.0.0.5:8786")
         p.add_argument("--resume", action="store_true", help="finish an interrupted sweep: run only the missing runs")
@@ -61,20 +61,26 @@ def _parser() -> argparse.ArgumentParser:
 
     cmp_ = sub.add_parser("compare", help="run scenario files as the points of one sweep and compare them with a reference")
     cmp_.add_argument("scenarios", nargs="+", help="scenario files")
-    sweep_args(cmp_, default_out="results/experiment")
+    sweep_args(cmp_, default_out=None, out_help="results/experiment, the comparison's name")
     cmp_.add_argument("--replications", type=int, default=20, help="runs per scenario (default 20)")
-    cmp_.add_argument("--reference", default=None, help="scenario to compare against (default: baseline)")
+    cmp_.add_argument("--reference", default=None, help="scenario to compare against (default: baseline, else the first file); "
+                                                        "the output names it")
 
     rep = sub.add_parser("report", help="write figures and an HTML report for a results folder")
     rep.add_argument("results", help="results folder")
     rep.add_argument("--reference", default=None, help="design point to compare against (default: the design's reference)")
 
-    sens = sub.add_parser("sensitivity", help="Morris screening of every parameter, then Sobol indices for those that matter")
+    sens = sub.add_parser("sensitivity", help="Morris screening of every parameter, then Sobol indices, grown until they converge")
     sens.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
     sens.add_argument("--trajectories", type=int, default=10, help="Morris trajectories (default 10)")
-    sens.add_argument("--samples", type=int, default=64, help="Sobol base sample, a power of 2 (default 64)")
+    sens.add_argument("--samples", type=int, default=64, help="first Sobol base sample, a power of 2 (default 64); doubled until converged")
+    sens.add_argument("--max-samples", type=int, default=1024, help="largest Sobol base sample tried (default 1024)")
+    sens.add_argument("--width", type=float, default=0.1, help="converged when every 95%% interval of a Sobol index is narrower than this (default 0.1)")
     sens.add_argument("--keep", type=int, default=4, help="parameters kept per outcome after screening (default 4)")
-    sens.add_argument("--years", type=float, default=12.0, help="horizon of each run in years (default 12)")
+    sens.add_argument("--years", type=float, default=30.0, help="first horizon in years (default 30); lengthened while too many runs are censored")
+    sens.add_argument("--max-censored", type=float, default=0.1, help="largest share of runs not reaching the target (default 0.1)")
+    sens.add_argument("--range", dest="ranges", action="append", default=[], metavar="KEY=LOW:HIGH",
+                      help="vary a parameter over this range instead of the rule's (repeatable; e.g. a calibrated posterior's)")
     sens.add_argument("--replications", type=int, default=1, help="replications per design point (default 1)")
     sens.add_argument("--workers", type=int, default=None, help="local worker processes (default: all cores)")
     sens.add_argument("--out", default="results/sensitivity", help="output folder (default results/sensitivity)")
@@ -134,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     # --- end kemitraan classroom ---
     params = sub.add_parser("params", help="print the parameter reference")
     params.add_argument("--markdown", action="store_true", help="print docs/scenarios.md")
+    _analysis_parsers(sub)
     return ap
 
 
@@ -219,14 +226,13 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
 
             reference = getattr(args, "reference", None) or sweep.design.reference
             if reference in set(ok["point_name"]):
-                print(f"Mean (paired difference from {reference!r} [95% CI]):")
                 print(comparison_markdown(compare(ok, reference)))
     if "regions" in tables and not tables["regions"].empty:
         _print_places(sweep.scenarios[0], tables["regions"])
     if not args.no_report and not runs.empty and (runs["status"] == "ok").any():
         from sim.analysis.report import write_report
 
-        path = write_report(dest)
+        path = write_report(dest, reference=getattr(args, "reference", None))
         print(f"Report: {path}")
     if failed:
         print(f"kemitraan: {failed} of {sweep.size} runs failed; their errors and seeds are in the runs table (status, error, run_seed)", file=sys.stderr)
@@ -352,41 +358,99 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 1
 
 
+def _parse_ranges(items: list[str], flag: str = "--range") -> dict[str, tuple[float, float]]:
+    from sim.parameters import BY_NAME
+
+    out = {}
+    for item in items:
+        key, _, span = item.partition("=")
+        lo, _, hi = span.partition(":")
+        if key not in BY_NAME:
+            raise ScenarioError(flag, None, f"{key!r} is not a parameter; allowed: a key of docs/scenarios.md")
+        try:
+            a, b = float(lo), float(hi)
+        except ValueError:
+            raise ScenarioError(flag, None, f"{item!r} is not allowed; allowed: KEY=LOW:HIGH with numbers") from None
+        p = BY_NAME[key]
+        if not (p.low <= a < b <= p.high):
+            raise ScenarioError(flag, None, f"{item!r} is out of range; allowed: LOW < HIGH within {p.allowed()}")
+        out[key] = (a, b)
+    return out
+
+
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     import os
 
     from tqdm import tqdm
 
     from sim.analysis import sensitivity as sa
+    from sim.parameters import BY_NAME
 
     if args.trajectories < 2 or args.samples < 2 or args.samples & (args.samples - 1) or args.keep < 1 or args.replications < 1:
         raise ScenarioError("sensitivity", None, "allowed: --trajectories >= 2, --samples a power of 2, --keep >= 1, --replications >= 1")
+    if args.max_samples < args.samples or args.width <= 0 or not 0 <= args.max_censored < 1:
+        raise ScenarioError("sensitivity", None, "allowed: --max-samples >= --samples, --width > 0, --max-censored from 0 to 1")
+    max_years = float(BY_NAME["scenario.years"].high)
+    if not 0 < args.years <= max_years:
+        raise ScenarioError("--years", None, f"{args.years:g} is out of range; allowed: {BY_NAME['scenario.years'].allowed()}")
+    ranges = _parse_ranges(args.ranges)
     base = load(args.scenario)
     out = Path(args.out)
     workers = args.workers or os.cpu_count() or 1
-    names = [p.name for p in sa.candidates()]
+    names = [p.name for p in sa.candidates()] + [k for k in ranges if k not in {p.name for p in sa.candidates()}]
     t0 = time.perf_counter()
-    stages = []
-    for kind, size in (("morris", args.trajectories), ("sobol", args.samples)):
-        if kind == "sobol":
-            names = sa.select(stages[0].indices, args.keep)
-        bar = tqdm(unit="run", desc=kind, file=sys.stderr, disable=None, dynamic_ncols=True)
 
-        def progress(done: int, failed: int, total: int, bar=bar) -> None:
+    def stage(kind: str, names: list[str], size: int, years: float, tag: str):
+        bar = tqdm(unit="run", desc=f"{kind}{tag}", file=sys.stderr, disable=None, dynamic_ncols=True)
+
+        def progress(done: int, failed: int, total: int) -> None:
             bar.total = total
             bar.n = done
             bar.refresh()
 
         try:
-            stages.append(sa.run_stage(base, kind, names, size, args.replications, args.years, out, workers=workers,
-                                       resume=args.resume, force=args.force, progress=progress))
+            return sa.run_stage(base, kind, names, size, args.replications, years, out, workers=workers, resume=args.resume,
+                                force=args.force, progress=progress, ranges=ranges, tag=tag)
         finally:
             bar.close()
-        print(f"{kind}: {len(names)} parameters, results in {out / kind}/, indices in {out}/{kind}_*.csv and {kind}_indices.png")
+
+    years, tag = args.years, ""
+    while True:
+        morris = stage("morris", names, args.trajectories, years, tag)
+        print(f"morris: {len(names)} parameters over {years:g} years; {100 * morris.censored:.0f}% of runs never reach the target "
+              f"(censored); indices in {out}/morris{tag}_*.csv")
+        if morris.censored <= args.max_censored or years >= max_years:
+            break
+        years = min(max_years, math.ceil(years * 1.5))
+        tag = f"_{years:g}y"
+        print(f"  more than {100 * args.max_censored:.0f}% censored: the horizon is lengthened to {years:g} years")
+    if morris.censored > args.max_censored:
+        print(f"warning: {100 * morris.censored:.0f}% of runs never reach the target even over {years:g} years; the time-to-target "
+              "indices describe the horizon as much as the model", file=sys.stderr)
+    names = sa.select(morris.indices, args.keep)
+    last: dict = {}
+
+    def run_at(n: int):
+        last["stage"] = stage("sobol", names, n, years, f"_{n}")
+        return last["stage"].indices
+
+    tables, history, converged = sa.converge(run_at, args.samples, args.max_samples, args.width)
+    import pandas as pd
+
+    pd.DataFrame(history).to_csv(out / "sobol_convergence.csv", index=False, float_format="%.6g")
+    print(f"sobol: {len(names)} parameters, {years:g}-year horizon, {100 * last['stage'].censored:.0f}% censored. Widest 95% interval by base sample:")
+    for h in history:
+        print(f"  N = {h['samples']:>5}: " + ", ".join(f"{o} {w:.3f}" for o, w in h.items() if o != "samples"))
+    n = history[-1]["samples"]
+    print(("converged" if converged else f"NOT converged (widest interval above {args.width:g} at the largest sample, {args.max_samples})")
+          + f" at N = {n}; indices in {out}/sobol_{n}_*.csv, history in {out}/sobol_convergence.csv")
     print(f"Sensitivity analysis of {base.name} in {time.perf_counter() - t0:.0f} s on {workers} workers.")
-    for outcome, table in stages[1].indices.items():
-        print(f"Sobol indices for {outcome}:")
-        print(table.to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    for outcome, table in tables.items():
+        unresolved = int((~sa.resolved(table)).sum())
+        what = " (each run's time restricted at the horizon)" if outcome == "years_to_target_or_horizon" else ""
+        print(f"Sobol indices for {outcome}{what}; 'not resolved': the 95% interval is wider than the index "
+              f"({unresolved} of {len(table)}):")
+        print(sa.printable(table).to_string(index=False))
     return 0
 
 
@@ -588,6 +652,116 @@ def cmd_classroom(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "check": cmd_check, "compare": cmd_compare, "report": cmd_report, "reproduce": cmd_reproduce, "sensitivity": cmd_sensitivity, "validate": cmd_validate, "calibrate": cmd_calibrate, "params": cmd_params, "estimate": cmd_estimate, "viz": cmd_viz, "demo": cmd_demo, "classroom": cmd_classroom}
+
+
+# --- analysis commands: scenario discovery and the cheapest path to a target (issue 12) -----------
+
+DEFAULT_LEVERS: tuple[str, ...] = ("funding.public_scale=0.5:1.5", "funding.trust_fund_share=0:1", "regulation.tax_deduction=0:1",
+                                   "network.information_system=0:0.8")
+
+
+def _analysis_parsers(sub) -> None:
+    disc = sub.add_parser("discover", help="scenario discovery: where in a sampled sweep's space a policy fails its goal (PRIM boxes)")
+    disc.add_argument("results", help="results folder of a sweep over uncertain conditions (lhs, sobol, morris or factorial)")
+    disc.add_argument("--level", type=float, default=None, help="index level of the goal (default: the runs' target)")
+    disc.add_argument("--by", type=float, default=None, help="calendar year by which it must be reached (default: the end of the runs)")
+    disc.add_argument("--min-density", type=float, default=0.8, help="share of failing runs a box must hold (default 0.8)")
+    disc.add_argument("--boxes", type=int, default=2, help="boxes searched for at most (default 2)")
+    disc.add_argument("--out", default=None, help="output folder (default RESULTS/discovery)")
+
+    opt = sub.add_parser("optimise", help="the cheapest policy mixes that reach a target by a year with a stated probability (Pareto front)")
+    opt.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
+    opt.add_argument("--lever", dest="levers", action="append", default=[], metavar="KEY=LOW:HIGH",
+                     help=f"a lever and its range (repeatable; default {', '.join(DEFAULT_LEVERS)})")
+    opt.add_argument("--level", type=float, default=None, help="index level to reach (default: the scenario's target)")
+    opt.add_argument("--by", type=float, default=None, help="calendar year by which to reach it (default: the end of the horizon)")
+    opt.add_argument("--probability", type=float, default=0.8, help="required share of replications reaching it in time (default 0.8)")
+    opt.add_argument("--replications", type=int, default=5, help="replications per candidate, common random numbers (default 5)")
+    opt.add_argument("--trials", type=int, default=60, help="candidates evaluated (default 60)")
+    opt.add_argument("--population", type=int, default=12, help="NSGA-II population (default 12)")
+    opt.add_argument("--seed", type=int, default=0, help="seed of the search (default 0)")
+    opt.add_argument("--workers", type=int, default=1, help="worker processes per candidate (default 1)")
+    opt.add_argument("--out", default=None, help="output folder (default results/<scenario name>_optimise)")
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    from sim.analysis import discovery as dsc
+    from sim.experiment.results import load_results
+
+    folder = Path(args.results)
+    if not (folder / "manifest.json").is_file():
+        raise ResultsError(f"{folder}: not a results folder (no manifest.json)")
+    if not 0 < args.min_density <= 1 or args.boxes < 1:
+        raise ScenarioError("discover", None, "allowed: --min-density above 0 up to 1, --boxes >= 1")
+    res = load_results(folder)
+    runs, design = res["runs"], res["manifest"].get("design") or {}
+    ok = runs[runs["status"] == "ok"]
+    if ok.empty:
+        raise ResultsError(f"{folder}: no successful run to analyse")
+    level = float(ok["target"].iloc[0]) if args.level is None else args.level
+    by = float((ok["start_year"] + ok["steps"] / 4).max()) if args.by is None else args.by
+    index_name = "IPM" if str(ok["index_method"].iloc[0]) == "ipm" else "HDI"
+    try:
+        x, failed = dsc.failures(runs, design, level=level, by_year=by, timeseries=res.get("timeseries"))
+    except ValueError as exc:
+        raise ResultsError(f"{folder}: {exc}") from None
+    goal = dsc.goal_words(index_name, level, by)
+    d = dsc.discover(x, failed, goal=goal, min_density=args.min_density, max_boxes=args.boxes)
+    out = Path(args.out) if args.out else folder / "discovery"
+    out.mkdir(parents=True, exist_ok=True)
+    text = dsc.markdown(d)
+    dsc.boxes_table(d).to_csv(out / "boxes.csv", index=False, float_format="%.6g")
+    d.scores.to_csv(out / "scores.csv", index=False, float_format="%.6g")
+    (out / "discovery.md").write_text(text + "\n")
+    print(f"Scenario discovery on {folder} ({len(x)} runs judged): PRIM (EMA Workbench), boxes of density >= {args.min_density:.0%}; "
+          f"tables in {out}/")
+    print(text)
+    return 0
+
+
+def cmd_optimise(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.analysis import optimise as op
+    from sim.analysis.costs import format_rupiah
+
+    if args.replications < 1 or args.trials < 2 or args.population < 2 or not 0 < args.probability <= 1 or args.workers < 1:
+        raise ScenarioError("optimise", None, "allowed: --replications >= 1, --trials >= 2, --population >= 2, --probability above 0 up to 1, "
+                                              "--workers >= 1")
+    base = load(args.scenario)
+    levers = [op.Lever(k, lo, hi) for k, (lo, hi) in _parse_ranges(args.levers or list(DEFAULT_LEVERS), "--lever").items()]
+    level = float(base.scenario.target) if args.level is None else args.level
+    by = float(base.scenario.start_year + base.scenario.years) if args.by is None else args.by
+    out = safe_output_dir(args.out, f"{base.name}_optimise")
+    evaluate = op.model_evaluator(base, args.replications, level, by, workers=args.workers)
+    t0 = time.perf_counter()
+    with tqdm(total=args.trials, unit="candidate", desc="optimise", file=sys.stderr, disable=None, dynamic_ncols=True) as bar:
+        def progress(done: int, total: int) -> None:
+            bar.n = done
+            bar.refresh()
+
+        result = op.search(evaluate, levers, probability=args.probability, trials=args.trials, population=args.population,
+                           seed=args.seed, progress=progress)
+    files = op.write_front(base, result, levers, out, level)
+    index_name = "IPM" if base.scenario.index == "ipm" else "HDI"
+    print(f"Searched {args.trials} policy mixes of {', '.join(lv.name for lv in levers)} ({args.replications} replications each, "
+          f"NSGA-II) in {time.perf_counter() - t0:.0f} s for {index_name} {level:g} by {by:g} with probability >= {args.probability:g}.")
+    feasible = int(result.trials["feasible"].sum())
+    if result.cheapest is None:
+        print(f"No mix searched reaches it with that probability ({feasible} of {args.trials} feasible); widen the levers or lower --probability.")
+        return 0
+    c = result.cheapest
+    print(f"Cheapest: government spending {format_rupiah(c['cost'] * 1.0)} over the run, {c['years']:.2f} years to target (restricted mean), "
+          f"P = {c['probability']:.2f}: " + ", ".join(f"{lv.name} = {c[lv.name]:.4g}" for lv in levers))
+    print(f"Pareto front ({len(result.front)} of {feasible} feasible mixes; cost, time and regional inequality), cheapest first; "
+          f"each is a scenario file in {out}/:")
+    show = result.front.assign(cost=result.front["cost"].map(format_rupiah), file=[p.name for p in files])
+    print(show[["file", *[lv.name for lv in levers], "cost", "years", "inequality", "probability"]].to_string(
+        index=False, float_format=lambda v: f"{v:.3f}"))
+    return 0
+
+
+COMMANDS.update({"discover": cmd_discover, "optimise": cmd_optimise})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -77,6 +77,55 @@ def _range(p: Param) -> str:
     return p.allowed().split(" from ", 1)[1].replace(" to ", " – ")
 
 
+# The [design] table, key by key: (key, meaning, used by, allowed, default). The validation
+# itself is in sim/experiment/design.py; tests/test_reference_design.py keeps the two in step.
+DESIGN_ROWS: tuple[tuple[str, str, str, str, str], ...] = (
+    ("type", "which design: one run (`none`), a full grid (`factorial`), named variants (`variants`), or a sample over "
+             "ranges (`lhs`, `sobol`, `morris`)", "all", '"none", "factorial", "variants", "lhs", "sobol", "morris"',
+     "`variants` if `[[design.variants]]` is given, else `factorial` if `[design.factors]` is, else `none`"),
+    ("replications", "runs per design point; replication r has the same seed at every point (common random numbers)", "all",
+     "integer 1 – 100000", "1"),
+    ("reference", "the design point others are compared with (report, `kemitraan compare`, comparison.csv)", "all",
+     "a design point's name", '`baseline` if a point has that name, else the first point'),
+    ("factors", "table of `parameter = [values]`: the grid is every combination; a point is named `a.b=x,c.d=y`", "factorial, variants",
+     "any parameter key, each value allowed for it", "-"),
+    ("variants", "array of tables `{ name = \"...\", set = { parameter = value, ... } }`: named points, crossed with `factors` "
+                 "when both are given (a point is then named by the variant and the grid cell, joined by a vertical bar)", "variants", "distinct names; keys and values as in the file", "-"),
+    ("ranges", "table of `parameter = [low, high]` sampled over", "lhs, sobol, morris", "numeric parameters, low < high, both allowed", "-"),
+    ("samples", "Latin hypercube points; Sobol base sample N (N x (k + 2) points for k ranges, Saltelli); Morris trajectories "
+                "(samples x (k + 1) points)", "lhs, sobol, morris", "integer >= 2; a power of 2 for sobol", "64"),
+    ("levels", "grid levels of Morris trajectories", "morris", "even integer >= 2", "4"),
+)
+
+DESIGN_TEXT = """## [design]
+
+A scenario file may add a `[design]`: the file then describes a sweep, every design point a copy
+of the scenario with some keys changed. `kemitraan run FILE` runs it and `kemitraan check FILE`
+shows its size and first points. The design's own random numbers (the sample) derive from
+`scenario.seed`, apart from the runs'. At most 1,000,000 design points.
+
+```toml
+[design]
+type = "factorial"
+replications = 20
+reference = "funding.public_scale=1,gotong_royong.enabled=true"
+
+[design.factors]
+"funding.public_scale" = [0.5, 1.0, 1.5]
+"gotong_royong.enabled" = [true, false]
+```
+
+"""
+
+
+def design_markdown() -> str:
+    """The ``[design]`` section: every key, what it means, which designs use it, what is allowed, the default."""
+    out = [DESIGN_TEXT, "| key | meaning | used by | allowed | default |\n|---|---|---|---|---|\n"]
+    for key, meaning, used, allowed, default in DESIGN_ROWS:
+        out.append(f"| `{key}` | {meaning} | {used} | {allowed} | {default} |\n")
+    return "".join(out) + "\n"
+
+
 def markdown() -> str:
     """The whole reference page as Markdown."""
     out = [HEADER]
@@ -87,6 +136,7 @@ def markdown() -> str:
             if p.section == section:
                 out.append(f"| `{p.key}` | {p.meaning} | {p.unit} | {_value(p.default)} | {_range(p)} | {p.concept} |\n")
         out.append("\n")
+    out.append(design_markdown())
     return "".join(out)
 
 

@@ -338,3 +338,63 @@ def test_all_runs_failed_still_gives_a_page(tmp_path, monkeypatch):
     page = write_report(tmp_path / "dead").read_text(encoding="utf-8")
     assert "All 9 runs failed" in page and page.count("ValueError: no data") == 9
     assert 'id="provenance"' in page and "target IPM 70.7" in page
+
+
+# --- costs and comparison.csv ------------------------------------------------------------------
+
+def test_comparison_csv_holds_every_comparison_with_method_and_censoring(variants):
+    import pandas as pd
+
+    csv = pd.read_csv(variants / "report" / "comparison.csv")
+    for col in ("point_name", "reference", "outcome", "estimate", "ci_low", "ci_high", "diff", "diff_low", "diff_high",
+                "method", "censored", "censored_ref", "min_effect", "verdict"):
+        assert col in csv.columns
+    runs = load_results(variants)["runs"]
+    points = set(runs["point_name"])
+    assert set(csv["point_name"]) == points
+    time = csv[csv["outcome"] == "years_to_target_or_horizon"]
+    assert len(time) == len(points) and time["method"].str.contains("restricted mean").all()
+    assert {"government_spending_rp", "cost_per_index_point_rp", "incremental_cost_per_year_saved_rp"} <= set(csv["outcome"])
+    # The reference's rupiah figure is the runs table's, in the money unit read from the manifest.
+    from sim.analysis.costs import rupiah_per_unit
+
+    ref = csv["reference"].iloc[0]
+    gov = csv[(csv.point_name == ref) & (csv.outcome == "government_spending_rp")]["estimate"].iloc[0]
+    per_unit, _ = rupiah_per_unit(load_results(variants)["manifest"])
+    assert gov == pytest.approx(runs[runs.point_name == ref]["government_spending"].mean() * per_unit, rel=1e-5)
+
+
+def test_page_leads_with_costs_in_rupiah(page):
+    assert page.index('id="costs"') < page.index('id="time-to-target"')
+    assert "Rp " in page and "comparison.csv" in page and "Holm" in page
+
+
+def test_rupiah_scaling_and_units_from_the_manifest():
+    from sim.analysis.costs import format_rupiah, rupiah_per_unit
+
+    assert format_rupiah(1.234e12) == "Rp 1.23 triliun"
+    assert format_rupiah(4.5e8) == "Rp 450 juta"
+    assert format_rupiah(-2.5e9) == "-Rp 2.50 miliar"
+    assert rupiah_per_unit({})[0] == 1e6
+    assert rupiah_per_unit({"units": {"money": "Rp"}})[0] == 1.0
+    assert rupiah_per_unit({"units": {"money": 1e9}})[0] == 1e9
+
+
+def test_cost_per_person_needs_a_population_column():
+    import pandas as pd
+
+    from sim.analysis.costs import cost_table
+
+    runs = pd.DataFrame({"point_name": ["a"] * 3 + ["b"] * 3, "replication": [0, 1, 2] * 2, "run": range(6), "reached": True,
+                         "years_to_target": [5.0, 6.0, 7.0, 4.0, 5.0, 6.0], "censored_at_years": 10.0,
+                         "government_spending": [100.0, 110.0, 120.0, 150.0, 160.0, 170.0], "total_spending": 200.0,
+                         "start_index": 70.0, "final_index": [75.0, 75.0, 75.0, 76.0, 76.0, 76.0]})
+    table, notes = cost_table(runs, None, {"units": {"money": "Rp"}}, "a", n_boot=200)
+    assert "government_spending_per_person_rp" not in set(table["outcome"]) and any("population" in n for n in notes)
+    per_year = table[(table.point_name == "b") & (table.outcome == "incremental_cost_per_year_saved_rp")].iloc[0]
+    assert per_year["estimate"] == pytest.approx(50.0)  # 50 rupiah more for exactly one year saved in every pair
+    per_point = table[(table.point_name == "b") & (table.outcome == "incremental_cost_per_index_point_rp")].iloc[0]
+    assert per_point["estimate"] == pytest.approx(50.0)
+    with_pop, _ = cost_table(runs.assign(population=10.0), None, {"units": {"money": "Rp"}}, "a", n_boot=200)
+    pp = with_pop[(with_pop.point_name == "a") & (with_pop.outcome == "government_spending_per_person_rp")].iloc[0]
+    assert pp["estimate"] == pytest.approx(11.0)

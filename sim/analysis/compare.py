@@ -1,9 +1,13 @@
 """Analysis of run tables: time to target as survival, paired comparisons between scenarios.
 
-A run that ends before reaching its target is censored, not dropped: the time to target is
-estimated with Kaplan-Meier (``scipy.stats.ecdf`` on ``CensoredData``). Scenarios are
-compared with paired differences over common random numbers: replication r of every
-scenario shares its seed, so the difference of the pair removes most of the chance.
+A run that ends before reaching its target is censored, not dropped: the median time to target
+is estimated with Kaplan-Meier (``scipy.stats.ecdf`` on ``CensoredData``), and differences in
+time to target are differences in *restricted mean* time to target up to the horizon
+(:func:`sim.analysis.statistics.rmst_difference`), the restriction stated in every row.
+Scenarios are compared with paired differences over common random numbers: replication r of
+every scenario shares its seed, so the difference of the pair removes most of the chance.
+Each difference carries a verdict against a stated minimum effect, Holm-corrected across
+every comparison in the table (:mod:`sim.analysis.statistics`).
 """
 
 from __future__ import annotations
@@ -14,11 +18,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis import statistics as st
 from sim.survival import kaplan_meier
 
 # Outcomes compared between scenarios: column, label, whether larger is better for the essay's aims.
 OUTCOMES: tuple[tuple[str, str], ...] = (
-    ("years_to_target_or_horizon", "years to target (censored at horizon)"),
+    ("years_to_target_or_horizon", "years to target (restricted mean up to the horizon)"),
     ("final_index", "index at the horizon"),
     ("government_share", "government share of spending"),
     ("partnerships_formed", "partnerships formed"),
@@ -56,7 +61,8 @@ def group_column(runs: pd.DataFrame) -> str:
     return "point_name" if "point_name" in runs.columns else "scenario"
 
 
-def compare(runs: pd.DataFrame, reference: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
+def compare(runs: pd.DataFrame, reference: str | None = None, confidence: float = 0.95, *, alpha: float = st.ALPHA,
+            outcomes: tuple[tuple[str, str], ...] = OUTCOMES) -> pd.DataFrame:
     """Every design point against a reference, outcome by outcome, with paired differences.
 
     Args:
@@ -64,10 +70,15 @@ def compare(runs: pd.DataFrame, reference: str | None = None, confidence: float 
             outcomes); failed runs (``status`` other than ``ok``) are left out.
         reference: Point compared against (default ``baseline`` if present, else the first).
         confidence: Confidence level of the intervals.
+        alpha: Level of the Holm-corrected verdicts.
+        outcomes: (column, label) pairs compared.
 
     Returns:
-        One row per point and outcome: mean with CI, paired difference from the reference
-        with CI, and for time to target the Kaplan-Meier median with CI and share reached.
+        One row per point and outcome: mean with CI; paired difference from the reference with
+        CI, the method (for time to target the restricted mean up to the horizon, ``tau``), the
+        runs censored on each side, the minimum effect, Holm-corrected one-sided p-values and a
+        verdict (``higher``, ``lower``, ``negligible``, ``unclear``); for time to target also the
+        Kaplan-Meier median with CI, the share reached and a note where most runs are censored.
     """
     if "status" in runs.columns:
         runs = runs[runs["status"] == "ok"]
@@ -78,21 +89,76 @@ def compare(runs: pd.DataFrame, reference: str | None = None, confidence: float 
     if ref not in order:
         raise ValueError(f"reference {ref!r} is not among the design points {order[:10]}")
     base = runs[runs[col_name] == ref].set_index("replication")
+    tau = float(runs["censored_at_years"].min()) if "censored_at_years" in runs.columns else math.nan
+    target = float(runs["target"].iloc[0]) if "target" in runs.columns and len(runs) else math.nan
+    target_text = f"the target {target:g}" if math.isfinite(target) else "the target"
     rows = []
     for name in order:
         sub = runs[runs[col_name] == name].set_index("replication")
         common = sub.index.intersection(base.index)
-        for col, label in OUTCOMES:
+        for col, label in outcomes:
+            if col not in sub.columns:
+                continue
             m, lo, hi = mean_ci(sub[col].to_numpy(), confidence)
-            d, dlo, dhi = mean_ci((sub.loc[common, col] - base.loc[common, col]).to_numpy(), confidence)
+            ref_mean = float(base[col].mean())
+            is_time = col == "years_to_target_or_horizon"
+            if is_time:
+                eff = st.rmst_difference(sub.loc[common, "years_to_target_or_horizon"].to_numpy(), sub.loc[common, "reached"].to_numpy(bool),
+                                         base.loc[common, "years_to_target_or_horizon"].to_numpy(), base.loc[common, "reached"].to_numpy(bool),
+                                         tau, confidence)
+            else:
+                eff = st.paired_difference(sub.loc[common, col].to_numpy(), base.loc[common, col].to_numpy(), confidence)
+            is_ref = name == ref
+            margin = st.min_effect(col, ref_mean)
             row = {"point_name": name, "outcome": col, "label": label, "n": int(sub.shape[0]), "mean": m, "ci_low": lo, "ci_high": hi,
-                   "diff": d if name != ref else 0.0, "diff_low": dlo if name != ref else 0.0, "diff_high": dhi if name != ref else 0.0,
-                   "reference": ref}
-            if col == "years_to_target_or_horizon":
+                   "diff": 0.0 if is_ref else eff.estimate, "diff_low": 0.0 if is_ref else eff.low, "diff_high": 0.0 if is_ref else eff.high,
+                   "reference": ref, "method": eff.method, "tau": tau if is_time else math.nan,
+                   "censored": int((~sub["reached"].astype(bool)).sum()) if is_time else 0,
+                   "censored_ref": int((~base["reached"].astype(bool)).sum()) if is_time else 0,
+                   "min_effect": margin,
+                   "p_higher": math.nan if is_ref else st.p_beyond(eff, +1, margin),
+                   "p_lower": math.nan if is_ref else st.p_beyond(eff, -1, margin),
+                   "se": eff.se, "df": eff.df, "note": ""}
+            if is_time:
                 km = kaplan_meier(sub["years_to_target_or_horizon"].to_numpy(), sub["reached"].to_numpy(), confidence)
                 row.update({"km_median": km["median"], "km_low": km["ci_low"], "km_high": km["ci_high"], "share_reached": km["share_reached"]})
+                row["note"] = st.censoring_note(row["censored"], row["n"], target_text, tau)
+                if not is_ref and row["censored"] * 2 > row["n"] and row["censored_ref"] * 2 <= len(base):
+                    row["note"] += "; the difference is a lower bound on the delay"
             rows.append(row)
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    return _verdicts(table, alpha)
+
+
+def _verdicts(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
+    """Holm-correct the one-sided p-values over every comparison in the table, and name each verdict."""
+    others = table["point_name"] != table["reference"]
+    # Both directions of every comparison form one family: 2 x points x outcomes tests.
+    p = np.concatenate([table.loc[others, "p_higher"].to_numpy(float), table.loc[others, "p_lower"].to_numpy(float)])
+    adj = st.holm(p, alpha)
+    k = int(others.sum())
+    table["p_higher_holm"] = np.nan
+    table["p_lower_holm"] = np.nan
+    table.loc[others, "p_higher_holm"] = adj[:k]
+    table.loc[others, "p_lower_holm"] = adj[k:]
+    table["tests"] = int(np.isfinite(p).sum())
+    verdicts = []
+    for r in table.itertuples(index=False):
+        if r.point_name == r.reference:
+            verdicts.append("reference")
+            continue
+        eff = st.Effect(r.diff, r.diff_low, r.diff_high, r.se, r.df, r.n, r.method)
+        v = st.direction_verdict(eff, r.min_effect, r.p_higher_holm, r.p_lower_holm, alpha)
+        if r.outcome == "years_to_target_or_horizon":
+            v = st.censored_verdict(v, int(r.censored), int(r.censored_ref), int(r.n))
+        verdicts.append(v)
+    table["verdict"] = verdicts
+    return table
+
+
+CSV_COLUMNS = ("point_name", "reference", "outcome", "label", "n", "mean", "ci_low", "ci_high", "diff", "diff_low", "diff_high", "method",
+               "tau", "censored", "censored_ref", "km_median", "km_low", "km_high", "share_reached", "min_effect", "p_higher_holm",
+               "p_lower_holm", "tests", "verdict", "note")
 
 
 def sensitivity(runs: pd.DataFrame, design: dict, outcome: str = "years_to_target_or_horizon", seed: int = 0) -> pd.DataFrame:
@@ -139,25 +205,41 @@ def sensitivity(runs: pd.DataFrame, design: dict, outcome: str = "years_to_targe
 
 
 def comparison_markdown(table: pd.DataFrame, outcomes: tuple[str, ...] = ("years_to_target_or_horizon", "government_share", "mean_active_partnerships", "mean_lifespan_years", "cohesion")) -> str:
-    """A compact Markdown table: per scenario, each outcome's mean and paired difference with CI."""
+    """A compact Markdown table: per point, each outcome's mean and paired difference with CI and verdict.
+
+    The first line names the reference; times to target are restricted means up to the
+    horizon, and a point whose runs mostly never reach the target says so instead of a mean.
+    """
     def fmt(x: float, pct: bool = False) -> str:
         if not np.isfinite(x):
             return "n/a"
         return f"{100 * x:.1f}%" if pct else (f"{x:.2f}" if abs(x) < 1000 else f"{x:.0f}")
 
     labels = dict(OUTCOMES)
+    ref = str(table["reference"].iloc[0])
+    time_rows = table[table["outcome"] == "years_to_target_or_horizon"]
+    tau = float(time_rows["tau"].iloc[0]) if not time_rows.empty else math.nan
+    tests = int(table["tests"].iloc[0]) if "tests" in table.columns else 0
+    intro = [f"Reference: {ref!r}. Cells: mean (paired difference from {ref!r} [95% CI], verdict against the minimum effect, "
+             f"Holm-corrected over {tests} one-sided tests)."]
+    if np.isfinite(tau):
+        intro.append(f"Years to target: restricted mean up to the {tau:g}-year horizon (runs not reaching the target are censored, "
+                     "not given the horizon as their time).")
     head = "| design point | " + " | ".join(labels[o] for o in outcomes) + " |"
     sep = "|---|" + "---|" * len(outcomes)
-    lines = [head, sep]
+    lines = [*intro, "", head, sep]
     for name, sub in table.groupby("point_name", sort=False):
         cells = []
         for o in outcomes:
             r = sub[sub["outcome"] == o].iloc[0]
             pct = o in ("government_share", "participation_share")
             cell = fmt(r["mean"], pct)
+            if o == "years_to_target_or_horizon" and r["censored"] * 2 > r["n"]:
+                cell = f"not reached in {int(r['censored'])}/{int(r['n'])} runs"
             if name != r["reference"]:
                 sign = "+" if r["diff"] >= 0 else ""
-                cell += f" ({sign}{fmt(r['diff'], pct)} [{fmt(r['diff_low'], pct)}, {fmt(r['diff_high'], pct)}])"
+                least = "at least " if o == "years_to_target_or_horizon" and "lower bound" in str(r.get("note", "")) else ""
+                cell += f" ({least}{sign}{fmt(r['diff'], pct)} [{fmt(r['diff_low'], pct)}, {fmt(r['diff_high'], pct)}], {r['verdict']})"
             cells.append(cell)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

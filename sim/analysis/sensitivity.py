@@ -12,13 +12,31 @@ ranges are what a file may say, often far wider than is plausible, so they would
 analysis about implausible worlds.
 
 Each stage is an ordinary sweep file written into the output folder (``morris.toml``,
-``sobol.toml``) and run like any other, so it can be inspected, rerun, resumed and reproduced.
+``sobol_<N>.toml``) and run like any other, so it can be inspected, rerun, resumed and reproduced.
+
+Censoring: time to target is the restricted time ``min(T, horizon)`` of each run (the
+integrand of the restricted mean; a run never reaching the target counts as the horizon *and is
+reported as censored*). Where many runs are censored the indices describe the horizon, not the
+model, so the horizon is lengthened until at most ``MAX_CENSORED`` of the screening runs are
+censored (:func:`censored_share`).
+
+Convergence: the Sobol stage starts from a base sample and doubles it until every index's 95%
+bootstrap interval (SALib's, ``2 * conf`` wide) is narrower than a stated width, or a largest
+sample is reached (:func:`converge`); the history of widths is reported. An index whose
+interval is wider than the index itself is *not resolved* and is printed as such, not as a
+number (:func:`resolved`).
+
+Extra ranges: ``ranges`` overrides (or adds) the range of any parameter, the hook by which a
+calibrated posterior's ranges enter later.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+
+import math
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -28,6 +46,8 @@ from sim.scenario import Scenario, dumps
 EXCLUDED_SECTIONS = ("scenario", "start")
 EXCLUDED = {p.name for p in PARAMETERS if p.section == "population" and p.key not in ("regional_spread", "max_partnerships")}
 OUTCOMES: tuple[str, ...] = ("years_to_target_or_horizon", "government_share", "partnerships_formed")
+MAX_CENSORED = 0.1      # share of runs not reaching the target above which the horizon is lengthened
+WIDTH = 0.1             # default largest 95% interval width of a Sobol index
 
 
 def candidates() -> list[Param]:
@@ -50,13 +70,18 @@ def sensitivity_range(p: Param) -> tuple[float, float]:
     return lo, hi
 
 
-def sweep_text(base: Scenario, kind: str, names: list[str], samples: int, replications: int, years: float, name: str) -> str:
-    """A scenario file: the base scenario with a new name and horizon, and a sampled ``[design]``."""
+def sweep_text(base: Scenario, kind: str, names: list[str], samples: int, replications: int, years: float, name: str,
+               ranges: dict[str, tuple[float, float]] | None = None) -> str:
+    """A scenario file: the base scenario with a new name and horizon, and a sampled ``[design]``.
+
+    ``ranges`` replaces the rule's range of the parameters it names (the hook for calibrated ranges).
+    """
+    ranges = ranges or {}
     text = dumps(base, {"scenario.name": name, "scenario.years": float(years),
                         "scenario.description": f"{kind} sensitivity analysis of {base.name}"})
     design = [f"[design]\ntype = \"{kind}\"\nsamples = {samples}\nreplications = {replications}\n\n[design.ranges]"]
     for n in names:
-        lo, hi = sensitivity_range(BY_NAME[n])
+        lo, hi = ranges.get(n) or sensitivity_range(BY_NAME[n])
         design.append(f'"{n}" = [{lo!r}, {hi!r}]')
     return text + "\n".join(design) + "\n"
 
@@ -68,6 +93,8 @@ class Stage:
     file: Path
     folder: Path
     indices: dict[str, pd.DataFrame]
+    censored: float = 0.0
+    samples: int = 0
 
 
 def select(morris: dict[str, pd.DataFrame], keep: int) -> list[str]:
@@ -111,7 +138,8 @@ def figure(tables: dict[str, pd.DataFrame], kind: str, path: Path) -> None:
 
 
 def run_stage(base: Scenario, kind: str, names: list[str], samples: int, replications: int, years: float, out: Path,
-              *, workers: int, executor=None, resume: bool, force: bool, progress=None) -> Stage:
+              *, workers: int, executor=None, resume: bool, force: bool, progress=None,
+              ranges: dict[str, tuple[float, float]] | None = None, tag: str = "") -> Stage:
     """Write one stage's sweep file, run it, and compute its indices for every outcome."""
     from sim.analysis.compare import sensitivity
     from sim.experiment.results import load_results
@@ -119,15 +147,77 @@ def run_stage(base: Scenario, kind: str, names: list[str], samples: int, replica
     from sim.experiment.sweep import plan, run_sweep
 
     out.mkdir(parents=True, exist_ok=True)
-    file = out / f"{kind}.toml"
-    text = sweep_text(base, kind, names, samples, replications, years, f"{base.name}_{kind}")
+    stem = f"{kind}{tag}"
+    file = out / f"{stem}.toml"
+    text = sweep_text(base, kind, names, samples, replications, years, f"{base.name}_{stem}", ranges)
     if not (resume and file.is_file() and file.read_text() == text):
         file.write_text(text)
-    folder = out / kind
+    folder = out / stem
     run_sweep(plan(load(file)), folder, workers=workers, executor=executor, resume=resume, force=force, progress=progress)
     res = load_results(folder)
     indices = {o: sensitivity(res["runs"], res["manifest"]["design"], o) for o in OUTCOMES}
+    if kind == "sobol":
+        indices = {o: t.assign(resolved=resolved(t)) for o, t in indices.items()}
     for o, t in indices.items():
-        t.to_csv(out / f"{kind}_{o}.csv", index=False, float_format="%.6g")
-    figure(indices, kind, out / f"{kind}_indices")
-    return Stage(file, folder, indices)
+        t.to_csv(out / f"{stem}_{o}.csv", index=False, float_format="%.6g")
+    figure(indices, kind, out / f"{stem}_indices")
+    return Stage(file, folder, indices, censored_share(res["runs"]), samples)
+
+
+def censored_share(runs: pd.DataFrame) -> float:
+    """Share of successful runs that never reach the target within the horizon."""
+    ok = runs[runs["status"] == "ok"] if "status" in runs.columns else runs
+    return float((~ok["reached"].astype(bool)).mean()) if len(ok) else math.nan
+
+
+def resolved(table: pd.DataFrame) -> pd.Series:
+    """Whether each parameter's total-order index is resolved: its 95% interval (2 x conf) is narrower than the index."""
+    return (2 * table["ST_conf"] < table["ST"]) & (table["ST"] > 0)
+
+
+def ci_width(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+    """The widest 95% interval (first or total order) over the parameters, per outcome."""
+    return {o: float(max((2 * t["S1_conf"]).max(), (2 * t["ST_conf"]).max())) for o, t in tables.items()}
+
+
+def converge(run_at: Callable[[int], dict[str, pd.DataFrame]], start: int, max_samples: int, width: float = WIDTH
+             ) -> tuple[dict[str, pd.DataFrame], list[dict[str, float]], bool]:
+    """Double the Sobol base sample from ``start`` until every interval is narrower than ``width`` (or ``max_samples``).
+
+    Args:
+        run_at: Runs the analysis with a base sample and returns its index tables per outcome.
+        start: First base sample (a power of 2).
+        max_samples: Largest base sample tried.
+        width: Largest 95% interval width accepted.
+
+    Returns:
+        The last tables, the history (``samples`` and each outcome's widest interval), and
+        whether it converged.
+    """
+    n, history = start, []
+    while True:
+        tables = run_at(n)
+        widths = ci_width(tables)
+        history.append({"samples": n, **widths})
+        if max(widths.values()) <= width:
+            return tables, history, True
+        if 2 * n > max_samples:
+            return tables, history, False
+        n *= 2
+
+
+def index_text(value: float, conf: float, ok: bool) -> str:
+    """A Sobol index for print: ``0.47 [0.34, 0.60]``, or ``not resolved`` where its interval is wider than itself."""
+    if value == 0 and conf == 0:
+        return "0 (no effect in these runs)"
+    if not ok:
+        return f"not resolved (+-{conf:.2f})"
+    return f"{value:.3f} [{value - conf:.3f}, {value + conf:.3f}]"
+
+
+def printable(table: pd.DataFrame) -> pd.DataFrame:
+    """The Sobol table as printed: unresolved indices named as such, not shown as numbers."""
+    s1_ok = (2 * table["S1_conf"] < table["S1"].abs()) & (table["S1"] > 0)
+    return pd.DataFrame({"parameter": table["parameter"],
+                         "S1 (95% CI)": [index_text(v, c, k) for v, c, k in zip(table["S1"], table["S1_conf"], s1_ok, strict=True)],
+                         "ST (95% CI)": [index_text(v, c, k) for v, c, k in zip(table["ST"], table["ST_conf"], resolved(table), strict=True)]})

@@ -209,7 +209,12 @@ def sensitivity_analysis(ctx: Context) -> Sensitivity | None:
         else:
             note = (f"Years to {ctx.target_text} are the same at every point; the levers are ranked by their effect on the "
                     f"{ctx.index_name} at the horizon instead.")
-    label = (f"years to {ctx.target_text} (horizon if not reached)" if outcome == "years_to_target_or_horizon"
+    censored = float((~ctx.ok["reached"].astype(bool)).mean())
+    if outcome == "years_to_target_or_horizon" and censored > 0.1:
+        note = (f"{100 * censored:.0f}% of runs do not reach {ctx.target_text} within the {ctx.horizon:g}-year horizon: each run's time "
+                "is restricted at the horizon, so these indices describe the horizon as much as the levers; a longer horizon "
+                "(kemitraan sensitivity lengthens it by itself) gives indices of the time itself.")
+    label = (f"years to {ctx.target_text} (restricted mean to the horizon)" if outcome == "years_to_target_or_horizon"
              else f"{ctx.index_name} at the horizon ({ctx.end_year:g})")
     rows = []
     y = per_point[outcome]

@@ -439,7 +439,7 @@ def fig_differences(ctx: Context, figs: Figures, table: pd.DataFrame) -> Figure 
     if not others or table.empty:
         return None
     shown = [p for p in _ranked_points(ctx, table) if p != ctx.reference] if len(ctx.points) > 40 else others
-    outcomes = [("years_to_target_or_horizon", f"Years to {ctx.target_text}\n(horizon if not reached)"),
+    outcomes = [("years_to_target_or_horizon", f"Years to {ctx.target_text}\n(restricted mean to the horizon)"),
                 ("final_index", f"{ctx.index_name} at the horizon"),
                 ("government_share", "Government share\nof spending (pp)"),
                 ("mean_active_partnerships", "Active partnerships\n(mean over the run)"),

@@ -23,7 +23,7 @@ MAX_HEADLINES = 10   # headline sentences at most (the fastest and the slowest p
 # --- the page ------------------------------------------------------------------------------------
 
 CSS = """
-body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#222;max-width:1120px;margin:0 auto;padding:1.5em 1.2em 4em;line-height:1.45}
+body{font-family:-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:#222;max-width:1320px;margin:0 auto;padding:1.5em 1em 4em;line-height:1.45}
 h1{font-size:1.7em;margin:.2em 0}h2{font-size:1.3em;margin-top:2.2em;border-bottom:2px solid #0072B2;padding-bottom:.2em}
 h3{font-size:1.08em;margin-top:1.6em}.sub{color:#555;margin-top:0}
 nav{background:#f4f6f8;padding:.6em 1em;border-radius:6px;font-size:.92em}nav a{margin-right:1.1em;color:#0072B2;text-decoration:none}
@@ -33,7 +33,7 @@ nav{background:#f4f6f8;padding:.6em 1em;border-radius:6px;font-size:.92em}nav a{
 figure{margin:1.2em 0 2em}figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{color:#444;font-size:.9em;margin-top:.4em}figcaption a{color:#0072B2}
 .tablewrap{overflow-x:auto;margin:.8em 0}
-table{border-collapse:collapse;font-size:.88em}th,td{padding:.35em .6em;border-bottom:1px solid #ddd;vertical-align:top}
+table{border-collapse:collapse;font-size:.84em}th,td{padding:.3em .45em;border-bottom:1px solid #ddd;vertical-align:top}
 th{background:#f4f6f8;text-align:left;font-weight:600}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 td.name{overflow-wrap:break-word;min-width:9em;max-width:22em}tr.ref td{background:#fafafa}
 .d{color:#555;font-size:.9em}.sig{color:#0b5394;font-weight:600}.ci{color:#666;font-size:.9em}
@@ -68,7 +68,7 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], classes: Sequence
 
 def _outcome_label(ctx: Context, col: str) -> str:
     return {
-        "years_to_target_or_horizon": f"Years to {ctx.target_text} (horizon if not reached)",
+        "years_to_target_or_horizon": f"Years to {ctx.target_text} (restricted mean to the horizon)",
         "final_index": f"{ctx.index_name} at the horizon ({ctx.end_year:g})",
         "government_share": "Government share of spending",
         "partnerships_formed": "Partnerships formed",
@@ -163,9 +163,14 @@ def _headline(ctx: Context, table: pd.DataFrame | None, sens: Sensitivity | None
         else:
             items.extend(t for _, t in sentences)
         if len(ctx.points) > 1 and not ctx.ok["reached"].all() and ctx.ok["reached"].any():
-            notes.append(f"Differences in years count runs that never reach {tt} as reaching it at the {ctx.horizon:g}-year horizon "
-                         "(\"at least\" where only the reference falls short); the "
-                         '<a href="#time-to-target">Kaplan-Meier medians</a> treat those runs as censored.')
+            notes.append(f"Differences in years are differences in restricted mean time to {tt} up to the {ctx.horizon:g}-year horizon: "
+                         "runs that never reach it are censored, and where a point's runs mostly do not reach it the difference is a "
+                         "lower bound (\"at least\"). The <a href=\"#time-to-target\">Kaplan-Meier medians</a> treat those runs as censored too.")
+        if len(ctx.points) > 1 and table is not None and "tests" in table.columns:
+            notes.append(f"Verdicts (higher, lower, negligible, unclear) test each difference against a stated minimum effect, "
+                         f"Holm-corrected over the {int(table['tests'].iloc[0])} one-sided tests of the comparison table; for time to "
+                         "target, a point whose runs mostly never reach it is \"not reached\" unless it is clearly slower, and "
+                         "\"neither reaches\" when the reference mostly does not either.")
         if len(ctx.points) > 1 and ctx.replications > 1:
             notes.append("95% confidence intervals are over replications paired by seed (common random numbers). Where an interval "
                          "includes zero, the difference cannot be told apart from chance with this many replications.")
@@ -314,11 +319,16 @@ def _comparison_section(ctx: Context, table: pd.DataFrame, diff_fig: Figure | No
             v = format_value(r["mean"], c, m)
             ci = format_interval(r["ci_low"], r["ci_high"], c, m)
             cell = v + (f'<br><span class="ci">{ci}</span>' if ci != "n/a" else "")
+            if c == "years_to_target_or_horizon" and r.get("censored", 0) * 2 > r["n"]:
+                cell += f'<br><span class="note">{"not reached" if r["censored"] == r["n"] else "mostly not reached"} ({int(r["censored"])}/{int(r["n"])})</span>'
             if p != ctx.reference:
-                sig = _finite(r["diff_low"]) and _finite(r["diff_high"]) and (r["diff_low"] > 0 or r["diff_high"] < 0)
+                verdict = str(r.get("verdict", ""))
+                sig = verdict in ("higher", "lower")
                 dci = format_interval(r["diff_low"], r["diff_high"], c, m, diff=True)
                 cls = "d sig" if sig else "d"
-                cell += f'<br><span class="{cls}">Δ {format_diff(r["diff"], c, m)}' + (f" ({dci})" if dci != "n/a" else "") + "</span>"
+                least = "≥ " if "lower bound" in str(r.get("note", "")) else ""
+                cell += (f'<br><span class="{cls}">Δ {least}{format_diff(r["diff"], c, m)}' + (f" ({dci})" if dci != "n/a" else "")
+                         + (f", {_e(verdict)}" if verdict else "") + "</span>")
             cells.append(cell)
         rows.append(cells)
         rcls.append("ref" if p == ctx.reference else "")
@@ -327,9 +337,18 @@ def _comparison_section(ctx: Context, table: pd.DataFrame, diff_fig: Figure | No
                  else "<p>The outcomes of the run.</p>")
         return intro + _table(head, rows, ["name", "num"] + ["num"] * len(outcomes), rcls)
     intro = (f'<p>Each cell: mean over the replications <span class="ci">(95% CI)</span> and, below it, Δ the paired difference from '
-             f'the reference <b>{_e(ctx.label(ctx.reference))}</b> <span class="ci">(95% CI)</span>, in bold blue where the interval excludes zero. '
-             "Shares are in percent and their differences in percentage points (pp).</p>")
-    return intro + _table(head, rows, ["name", "num"] + ["num"] * len(outcomes), rcls) + _figure_html(diff_fig)
+             f'the reference <b>{_e(ctx.label(ctx.reference))}</b> <span class="ci">(95% CI)</span> and its verdict, in bold blue where it exceeds '
+             f"the minimum effect after Holm's correction over {int(table['tests'].iloc[0]) if 'tests' in table.columns else 0} tests. "
+             "Years to target are restricted means up to the horizon (≥: a lower bound, the point mostly not reaching the target). "
+             "Shares are in percent and their differences in percentage points (pp). Minimum effects: a quarter of a year; 0.1 index "
+             "point; one percentage point for shares and cohesion; 5% of the reference for counts and lifespans.</p>")
+    # At most four outcomes per table, so that the tables fit a 1366-pixel-wide page.
+    tables = []
+    for start in range(0, len(outcomes), 4):
+        idx = list(range(2 + start, 2 + min(start + 4, len(outcomes))))
+        tables.append(_table([head[0], head[1], *(head[i] for i in idx)], [[r[0], r[1], *(r[i] for i in idx)] for r in rows],
+                             ["name", "num"] + ["num"] * len(idx), rcls))
+    return intro + "".join(tables) + _figure_html(diff_fig)
 
 
 def _name_cell(ctx: Context, name: str, mark: bool = True) -> str:
@@ -384,10 +403,21 @@ def _sensitivity_table(ctx: Context, sens: Sensitivity) -> str:
     t = sens.table.merge(sens.rho[["parameter", "spearman_rho"]], on="parameter", how="left", suffixes=("", "_dir"))
     if ctx.kind == "sobol":
         head = ["Lever", "What it is", "Effect alone S1 (95% CI)", "Total effect ST (95% CI)", "Rank correlation (direction)"]
-        rows = [[f"<code>{_e(r.parameter)}</code>", _e(_param_meaning(r.parameter)),
-                 f"{r.S1:.3f} <span class='ci'>({r.S1 - r.S1_conf:.3f} to {r.S1 + r.S1_conf:.3f})</span>",
-                 f"{r.ST:.3f} <span class='ci'>({r.ST - r.ST_conf:.3f} to {r.ST + r.ST_conf:.3f})</span>",
+        def index(v: float, conf: float) -> str:
+            # An index whose 95% interval is wider than itself is not shown as a number.
+            if not (2 * conf < abs(v) and v > 0):
+                return f"<span class='note'>not resolved (± {conf:.2f})</span>"
+            return f"{v:.3f} <span class='ci'>({v - conf:.3f} to {v + conf:.3f})</span>"
+
+        rows = [[f"<code>{_e(r.parameter)}</code>", _e(_param_meaning(r.parameter)), index(r.S1, r.S1_conf), index(r.ST, r.ST_conf),
                  f"{r.spearman_rho:+.2f}" if _finite(r.spearman_rho) else "n/a"] for r in t.itertuples()]
+        unresolved = int(sum(not (2 * c < abs(v) and v > 0) for v, c in zip(t["ST"], t["ST_conf"], strict=True)))
+        if unresolved:
+            head[0] = "Lever"
+            note = (f"<p class='note'>{unresolved} of {len(t)} total-order indices are not resolved: their 95% interval is wider than "
+                    "the index, so the sample is too small to say how much they matter. <code>kemitraan sensitivity</code> grows "
+                    "the sample until the intervals are narrow.</p>")
+            return note + _table(head, rows, ["", "", *["num"] * (len(head) - 2)])
     elif ctx.kind == "morris":
         head = ["Lever", "What it is", "mu* (95% CI)", "mu", "sigma", "Rank correlation (direction)"]
         rows = [[f"<code>{_e(r.parameter)}</code>", _e(_param_meaning(r.parameter)),
@@ -514,13 +544,96 @@ def _subtitle(ctx: Context) -> str:
             f"target {_e(ctx.target_text)} ({'BPS IPM, 0 to 100' if ctx.method == 'ipm' else 'UNDP HDI, 0 to 1'}).")
 
 
-def build_html(ctx: Context, figs: Figures, table: pd.DataFrame | None, sens: Sensitivity | None) -> str:
+def _cost_lead(ctx: Context, rank: pd.DataFrame | None) -> str:
+    """One paragraph for the headline: the fastest, the cheapest, and how many points are dominated."""
+    if rank is None or rank.empty or len(rank) < 2:
+        return ""
+    from sim.analysis.costs import format_rupiah
+
+    fast = rank.iloc[0]
+    cheap = rank.sort_values(["government_spending_rp", "years"], kind="stable").iloc[0]
+    dominated = int((rank["dominated_by"] != "").sum())
+    text = (f"<b>Cost.</b> Fastest: <b>{_e(ctx.label(fast.point_name))}</b> (restricted mean {_years(fast.years)} years to "
+            f"{_e(ctx.target_text)}, government spending {format_rupiah(fast.government_spending_rp)} over the run). "
+            f"Cheapest for government: <b>{_e(ctx.label(cheap.point_name))}</b> ({format_rupiah(cheap.government_spending_rp)}, "
+            f"{_years(cheap.years)} years). ")
+    text += (f"{dominated} of {len(rank)} design points are dominated (another is at least as fast, as cheap and as likely to reach the target); "
+             '<a href="#costs">the ranking</a> gives cost per index point and per year saved.')
+    return f"<p>{text}</p>"
+
+
+def _costs_section(ctx: Context, table: pd.DataFrame, costs: pd.DataFrame, notes: list[str], rank: pd.DataFrame) -> str:
+    """Government cost in rupiah, cost-effectiveness and the ranking; spending by source."""
+    from sim.analysis.costs import SOURCES, format_rupiah
+
+    c = {(r.point_name, r.outcome): r for r in costs.itertuples(index=False)}
+    tau = float(table.loc[table["outcome"] == "years_to_target_or_horizon", "tau"].iloc[0])
+    has_pp = any(o == "government_spending_per_person_rp" for _, o in c)
+
+    def money(key: tuple[str, str], diff: bool = False) -> str:
+        r = c.get(key)
+        if r is None:
+            return "-"
+        v, lo, hi = (r.diff, r.diff_low, r.diff_high) if diff else (r.estimate, r.ci_low, r.ci_high)
+        if not _finite(v):
+            return "-"
+        sign = "+" if diff and v > 0 else ""
+        ci = f'<br><span class="ci">{format_rupiah(lo)} to {format_rupiah(hi)}</span>' if _finite(lo) and _finite(hi) else ""
+        note = f'<br><span class="note" title="{_e(r.note)}">no finite CI</span>' if r.note and not ci else ""
+        return f"{sign}{format_rupiah(v)}{ci}{note}"
+
+    head = ["Rank", "Design point", f"Years to {_e(ctx.target_text)}<br>(restricted mean to {tau:g})", "Government spending",
+            "Δ government spending", *(["Per person"] if has_pp else []), "Per index point gained", "Extra per year saved", "Dominated by"]
+    rows, rcls = [], []
+    for r in rank.itertuples(index=False):
+        years = f"{_years(r.years)}"
+        if r.censored * 2 > r.n:
+            years += f'<br><span class="note">{"not reached" if r.censored == r.n else "mostly not reached"} ({int(r.censored)}/{int(r.n)} runs)</span>'
+        ref = r.point_name == ctx.reference
+        per_year = "-" if ref else money((r.point_name, "incremental_cost_per_year_saved_rp"))
+        rows.append([str(r.rank), _name_cell(ctx, r.point_name), years, money((r.point_name, "government_spending_rp")),
+                     "-" if ref else money((r.point_name, "government_spending_rp"), diff=True),
+                     *([money((r.point_name, "government_spending_per_person_rp"))] if has_pp else []),
+                     money((r.point_name, "cost_per_index_point_rp")), per_year, _e(r.dominated_by) or "-"])
+        rcls.append("ref" if ref else "")
+    intro = (f"<p>Government spending (APBN, APBD and rewards) over the whole run, in rupiah, mean over replications "
+             f'<span class="ci">(95% CI)</span>; Δ is the paired difference from <b>{_e(ctx.label(ctx.reference))}</b>. '
+             "Per index point gained: government spending divided by the index gained since the start. Extra per year saved: "
+             "extra government spending per year of restricted mean time to target saved against the reference (a cheaper, "
+             "slower point shows what it saves per year of delay); ratios have paired bootstrap intervals, and none where "
+             "the gain is not clearly away from zero. Ranked fastest first; a point is dominated when another is at least as "
+             "fast, at least as cheap and reaches the target in at least as many runs.</p>")
+    parts = ['<section id="costs"><h2>What each policy costs, and what it buys</h2>', intro,
+             _table(head, rows, ["num", "name", "num", "num", "num", *(["num"] if has_pp else []), "num", "num", ""], rcls)]
+    src_rows = []
+    cols = [(col, label) for col, label in SOURCES if any(k == (p, f"{col}_rp") for p in ctx.points for k in c)]
+    for p in ctx.points:
+        src_rows.append([_name_cell(ctx, p), *(format_rupiah(c[(p, f"{col}_rp")].estimate) if (p, f"{col}_rp") in c else "-" for col, _ in cols),
+                         format_rupiah(c[(p, "total_spending_rp")].estimate) if (p, "total_spending_rp") in c else "-"])
+    if cols:
+        parts.append("<h3>Spending by source over the run</h3>"
+                     + _table(["Design point", *(_e(label) for _, label in cols), "Total"], src_rows, ["name", *["num"] * (len(cols) + 1)]))
+    parts.append("".join(f'<p class="note">{_e(n)}</p>' for n in notes))
+    parts.append('<p class="note">Every number in this report\'s comparisons, with its interval, method and censored runs, is in '
+                 '<a href="comparison.csv">comparison.csv</a>.</p></section>')
+    return "".join(parts)
+
+
+def build_html(ctx: Context, figs: Figures, table: pd.DataFrame | None, sens: Sensitivity | None, *,
+               costs: pd.DataFrame | None = None, cost_notes: list[str] | None = None, rank: pd.DataFrame | None = None) -> str:
     """The report page; figures are embedded as base64 PNG, so the page stands alone."""
     scenarios = ctx.manifest.get("scenarios") or []
     name = ctx.manifest.get("name") or (scenarios[0].get("name") if len(scenarios) == 1 else None) or ctx.folder.resolve().name
     f = figs.items.get
     nav = [("headline", "Headline")]
-    body = [f'<section id="headline"><h2>Headline</h2>{_headline(ctx, table, sens)}</section>']
+    head_html = _headline(ctx, table, sens)
+    lead = _cost_lead(ctx, rank)
+    if lead:
+        head_html = head_html.replace('<div class="headline">', f'<div class="headline">{lead}', 1)
+    body = [f'<section id="headline"><h2>Headline</h2>{head_html}</section>']
+    if costs is not None and rank is not None and table is not None and not costs.empty:
+        body.append(_costs_section(ctx, table, costs, cost_notes or [], rank))
+        nav.append(("costs", "Costs"))
     if not ctx.ok.empty and table is not None:
         tt = _e(ctx.target_text)
         body.append(f'<section id="time-to-target"><h2>When is {tt} reached?</h2>')

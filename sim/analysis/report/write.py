@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.analysis.compare import compare
+from sim.analysis.compare import CSV_COLUMNS, compare
+from sim.analysis.costs import cost_table, ranking
 from sim.analysis.report.context import Context, Sensitivity, load_context, sensitivity_analysis
 from sim.analysis.report.figures import (
     Figures,
@@ -52,6 +53,28 @@ def make_figures(ctx: Context, folder: Path, table: pd.DataFrame | None, sens: S
     return figs
 
 
+def comparison_csv(table: pd.DataFrame, costs: pd.DataFrame | None) -> pd.DataFrame:
+    """Every comparison the report shows, one row per design point and outcome (``comparison.csv``).
+
+    Columns: the point and reference, the outcome and its label and unit, the number of runs,
+    the point's estimate with interval, the paired difference from the reference with interval,
+    the method (with the restriction for times), the runs censored on each side, the minimum
+    effect, Holm-corrected p-values, the verdict and a note.
+    """
+    cmp_ = table.rename(columns={"mean": "estimate"}).assign(unit="")
+    cmp_.loc[cmp_["outcome"] == "years_to_target_or_horizon", "unit"] = "years"
+    cols = ["point_name", "reference", "outcome", "label", "unit", "n", "estimate", "ci_low", "ci_high", "diff", "diff_low", "diff_high",
+            *[c for c in CSV_COLUMNS if c not in ("point_name", "reference", "outcome", "label", "n", "mean", "ci_low", "ci_high",
+                                                   "diff", "diff_low", "diff_high")]]
+    parts = [cmp_.reindex(columns=cols)]
+    if costs is not None and not costs.empty:
+        parts.append(costs.reindex(columns=cols))
+    out = pd.concat(parts, ignore_index=True)
+    out["censored"] = out["censored"].fillna(0).astype(int)
+    out["censored_ref"] = out["censored_ref"].fillna(0).astype(int)
+    return out
+
+
 def write_report(folder: str | Path, reference: str | None = None) -> Path:
     """Write ``folder/report/`` (report.html and figures/*.png, *.svg) and return the HTML's path.
 
@@ -59,6 +82,8 @@ def write_report(folder: str | Path, reference: str | None = None) -> Path:
         folder: A results folder (``kemitraan run`` or ``kemitraan compare`` output).
         reference: Design point others are compared with (default: the design's reference,
             ``baseline`` or the first point).
+
+    Also writes ``folder/report/comparison.csv`` (:func:`comparison_csv`).
 
     Raises:
         ResultsError: Not a results folder, or the report cannot be written.
@@ -71,11 +96,19 @@ def write_report(folder: str | Path, reference: str | None = None) -> Path:
             warnings.simplefilter("ignore", RuntimeWarning)
             table = compare(ctx.ok, ctx.reference, CONFIDENCE)
     sens = sensitivity_analysis(ctx)
+    costs = cost_notes = rank = None
+    if table is not None and not ctx.sampled and {"government_spending", "total_spending"} <= set(ctx.ok.columns):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            costs, cost_notes = cost_table(ctx.ok, ctx.ts, ctx.manifest, ctx.reference, CONFIDENCE)
+            rank = ranking(table, costs)
     dest = folder / "report"
     with folder_swap(dest, "report") as tmp:
         (tmp / "figures").mkdir()
         figs = make_figures(ctx, tmp / "figures", table, sens)
-        page = build_html(ctx, figs, table, sens)
+        page = build_html(ctx, figs, table, sens, costs=costs, cost_notes=cost_notes, rank=rank)
+        if table is not None:
+            comparison_csv(table, costs).to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
         html_tmp = tmp / ".report.html.partial"
         html_tmp.write_text(page, encoding="utf-8")
         html_tmp.replace(tmp / "report.html")
