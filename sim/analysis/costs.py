@@ -37,7 +37,7 @@ import pandas as pd
 from sim.analysis import statistics as st
 from sim.survival import CONFIDENCE
 
-DEFAULT_RUPIAH_PER_UNIT = 1e6   # Rp juta: the model's money unit until the manifest says otherwise
+DEFAULT_RUPIAH_PER_UNIT = 1.0  # the model keeps money in rupiah at real scale (docs/geography.md)
 UNIT_NAMES = {"rp": 1.0, "rupiah": 1.0, "idr": 1.0, "rp juta": 1e6, "rp million": 1e6, "juta": 1e6,
               "rp miliar": 1e9, "rp billion": 1e9, "miliar": 1e9, "rp triliun": 1e12, "triliun": 1e12}
 SOURCES: tuple[tuple[str, str], ...] = (
@@ -60,7 +60,7 @@ def rupiah_per_unit(manifest: dict[str, Any] | None) -> tuple[float, str]:
         return float(value), f"money columns are in units of Rp {value:g} (manifest)"
     if isinstance(value, str) and value.strip().lower() in UNIT_NAMES:
         return UNIT_NAMES[value.strip().lower()], f"money columns are in {value} (manifest)"
-    return DEFAULT_RUPIAH_PER_UNIT, "money columns are in Rp juta (million) at model scale (the manifest names no unit)"
+    return DEFAULT_RUPIAH_PER_UNIT, "money columns are in rupiah at real scale (the model's unit since version 2)"
 
 
 def format_rupiah(x: float, decimals: int = 2) -> str:
