@@ -101,6 +101,19 @@ def execute(task: Task) -> tuple[int, dict[str, pd.DataFrame]]:
     return task.run, tables
 
 
+class ExecutorLost(RuntimeError):
+    """The pool or cluster running the tasks failed (a Dask scheduler gone, a worker process killed).
+
+    ``execute`` turns every error of a run into a ``failed`` row, so an exception from a
+    future means the machinery, not the model, broke; results handed over before it are kept.
+    """
+
+    def __init__(self, cause: BaseException):
+        self.cause = cause
+        text = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+        super().__init__(f"{type(cause).__name__}{': ' + text[:160] if text else ''}")
+
+
 def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.DataFrame]], None], *, workers: int = 1,
                 executor: Executor | None = None, max_in_flight: int | None = None) -> None:
     """Run tasks and hand each result to ``on_result`` as it arrives (in any order).
@@ -134,7 +147,11 @@ def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.Da
         while pending:
             ready, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in ready:
-                on_result(*fut.result())
+                try:
+                    result = fut.result()
+                except Exception as exc:  # execute() never raises: this is the pool or the cluster failing
+                    raise ExecutorLost(exc) from exc
+                on_result(*result)
                 nxt = next(queue, None)
                 if nxt is not None:
                     pending.add(pool.submit(execute, nxt))

@@ -43,7 +43,7 @@ import pandas as pd
 from sim.experiment.design import Design, from_scenario
 from sim.model import run_fingerprint
 from sim.experiment.results import ResultsError, _json_default, _sha256, _write_table, now, versions
-from sim.experiment.run import Task, execute_all
+from sim.experiment.run import ExecutorLost, Task, execute_all
 from sim.scenario import Scenario
 
 TABLES: tuple[str, ...] = ("runs", "timeseries", "regions", "events")
@@ -55,6 +55,15 @@ class SweepInterrupted(Exception):
     def __init__(self, done: int, total: int):
         self.done, self.total = done, total
         super().__init__(f"interrupted: {done} of {total} runs are finished and saved; rerun with --resume to finish")
+
+
+class SweepLost(Exception):
+    """The workers went away (the Dask scheduler lost, a worker process killed); what finished is saved."""
+
+    def __init__(self, done: int, total: int, cause: str, where: str):
+        self.done, self.total = done, total
+        super().__init__(f"lost {where} ({cause}); {done} of {total} runs are finished and saved; "
+                         f"rerun the same command with --resume to finish")
 
 
 @dataclass
@@ -338,6 +347,8 @@ def run_sweep(sweep: Sweep, folder: Path, *, workers: int = 1, executor: Executo
         execute_all(todo, record, workers=workers, executor=executor, max_in_flight=max_in_flight)
     except KeyboardInterrupt:
         raise SweepInterrupted(finished, total) from None
+    except ExecutorLost as exc:
+        raise SweepLost(finished, total, str(exc), "the Dask cluster" if executor is not None else "a worker process") from None
     tables = finalize(folder, sweep, manifest)
     failed = int((tables["runs"]["status"] != "ok").sum()) if not tables["runs"].empty else 0
     return tables, failed
