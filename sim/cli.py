@@ -173,7 +173,8 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
 
     try:
         tables, failed = run_sweep(sweep, dest, workers=workers, executor=executor, resume=args.resume, force=args.force,
-                                   fmt=args.format, command=command_line(), progress=progress)
+                                   fmt=args.format, command=command_line(), progress=progress,
+                                   notify=lambda text: print(f"kemitraan: {printable(text)}", file=sys.stderr))
     except SweepInterrupted as exc:
         bar.close()
         print(f"kemitraan: {exc}", file=sys.stderr)

@@ -157,22 +157,24 @@ def test_disk_full_while_saving_a_run_is_a_clear_error_and_keeps_earlier_runs(tm
     path.write_text("[scenario]\nyears = 1\n[population]\ncommunity_groups = 40\nngos = 8\nreligious_bodies = 8\nbusinesses = 12\n"
                     "universities = 2\n[design]\nreplications = 4\n")
     out = tmp_path / "out"
-    real = pd.DataFrame.to_parquet
+    import sim.experiment.sweep as sweep_module
+
+    real = sweep_module._write_file
     calls = {"n": 0}
 
-    def flaky(self, target, *a, **k):
+    def flaky(path, data):
         calls["n"] += 1
         if calls["n"] > 8:  # two runs of four tables each are saved, then the disk is full
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, target, *a, **k)
+        return real(path, data)
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", flaky)
+    monkeypatch.setattr(sweep_module, "_write_file", flaky)
     assert main(["run", str(path), "--out", str(out), "--no-report", "--workers", "1"]) == 2
     err = capsys.readouterr().err
     assert "No space left on device" in err and len(err.strip().splitlines()) == 1
-    saved = sorted(p.name for p in (out / "chunks").iterdir())
+    saved = sorted(p.name for p in (out / "chunks").iterdir() if p.is_dir())
     assert saved == ["run-000000", "run-000001"]
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
+    monkeypatch.setattr(sweep_module, "_write_file", real)
     assert main(["run", str(path), "--out", str(out), "--no-report", "--resume"]) == 0
 
 

@@ -114,8 +114,8 @@ class ExecutorLost(RuntimeError):
         super().__init__(f"{type(cause).__name__}{': ' + text[:160] if text else ''}")
 
 
-def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.DataFrame]], None], *, workers: int = 1,
-                executor: Executor | None = None, max_in_flight: int | None = None) -> None:
+def execute_all(tasks: Iterable[Task], on_result: Callable[..., None], *, workers: int = 1,
+                executor: Executor | None = None, max_in_flight: int | None = None, fn: Callable[[Task], tuple] = execute) -> None:
     """Run tasks and hand each result to ``on_result`` as it arrives (in any order).
 
     Args:
@@ -124,6 +124,8 @@ def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.Da
         workers: Local worker processes when no executor is given (1: run here, in order).
         executor: Any ``concurrent.futures`` executor (e.g. a Dask client's ``get_executor()``).
         max_in_flight: Most tasks submitted at once (default 4 per worker), so memory stays flat.
+        fn: What runs each task where the worker is (default :func:`execute`); ``on_result``
+            receives its result unpacked.
 
     A local pool is one set of long-lived worker processes (forkserver: clean processes, not
     forks of a threaded parent) that each run many tasks. On KeyboardInterrupt pending tasks
@@ -131,7 +133,7 @@ def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.Da
     """
     if executor is None and workers <= 1:
         for t in tasks:
-            on_result(*execute(t))
+            on_result(*fn(t))
         return
     own = executor is None
     pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
@@ -141,7 +143,7 @@ def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.Da
     pending: set[Future] = set()
     try:
         for t in queue:
-            pending.add(pool.submit(execute, t))
+            pending.add(pool.submit(fn, t))
             if len(pending) >= limit:
                 break
         while pending:
@@ -154,7 +156,7 @@ def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.Da
                 on_result(*result)
                 nxt = next(queue, None)
                 if nxt is not None:
-                    pending.add(pool.submit(execute, nxt))
+                    pending.add(pool.submit(fn, nxt))
     except BaseException:
         for fut in pending:
             fut.cancel()
