@@ -308,8 +308,6 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from sim.experiment.reproduce import describe_manifest, reproduce
 
     folder = Path(args.results)
-    if not (folder / "manifest.json").is_file():
-        raise ResultsError(f"{folder}: not a results folder (no manifest.json)")
     if args.runs is not None and args.runs < 1:
         raise ScenarioError("--runs", None, f"{args.runs} is not allowed; allowed: an integer >= 1")
     print(describe_manifest(folder))
@@ -318,10 +316,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         print(f"warning: versions differ: {w}", file=sys.stderr)
     n = len(result.checked)
     if result.ok:
-        print(f"reproduced {n} of {n} runs")
+        print(f"reproduced {n} of {n} runs; every table matches its hash, every planned run is there once, row counts agree")
         return 0
-    d = result.differences[0]
-    print(f"NOT reproduced: {d.describe()}")
+    for problem in result.problems:
+        print(f"NOT reproduced: {printable(problem)}")
+    if result.differences:
+        print(f"NOT reproduced: {printable(result.differences[0].describe())}")
     return 1
 
 

@@ -393,6 +393,29 @@ def _tables_intact(folder: Path, manifest: dict[str, Any]) -> str | None:
     return None if manifest.get("tables") else "no tables are listed"
 
 
+def _status_edited(folder: Path, planned: dict[str, Any]) -> dict[str, Any] | None:
+    """A manifest that is whole but for its status, of this very sweep: its status mended, else None.
+
+    It is complete again when every table it lists is there with its hash, else running (the
+    chunks decide what is rerun).
+    """
+    try:
+        old = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(old, dict) or old.get("kemitraan_results") != 1 or not isinstance(old.get("runs"), list):
+        return None
+    try:
+        same = _same_sweep(old, planned)
+    except (TypeError, AttributeError):
+        return None
+    if not same:
+        return None
+    tables = old.get("tables")
+    intact = isinstance(tables, dict) and tables and _tables_intact(folder, old) is None
+    return dict(old, status="complete" if intact else "running")
+
+
 def _empty_folder_but_lock(folder: Path) -> None:
     for p in folder.iterdir():
         if p.name == LOCK_NAME:
@@ -435,13 +458,17 @@ def prepare_folder(folder: Path, sweep: Sweep, *, resume: bool, force: bool, fmt
             old: dict[str, Any] | None = read_manifest(folder)
             damage = None
         except ManifestError as exc:
-            old, damage = None, str(exc)
+            old, damage = _status_edited(folder, manifest), str(exc)
+            if old is not None:
+                say(f"{folder}: manifest.json had an edited status; restored from its tables and chunks")
         if old is not None and not _same_sweep(old, manifest):
             raise ResultsError(f"{folder}: holds a different sweep (scenario, design or seeds changed); use --force to replace it")
         if old is not None and old["status"] == "complete":
             problem = _tables_intact(folder, old)
             if problem is None:
                 shutil.rmtree(store.dir, ignore_errors=True)  # left by a kill after the manifest said complete
+                if damage is not None:
+                    write_manifest(folder, old)
                 return old, set(planned)
             if not store.dir.is_dir():
                 raise ResultsError(f"{folder}: complete, but {problem}, and its chunks are gone; rerun the sweep with --force")
