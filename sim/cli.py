@@ -181,12 +181,17 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
         return 130
     except SweepLost as exc:
         bar.close()
+        if client is not None:
+            _quiet_dask()  # its reconnect loop would add pages of tracebacks under the one line below
         print(f"kemitraan: error: {printable(str(exc))}", file=sys.stderr)
         return 1
     finally:
         bar.close()
         if client is not None:
-            client.close()
+            try:
+                client.close(timeout=5)
+            except Exception:  # noqa: BLE001 - a scheduler already gone cannot be told goodbye
+                pass
     elapsed = time.perf_counter() - t0
     runs = tables["runs"]
     if single and failed == 0:
@@ -222,6 +227,14 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
         print(f"kemitraan: {failed} of {sweep.size} runs failed; their errors and seeds are in the runs table (status, error, run_seed)", file=sys.stderr)
         return 1
     return 0
+
+
+def _quiet_dask() -> None:
+    """Silence Dask's own loggers once the scheduler is known to be gone."""
+    import logging
+
+    for name in ("distributed", "distributed.client", "distributed.comm", "distributed.core", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 def _dask_executor(address: str):
