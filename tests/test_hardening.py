@@ -211,3 +211,43 @@ def test_out_with_control_characters_is_refused(tmp_path, capsys):
     assert main(["run", str(path), "--out", str(tmp_path / "bad\nname"), "--no-report"]) == 2
     assert "control characters" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["s.toml"]
+
+
+# --- command-line edges --------------------------------------------------------------------
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:notaport", "garbage", "tcp://[::1", "foo://x:1", "tcp://host:1\x1b[2J"])
+def test_malformed_scheduler_address_is_one_line(tmp_path, capsys, address):
+    path = tmp_path / "s.toml"
+    path.write_text("[scenario]\nyears = 1\n")
+    assert main(["run", str(path), "--out", str(tmp_path / "o"), "--no-report", "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "not a scheduler address" in err and "\x1b" not in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("argv", [["run"], ["run", "x.toml", "--workers", "two"], ["bogus"], ["check", "x", "--frobnicate"], []])
+def test_argparse_errors_are_one_line(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("kemitraan: error: ")
+
+
+def test_missing_optional_dependency_is_one_line(tmp_path, capsys, monkeypatch):
+    import sys
+
+    sobol = tmp_path / "sobol.toml"
+    sobol.write_text('[design]\ntype = "sobol"\nsamples = 8\n[design.ranges]\n"trust.initial" = [0.1, 0.9]\n"funding.public_scale" = [0.5, 1.5]\n')
+    plain = tmp_path / "s.toml"
+    plain.write_text("[scenario]\nyears = 1\n")
+    # A module set to None in sys.modules cannot be imported: as if it were not installed.
+    monkeypatch.setitem(sys.modules, "SALib.sample.sobol", None)
+    monkeypatch.setitem(sys.modules, "solara", None)
+    monkeypatch.delitem(sys.modules, "sim.app", raising=False)
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    for argv, needs in ((["check", str(sobol)], "SALib"), (["viz", "--port", "0"], "solara"),
+                        (["run", str(plain), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:8786"], "Dask")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and needs in err and "pip install" in err, err
