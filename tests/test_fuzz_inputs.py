@@ -126,7 +126,7 @@ hostile_numbers = st.one_of(
 )
 hostile_nesting = st.builds(nested, st.integers(200, 3000), st.sampled_from(["array", "table"]))
 hostile_values = st.one_of(
-    hostile_numbers, hostile_nesting, hostile_text, st.booleans(), st.just([]), st.just({}),
+    hostile_numbers, hostile_nesting, hostile_text, st.booleans(), st.builds(list), st.builds(dict),  # fresh objects: no shared, self-nesting dict
     st.lists(st.one_of(st.integers(-5, 5), hostile_text), max_size=4), st.just(Raw("1979-05-27T07:32:00Z")),
 )
 KEYS = [(p.section, p.key) for p in PARAMETERS]
