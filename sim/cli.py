@@ -24,15 +24,22 @@ from pathlib import Path
 from sim import __version__, hdi
 from sim.parameters import SECTIONS
 from sim.experiment.results import ResultsError, command_line, safe_output_dir
-from sim.scenario import Scenario, ScenarioError, load, parse_override
+from sim.scenario import Scenario, ScenarioError, load, parse_override, printable
 
 EXIT_BAD_INPUT = 2
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with the project's error form: one line, control characters escaped, exit status 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_BAD_INPUT, f"kemitraan: error: {printable(message)} (see kemitraan {self.prog.split()[-1] if ' ' in self.prog else ''} --help)\n".replace("kemitraan  --help", "kemitraan --help"))
+
+
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="kemitraan", description="Community partnerships for human development: an agent-based model on Mesa.")
+    ap = _Parser(prog="kemitraan", description="Community partnerships for human development: an agent-based model on Mesa.")
     ap.add_argument("--version", action="version", version=f"kemitraan {__version__}")
-    sub = ap.add_subparsers(dest="command", required=True)
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def sweep_args(p: argparse.ArgumentParser, default_out: str | None, out_help: str = "results/<scenario name>") -> None:
         p.add_argument("--out", default=default_out, help=f"results folder (default: {out_help})")
@@ -172,7 +179,7 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
 
     from tqdm import tqdm
 
-    from sim.experiment.sweep import SweepInterrupted, run_sweep
+    from sim.experiment.sweep import SweepInterrupted, SweepLost, run_sweep
 
     if args.steps is not None and args.steps < 1:
         raise ScenarioError("--steps", None, f"{args.steps} is not allowed; allowed: an integer >= 1")
@@ -193,15 +200,25 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
 
     try:
         tables, failed = run_sweep(sweep, dest, workers=workers, executor=executor, resume=args.resume, force=args.force,
-                                   fmt=args.format, command=command_line(), progress=progress)
+                                   fmt=args.format, command=command_line(), progress=progress,
+                                   notify=lambda text: print(f"kemitraan: {printable(text)}", file=sys.stderr))
     except SweepInterrupted as exc:
         bar.close()
         print(f"kemitraan: {exc}", file=sys.stderr)
         return 130
+    except SweepLost as exc:
+        bar.close()
+        if client is not None:
+            _quiet_dask()  # its reconnect loop would add pages of tracebacks under the one line below
+        print(f"kemitraan: error: {printable(str(exc))}", file=sys.stderr)
+        return 1
     finally:
         bar.close()
         if client is not None:
-            client.close()
+            try:
+                client.close(timeout=5)
+            except Exception:  # noqa: BLE001 - a scheduler already gone cannot be told goodbye
+                pass
     elapsed = time.perf_counter() - t0
     runs = tables["runs"]
     if single and failed == 0:
@@ -263,15 +280,30 @@ def _print_places(scenario: Scenario, regions) -> None:
         print(f"kemitraan: {warning}", file=sys.stderr)
 
 
+def _quiet_dask() -> None:
+    """Silence Dask's own loggers once the scheduler is known to be gone."""
+    import logging
+
+    for name in ("distributed", "distributed.client", "distributed.comm", "distributed.core", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
 def _dask_executor(address: str):
     try:
         from distributed import Client
+        from distributed.comm import get_address_host_port
     except ImportError:
-        raise ResultsError("--scheduler needs Dask distributed; install the 'sweep' extra") from None
+        raise ResultsError("--scheduler needs Dask distributed, which is not installed; install it with: pip install 'kemitraan[sweep]'") from None
+    try:
+        # Checked before a Client exists: a Client made from a bad address fails with a long
+        # ValueError, and again at exit while being collected.
+        get_address_host_port(address if "://" in address else f"tcp://{address}")
+    except (ValueError, TypeError) as exc:
+        raise ResultsError(f"--scheduler {printable(address)!s}: not a scheduler address ({printable(str(exc))}); allowed: tcp://HOST:PORT, e.g. tcp://127.0.0.1:8786") from None
     try:
         client = Client(address, timeout="10s")
-    except (OSError, TimeoutError) as exc:
-        raise ResultsError(f"--scheduler {address}: cannot reach the Dask scheduler ({exc})") from None
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ResultsError(f"--scheduler {printable(address)}: cannot reach the Dask scheduler ({printable(str(exc))})") from None
     return client.get_executor(), client
 
 
@@ -281,9 +313,9 @@ def _print_summary(scenario: Scenario, s: dict, elapsed: float, dest: Path) -> N
     fmt = (lambda v: f"{v:.2f}") if method == "ipm" else (lambda v: f"{v:.3f}")
     band = (lambda v: f" ({hdi.ipm_band(v)})") if method == "ipm" else (lambda v: "")
     start, end = s["start_year"], s["start_year"] + s["steps"] / 4
-    print(f"Kemitraan: {scenario.name} ({scenario.source}), seed {s['root_seed']}, replication {s['replication']}")
+    print(f"Kemitraan: {scenario.name} ({printable(scenario.source)}), seed {s['root_seed']}, replication {s['replication']}")
     if scenario.values["scenario"]["description"]:
-        print(f"  {scenario.values['scenario']['description']}")
+        print(f"  {printable(scenario.values['scenario']['description'])}")
     print(f"  {name} {start}: {fmt(s['start_index'])}{band(s['start_index'])} -> {end:g}: {fmt(s['final_index'])}{band(s['final_index'])}")
     if s["reached"]:
         print(f"  Target {name} {fmt(s['target'])}: reached in {_quarter(s['year_reached'])}, {s['years_to_target']:.2f} years after the start")
@@ -297,9 +329,11 @@ def _print_summary(scenario: Scenario, s: dict, elapsed: float, dest: Path) -> N
 
 def cmd_check(args: argparse.Namespace) -> int:
     scenario = _load(args.scenario, args.overrides)
+    from sim.experiment.design import from_scenario
     from sim.parameters import BY_NAME
 
-    print(f"{scenario.source}: valid scenario {scenario.name!r} ({scenario.steps} quarters from {scenario.scenario.start_year}, sha256 {scenario.sha256[:12]})")
+    design = from_scenario(scenario)  # every check first: nothing says "valid" before an error is found
+    print(f"{printable(scenario.source)}: valid scenario {scenario.name!r} ({scenario.steps} quarters from {scenario.scenario.start_year}, sha256 {scenario.sha256[:12]})")
     print("Parameters (* differs from the default):")
     for section in SECTIONS:
         print(f"  [{section}]")
@@ -307,19 +341,16 @@ def cmd_check(args: argparse.Namespace) -> int:
             p = BY_NAME[f"{section}.{key}"]
             mark = "*" if value != p.default else " "
             unit = f" {p.unit}" if p.unit != "-" else ""
-            print(f"   {mark} {key} = {value!r}{unit}")
+            print(f"   {mark} {key} = {printable(repr(value))}{unit}")
     if scenario.events:
         print("Policy events:")
         for e in scenario.events:
             print(f"    {e.describe()}")
-    from sim.experiment.design import from_scenario
-
-    design = from_scenario(scenario)
     if design.type != "none":
         print(f"Design: {design.type}, {len(design.points)} points x {design.replications} replications = {design.size} runs; "
               f"reference {design.reference!r}")
         for p in design.points[:8]:
-            print(f"    {p.id:>4}  {p.name}  {p.overrides}")
+            print(f"    {p.id:>4}  {printable(p.name)}  {printable(repr(p.overrides))}")
         if len(design.points) > 8:
             print(f"    ... and {len(design.points) - 8} more")
     return 0
@@ -341,8 +372,6 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     from sim.experiment.reproduce import describe_manifest, reproduce
 
     folder = Path(args.results)
-    if not (folder / "manifest.json").is_file():
-        raise ResultsError(f"{folder}: not a results folder (no manifest.json)")
     if args.runs is not None and args.runs < 1:
         raise ScenarioError("--runs", None, f"{args.runs} is not allowed; allowed: an integer >= 1")
     print(describe_manifest(folder))
@@ -351,10 +380,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         print(f"warning: versions differ: {w}", file=sys.stderr)
     n = len(result.checked)
     if result.ok:
-        print(f"reproduced {n} of {n} runs")
+        print(f"reproduced {n} of {n} runs; every table matches its hash, every planned run is there once, row counts agree")
         return 0
-    d = result.differences[0]
-    print(f"NOT reproduced: {d.describe()}")
+    for problem in result.problems:
+        print(f"NOT reproduced: {printable(problem)}")
+    if result.differences:
+        print(f"NOT reproduced: {printable(result.differences[0].describe())}")
     return 1
 
 
@@ -583,7 +614,10 @@ def cmd_viz(args: argparse.Namespace) -> int:
         load(args.scenario)  # a bad file fails here, with the usual one-line error
     if not 0 <= args.port <= 65535:
         raise ScenarioError("--port", None, f"{args.port} is not allowed; allowed: 0 to 65535")
-    from sim import app
+    try:
+        from sim import app
+    except ImportError as exc:
+        raise ResultsError(f"kemitraan viz needs {exc.name or 'solara'}, which is not installed; install it with: pip install 'kemitraan[viz]'") from None
 
     if args.fetch_assets:
         try:
@@ -770,7 +804,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (ScenarioError, ResultsError) as exc:
-        print(f"kemitraan: error: {exc}", file=sys.stderr)
+        print(f"kemitraan: error: {printable(str(exc))}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("kemitraan: interrupted; finished results folders are intact", file=sys.stderr)

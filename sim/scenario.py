@@ -34,6 +34,46 @@ _FIXED_KEYS = ("network.forum_density", "network.local_share", "formation.max_gr
 EVENT_KEYS = ("year", "set", "value", "multiply", "label")
 
 
+# Longest value shown in an error message; a longer one is cut (its length is said instead).
+_SHOWN_MAX = 80
+# Characters that would move the cursor, clear the screen, split the line or reorder text on a terminal.
+_BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character escaped (``\\x1b``, ``\\n``, ``\\u202e``), safe to print on one line."""
+    if text.isprintable():
+        return text
+    out = []
+    for ch in text:
+        if ch.isprintable() and ch not in _BIDI or ch == " ":
+            out.append(ch)
+        elif ch in "\n\r\t":
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
+        elif ord(ch) < 0x100:
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+    return "".join(out)
+
+
+def shown(value: Any) -> str:
+    """A value as an error message shows it: its repr, escaped, cut to a readable length.
+
+    Never raises: an integer too long to print, a list nested too deep to repr, or a
+    megabyte of text each get a short description instead.
+    """
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
+    try:
+        text = repr(value)
+    except (RecursionError, ValueError, MemoryError):
+        return f"a {type(value).__name__} nested too deep to show"
+    if len(text) > _SHOWN_MAX:
+        text = text[: _SHOWN_MAX - 3] + f"... ({len(text)} characters)"
+    return printable(text)
+
+
 class ScenarioError(ValueError):
     """A scenario file (or override) that cannot be used; the message is one line."""
 
@@ -41,8 +81,10 @@ class ScenarioError(ValueError):
         self.source = source
         self.key = key
         self.problem = problem
-        where = f"{source}: {key}: " if key else f"{source}: "
-        super().__init__(where + problem)
+        key_text = key if key is None or len(key) <= 200 else key[:197] + "..."
+        where = f"{source}: {key_text}: " if key else f"{source}: "
+        # A key or path from the file may hold control characters; they are shown escaped.
+        super().__init__(printable(where + problem))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,15 +108,16 @@ class PolicyEvent:
     def apply(self, current: Any) -> Any:
         """Return the lever's value after this event."""
         if self.multiply is not None:
-            product = current * self.multiply
-            return int(round(product)) if isinstance(current, int) else float(product)
+            # Floats first (as Python's int * float does): a huge product is inf, never a huge int.
+            product = float(current) * float(self.multiply)
+            return int(round(product)) if isinstance(current, int) else product
         return self.value
 
     def describe(self) -> str:
         """One-line description, e.g. ``2030.0: funding.regional_programmes x 0.7``."""
         change = f"x {self.multiply:g}" if self.multiply is not None else f"= {self.value!r}"
         text = f"{self.year:g}: {self.key} {change}"
-        return f"{text} ({self.label})" if self.label else text
+        return printable(f"{text} ({self.label})" if self.label else text)
 
 
 class Section(Mapping[str, Any]):
@@ -247,6 +290,10 @@ def parse(text: str, source: str) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         return _raise(source, None, f"TOML syntax error: {msg}")
+    except RecursionError:
+        return _raise(source, None, "arrays or inline tables nested too deep for the TOML reader; allowed: a scenario file (its values are flat)")
+    except ValueError as exc:  # an integer literal longer than Python will convert (4300 digits)
+        return _raise(source, None, f"cannot read a value ({str(exc).split(':')[0]}); allowed: numbers a float can hold")
 
 
 def _raise(source: str, key: str | None, problem: str):
@@ -339,32 +386,57 @@ def validate(doc: Mapping[str, Any], source: str) -> None:
     _check_event_sequence(doc, events, source)
 
 
+def check_relations(doc: Mapping[str, Any], source: str) -> None:
+    """The checks of :func:`validate` that relate several keys, on a document already valid key by key.
+
+    A design whose every value was checked on its own reruns only these for each point (see
+    :mod:`sim.experiment.design`). They read the document with ``doc[section]`` and
+    ``.get(key)`` only, so that a caller can record which keys a verdict depends on.
+    """
+    _check_cross(doc, source)
+    events = doc.get("events", [])
+    scen = doc.get("scenario", {})
+    start, years = scen.get("start_year"), scen.get("years")
+    for i, e in enumerate(events):
+        if not start <= e["year"] < start + years:
+            _raise(source, f"events[{i}].year", f"{shown(e['year'])} is not allowed; allowed: a year from {start} to before {start + years:g} (the end of the run)")
+    _check_event_sequence(doc, events, source)
+
+
 def _check_value(param: Param, value: Any, source: str, where: str) -> None:
     kind = param.kind
     if kind is bool:
         if not isinstance(value, bool):
-            _raise(source, where, f"{value!r} is not allowed; allowed: true or false")
+            _raise(source, where, f"{shown(value)} is not allowed; allowed: true or false")
         return
     if kind is str:
         if not isinstance(value, str):
-            _raise(source, where, f"{value!r} is not allowed; allowed: {param.allowed()}")
+            _raise(source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}")
         if param.choices is not None and value not in param.choices:
             close = difflib.get_close_matches(value, list(param.choices), n=1, cutoff=0.5)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            _raise(source, where, f"{value!r} is not allowed{hint}; allowed: {param.allowed()}")
+            _raise(source, where, f"{shown(value)} is not allowed{hint}; allowed: {param.allowed()}")
         if param.key == "name" and value and not _safe_name(value):
-            _raise(source, where, f"{value!r} is not allowed; allowed: letters, digits, '-', '_' and '.', not starting with '.'")
+            _raise(source, where, f"{shown(value)} is not allowed; allowed: letters, digits, '-', '_' and '.', not starting with '.'")
         return
     # Numbers: bool is an int in Python but never a valid number here.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        _raise(source, where, f"{value!r} is not allowed; allowed: {param.allowed()}")
+        _raise(source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}")
     if kind is int and not isinstance(value, int):
         if not (isinstance(value, float) and value.is_integer()):
-            _raise(source, where, f"{value!r} is not allowed; allowed: {param.allowed()}")
-    if not math.isfinite(value):
-        _raise(source, where, f"{value!r} is not allowed; allowed: {param.allowed()}")
+            _raise(source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}")
+    if not _finite(value):
+        _raise(source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}")
     if (param.low is not None and value < param.low) or (param.high is not None and value > param.high):
-        _raise(source, where, f"{value!r} is out of range; allowed: {param.allowed()}")
+        _raise(source, where, f"{shown(value)} is out of range; allowed: {param.allowed()}")
+
+
+def _finite(x: int | float) -> bool:
+    """True for a finite number that a float can hold (an integer of 400 digits is not one)."""
+    try:
+        return math.isfinite(x)
+    except OverflowError:
+        return False
 
 
 def _safe_name(name: str) -> bool:
@@ -374,7 +446,7 @@ def _safe_name(name: str) -> bool:
 def _check_cross(doc: Mapping[str, Any], source: str) -> None:
     scen = doc.get("scenario", {})
     if scen.get("index") == "hdi" and scen.get("target", 0) > 1:
-        _raise(source, "scenario.target", f"{scen['target']!r} is out of range for index = 'hdi'; allowed: a number from 0 to 1")
+        _raise(source, "scenario.target", f"{shown(scen['target'])} is out of range for index = 'hdi'; allowed: a number from 0 to 1")
     _check_geography(doc, source)
     pop = doc.get("population", {})
     kinds = ("community_groups", "ngos", "religious_bodies", "businesses", "universities")
@@ -384,8 +456,9 @@ def _check_cross(doc: Mapping[str, Any], source: str) -> None:
 
 def _check_geography(doc: Mapping[str, Any], source: str) -> None:
     """The regions must exist: a BPS province by its name, a start year with data, a readable CSV."""
-    geo, scen = doc.get("geography", {}), doc.get("scenario", {})
-    regions = geo.get("regions", "provinces")
+    # doc[section].get(key) only, as check_relations asks, so a design knows what the verdict reads.
+    geo, scen = doc["geography"], doc["scenario"]
+    regions = geo.get("regions")
     if scen.get("index") == "hdi" and regions != "synthetic":
         _raise(source, "scenario.index", "'hdi' needs UNDP's components, which exist only nationally; allowed: index = 'ipm', "
                                          "or geography.regions = 'synthetic'")
@@ -403,7 +476,7 @@ def _check_geography(doc: Mapping[str, Any], source: str) -> None:
             _raise(source, key, "applies to real regions only; allowed: empty when geography.regions = 'synthetic'")
     except geography.GeographyError as exc:
         _raise(source, exc.key, exc.problem)
-    ensemble = doc.get("dynamics", {}).get("ensemble", "")
+    ensemble = doc["dynamics"].get("ensemble")
     if ensemble:
         ensemble_sets(doc, source)
 
@@ -465,14 +538,22 @@ def geography_regions(doc: Mapping[str, Any], source: str) -> geography.Regions:
 
 def _check_event_sequence(doc: Mapping[str, Any], events: list, source: str) -> None:
     """Apply the events in time order to the file's values: every resulting value must be allowed."""
-    current = {f"{s}.{k}": v for s, t in doc.items() if isinstance(t, dict) for k, v in t.items()}
+    # Only the levers the events set are read, so a design can tell which keys this check depends on.
+    current = {}
+    for e in events:
+        section, key = e["set"].split(".", 1)
+        current[e["set"]] = doc.get(section, {}).get(key)
     order = sorted(range(len(events)), key=lambda i: (events[i]["year"], not history.is_historical(events[i].get("label", ""))))
     for i in order:
         e = events[i]
         param = BY_NAME[e["set"]]
         ev = PolicyEvent(float(e["year"]), e["set"], e.get("value"), e.get("multiply"))
-        value = ev.apply(current[e["set"]])
-        _check_value(param, value, source, f"events[{i}] ({e['set']} becomes {value!r})")
+        where = f"events[{i}]"
+        try:
+            value = ev.apply(current[e["set"]])
+        except (OverflowError, ValueError):  # int(round(inf)): the product is beyond any number
+            _raise(source, where, f"{e['set']} x {shown(ev.multiply)} overflows; allowed: a product within {param.allowed()}")
+        _check_value(param, value, source, f"{where} ({e['set']} becomes {shown(value)})")
         current[e["set"]] = value
 
 
@@ -491,15 +572,15 @@ def _check_event(doc: Mapping[str, Any], event: Any, source: str, where: str) ->
     end = start + doc["scenario"]["years"]
     year = event["year"]
     if isinstance(year, bool) or not isinstance(year, (int, float)) or not (start <= year < end):
-        _raise(source, f"{where}.year", f"{year!r} is not allowed; allowed: a year from {start} to before {end:g} (the end of the run)")
+        _raise(source, f"{where}.year", f"{shown(year)} is not allowed; allowed: a year from {start} to before {end:g} (the end of the run)")
     target = event["set"]
     param = BY_NAME.get(target) if isinstance(target, str) else None
     if param is None:
         hint = _unknown_key_hint(str(target)) if isinstance(target, str) else "must be a parameter name"
-        _raise(source, f"{where}.set", f"{target!r}: {hint}")
+        _raise(source, f"{where}.set", f"{shown(target)}: {hint}")
     if param.section in _FIXED_SECTIONS or param.name in _FIXED_KEYS:
         fixed = ", ".join([f"[{s}]" for s in _FIXED_SECTIONS] + list(_FIXED_KEYS))
-        _raise(source, f"{where}.set", f"{target!r} describes the starting world and cannot change mid-run; allowed: any key except {fixed}")
+        _raise(source, f"{where}.set", f"{shown(target)} describes the starting world and cannot change mid-run; allowed: any key except {fixed}")
     has_value, has_mult = "value" in event, "multiply" in event
     if has_value == has_mult:
         _raise(source, where, "needs exactly one of 'value' or 'multiply'")
@@ -509,11 +590,11 @@ def _check_event(doc: Mapping[str, Any], event: Any, source: str, where: str) ->
         m = event["multiply"]
         if param.kind not in (int, float):
             _raise(source, f"{where}.multiply", f"{target} is not a number; use value instead")
-        if isinstance(m, bool) or not isinstance(m, (int, float)) or not math.isfinite(m) or m < 0:
-            _raise(source, f"{where}.multiply", f"{m!r} is not allowed; allowed: a number >= 0")
+        if isinstance(m, bool) or not isinstance(m, (int, float)) or not _finite(m) or m < 0:
+            _raise(source, f"{where}.multiply", f"{shown(m)} is not allowed; allowed: a number >= 0")
     label = event.get("label", "")
     if not isinstance(label, str):
-        _raise(source, f"{where}.label", f"{label!r} is not allowed; allowed: a string")
+        _raise(source, f"{where}.label", f"{shown(label)} is not allowed; allowed: a string")
 
 
 # --- 4. build --------------------------------------------------------------------------------
@@ -598,7 +679,9 @@ def parse_override(item: str) -> tuple[str, Any]:
     key = key.strip()
     try:
         value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError, ValueError):
+        # Not one TOML value (a bare word, or nesting/digits beyond the reader): kept as text, so
+        # validation refuses it in the usual one line unless the key takes a string.
         value = raw.strip()
     return key, value
 

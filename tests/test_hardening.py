@@ -157,22 +157,24 @@ def test_disk_full_while_saving_a_run_is_a_clear_error_and_keeps_earlier_runs(tm
     path.write_text("[scenario]\nyears = 1\n[population]\ncommunity_groups = 40\nngos = 8\nreligious_bodies = 8\nbusinesses = 12\n"
                     "universities = 2\n[design]\nreplications = 4\n")
     out = tmp_path / "out"
-    real = pd.DataFrame.to_parquet
+    import sim.experiment.sweep as sweep_module
+
+    real = sweep_module._write_file
     calls = {"n": 0}
 
-    def flaky(self, target, *a, **k):
+    def flaky(path, data):
         calls["n"] += 1
         if calls["n"] > 8:  # two runs of four tables each are saved, then the disk is full
             raise OSError(errno.ENOSPC, "No space left on device")
-        return real(self, target, *a, **k)
+        return real(path, data)
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", flaky)
+    monkeypatch.setattr(sweep_module, "_write_file", flaky)
     assert main(["run", str(path), "--out", str(out), "--no-report", "--workers", "1"]) == 2
     err = capsys.readouterr().err
     assert "No space left on device" in err and len(err.strip().splitlines()) == 1
-    saved = sorted(p.name for p in (out / "chunks").iterdir())
+    saved = sorted(p.name for p in (out / "chunks").iterdir() if p.is_dir())
     assert saved == ["run-000000", "run-000001"]
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
+    monkeypatch.setattr(sweep_module, "_write_file", real)
     assert main(["run", str(path), "--out", str(out), "--no-report", "--resume"]) == 0
 
 
@@ -209,3 +211,43 @@ def test_out_with_control_characters_is_refused(tmp_path, capsys):
     assert main(["run", str(path), "--out", str(tmp_path / "bad\nname"), "--no-report"]) == 2
     assert "control characters" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["s.toml"]
+
+
+# --- command-line edges --------------------------------------------------------------------
+
+@pytest.mark.parametrize("address", ["tcp://127.0.0.1:notaport", "garbage", "tcp://[::1", "foo://x:1", "tcp://host:1\x1b[2J"])
+def test_malformed_scheduler_address_is_one_line(tmp_path, capsys, address):
+    path = tmp_path / "s.toml"
+    path.write_text("[scenario]\nyears = 1\n")
+    assert main(["run", str(path), "--out", str(tmp_path / "o"), "--no-report", "--scheduler", address]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "not a scheduler address" in err and "\x1b" not in err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("argv", [["run"], ["run", "x.toml", "--workers", "two"], ["bogus"], ["check", "x", "--frobnicate"], []])
+def test_argparse_errors_are_one_line(capsys, argv):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and err.startswith("kemitraan: error: ")
+
+
+def test_missing_optional_dependency_is_one_line(tmp_path, capsys, monkeypatch):
+    import sys
+
+    sobol = tmp_path / "sobol.toml"
+    sobol.write_text('[design]\ntype = "sobol"\nsamples = 8\n[design.ranges]\n"trust.initial" = [0.1, 0.9]\n"funding.public_scale" = [0.5, 1.5]\n')
+    plain = tmp_path / "s.toml"
+    plain.write_text("[scenario]\nyears = 1\n")
+    # A module set to None in sys.modules cannot be imported: as if it were not installed.
+    monkeypatch.setitem(sys.modules, "SALib.sample.sobol", None)
+    monkeypatch.setitem(sys.modules, "solara", None)
+    monkeypatch.delitem(sys.modules, "sim.app", raising=False)
+    monkeypatch.setitem(sys.modules, "distributed", None)
+    for argv, needs in ((["check", str(sobol)], "SALib"), (["viz", "--port", "0"], "solara"),
+                        (["run", str(plain), "--out", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:8786"], "Dask")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and needs in err and "pip install" in err, err

@@ -9,7 +9,6 @@ Mesa may legitimately change numbers.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiment.results import ResultsError, load_results, versions
+from sim.experiment.results import ResultsError, _sha256, load_results, read_manifest, versions
 from sim.experiment.run import execute
 from sim.scenario import load_text
-from sim.experiment.sweep import Sweep, plan, plan_files
+from sim.experiment.sweep import TABLES, Sweep, plan, plan_files
 
 # What may differ between two runs of the same seed: wall-clock time only.
 VOLATILE = ("wall_seconds",)
@@ -50,11 +49,12 @@ class Reproduction:
     checked: list[int]
     differences: list[Difference] = field(default_factory=list)
     version_warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        """True when every rerun equals the stored results."""
-        return not self.differences
+        """True when the folder is whole (every run, hash and row count) and every rerun equals it."""
+        return not self.differences and not self.problems
 
 
 def sweep_from_manifest(manifest: dict[str, Any]) -> Sweep:
@@ -96,34 +96,80 @@ def _first_difference(run: int, name: str, stored: pd.DataFrame, rerun: pd.DataF
     return None
 
 
+def check_folder(folder: Path, manifest: dict[str, Any], tables: dict[str, pd.DataFrame], sweep: Sweep) -> list[str]:
+    """Everything about a folder that needs no rerun: tables present with their hashes, runs and rows.
+
+    Returns one line per problem: a table missing or changed since the manifest was written,
+    a run missing or there twice, a table's row count different from the manifest's, a run
+    that finished ``ok`` with no time series or a failed one with some.
+    """
+    problems = []
+    fmt = manifest.get("format", "parquet")
+    listed = manifest.get("tables") or {}
+    for name in TABLES:
+        filename = f"{name}.{fmt}"
+        if filename not in listed:
+            problems.append(f"table {filename} is not in the manifest")
+        elif not (folder / filename).is_file():
+            problems.append(f"table {filename} is missing")
+        elif _sha256(folder / filename) != listed[filename]:
+            problems.append(f"table {filename} differs from its SHA-256 in the manifest (changed since the sweep wrote it)")
+    planned = [t.run for t in sweep.tasks]
+    runs = tables.get("runs", pd.DataFrame())
+    stored = [int(r) for r in runs["run"]] if "run" in runs.columns else []
+    if sorted(stored) != planned:
+        missing = sorted(set(planned) - set(stored))
+        twice = sorted({r for r in stored if stored.count(r) > 1}) if len(stored) != len(set(stored)) else []
+        extra = sorted(set(stored) - set(planned))
+        parts = ([f"{len(missing)} missing (run {', '.join(map(str, missing[:5]))}{'...' if len(missing) > 5 else ''})"] if missing else []) + \
+                ([f"{len(twice)} there twice (run {', '.join(map(str, twice[:5]))})"] if twice else []) + \
+                ([f"{len(extra)} not in the plan"] if extra else [])
+        problems.append(f"the runs table has {len(stored)} runs, the plan {len(planned)}: {'; '.join(parts)}")
+    for name, expected in (manifest.get("rows") or {}).items():
+        actual = len(tables.get(name, pd.DataFrame()))
+        if actual != expected:
+            problems.append(f"table {name} has {actual} rows, the manifest {expected}")
+    if "status" in runs.columns:
+        ok = set(runs.loc[runs["status"] == "ok", "run"].astype(int))
+        ts = tables.get("timeseries", pd.DataFrame())
+        with_rows = set(ts["run"].astype(int)) if "run" in ts.columns else set()
+        if ok - with_rows:
+            problems.append(f"{len(ok - with_rows)} finished runs have no time series (run {min(ok - with_rows)} first)")
+        if with_rows - ok:
+            problems.append(f"the time series has rows of {len(with_rows - ok)} runs that did not finish ok")
+    return problems
+
+
 def reproduce(folder: str | Path, runs: int | None = None, seed: int = 0) -> Reproduction:
-    """Rerun the runs of a results folder and compare them with the stored tables.
+    """Check a results folder whole, rerun its runs, and compare them with the stored tables.
 
     Args:
         folder: A complete results folder.
-        runs: How many runs to check (a sample drawn with ``seed``); all when None.
+        runs: How many runs to rerun (a sample drawn with ``seed``); all when None. The folder's
+            hashes, run list and row counts are checked in full either way.
         seed: Seed of the sample.
     """
     folder = Path(folder)
-    res = load_results(folder)
-    manifest = res["manifest"]
+    manifest = read_manifest(folder)
     if manifest.get("status") != "complete":
         raise ResultsError(f"{folder}: the sweep is not complete; finish it with --resume first")
+    res = load_results(folder)
     sweep = sweep_from_manifest(manifest)
-    stored_runs = res["runs"]
-    ids = sorted(int(r) for r in stored_runs["run"])
+    ids = [t.run for t in sweep.tasks]
     if runs is not None and runs < len(ids):
         ids = sorted(np.random.default_rng(seed).choice(ids, size=runs, replace=False).tolist())
     now_versions = versions()
     warnings = [f"{k}: results made with {manifest['versions'].get(k)}, installed {now_versions.get(k)}"
                 for k in COMPARED_VERSIONS if manifest.get("versions", {}).get(k) != now_versions.get(k)]
-    out = Reproduction(ids, version_warnings=warnings)
+    out = Reproduction(ids, version_warnings=warnings, problems=check_folder(folder, manifest, res, sweep))
     by_run = {t.run: t for t in sweep.tasks}
+    stored_by_run = {name: _by_run(res.get(name, pd.DataFrame())) for name in TABLES}
     for run in ids:
         _, tables = execute(by_run[run])
-        for name in ("runs", "timeseries", "regions", "events"):
-            stored = res.get(name, pd.DataFrame())
-            stored = stored[stored["run"] == run] if "run" in stored.columns else stored.iloc[0:0]
+        for name in TABLES:
+            stored = stored_by_run[name].get(run)
+            if stored is None:
+                stored = res.get(name, pd.DataFrame()).iloc[0:0]
             rerun = tables.get(name, pd.DataFrame())
             if stored.empty and rerun.empty:
                 continue
@@ -134,9 +180,16 @@ def reproduce(folder: str | Path, runs: int | None = None, seed: int = 0) -> Rep
     return out
 
 
+def _by_run(table: pd.DataFrame) -> dict[int, pd.DataFrame]:
+    """A table split by run id, once (not filtered again for every run checked)."""
+    if "run" not in table.columns or table.empty:
+        return {}
+    return {int(run): part for run, part in table.groupby("run", sort=False)}
+
+
 def describe_manifest(folder: str | Path) -> str:
     """A short provenance summary of a results folder."""
-    m = json.loads((Path(folder) / "manifest.json").read_text())
+    m = read_manifest(folder)
     v = m.get("versions", {})
     return (f"{m.get('name')}: {len(m.get('runs', []))} runs, design {m.get('design', {}).get('type')}, "
             f"kemitraan {v.get('kemitraan')} (model {v.get('model_version')}, git {str(v.get('git_commit'))[:10]}"

@@ -17,6 +17,7 @@ they were.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -35,6 +36,8 @@ from typing import Any
 import pandas as pd
 
 FORMATS: tuple[str, ...] = ("parquet", "csv")
+STATUSES: tuple[str, ...] = ("running", "complete")
+LOCK_NAME = ".lock"
 
 
 class ResultsError(RuntimeError):
@@ -146,20 +149,101 @@ def _json_default(o: Any) -> Any:
     return str(o)
 
 
+class ManifestError(ResultsError):
+    """A manifest.json that is missing, unreadable, truncated or edited out of shape."""
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The folder's manifest, checked for shape; every problem is one line naming what is wrong.
+
+    Raises:
+        ManifestError: No manifest, or one that is empty, truncated, not JSON, or whose status,
+            runs or tables are not what a sweep writes.
+    """
+    path = Path(folder) / "manifest.json"
+    if not path.is_file():
+        raise ManifestError(f"{folder}: not a results folder (no manifest.json)")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ManifestError(f"{path}: cannot be read ({exc.__class__.__name__}); the folder is damaged") from None
+    if not text.strip():
+        raise ManifestError(f"{path}: is empty; the folder is damaged (kemitraan run --resume repairs it while its chunks are there)")
+    try:
+        manifest = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+        raise ManifestError(f"{path}: is not valid JSON{where} (truncated or edited); the folder is damaged "
+                            f"(kemitraan run --resume repairs it while its chunks are there)") from None
+    if not isinstance(manifest, dict) or manifest.get("kemitraan_results") != 1:
+        raise ManifestError(f"{path}: is not a kemitraan manifest (no kemitraan_results = 1)")
+    status = manifest.get("status")
+    if status not in STATUSES:
+        shown = repr(status)[:40]
+        raise ManifestError(f"{path}: status {shown} is not one a sweep writes; allowed: {', '.join(STATUSES)} "
+                            f"(kemitraan run --resume repairs it)")
+    if not isinstance(manifest.get("runs"), list) or not all(isinstance(r, dict) and isinstance(r.get("run"), int) for r in manifest["runs"]):
+        raise ManifestError(f"{path}: its runs list is missing or edited; the folder is damaged")
+    tables = manifest.get("tables")
+    if status == "complete" and (not isinstance(tables, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tables.items())):
+        raise ManifestError(f"{path}: complete, but its table hashes are missing or edited; the folder is damaged")
+    if manifest.get("format", "parquet") not in FORMATS:
+        raise ManifestError(f"{path}: format {repr(manifest.get('format'))[:40]} is not allowed; allowed: {', '.join(FORMATS)}")
+    return manifest
+
+
 def load_results(folder: str | Path) -> dict[str, Any]:
-    """Read a results folder back: every table as a DataFrame, plus ``manifest`` as a dict."""
+    """Read a finished results folder back: every table as a DataFrame, plus ``manifest`` as a dict.
+
+    Raises:
+        ResultsError: The folder is not a finished results folder, or a table is missing or unreadable.
+    """
     folder = Path(folder)
-    manifest_path = folder / "manifest.json"
-    if not manifest_path.is_file():
-        raise ResultsError(f"{folder}: not a results folder (no manifest.json)")
-    manifest = json.loads(manifest_path.read_text())
+    manifest = read_manifest(folder)
+    if manifest["status"] != "complete":
+        raise ResultsError(f"{folder}: the sweep is not finished (status {manifest['status']}); finish it with kemitraan run --resume")
     fmt = manifest.get("format", "parquet")
     out: dict[str, Any] = {"manifest": manifest}
     for filename in manifest.get("tables", {}):
         path = folder / filename
         name = path.name.rsplit(".", 1)[0]
-        out[name] = pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
+        if not path.is_file():
+            raise ResultsError(f"{path}: missing; the folder is damaged (rerun the sweep with --force)")
+        try:
+            out[name] = pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
+        except Exception as exc:  # pyarrow and pandas raise many kinds for a damaged file
+            raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}); the folder is damaged (rerun the sweep with --force)") from None
     return out
+
+
+@contextmanager
+def folder_lock(folder: Path) -> Iterator[None]:
+    """Hold the results folder for one writer at a time.
+
+    The lock is ``flock`` on ``FOLDER/.lock``: the kernel releases it when its process ends,
+    however it ends (SIGKILL and power loss included), so a lock left by a killed sweep is
+    never in the way of the next one; the file only records who held it last.
+
+    Raises:
+        ResultsError: Another process holds the folder.
+    """
+    path = folder / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ResultsError(f"{folder}: cannot lock the results folder ({exc.strerror or exc})") from None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+            raise ResultsError(f"{folder}: another kemitraan process ({holder}) is writing this results folder; "
+                               f"wait for it to finish, or stop it, then rerun with --resume") from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()} on {platform.node()} since {now()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock; the file stays, since removing it would race with a waiting process
 
 
 def now() -> str:

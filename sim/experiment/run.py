@@ -101,8 +101,21 @@ def execute(task: Task) -> tuple[int, dict[str, pd.DataFrame]]:
     return task.run, tables
 
 
-def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.DataFrame]], None], *, workers: int = 1,
-                executor: Executor | None = None, max_in_flight: int | None = None) -> None:
+class ExecutorLost(RuntimeError):
+    """The pool or cluster running the tasks failed (a Dask scheduler gone, a worker process killed).
+
+    ``execute`` turns every error of a run into a ``failed`` row, so an exception from a
+    future means the machinery, not the model, broke; results handed over before it are kept.
+    """
+
+    def __init__(self, cause: BaseException):
+        self.cause = cause
+        text = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+        super().__init__(f"{type(cause).__name__}{': ' + text[:160] if text else ''}")
+
+
+def execute_all(tasks: Iterable[Task], on_result: Callable[..., None], *, workers: int = 1,
+                executor: Executor | None = None, max_in_flight: int | None = None, fn: Callable[[Task], tuple] = execute) -> None:
     """Run tasks and hand each result to ``on_result`` as it arrives (in any order).
 
     Args:
@@ -111,6 +124,8 @@ def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.Da
         workers: Local worker processes when no executor is given (1: run here, in order).
         executor: Any ``concurrent.futures`` executor (e.g. a Dask client's ``get_executor()``).
         max_in_flight: Most tasks submitted at once (default 4 per worker), so memory stays flat.
+        fn: What runs each task where the worker is (default :func:`execute`); ``on_result``
+            receives its result unpacked.
 
     A local pool is one set of long-lived worker processes (forkserver: clean processes, not
     forks of a threaded parent) that each run many tasks. On KeyboardInterrupt pending tasks
@@ -118,7 +133,7 @@ def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.Da
     """
     if executor is None and workers <= 1:
         for t in tasks:
-            on_result(*execute(t))
+            on_result(*fn(t))
         return
     own = executor is None
     pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
@@ -128,16 +143,20 @@ def execute_all(tasks: Iterable[Task], on_result: Callable[[int, dict[str, pd.Da
     pending: set[Future] = set()
     try:
         for t in queue:
-            pending.add(pool.submit(execute, t))
+            pending.add(pool.submit(fn, t))
             if len(pending) >= limit:
                 break
         while pending:
             ready, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in ready:
-                on_result(*fut.result())
+                try:
+                    result = fut.result()
+                except Exception as exc:  # execute() never raises: this is the pool or the cluster failing
+                    raise ExecutorLost(exc) from exc
+                on_result(*result)
                 nxt = next(queue, None)
                 if nxt is not None:
-                    pending.add(pool.submit(execute, nxt))
+                    pending.add(pool.submit(fn, nxt))
     except BaseException:
         for fut in pending:
             fut.cancel()

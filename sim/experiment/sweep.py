@@ -28,10 +28,11 @@ its dotted key, after ``point_name``):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,11 +40,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.experiment.design import Design, from_scenario
 from sim.model import run_fingerprint
-from sim.experiment.results import ResultsError, _json_default, _sha256, _write_table, now, versions
-from sim.experiment.run import Task, execute_all
+from sim.experiment.results import (LOCK_NAME, ManifestError, ResultsError, _json_default, _sha256, _write_table, folder_lock, now,
+                                   read_manifest, versions)
+from sim.experiment.run import ExecutorLost, Task, execute, execute_all
 from sim.scenario import Scenario
 
 TABLES: tuple[str, ...] = ("runs", "timeseries", "regions", "events")
@@ -55,6 +59,15 @@ class SweepInterrupted(Exception):
     def __init__(self, done: int, total: int):
         self.done, self.total = done, total
         super().__init__(f"interrupted: {done} of {total} runs are finished and saved; rerun with --resume to finish")
+
+
+class SweepLost(Exception):
+    """The workers went away (the Dask scheduler lost, a worker process killed); what finished is saved."""
+
+    def __init__(self, done: int, total: int, cause: str, where: str):
+        self.done, self.total = done, total
+        super().__init__(f"lost {where} ({cause}); {done} of {total} runs are finished and saved; "
+                         f"rerun the same command with --resume to finish")
 
 
 @dataclass
@@ -122,39 +135,124 @@ def plan_files(scenarios: Sequence[Scenario], replications: int, steps: int | No
 
 # --- the results folder ---------------------------------------------------------------------
 
+CHUNK_SUFFIX = ".arrow"
+JOURNAL = "journal.jsonl"
+# Rows gathered into one Parquet row group of a final table (a few runs' worth, not one per run).
+ROW_GROUP_ROWS = 200_000
+
+
+def encode_tables(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+    """One run's tables as Arrow IPC files in memory (done by the worker, so the parent only writes bytes)."""
+    out = {}
+    for name, df in tables.items():
+        table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        out[name] = sink.getvalue().to_pybytes()
+    return out
+
+
+def _write_file(path: Path, data: bytes) -> None:
+    with path.open("wb") as fh:
+        fh.write(data)
+
+
+@dataclass
+class ChunkCheck:
+    """What ``--resume`` found in the chunks: the good runs, and each damaged or unrecorded one with why."""
+
+    good: set[int]
+    damaged: dict[int, str]
+
+    def describe(self) -> str:
+        """One line naming the chunks that will be rerun, e.g. ``run 3 (truncated), run 7 (missing file)``."""
+        items = [f"run {r} ({why})" for r, why in sorted(self.damaged.items())]
+        return ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+
+
 class ChunkStore:
-    """Finished runs, one folder each, written atomically."""
+    """Finished runs, one folder of Arrow IPC files each, written atomically and checksummed.
+
+    ``chunks/journal.jsonl`` is the manifest's record of the chunks: its first line names the
+    sweep (a fingerprint of its scenario, design and seeds); then one line per saved chunk,
+    appended and flushed to disk after the chunk is renamed into place, with the SHA-256 and
+    size of each of its files. A chunk counts as finished only when the journal vouches for it,
+    so a chunk that is missing, truncated, emptied, corrupted or written by another sweep is
+    found and rerun.
+    """
 
     def __init__(self, folder: Path):
         self.dir = folder / "chunks"
+        self.journal = self.dir / JOURNAL
+
+    def _chunk(self, run: int) -> Path:
+        return self.dir / f"run-{run:06d}"
 
     def done(self) -> set[int]:
-        """Ids of the runs whose chunk is complete."""
+        """Ids of the runs whose chunk folder is in place (not checked; see :meth:`verify`)."""
         if not self.dir.is_dir():
             return set()
         out = set()
         for p in self.dir.iterdir():
-            if p.is_dir() and p.name.startswith("run-") and not p.name.endswith(".partial"):
+            if p.is_dir() and p.name.startswith("run-") and "." not in p.name:
                 try:
                     out.add(int(p.name[4:]))
                 except ValueError:
                     continue
         return out
 
-    def write(self, run: int, tables: dict[str, pd.DataFrame]) -> None:
-        """Write one run's tables; the chunk appears whole or not at all."""
-        final = self.dir / f"run-{run:06d}"
+    def start(self, fingerprint: str) -> None:
+        """Begin the journal of a new sweep."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._append({"sweep": fingerprint})
+
+    def _append(self, entry: dict[str, Any]) -> None:
+        line = json.dumps(entry, separators=(",", ":")) + "\n"
+        with self.journal.open("a", encoding="utf-8") as fh:
+            fh.write(line)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    def read_journal(self) -> tuple[str | None, dict[int, dict[str, list]]]:
+        """The sweep fingerprint and, per run, its files' [sha256, size] (the last entry of a run wins)."""
+        if not self.journal.is_file():
+            return None, {}
+        fingerprint, entries = None, {}
+        try:
+            lines = self.journal.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return None, {}
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except (json.JSONDecodeError, RecursionError):
+                continue  # a line cut by a kill mid-append: that chunk is simply not vouched for
+            if not isinstance(entry, dict):
+                continue
+            if "sweep" in entry and fingerprint is None:
+                fingerprint = entry["sweep"]
+            elif isinstance(entry.get("run"), int) and isinstance(entry.get("files"), dict):
+                entries[entry["run"]] = entry["files"]
+        return fingerprint, entries
+
+    def write(self, run: int, encoded: dict[str, bytes]) -> None:
+        """Write one run's encoded tables; the chunk appears whole or not at all, then is journaled."""
+        final = self._chunk(run)
         tmp = self.dir / f"run-{run:06d}.{os.getpid()}.partial"
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
             if tmp.exists():
                 shutil.rmtree(tmp)
             tmp.mkdir()
-            for name, df in tables.items():
-                df.to_parquet(tmp / f"{name}.parquet", engine="pyarrow", index=False)
+            files = {}
+            for name, data in encoded.items():
+                _write_file(tmp / f"{name}{CHUNK_SUFFIX}", data)
+                files[f"{name}{CHUNK_SUFFIX}"] = [hashlib.sha256(data).hexdigest(), len(data)]
             if final.exists():  # a rerun of the same run: same seed, same numbers
                 shutil.rmtree(final)
             tmp.rename(final)
+            self._append({"run": run, "files": files})
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise ResultsError(f"{self.dir}: cannot save run {run} ({exc.strerror or exc}); finished runs before it are intact") from None
@@ -162,21 +260,68 @@ class ChunkStore:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
 
+    def verify(self, runs: Sequence[int], fingerprint: str) -> ChunkCheck:
+        """Check every chunk against the journal; damaged ones are removed so that they are rerun."""
+        journal_sweep, entries = self.read_journal()
+        present = self.done()
+        if journal_sweep is not None and journal_sweep != fingerprint:
+            entries = {}  # chunks of another sweep: none is trusted
+        good, damaged = set(), {}
+        for run in runs:
+            if run not in present:
+                if run in entries:
+                    damaged[run] = "missing"
+                continue
+            why = self._check_chunk(run, entries.get(run))
+            if why is None:
+                good.add(run)
+            else:
+                damaged[run] = why
+                shutil.rmtree(self._chunk(run), ignore_errors=True)
+        return ChunkCheck(good, damaged)
+
+    def _check_chunk(self, run: int, files: dict[str, list] | None) -> str | None:
+        if files is None:
+            return "not in the journal"
+        folder = self._chunk(run)
+        if "runs" + CHUNK_SUFFIX not in files:
+            return "journal entry edited"
+        on_disk = {p.name for p in folder.iterdir()} if folder.is_dir() else set()
+        if on_disk != set(files):
+            return "missing file" if set(files) - on_disk else "unexpected file"
+        for name, (sha, size) in files.items():
+            path = folder / name
+            actual = path.stat().st_size
+            if actual == 0:
+                return "empty file"
+            if actual != size:
+                return "truncated" if actual < size else "wrong size"
+            if _sha256(path) != sha:
+                return "corrupted (checksum differs)"
+        return None
+
     def clean(self) -> None:
         """Remove chunks left half-written by a killed sweep (they were never counted as done)."""
         if self.dir.is_dir():
             for p in self.dir.glob("*.partial"):
                 shutil.rmtree(p, ignore_errors=True)
 
+    def table(self, run: int, name: str) -> pa.Table | None:
+        """One table of one chunk (None when the run has no such table, e.g. a failed run's time series)."""
+        path = self._chunk(run) / f"{name}{CHUNK_SUFFIX}"
+        if not path.is_file():
+            return None
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_file(source).read_all()
+
     def read(self, runs: Sequence[int]) -> dict[str, pd.DataFrame]:
-        """Gather the chunks of ``runs`` into tables, in run order."""
+        """Gather the chunks of ``runs`` into DataFrames, in run order (small sweeps and CSV output)."""
         parts: dict[str, list[pd.DataFrame]] = {t: [] for t in TABLES}
         for run in sorted(runs):
-            folder = self.dir / f"run-{run:06d}"
             for t in TABLES:
-                path = folder / f"{t}.parquet"
-                if path.is_file():
-                    parts[t].append(pd.read_parquet(path))
+                table = self.table(run, t)
+                if table is not None:
+                    parts[t].append(table.to_pandas())
         return {t: _concat(parts[t]) for t in TABLES}
 
 
@@ -221,123 +366,339 @@ def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
     }
 
 
+def _identity(manifest: dict[str, Any]) -> dict[str, Any]:
+    """What makes two sweeps the same one: scenarios, design, runs and seeds, plan (not times or versions)."""
+    plain = json.loads(json.dumps({k: manifest.get(k) for k in ("design", "plan")}, default=_json_default))
+    return {"scenarios": [s.get("sha256") for s in manifest.get("scenarios", []) if isinstance(s, dict)], **plain,
+            "runs": [{k: v for k, v in r.items() if k not in ("wall_seconds",)} for r in manifest.get("runs", [])]}
+
+
+def fingerprint(manifest: dict[str, Any]) -> str:
+    """SHA-256 of a sweep's identity (written at the head of the chunk journal)."""
+    return hashlib.sha256(json.dumps(_identity(manifest), sort_keys=True, default=_json_default).encode()).hexdigest()
+
+
 def _same_sweep(old: dict[str, Any], new: dict[str, Any]) -> bool:
-    return ([s["sha256"] for s in old.get("scenarios", [])] == [s["sha256"] for s in new["scenarios"]]
-            and old.get("design") == json.loads(json.dumps(new["design"], default=_json_default))
-            and [{k: v for k, v in r.items() if k != "wall_seconds"} for r in old.get("runs", [])] == new["runs"]
-            and old.get("plan") == json.loads(json.dumps(new["plan"], default=_json_default)))
+    return _identity(old) == _identity(new)
 
 
-def prepare_folder(folder: Path, sweep: Sweep, *, resume: bool, force: bool, fmt: str, command: str) -> tuple[dict[str, Any], set[int]]:
-    """Create, replace or reopen a results folder; returns its manifest and the finished runs."""
-    manifest = _manifest(sweep, command, fmt)
-    if folder.exists() and not (folder / "manifest.json").is_file() and any(folder.iterdir()):
+def _tables_intact(folder: Path, manifest: dict[str, Any]) -> str | None:
+    """None when every table the manifest lists is there with its hash; else what is wrong."""
+    for filename, sha in (manifest.get("tables") or {}).items():
+        path = folder / filename
+        if not path.is_file():
+            return f"{filename} is missing"
+        if _sha256(path) != sha:
+            return f"{filename} differs from its hash in the manifest"
+    return None if manifest.get("tables") else "no tables are listed"
+
+
+def _status_edited(folder: Path, planned: dict[str, Any]) -> dict[str, Any] | None:
+    """A manifest that is whole but for its status, of this very sweep: its status mended, else None.
+
+    It is complete again when every table it lists is there with its hash, else running (the
+    chunks decide what is rerun).
+    """
+    try:
+        old = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        return None
+    if not isinstance(old, dict) or old.get("kemitraan_results") != 1 or not isinstance(old.get("runs"), list):
+        return None
+    try:
+        same = _same_sweep(old, planned)
+    except (TypeError, AttributeError):
+        return None
+    if not same:
+        return None
+    tables = old.get("tables")
+    intact = isinstance(tables, dict) and tables and _tables_intact(folder, old) is None
+    return dict(old, status="complete" if intact else "running")
+
+
+def _empty_folder_but_lock(folder: Path) -> None:
+    for p in folder.iterdir():
+        if p.name == LOCK_NAME:
+            continue
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+
+
+def _is_results_folder(folder: Path) -> bool:
+    return (folder / "manifest.json").is_file() or (folder / "chunks" / JOURNAL).is_file()
+
+
+def check_destination(folder: Path, *, resume: bool, force: bool) -> None:
+    """Refuse, before anything is written, a folder that is not ours or that would be overwritten."""
+    if folder.exists() and not folder.is_dir():
+        raise ResultsError(f"{folder}: exists and is not a folder; choose another --out")
+    if folder.is_dir() and not _is_results_folder(folder) and any(p.name != LOCK_NAME for p in folder.iterdir()):
         raise ResultsError(f"{folder}: exists and is not a results folder; choose another --out")
-    if (folder / "manifest.json").is_file():
-        if resume:
-            old = json.loads((folder / "manifest.json").read_text())
-            if not _same_sweep(old, manifest):
-                raise ResultsError(f"{folder}: holds a different sweep (scenario, design or seeds changed); use --force to replace it")
+    if _is_results_folder(folder) and not resume and not force:
+        raise ResultsError(f"{folder}: results folder exists; use --resume to finish it or --force to replace it")
+
+
+def prepare_folder(folder: Path, sweep: Sweep, *, resume: bool, force: bool, fmt: str, command: str,
+                   notify: Callable[[str], None] | None = None) -> tuple[dict[str, Any], set[int]]:
+    """Create, replace or reopen a results folder (held by the caller's lock); returns its manifest and the finished runs.
+
+    On ``--resume`` every chunk is checked against the journal and damaged ones are rerun; a
+    damaged manifest is rebuilt from the plan when the journal shows the chunks are this
+    sweep's. ``notify`` is told, in one line each, what was found and repaired.
+    """
+    manifest = _manifest(sweep, command, fmt)
+    fp = fingerprint(manifest)
+    store = ChunkStore(folder)
+    planned = [t.run for t in sweep.tasks]
+    say = notify or (lambda text: None)
+    if _is_results_folder(folder) and resume:
+        try:
+            old: dict[str, Any] | None = read_manifest(folder)
+            damage = None
+        except ManifestError as exc:
+            old, damage = _status_edited(folder, manifest), str(exc)
+            if old is not None:
+                say(f"{folder}: manifest.json had an edited status; restored from its tables and chunks")
+        if old is not None and not _same_sweep(old, manifest):
+            raise ResultsError(f"{folder}: holds a different sweep (scenario, design or seeds changed); use --force to replace it")
+        if old is not None and old["status"] == "complete":
+            problem = _tables_intact(folder, old)
+            if problem is None:
+                shutil.rmtree(store.dir, ignore_errors=True)  # left by a kill after the manifest said complete
+                if damage is not None:
+                    write_manifest(folder, old)
+                return old, set(planned)
+            if not store.dir.is_dir():
+                raise ResultsError(f"{folder}: complete, but {problem}, and its chunks are gone; rerun the sweep with --force")
+            say(f"{folder}: {problem}; rebuilding the tables from the chunks")
+        journal_sweep, _ = store.read_journal()
+        if old is None:
+            if journal_sweep != fp:
+                raise ResultsError(f"{damage.rstrip('.')}; its chunks cannot be matched to this sweep, so it cannot be repaired; "
+                                   f"rerun the sweep with --force")
+            say(f"{folder}: manifest.json was damaged; rebuilt from the plan (the chunks' journal matches this sweep)")
+        else:
             manifest["started"] = old.get("started", manifest["started"])
-            store = ChunkStore(folder)
-            store.clean()
-            done = store.done()
-            if old.get("status") == "complete":
-                done = {t.run for t in sweep.tasks}
-            manifest["status"] = old.get("status", "running")
-            manifest["finished"] = old.get("finished")
-            manifest["tables"] = old.get("tables")
-            return manifest, done
-        if not force:
-            raise ResultsError(f"{folder}: results folder exists; use --resume to finish it or --force to replace it")
-        shutil.rmtree(folder)
+        store.clean()
+        if journal_sweep is None:
+            store.start(fp)
+        check = store.verify(planned, fp)
+        if check.damaged:
+            say(f"{folder}: {len(check.damaged)} damaged or unrecorded chunk{'s' if len(check.damaged) > 1 else ''} will be rerun: {check.describe()}")
+        write_manifest(folder, manifest)
+        return manifest, check.good
+    if folder.is_dir() and force:
+        _empty_folder_but_lock(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        store.start(fp)
     except OSError as exc:
         raise ResultsError(f"{folder}: cannot create the results folder ({exc.strerror or exc})") from None
     write_manifest(folder, manifest)
     return manifest, set()
 
 
+def _unified_schema(store: ChunkStore, runs: Sequence[int], name: str) -> tuple[pa.Schema | None, list[int]]:
+    """The schema of a table across runs (as pandas.concat would make it) and the runs that have rows."""
+    schemas, with_rows = [], []
+    for run in runs:
+        path = store._chunk(run) / f"{name}{CHUNK_SUFFIX}"
+        if not path.is_file():
+            continue
+        with pa.memory_map(str(path)) as source:
+            reader = pa.ipc.open_file(source)
+            rows = sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+            schema = reader.schema
+        if rows:
+            schemas.append(schema)
+            with_rows.append(run)
+    if not schemas:
+        return None, []
+    return pa.unify_schemas(schemas, promote_options="permissive"), with_rows
+
+
+def _stream_table(store: ChunkStore, runs: list[int], name: str, schema: pa.Schema, path: Path,
+                  walls: dict[int, float]) -> int:
+    """Write one final Parquet table from the chunks, run by run, a few runs per row group; returns its rows."""
+    if name == "runs":
+        schema = schema.remove(schema.get_field_index("wall_seconds")) if "wall_seconds" in schema.names else schema
+    rows, pending, pending_rows = 0, [], 0
+    with pq.ParquetWriter(path, schema) as writer:
+        for run in runs:
+            table = store.table(run, name)
+            if name == "runs" and "wall_seconds" in table.column_names:
+                walls[run] = table.column("wall_seconds")[0].as_py()
+                table = table.drop_columns(["wall_seconds"])
+            table = _conform(table, schema)
+            pending.append(table)
+            pending_rows += table.num_rows
+            if pending_rows >= ROW_GROUP_ROWS:
+                writer.write_table(pa.concat_tables(pending), row_group_size=pending_rows)
+                rows += pending_rows
+                pending, pending_rows = [], 0
+        if pending:
+            writer.write_table(pa.concat_tables(pending), row_group_size=pending_rows)
+            rows += pending_rows
+    return rows
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """A chunk's table with the unified schema's columns, in its order and types (missing ones null)."""
+    columns = []
+    for field in schema:
+        if field.name in table.column_names:
+            col = table.column(field.name)
+            columns.append(col if col.type == field.type else col.cast(field.type))
+        else:
+            columns.append(pa.nulls(table.num_rows, field.type))
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
 def finalize(folder: Path, sweep: Sweep, manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """Gather chunks into the final tables, mark the manifest complete, remove the chunks."""
+    """Stream the chunks into the final tables, mark the manifest complete, remove the chunks.
+
+    Parquet tables are written from the chunks run by run (memory stays flat, nothing is
+    concatenated whole); the runs' order, not their arrival, fixes every byte.
+    """
     fmt = manifest["format"]
     if manifest.get("status") == "complete":
         return load_tables(folder)
     store = ChunkStore(folder)
-    tables = store.read([t.run for t in sweep.tasks])
-    # Wall time differs between reruns; it goes to the manifest so every table is byte-identical.
-    runs = tables["runs"]
-    if "wall_seconds" in runs.columns:
-        walls = dict(zip(runs["run"].tolist(), runs["wall_seconds"].tolist(), strict=True))
-        tables["runs"] = runs.drop(columns="wall_seconds")
-        manifest = dict(manifest, runs=[dict(r, wall_seconds=walls.get(r["run"])) for r in manifest["runs"]])
-    hashes = {}
+    runs = [t.run for t in sweep.tasks]
+    hashes, counts, walls = {}, {}, {}
     for name in TABLES:
         path = folder / f"{name}.{fmt}"
-        _write_atomic(path, lambda p, df=tables[name]: _write_table(df, p, fmt))
+        if fmt == "parquet":
+            try:
+                schema, with_rows = _unified_schema(store, runs, name)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):  # types no promotion reconciles: pandas' concat decides
+                schema, with_rows = None, None
+            if schema is not None:
+                _write_atomic(path, lambda p, n=name, s=schema, w=with_rows: counts.__setitem__(n, _stream_table(store, w, n, s, p, walls)))
+            else:
+                frames = store.read(runs)[name] if with_rows is None else pd.DataFrame()
+                if name == "runs" and "wall_seconds" in frames.columns:
+                    walls.update(zip(frames["run"].tolist(), frames["wall_seconds"].tolist(), strict=True))
+                    frames = frames.drop(columns="wall_seconds")
+                counts[name] = len(frames)
+                _write_atomic(path, lambda p, df=frames: _write_table(df, p, fmt))
+        else:
+            frames = store.read(runs)[name]
+            if name == "runs" and "wall_seconds" in frames.columns:
+                walls.update(zip(frames["run"].tolist(), frames["wall_seconds"].tolist(), strict=True))
+                frames = frames.drop(columns="wall_seconds")
+            counts[name] = len(frames)
+            _write_atomic(path, lambda p, df=frames: _write_table(df, p, fmt))
         hashes[path.name] = _sha256(path)
-    manifest = dict(manifest, status="complete", finished=now(), tables=hashes)
+    # Wall time differs between reruns; it goes to the manifest so every table is byte-identical.
+    manifest = dict(manifest, runs=[dict(r, wall_seconds=walls.get(r["run"])) for r in manifest["runs"]],
+                    status="complete", finished=now(), tables=hashes, rows=counts)
     write_manifest(folder, manifest)
     shutil.rmtree(store.dir, ignore_errors=True)
-    return tables
+    return load_tables(folder)
 
 
-def load_tables(folder: Path) -> dict[str, pd.DataFrame]:
-    """Read a finished sweep's tables."""
-    from sim.experiment.results import load_results
+class FolderTables(Mapping[str, pd.DataFrame]):
+    """A finished folder's tables, each read when first asked for (a sweep's caller often needs only ``runs``)."""
 
-    res = load_results(folder)
-    return {k: v for k, v in res.items() if k != "manifest"}
+    def __init__(self, folder: Path, manifest: dict[str, Any]):
+        self.folder, self.manifest = folder, manifest
+        self._names = [f.rsplit(".", 1)[0] for f in manifest.get("tables", {})]
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._names:
+            raise KeyError(name)
+        if name not in self._cache:
+            fmt = self.manifest.get("format", "parquet")
+            path = self.folder / f"{name}.{fmt}"
+            try:
+                self._cache[name] = pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
+            except Exception as exc:  # noqa: BLE001 - pyarrow and pandas raise many kinds for a damaged file
+                raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}); the folder is damaged") from None
+        return self._cache[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
+def load_tables(folder: Path) -> Mapping[str, pd.DataFrame]:
+    """A finished sweep's tables (read lazily)."""
+    return FolderTables(folder, read_manifest(folder))
 
 
 # --- running --------------------------------------------------------------------------------
 
 def run_sweep(sweep: Sweep, folder: Path, *, workers: int = 1, executor: Executor | None = None, resume: bool = False,
               force: bool = False, fmt: str = "parquet", command: str = "", progress: Callable[[int, int, int], None] | None = None,
-              max_in_flight: int | None = None) -> tuple[dict[str, pd.DataFrame], int]:
+              max_in_flight: int | None = None, notify: Callable[[str], None] | None = None) -> tuple[Mapping[str, pd.DataFrame], int]:
     """Run every task not yet finished, saving each as it finishes, then gather the tables.
+
+    One process at a time may write a folder (see :func:`sim.experiment.results.folder_lock`).
 
     Args:
         sweep: What to run.
         folder: The results folder.
         workers: Local worker processes when no executor is given (1: in this process).
         executor: A ``concurrent.futures`` executor, e.g. a Dask client's ``get_executor()``.
-        resume: Reopen an unfinished folder and run only the missing runs.
+        resume: Reopen an unfinished folder, check every saved chunk, and run only the missing or damaged runs.
         force: Replace an existing folder.
         fmt: Final table format, ``parquet`` or ``csv``.
         command: The command line, for the manifest.
         progress: Called with (done, failed, total) after each run.
         max_in_flight: Most tasks submitted at once (default: 4 per worker), so memory stays flat.
+        notify: Told, one line each, of damage found and repaired on ``--resume``.
 
     Returns:
-        The tables and the number of failed runs.
+        The tables (each read from the folder when first used) and the number of failed runs.
 
     Raises:
         SweepInterrupted: On Ctrl-C; finished runs are saved.
+        SweepLost: The workers or the Dask scheduler went away; finished runs are saved.
+        ResultsError: The folder is another process's, not a results folder, or damaged beyond repair.
     """
-    manifest, done = prepare_folder(folder, sweep, resume=resume, force=force, fmt=fmt, command=command)
-    store = ChunkStore(folder)
-    todo = [t for t in sweep.tasks if t.run not in done]
-    total = len(sweep.tasks)
-    finished = len(done)
-    failed = 0
+    check_destination(folder, resume=resume, force=force)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ResultsError(f"{folder}: cannot create the results folder ({exc.strerror or exc})") from None
+    with folder_lock(folder):
+        manifest, done = prepare_folder(folder, sweep, resume=resume, force=force, fmt=fmt, command=command, notify=notify)
+        store = ChunkStore(folder)
+        todo = [t for t in sweep.tasks if t.run not in done]
+        total = len(sweep.tasks)
+        finished = len(done)
+        failed = 0
 
-    def record(run: int, tables: dict[str, pd.DataFrame]) -> None:
-        nonlocal finished, failed
-        store.write(run, tables)
-        finished += 1
-        if tables["runs"]["status"].iloc[0] != "ok":
-            failed += 1
+        def record(run: int, status: str, encoded: dict[str, bytes]) -> None:
+            nonlocal finished, failed
+            store.write(run, encoded)
+            finished += 1
+            if status != "ok":
+                failed += 1
+            if progress:
+                progress(finished, failed, total)
+
         if progress:
             progress(finished, failed, total)
-
-    if progress:
-        progress(finished, failed, total)
-    try:
-        execute_all(todo, record, workers=workers, executor=executor, max_in_flight=max_in_flight)
-    except KeyboardInterrupt:
-        raise SweepInterrupted(finished, total) from None
-    tables = finalize(folder, sweep, manifest)
-    failed = int((tables["runs"]["status"] != "ok").sum()) if not tables["runs"].empty else 0
+        try:
+            execute_all(todo, record, workers=workers, executor=executor, max_in_flight=max_in_flight, fn=execute_encoded)
+        except KeyboardInterrupt:
+            raise SweepInterrupted(finished, total) from None
+        except ExecutorLost as exc:
+            raise SweepLost(finished, total, str(exc), "the Dask cluster" if executor is not None else "a worker process") from None
+        tables = finalize(folder, sweep, manifest)
+    runs = tables["runs"]
+    failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0
     return tables, failed
+
+
+def execute_encoded(task: Task) -> tuple[int, str, dict[str, bytes]]:
+    """Run one task where the worker is, and encode its tables there (the parent only saves bytes)."""
+    run, tables = execute(task)
+    return run, str(tables["runs"]["status"].iloc[0]), encode_tables(tables)
