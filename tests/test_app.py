@@ -78,12 +78,12 @@ def show_side_by_side(rc, lang: str = "en") -> None:
 def test_app_page_builds_and_steps_through_its_controls():
     """The module-level page (the baseline) renders, steps, and redraws network and charts as SVG."""
     rc = render(app.page)
-    assert clock(rc) == "start of 2015 · step 0 of 80"
+    assert clock(rc) == "start of 2019 · step 0 of 64"
     first = pictures(rc)
     assert len(first) == 5, "the one-world view shows a network, the index chart and three small charts"
     click(rc, "Step")
     click(rc, "Step")
-    assert clock(rc) == "end of 2015 Q2 · step 2 of 80"
+    assert clock(rc) == "end of 2019 Q2 · step 2 of 64"
     after = pictures(rc)
     assert after[0] != first[0], "the network did not change after two steps"
     assert after[1] != first[1], "the index chart did not change after two steps"
@@ -95,7 +95,7 @@ def test_app_page_builds_and_steps_through_its_controls():
     assert "gotong-royong off" in text and "same seed" in text
     before = pictures(rc)
     click(rc, "Step")
-    assert clock(rc) == "end of 2015 Q3 · step 3 of 80"
+    assert clock(rc) == "end of 2019 Q3 · step 3 of 64"
     assert all(a != b for a, b in zip(before[:3], pictures(rc)[:3], strict=True))
 
 
@@ -112,7 +112,7 @@ def test_changing_a_lever_shows_at_once_and_reset_rebuilds_both_worlds():
     compare.v_model = labels.choice_label("compare", "reward_performance")
     click(rc, "Step")
     click(rc, "Reset")
-    assert clock(rc) == "start of 2015 · step 0 of 16"
+    assert clock(rc) == "start of 2019 · step 0 of 16"
     text = texts(rc)
     assert "gotong-royong off" in text and "public funding 150%" in text, "world A's levers line does not show the new values"
     assert "Changed, not yet in force" not in text
@@ -124,25 +124,25 @@ def test_the_end_of_a_run_offers_to_extend_it():
     rc = render(app.KemitraanPage(base=small_scenario(), lang="en"))
     for _ in range(16):
         click(rc, "Step")
-    assert clock(rc) == "end of 2018 Q4 · step 16 of 16"
+    assert clock(rc) == "end of 2022 Q4 · step 16 of 16"
     assert rc.find(v.Btn, children=["Step"]).widget.disabled
     assert "The run has reached its end" in texts(rc)
     click(rc, "Extend 5 years")
     assert not rc.find(v.Btn, children=["Step"]).widget.disabled
     click(rc, "Step")
-    assert clock(rc) == "end of 2019 Q1 · step 17 of 36"
+    assert clock(rc) == "end of 2023 Q1 · step 17 of 36"
 
 
 def test_page_in_bahasa_indonesia():
     rc = render(app.KemitraanPage(base=small_scenario(), lang="id"))
-    assert clock(rc) == "awal 2015 · langkah 0 dari 16"
+    assert clock(rc) == "awal 2019 · langkah 0 dari 16"
     text = texts(rc)
     assert "kemitraan" in text and "gotong-royong ada" in text
     assert rc.find(v.Select, label=labels.t("reward_scheme", "id")).widget.v_model == "tidak ada"
     buttons = {w.children[0] for w in rc.find(v.Btn).widgets if w.children and isinstance(w.children[0], str)}
     assert {"Ulang", "Maju", "Jalankan"} <= buttons and not {"Reset", "Step", "Play"} & buttons
     click(rc, "Maju")
-    assert clock(rc) == "Triwulan I 2015 · langkah 1 dari 16"
+    assert clock(rc) == "Triwulan I 2019 · langkah 1 dari 16"
     show_side_by_side(rc, "id")
     text = texts(rc)
     assert "benih acak" not in text and "undian peluang yang sama" in text
@@ -259,7 +259,7 @@ def test_the_lever_makes_the_difference():
     room = Classroom(small_scenario())
     for _ in range(8):
         room.step()
-    assert room.quarter == 8 and room.year == 2017.0
+    assert room.quarter == 8 and room.year == 2021.0
     a, b = room.a.timeseries(), room.b.timeseries()
     assert b["spend_volunteer_labour"].sum() == 0.0 < a["spend_volunteer_labour"].sum()
     assert b["active_partnerships"].iloc[-1] < a["active_partnerships"].iloc[-1]
@@ -273,8 +273,8 @@ def test_every_contrast_builds_a_world_b():
         assert room.same_seed
     cut = Classroom(base, compare="funding_cut")
     assert [e.key for e in cut.b_only_events()] == ["funding.public_scale"]
-    assert cut.b_only_events()[0].year == 2016.0  # a quarter into a 4-year run
-    assert funding_cut_events(defaults())[0].year == 2020.0
+    assert cut.b_only_events()[0].year == 2020.0  # a quarter into a 4-year run
+    assert funding_cut_events(defaults())[0].year == 2023.0
     alone = Classroom(base, compare="government_alone")
     assert alone.b.params["formation"]["enabled"] is False
     high = Classroom(base, compare="capacity_high", capacity_building=150.0)

@@ -59,8 +59,8 @@ def test_mis_scaled_scenario_triggers_the_warning(tmp_path) -> None:
 
     toml = tmp_path / "scaled.toml"
     toml.write_text('[scenario]\nyears = 4\nhistory = false\n[funding]\ncentral_programmes = 30_000_000.0\n'
-                    'regional_programmes = 30_000_000.0\n[dynamics]\nresponse_expected_schooling = 0.5\nresponse_life_expectancy = 0.5\n'
-                    'response_expenditure = 0.5\nresponse_mean_schooling = 0.5\n')
+                    'regional_programmes = 30_000_000.0\n[dynamics]\nrate_expected_schooling = 0.2\nrate_life_expectancy = 0.2\n'
+                    'rate_expenditure = 0.2\nrate_mean_schooling = 0.2\n')
     import contextlib
     import io
 

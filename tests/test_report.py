@@ -25,13 +25,17 @@ from sim.scenario import load_text
 from sim.experiment.sweep import plan, run_sweep
 from sim.survival import kaplan_meier
 
-# 60 + 10 + 15 + 12 + 3 = 100 agents in 3 regions; IPM starts at 69.55, and a target of
-# 70.7 is crossed near the end of the horizon, so some points reach it and some do not.
+# 60 + 10 + 15 + 12 + 3 = 100 agents in 3 synthetic regions; IPM starts at 71.92, and a target
+# of 72.6 is crossed near the end of the horizon, so some points reach it and some do not.
 WORLD = """
 [scenario]
 name = "tiny"
 years = {years}
-target = 70.7
+target = 72.6
+history = false
+
+[geography]
+regions = "synthetic"
 
 [population]
 community_groups = 60
@@ -52,11 +56,11 @@ name = "baseline"
 
 [[design.variants]]
 name = "high funding"
-set = { "funding.central_programmes" = 9000.0 }
+set = { "funding.central_programmes" = 1_500_000.0 }
 
 [[design.variants]]
 name = "low funding"
-set = { "funding.central_programmes" = 3000.0 }
+set = { "funding.central_programmes" = 500_000.0 }
 """
 
 SOBOL = """
@@ -163,7 +167,7 @@ def test_html_names_every_design_point_and_leads_with_the_headline(variants, pag
     order = [page.index(f'id="{s}"') for s in ("headline", "time-to-target", "comparison", "trajectories", "provenance")]
     assert order == sorted(order)
     headline = page[page.index('id="headline"'):page.index('id="time-to-target"')]
-    assert "high funding</b> brings IPM 70.7 forward by" in headline
+    assert "high funding</b> brings IPM 72.6 forward by" in headline
     assert "government share of spending" in headline
 
 
@@ -220,7 +224,7 @@ def test_reference_can_be_chosen(variants, tmp_path):
     shutil.copytree(variants, folder)
     page = write_report(folder, reference="high funding").read_text(encoding="utf-8")
     assert "Every design point against high funding" in page
-    assert "<b>baseline</b> delays IPM 70.7" in page
+    assert "<b>baseline</b> delays IPM 72.6" in page
 
 
 # --- other designs --------------------------------------------------------------------------------
@@ -228,7 +232,7 @@ def test_reference_can_be_chosen(variants, tmp_path):
 def test_single_run(tmp_path):
     folder = _sweep(tmp_path / "one")
     page = write_report(folder).read_text(encoding="utf-8")
-    assert "In this run, the IPM went from 69.55" in page
+    assert "In this run, the IPM went from 71.92" in page
     assert "one run" in page
     for name in FIGURES:
         assert (folder / "report" / "figures" / f"{name}.png").is_file()
@@ -281,7 +285,7 @@ def test_failed_runs_are_reported(tmp_path, monkeypatch):
     real = sim.experiment.run.simulate
 
     def flaky(scenario, replication, **kw):
-        if replication == 1 and scenario.values["funding"]["central_programmes"] == 9000.0:
+        if replication == 1 and scenario.values["funding"]["central_programmes"] == 1_500_000.0:
             raise RuntimeError("budget table missing")
         return real(scenario, replication, **kw)
 
@@ -337,7 +341,7 @@ def test_all_runs_failed_still_gives_a_page(tmp_path, monkeypatch):
     run_sweep(plan(scenario), tmp_path / "dead", workers=1, force=True)
     page = write_report(tmp_path / "dead").read_text(encoding="utf-8")
     assert "All 9 runs failed" in page and page.count("ValueError: no data") == 9
-    assert 'id="provenance"' in page and "target IPM 70.7" in page
+    assert 'id="provenance"' in page and "target IPM 72.6" in page
 
 
 # --- costs and comparison.csv ------------------------------------------------------------------
@@ -375,7 +379,7 @@ def test_rupiah_scaling_and_units_from_the_manifest():
     assert format_rupiah(1.234e12) == "Rp 1.23 triliun"
     assert format_rupiah(4.5e8) == "Rp 450 juta"
     assert format_rupiah(-2.5e9) == "-Rp 2.50 miliar"
-    assert rupiah_per_unit({})[0] == 1e6
+    assert rupiah_per_unit({})[0] == 1.0  # the model's money is in rupiah
     assert rupiah_per_unit({"units": {"money": "Rp"}})[0] == 1.0
     assert rupiah_per_unit({"units": {"money": 1e9}})[0] == 1e9
 

@@ -12,7 +12,7 @@ from sim.analysis.sensitivity import candidates, select, sensitivity_range, swee
 
 def test_candidates_are_numeric_model_parameters():
     names = {p.name for p in candidates()}
-    assert "funding.public_scale" in names and "dynamics.saturation" in names
+    assert "funding.public_scale" in names and "dynamics.elasticity_life_expectancy" in names
     assert not any(n.startswith(("scenario.", "start.")) for n in names)
     assert "population.ngos" not in names and "rewards.scheme" not in names and "gotong_royong.enabled" not in names
 
@@ -21,7 +21,8 @@ def test_ranges_follow_the_rule_and_stay_allowed():
     for p in candidates():
         lo, hi = sensitivity_range(p)
         assert p.low <= lo < hi <= p.high, p.name
-    assert sensitivity_range(BY_NAME["funding.central_programmes"]) == (3000.0, 9000.0)
+    assert sensitivity_range(BY_NAME["funding.central_programmes"]) == (500_000.0, 1_500_000.0)
+    assert sensitivity_range(BY_NAME["dynamics.trend_life_expectancy"])[0] < 0  # a falling trend stays ordered
     assert sensitivity_range(BY_NAME["regulation.legal_certainty"]) == (0.35, 1.0)
     assert sensitivity_range(BY_NAME["regulation.tax_deduction"]) == (0.0, 0.5)
     assert sensitivity_range(BY_NAME["formation.max_group_size"]) == (2.0, 6.0)

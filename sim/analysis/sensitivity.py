@@ -61,7 +61,7 @@ def sensitivity_range(p: Param) -> tuple[float, float]:
     if d == 0:
         lo, hi = 0.0, 0.5 if (p.low == 0 and p.high == 1) else 1.0
     else:
-        lo, hi = 0.5 * d, 1.5 * d
+        lo, hi = sorted((0.5 * d, 1.5 * d))  # a negative default (a falling trend) too
     lo, hi = max(lo, float(p.low)), min(hi, float(p.high))
     if p.kind is int:
         lo, hi = float(round(lo)), float(round(hi))
