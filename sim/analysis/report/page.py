@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.compare import OUTCOMES
+from sim.analysis.report.places import places_section
 from sim.analysis.report.context import SAMPLED, Context, Sensitivity, _param_meaning
 from sim.analysis.report.figures import Figure, Figures
 from sim.analysis.report.formatting import _decimals, _e, _finite, _years, format_diff, format_interval, format_value, quarter_name
@@ -620,7 +621,8 @@ def _costs_section(ctx: Context, table: pd.DataFrame, costs: pd.DataFrame, notes
 
 
 def build_html(ctx: Context, figs: Figures, table: pd.DataFrame | None, sens: Sensitivity | None, *,
-               costs: pd.DataFrame | None = None, cost_notes: list[str] | None = None, rank: pd.DataFrame | None = None) -> str:
+               costs: pd.DataFrame | None = None, cost_notes: list[str] | None = None, rank: pd.DataFrame | None = None,
+               regions: pd.DataFrame | None = None) -> str:
     """The report page; figures are embedded as base64 PNG, so the page stands alone."""
     scenarios = ctx.manifest.get("scenarios") or []
     name = ctx.manifest.get("name") or (scenarios[0].get("name") if len(scenarios) == 1 else None) or ctx.folder.resolve().name
@@ -671,6 +673,10 @@ def build_html(ctx: Context, figs: Figures, table: pd.DataFrame | None, sens: Se
             body.append(_comparison_section(ctx, table, None))
             body.append("</section>")
             nav.append(("comparison", "Outcomes"))
+        places = places_section(ctx, figs, regions, _figure_html)
+        if places:
+            body.append(places)
+            nav.append(("regions", "Regions"))
         body.append('<section id="trajectories"><h2>How the index, spending and partnerships evolve</h2>')
         for key in ("index_trajectories", "government_share", "partnerships", "cohesion"):
             body.append(_figure_html(f(key)))

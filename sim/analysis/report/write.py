@@ -75,6 +75,15 @@ def comparison_csv(table: pd.DataFrame, costs: pd.DataFrame | None) -> pd.DataFr
     return out
 
 
+def _regions_table(folder: Path) -> pd.DataFrame | None:
+    """The folder's regions table (one row per run, step and region), or None where it has none."""
+    for name in ("regions.parquet", "regions.csv"):
+        path = folder / name
+        if path.is_file():
+            return pd.read_parquet(path) if name.endswith(".parquet") else pd.read_csv(path)
+    return None
+
+
 def write_report(folder: str | Path, reference: str | None = None) -> Path:
     """Write ``folder/report/`` (report.html and figures/*.png, *.svg) and return the HTML's path.
 
@@ -106,7 +115,7 @@ def write_report(folder: str | Path, reference: str | None = None) -> Path:
     with folder_swap(dest, "report") as tmp:
         (tmp / "figures").mkdir()
         figs = make_figures(ctx, tmp / "figures", table, sens)
-        page = build_html(ctx, figs, table, sens, costs=costs, cost_notes=cost_notes, rank=rank)
+        page = build_html(ctx, figs, table, sens, costs=costs, cost_notes=cost_notes, rank=rank, regions=_regions_table(folder))
         if table is not None:
             comparison_csv(table, costs).to_csv(tmp / "comparison.csv", index=False, float_format="%.6g")
         html_tmp = tmp / ".report.html.partial"
