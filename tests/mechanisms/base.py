@@ -231,3 +231,14 @@ def budget_for(model: PartnershipModel, rupiah_this_quarter: float) -> float:
 def one_organisation_each(model: PartnershipModel) -> None:
     """Make every agent stand for one organisation, so hand-made sums read as per organisation."""
     model.community.organisations[:] = 1.0
+
+
+def params_with(**changes: Any) -> dict[str, dict[str, Any]]:
+    """The default levers as ``model.params``, with changes given as ``section__key=value``."""
+    from sim.scenario import defaults
+
+    p = {s: dict(v) for s, v in defaults().values.items()}
+    for key, value in changes.items():
+        section, name = key.split("__")
+        p[section][name] = value
+    return p

@@ -6,20 +6,12 @@ import numpy as np
 import pytest
 
 from sim.mechanisms import leakage
-from sim.scenario import defaults
 from sim.state import NO_MEMBER
 
-from .base import MechanismTestCase, open_hand_partnership
+from .base import MechanismTestCase, open_hand_partnership, params_with
 
-PARAMS = {s: dict(v) for s, v in defaults().values.items()}
-
-
-def params(**changes: float) -> dict:
-    p = {s: dict(v) for s, v in PARAMS.items()}
-    for key, value in changes.items():
-        section, name = key.split("__")
-        p[section][name] = value
-    return p
+PARAMS = params_with()
+params = params_with
 
 
 class TestLeakage(MechanismTestCase):

@@ -6,19 +6,11 @@ import numpy as np
 import pytest
 
 from sim.mechanisms import targeting
-from sim.scenario import defaults
 
-from .base import MechanismTestCase, open_hand_partnership
+from .base import MechanismTestCase, open_hand_partnership, params_with
 
-PARAMS = {s: dict(v) for s, v in defaults().values.items()}
-
-
-def params(**changes) -> dict:
-    p = {s: dict(v) for s, v in PARAMS.items()}
-    for key, value in changes.items():
-        section, name = key.split("__")
-        p[section][name] = value
-    return p
+PARAMS = params_with()
+params = params_with
 
 
 class TestTargeting(MechanismTestCase):
