@@ -19,6 +19,8 @@ quarter never overshoots the goalpost. The index itself comes from :mod:`sim.hdi
 
 from __future__ import annotations
 
+from functools import cache
+
 import numpy as np
 
 from sim import hdi
@@ -49,6 +51,7 @@ def component_investment(invest: FloatArray, population: FloatArray) -> FloatArr
     return (invest @ ACTIVITY_TO_COMPONENT) / population[:, None]
 
 
+@cache
 def status_quo_investment() -> FloatArray:
     """Effective investment per person per component behind the estimated law (Rp a quarter).
 
@@ -64,7 +67,9 @@ def status_quo_investment() -> FloatArray:
     villages = default["funding.village_fund"] * VILLAGE_FUND_SHARES
     public = default["funding.programme_efficiency"] * (programmes + villages) / 4.0
     partnerships = default["dynamics.status_quo_partnerships"] * np.full(len(ACTIVITIES), 1.0 / len(ACTIVITIES))
-    return (public + partnerships) @ ACTIVITY_TO_COMPONENT
+    out = (public + partnerships) @ ACTIVITY_TO_COMPONENT
+    out.flags.writeable = False  # computed once and shared: nobody may change it
+    return out
 
 
 def pull(invest: FloatArray, population: FloatArray, dynamics: dict) -> FloatArray:
