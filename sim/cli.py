@@ -615,6 +615,8 @@ def cmd_viz(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise ScenarioError("--port", None, f"{args.port} is not allowed; allowed: 0 to 65535")
     try:
+        import solara  # noqa: F401  (the page is served by a solara server: fail here, not after "Ready")
+
         from sim import app
     except ImportError as exc:
         raise ResultsError(f"kemitraan viz needs {exc.name or 'solara'}, which is not installed; install it with: pip install 'kemitraan[viz]'") from None
