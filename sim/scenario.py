@@ -351,7 +351,11 @@ def _with_history(doc: Mapping[str, Any], events: list) -> list:
         return events
     start, years = scen.get("start_year"), scen.get("years")
     numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, years))
-    if not numbers or not (math.isfinite(start) and math.isfinite(years)):
+    try:
+        finite = numbers and math.isfinite(start) and math.isfinite(years)
+    except OverflowError:  # an integer too large for a float
+        finite = False
+    if not finite:
         return events  # validate() reports it
     # After the file's own events, so errors name the file's events by their own positions;
     # build() puts history first within a quarter, so a file's own event of that quarter wins.

@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.analysis.regions import plausibility_warning, reached_by_year, region_outcomes, spread
 from sim.analysis.report.context import Context
-from sim.analysis.report.figures import Figures, _mpl
+from sim.analysis.report.figures import RC, Figures, _mpl
 
 _e = html.escape
 # Above this many regions the chart shows the highest and lowest ones, and the table folds away.
@@ -34,13 +34,20 @@ def reference_regions(ctx: Context, regions: pd.DataFrame) -> tuple[str | None, 
 def places_figure(ctx: Context, figs: Figures, table: pd.DataFrame, sp: pd.DataFrame, by: pd.DataFrame, point: str | None):
     """Ranked chart of the regions' final index, beside the spread and the regions reaching the target."""
     _, plt = _mpl()
+    with plt.rc_context(RC):  # the report's style, and a fixed SVG hash salt: the same bytes every time
+        return _draw_places(plt, ctx, figs, table, sp, by, point)
+
+
+def _draw_places(plt, ctx: Context, figs: Figures, table: pd.DataFrame, sp: pd.DataFrame, by: pd.DataFrame, point: str | None):
     shown = table if len(table) <= CHART_REGIONS else pd.concat([table.head(CHART_REGIONS // 2), table.tail(CHART_REGIONS // 2)])
     height = max(3.0, 0.2 * len(shown) + 1.0)
-    fig, (ax, ax2, ax3) = plt.subplots(1, 3, figsize=(11.0, height), gridspec_kw={"width_ratios": [2.2, 1, 1]}, layout="constrained")
+    # A fixed layout (not a solver's): the same figure gives the same bytes every time it is drawn.
+    fig, (ax, ax2, ax3) = plt.subplots(1, 3, figsize=(11.0, height), gridspec_kw={"width_ratios": [2.2, 1, 1]})
+    fig.subplots_adjust(left=0.17, right=0.98, top=1 - 0.45 / height, bottom=0.6 / height, wspace=0.3)
     y = range(len(shown))[::-1]
     reached = shown["reached_share"] >= 0.5
     ax.barh(list(y), shown["final_index"], color=["#0072B2" if r else "#E69F00" for r in reached], height=0.7)
-    ax.scatter(shown["start_index"], list(y), color="black", s=8, zorder=3, label=f"{ctx.start_year:g}")
+    ax.plot(shown["start_index"], list(y), "o", color="black", ms=2.5, zorder=3, label=f"{ctx.start_year:g}")
     ax.axvline(ctx.target, color="#555", ls="--", lw=1)
     ax.set_yticks(list(y), [str(n) for n in shown["region_name"]], fontsize=7)
     low = min(shown["start_index"].min(), shown["final_index"].min())
