@@ -90,7 +90,7 @@ def _run_years(scenario: Scenario, replications: int) -> dict[int, pd.DataFrame]
         frames.append(model.region_series())
     rs = pd.concat(frames)
     rs = rs[rs["step"] % 4 == 0].groupby(["step", "region"], as_index=False).mean(numeric_only=True)
-    names, provinces = PartnershipModel(scenario).regions.names, PartnershipModel(scenario).regions.provinces
+    names, provinces = model.regions.names, model.regions.provinces  # the same in every replication
     out = {}
     for step, g in rs.groupby("step"):
         idx = pd.MultiIndex.from_arrays([[names[i] for i in g["region"]], [provinces[i] for i in g["region"]]],
