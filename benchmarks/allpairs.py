@@ -31,7 +31,9 @@ from sim.mechanisms import network
 from sim.model import PartnershipModel
 
 
-def pair_value(a: CommunityComponent, b: CommunityComponent, w: float) -> tuple[float, float]:
+def pair_value(
+    a: CommunityComponent, b: CommunityComponent, w: float
+) -> tuple[float, float]:
     """Vision similarity and combined score of a proposal a -> b, in plain Python.
 
     The formula of :func:`sim.mechanisms.formation.pair_scores`: cosine similarity of the
@@ -86,7 +88,9 @@ class AllPairsModel(PartnershipModel):
         finally:
             network.find_candidates = own
 
-    def _all_pairs_candidates(self, rng, community, ties, who, k, reach, complementarity_weight):
+    def _all_pairs_candidates(
+        self, rng, community, ties, who, k, reach, complementarity_weight
+    ):
         """Each seeker's best partner among all free agents (signature of ``network.find_candidates``)."""
         threshold = self.params["formation"]["vision_threshold"]
         agents = list(self.agents_by_type[CommunityComponent])

@@ -31,7 +31,9 @@ class MoneyAgents(AgentSetPolars):
 
     def __init__(self, n: int, model: ModelDF):
         super().__init__(model)
-        self += pl.DataFrame({"unique_id": pl.arange(n, eager=True), "wealth": pl.ones(n, eager=True)})
+        self += pl.DataFrame(
+            {"unique_id": pl.arange(n, eager=True), "wealth": pl.ones(n, eager=True)}
+        )
 
     def step(self) -> None:
         self.do("give_money")
@@ -61,7 +63,12 @@ def time_steps(n: int, warmup: int, measure: int) -> dict:
     t0 = time.perf_counter()
     model = MoneyModel(n)
     init = time.perf_counter() - t0
-    times = {"warmup_wall_steps": [], "warmup_cpu_steps": [], "wall_steps": [], "cpu_steps": []}
+    times = {
+        "warmup_wall_steps": [],
+        "warmup_cpu_steps": [],
+        "wall_steps": [],
+        "cpu_steps": [],
+    }
     for phase, count in (("warmup_", warmup), ("", measure)):
         for _ in range(count):
             w0, c0 = time.perf_counter(), time.process_time()
@@ -69,8 +76,19 @@ def time_steps(n: int, warmup: int, measure: int) -> dict:
             times[f"{phase}wall_steps"].append(time.perf_counter() - w0)
             times[f"{phase}cpu_steps"].append(time.process_time() - c0)
     wealth = model.agents["wealth"]
-    total = float(sum(wealth.sum() for wealth in (wealth.values() if isinstance(wealth, dict) else [wealth])))
-    return {"wall": median(times["wall_steps"]), "cpu": median(times["cpu_steps"]), "init": init, "wealth_total": total, **times}
+    total = float(
+        sum(
+            wealth.sum()
+            for wealth in (wealth.values() if isinstance(wealth, dict) else [wealth])
+        )
+    )
+    return {
+        "wall": median(times["wall_steps"]),
+        "cpu": median(times["cpu_steps"]),
+        "init": init,
+        "wealth_total": total,
+        **times,
+    }
 
 
 if __name__ == "__main__":

@@ -24,24 +24,44 @@ from collections.abc import Sequence
 # (module, function, label, parent label) in schedule order.
 PHASES: tuple[tuple[str, str, str, str | None], ...] = (
     ("sim.mechanisms.formation", "form", "formation.form", None),
-    ("sim.mechanisms.network", "network_candidates", "network channel (forum ties)", "formation.form"),
-    ("sim.mechanisms.network", "information_candidates", "information channel (k-d tree)", "formation.form"),
+    (
+        "sim.mechanisms.network",
+        "network_candidates",
+        "network channel (forum ties)",
+        "formation.form",
+    ),
+    (
+        "sim.mechanisms.network",
+        "information_candidates",
+        "information channel (k-d tree)",
+        "formation.form",
+    ),
     ("sim.mechanisms.formation", "pair_scores", "pair scores", "formation.form"),
     ("sim.mechanisms.formation", "mutual_best", "mutual best", "formation.form"),
     ("sim.mechanisms.formation", "recruit", "formation.recruit", None),
     ("sim.mechanisms.operation", "operate", "operation.operate", None),
     ("sim.mechanisms.development", "advance", "development.advance", None),
-    ("sim.mechanisms.rewards", "evaluate_and_reward", "rewards.evaluate_and_reward", None),
+    (
+        "sim.mechanisms.rewards",
+        "evaluate_and_reward",
+        "rewards.evaluate_and_reward",
+        None,
+    ),
     ("sim.mechanisms.trust", "update", "trust.update", None),
     ("sim.mechanisms.capacity", "build_capacity", "capacity.build_capacity", None),
     ("sim.mechanisms.dissolution", "dissolve", "dissolution.dissolve", None),
 )
 MODEL_METHODS: tuple[tuple[str, str | None], ...] = (
-    ("open_partnerships", None), ("add_members", None), ("close_partnerships", None), ("_record", None),
+    ("open_partnerships", None),
+    ("add_members", None),
+    ("close_partnerships", None),
+    ("_record", None),
 )
 
 
-def profile_phases(n: int = 100_000, warmup: int = 8, steps: int = 8) -> dict[str, object]:
+def profile_phases(
+    n: int = 100_000, warmup: int = 8, steps: int = 8
+) -> dict[str, object]:
     """CPU seconds per step of each phase over steps ``warmup + 1 .. warmup + steps``.
 
     Returns:
@@ -76,6 +96,7 @@ def profile_phases(n: int = 100_000, warmup: int = 8, steps: int = 8) -> dict[st
                 spent[key] += time.process_time() - t0
                 if not nested:
                     stack.pop()
+
         return wrapper
 
     for mod_name, name, label, parent in PHASES:
@@ -101,30 +122,52 @@ def profile_phases(n: int = 100_000, warmup: int = 8, steps: int = 8) -> dict[st
     finally:
         for owner, name, original in reversed(restore):
             setattr(owner, name, original)
-    return {"n": n, "step": total / steps, "phases": {k: (v / steps, parents.get(k)) for k, v in spent.items()},
-            "active_partnerships": int(model.metrics["active_partnerships"])}
+    return {
+        "n": n,
+        "step": total / steps,
+        "phases": {k: (v / steps, parents.get(k)) for k, v in spent.items()},
+        "active_partnerships": int(model.metrics["active_partnerships"]),
+    }
 
 
 def print_profile(res: dict) -> None:
     step = res["step"]
-    print(f"N = {res['n']:,}: {step * 1000:.1f} ms CPU per step ({res['active_partnerships']:,} active partnerships)")
+    print(
+        f"N = {res['n']:,}: {step * 1000:.1f} ms CPU per step ({res['active_partnerships']:,} active partnerships)"
+    )
     phases = res["phases"]
     top = [(k, v) for k, (v, parent) in phases.items() if parent is None]
     for label, sec in sorted(top, key=lambda kv: -kv[1]):
         print(f"  {label:40s} {sec * 1000:8.1f} ms  {100 * sec / step:5.1f}%")
         for child, (csec, parent) in sorted(phases.items(), key=lambda kv: -kv[1][0]):
             if parent == label:
-                print(f"    {child.split(' / ', 1)[1]:38s} {csec * 1000:8.1f} ms  {100 * csec / step:5.1f}%")
+                print(
+                    f"    {child.split(' / ', 1)[1]:38s} {csec * 1000:8.1f} ms  {100 * csec / step:5.1f}%"
+                )
     rest = step - sum(v for _, v in top)
-    print(f"  {'rest (data collection, index, schedule)':40s} {rest * 1000:8.1f} ms  {100 * rest / step:5.1f}%")
+    print(
+        f"  {'rest (data collection, index, schedule)':40s} {rest * 1000:8.1f} ms  {100 * rest / step:5.1f}%"
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.profile", description=__doc__.split("\n")[0])
-    parser.add_argument("--n", type=int, default=100_000, help="community agents (default 100,000)")
-    parser.add_argument("--warmup", type=int, default=8, help="steps before profiling (default 8)")
-    parser.add_argument("--steps", type=int, default=8, help="steps profiled (default 8)")
-    parser.add_argument("--pyinstrument", action="store_true", help="profile with pyinstrument instead (must be installed)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.profile", description=__doc__.split("\n")[0]
+    )
+    parser.add_argument(
+        "--n", type=int, default=100_000, help="community agents (default 100,000)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=8, help="steps before profiling (default 8)"
+    )
+    parser.add_argument(
+        "--steps", type=int, default=8, help="steps profiled (default 8)"
+    )
+    parser.add_argument(
+        "--pyinstrument",
+        action="store_true",
+        help="profile with pyinstrument instead (must be installed)",
+    )
     args = parser.parse_args(argv)
     if args.pyinstrument:
         from pyinstrument import Profiler

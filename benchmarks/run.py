@@ -60,7 +60,13 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_POPULATION = {"community_groups": 400, "ngos": 80, "religious_bodies": 120, "businesses": 150, "universities": 20}
+DEFAULT_POPULATION = {
+    "community_groups": 400,
+    "ngos": 80,
+    "religious_bodies": 120,
+    "businesses": 150,
+    "universities": 20,
+}
 GIB = 1024**3
 
 TARGETS = {
@@ -118,8 +124,14 @@ def _step_times(model, warmup: int, measure: int) -> dict[str, Any]:
         model.step()
         wall.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
-    return {"wall": median(wall), "cpu": median(cpu), "wall_steps": wall, "cpu_steps": cpu,
-            "warmup_wall_steps": warm_wall, "warmup_cpu_steps": warm_cpu}
+    return {
+        "wall": median(wall),
+        "cpu": median(cpu),
+        "wall_steps": wall,
+        "cpu_steps": cpu,
+        "warmup_wall_steps": warm_wall,
+        "warmup_cpu_steps": warm_cpu,
+    }
 
 
 def time_steps(kind: str, n: int, warmup: int = 8, measure: int = 8) -> dict[str, Any]:
@@ -152,7 +164,10 @@ def time_steps(kind: str, n: int, warmup: int = 8, measure: int = 8) -> dict[str
 
         model = PartnershipModel(load(kind.split(":", 1)[1]))
     elif kind == "boltzmann":
-        from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
+        from mesa.examples.basic.boltzmann_wealth_model.model import (
+            BoltzmannScenario,
+            BoltzmannWealth,
+        )
 
         side = boltzmann_side(n)
         model = BoltzmannWealth(BoltzmannScenario(n=n, width=side, height=side, rng=42))
@@ -172,7 +187,9 @@ def time_steps(kind: str, n: int, warmup: int = 8, measure: int = 8) -> dict[str
     return out
 
 
-def time_steps_in_subprocess(kind: str, n: int, warmup: int, measure: int) -> dict[str, Any]:
+def time_steps_in_subprocess(
+    kind: str, n: int, warmup: int, measure: int
+) -> dict[str, Any]:
     """:func:`time_steps` in a fresh Python process (``python -m benchmarks.run --child ...``).
 
     ``frames`` (mesa-frames' Boltzmann) runs :mod:`benchmarks.frames_boltzmann` with its own
@@ -183,9 +200,24 @@ def time_steps_in_subprocess(kind: str, n: int, warmup: int, measure: int) -> di
         python = frames_python()
         if python is None:
             raise RuntimeError(f"mesa-frames is not available: {FRAMES_STATUS['note']}")
-        cmd = [str(python), str(ROOT / "benchmarks" / "frames_boltzmann.py"), str(n), str(warmup), str(measure)]
+        cmd = [
+            str(python),
+            str(ROOT / "benchmarks" / "frames_boltzmann.py"),
+            str(n),
+            str(warmup),
+            str(measure),
+        ]
     else:
-        cmd = [sys.executable, "-m", "benchmarks.run", "--child", kind, str(n), str(warmup), str(measure)]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks.run",
+            "--child",
+            kind,
+            str(n),
+            str(warmup),
+            str(measure),
+        ]
     out, err, code, usage = _run_child(cmd)
     if code != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{err[-2000:]}")
@@ -194,10 +226,17 @@ def time_steps_in_subprocess(kind: str, n: int, warmup: int, measure: int) -> di
     return res
 
 
-def _run_child(cmd: list[str], env: dict[str, str] | None = None) -> tuple[str, str, int, Any]:
+def _run_child(
+    cmd: list[str], env: dict[str, str] | None = None
+) -> tuple[str, str, int, Any]:
     """Run ``cmd`` in ROOT; (stdout, stderr, exit code, its own resource usage)."""
-    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out_file, stderr=err_file, text=True, env=env)
+    with (
+        tempfile.TemporaryFile("w+") as out_file,
+        tempfile.TemporaryFile("w+") as err_file,
+    ):
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=out_file, stderr=err_file, text=True, env=env
+        )
         _, status, usage = os.wait4(proc.pid, 0)  # this child's own resource usage
         proc.returncode = os.waitstatus_to_exitcode(status)
         out_file.seek(0)
@@ -213,7 +252,9 @@ def _python312_candidates() -> list[str]:
     found = [os.environ["FRAMES_PYTHON"]] if os.environ.get("FRAMES_PYTHON") else []
     found += [p for p in (shutil.which("python3.12"),) if p]
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    found += [str(p / "bin" / "python3") for p in sorted(pyenv.glob("3.12*"), reverse=True)]
+    found += [
+        str(p / "bin" / "python3") for p in sorted(pyenv.glob("3.12*"), reverse=True)
+    ]
     return found
 
 
@@ -226,51 +267,114 @@ def frames_python(log: Callable[[str], None] = print) -> Path | None:
     if FRAMES_STATUS:
         return FRAMES_STATUS.get("python")
     python = FRAMES_VENV / "bin" / "python"
-    check = [str(python), "-c", "import mesa_frames, polars, numpy; print(numpy.__version__, polars.__version__)"]
+    check = [
+        str(python),
+        "-c",
+        "import mesa_frames, polars, numpy; print(numpy.__version__, polars.__version__)",
+    ]
     if not python.exists():
-        base = next((c for c in _python312_candidates() if subprocess.run([c, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 12))"],
-                                                                          capture_output=True).returncode == 0), None)
+        base = next(
+            (
+                c
+                for c in _python312_candidates()
+                if subprocess.run(
+                    [c, "-c", "import sys; sys.exit(sys.version_info[:2] != (3, 12))"],
+                    capture_output=True,
+                ).returncode
+                == 0
+            ),
+            None,
+        )
         if base is None:
-            FRAMES_STATUS.update(python=None, note="no Python 3.12 found (mesa-frames 0.1.0a0 pins numpy 1.26, which has no wheels "
-                                                   "for Python 3.13); set FRAMES_PYTHON=/path/to/python3.12")
+            FRAMES_STATUS.update(
+                python=None,
+                note="no Python 3.12 found (mesa-frames 0.1.0a0 pins numpy 1.26, which has no wheels "
+                "for Python 3.13); set FRAMES_PYTHON=/path/to/python3.12",
+            )
             return None
-        log(f"    making mesa-frames' environment {FRAMES_VENV.relative_to(ROOT)} with {base}")
-        made = subprocess.run([base, "-m", "venv", str(FRAMES_VENV)], capture_output=True, text=True)
+        log(
+            f"    making mesa-frames' environment {FRAMES_VENV.relative_to(ROOT)} with {base}"
+        )
+        made = subprocess.run(
+            [base, "-m", "venv", str(FRAMES_VENV)], capture_output=True, text=True
+        )
         if made.returncode == 0:
-            made = subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(FRAMES_REQUIREMENTS)], capture_output=True, text=True)
+            made = subprocess.run(
+                [
+                    str(python),
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "-r",
+                    str(FRAMES_REQUIREMENTS),
+                ],
+                capture_output=True,
+                text=True,
+            )
         if made.returncode != 0:
             shutil.rmtree(FRAMES_VENV, ignore_errors=True)
-            FRAMES_STATUS.update(python=None, note=f"mesa-frames could not be installed: {(made.stderr or made.stdout).strip()[-300:]}")
+            FRAMES_STATUS.update(
+                python=None,
+                note=f"mesa-frames could not be installed: {(made.stderr or made.stdout).strip()[-300:]}",
+            )
             return None
     ok = subprocess.run(check, capture_output=True, text=True)
     if ok.returncode != 0:
-        FRAMES_STATUS.update(python=None, note=f"{FRAMES_VENV.relative_to(ROOT)} does not import mesa_frames: {ok.stderr.strip()[-300:]}")
+        FRAMES_STATUS.update(
+            python=None,
+            note=f"{FRAMES_VENV.relative_to(ROOT)} does not import mesa_frames: {ok.stderr.strip()[-300:]}",
+        )
         return None
     numpy_version, polars_version = ok.stdout.split()
-    FRAMES_STATUS.update(python=python, note=f"mesa-frames 0.1.0a0, numpy {numpy_version}, polars {polars_version} ({FRAMES_VENV.relative_to(ROOT)})")
+    FRAMES_STATUS.update(
+        python=python,
+        note=f"mesa-frames 0.1.0a0, numpy {numpy_version}, polars {polars_version} ({FRAMES_VENV.relative_to(ROOT)})",
+    )
     return python
 
 
-def compare(a: str, b: str, n: int, repeats: int, warmup: int, measure: int, subprocesses: bool = True,
-            log: Callable[[str], None] = print) -> dict[str, Any]:
+def compare(
+    a: str,
+    b: str,
+    n: int,
+    repeats: int,
+    warmup: int,
+    measure: int,
+    subprocesses: bool = True,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Time models ``a`` and ``b`` alternately, ``repeats`` times each; median step times and their ratio a/b."""
     timer = time_steps_in_subprocess if subprocesses else time_steps
     runs: dict[str, list[dict[str, Any]]] = {a: [], b: []}
     for r in range(repeats):
-        for kind in ((a, b) if r % 2 == 0 else (b, a)):
+        for kind in (a, b) if r % 2 == 0 else (b, a):
             res = timer(kind, n, warmup, measure)
             runs[kind].append(res)
-            log(f"    {kind:>9s} N={n:>7,d} repeat {r + 1}/{repeats}: {res['wall'] * 1000:9.1f} ms wall, {res['cpu'] * 1000:9.1f} ms CPU per step")
-    out: dict[str, Any] = {"n": n, "repeats": repeats, "warmup_steps": warmup, "measured_steps": measure}
+            log(
+                f"    {kind:>9s} N={n:>7,d} repeat {r + 1}/{repeats}: {res['wall'] * 1000:9.1f} ms wall, {res['cpu'] * 1000:9.1f} ms CPU per step"
+            )
+    out: dict[str, Any] = {
+        "n": n,
+        "repeats": repeats,
+        "warmup_steps": warmup,
+        "measured_steps": measure,
+    }
     for kind in (a, b):
         out[kind] = {
             "step_wall_s": median(x["wall"] for x in runs[kind]),
             "step_cpu_s": median(x["cpu"] for x in runs[kind]),
             "init_s": median(x["init"] for x in runs[kind]),
-            "warmup_step_wall_s": (median(float(np.mean(x["warmup_wall_steps"])) for x in runs[kind])
-                                   if all(x["warmup_wall_steps"] for x in runs[kind]) else None),
-            "warmup_step_cpu_s": (median(float(np.mean(x["warmup_cpu_steps"])) for x in runs[kind])
-                                  if all(x.get("warmup_cpu_steps") for x in runs[kind]) else None),
+            "warmup_step_wall_s": (
+                median(float(np.mean(x["warmup_wall_steps"])) for x in runs[kind])
+                if all(x["warmup_wall_steps"] for x in runs[kind])
+                else None
+            ),
+            "warmup_step_cpu_s": (
+                median(float(np.mean(x["warmup_cpu_steps"])) for x in runs[kind])
+                if all(x.get("warmup_cpu_steps") for x in runs[kind])
+                else None
+            ),
             "runs": runs[kind],
         }
     out["ratio_wall"] = out[a]["step_wall_s"] / out[b]["step_wall_s"]
@@ -281,12 +385,25 @@ def compare(a: str, b: str, n: int, repeats: int, warmup: int, measure: int, sub
 # --- the goals -----------------------------------------------------------------------------
 
 
-def goal_boltzmann(ns: Sequence[int] = (1_000, 10_000, 100_000), repeats: int = 5, warmup: int = 8, measure: int = 8,
-                   subprocesses: bool = True, log: Callable[[str], None] = print) -> dict[str, Any]:
+def goal_boltzmann(
+    ns: Sequence[int] = (1_000, 10_000, 100_000),
+    repeats: int = 5,
+    warmup: int = 8,
+    measure: int = 8,
+    subprocesses: bool = True,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Goal 1: model step / Boltzmann step at each N (target <= 1.0 at 1,000 and 10,000, <= 0.15 at 100,000)."""
-    out: dict[str, Any] = {"target": ", ".join(f"N={n:,}: ratio <= {t:g}" for n, t in TARGETS["boltzmann_ratio"].items()), "by_n": {}}
+    out: dict[str, Any] = {
+        "target": ", ".join(
+            f"N={n:,}: ratio <= {t:g}" for n, t in TARGETS["boltzmann_ratio"].items()
+        ),
+        "by_n": {},
+    }
     for n in ns:
-        res = compare("kemitraan", "boltzmann", n, repeats, warmup, measure, subprocesses, log)
+        res = compare(
+            "kemitraan", "boltzmann", n, repeats, warmup, measure, subprocesses, log
+        )
         res["target"] = TARGETS["boltzmann_ratio"].get(n, 1.0)
         res["met"] = res["ratio_wall"] <= res["target"]
         out["by_n"][str(n)] = res
@@ -294,10 +411,18 @@ def goal_boltzmann(ns: Sequence[int] = (1_000, 10_000, 100_000), repeats: int = 
     return out
 
 
-def goal_allpairs(n: int = 2000, repeats: int = 3, warmup: int = 8, measure: int = 4, subprocesses: bool = True,
-                  log: Callable[[str], None] = print) -> dict[str, Any]:
+def goal_allpairs(
+    n: int = 2000,
+    repeats: int = 3,
+    warmup: int = 8,
+    measure: int = 4,
+    subprocesses: bool = True,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Goal 2: all-pairs step / model step at n agents (target >= 100)."""
-    res = compare("allpairs", "kemitraan", n, repeats, warmup, measure, subprocesses, log)
+    res = compare(
+        "allpairs", "kemitraan", n, repeats, warmup, measure, subprocesses, log
+    )
     res["speedup_wall"] = res.pop("ratio_wall")
     res["speedup_cpu"] = res.pop("ratio_cpu")
     res["target"] = f"speedup >= {TARGETS['allpairs_speedup']:g}"
@@ -305,43 +430,83 @@ def goal_allpairs(n: int = 2000, repeats: int = 3, warmup: int = 8, measure: int
     return res
 
 
-def goal_scaling(boltzmann: dict[str, Any], small: int = 10_000, large: int = 100_000) -> dict[str, Any]:
+def goal_scaling(
+    boltzmann: dict[str, Any], small: int = 10_000, large: int = 100_000
+) -> dict[str, Any]:
     """Goal 3: model step at ``large`` / model step at ``small``, from goal 1's timings (target <= 12)."""
     a = boltzmann["by_n"][str(large)]["kemitraan"]
     b = boltzmann["by_n"][str(small)]["kemitraan"]
     ratio_wall = a["step_wall_s"] / b["step_wall_s"]
-    bz = boltzmann["by_n"][str(large)]["boltzmann"]["step_wall_s"] / boltzmann["by_n"][str(small)]["boltzmann"]["step_wall_s"]
-    return {"small_n": small, "large_n": large, "ratio_wall": ratio_wall, "ratio_cpu": a["step_cpu_s"] / b["step_cpu_s"],
-            "agents_ratio": large / small, "boltzmann_ratio_wall": bz,
-            "target": f"ratio <= {TARGETS['scaling_ratio']:g}", "met": ratio_wall <= TARGETS["scaling_ratio"]}
+    bz = (
+        boltzmann["by_n"][str(large)]["boltzmann"]["step_wall_s"]
+        / boltzmann["by_n"][str(small)]["boltzmann"]["step_wall_s"]
+    )
+    return {
+        "small_n": small,
+        "large_n": large,
+        "ratio_wall": ratio_wall,
+        "ratio_cpu": a["step_cpu_s"] / b["step_cpu_s"],
+        "agents_ratio": large / small,
+        "boltzmann_ratio_wall": bz,
+        "target": f"ratio <= {TARGETS['scaling_ratio']:g}",
+        "met": ratio_wall <= TARGETS["scaling_ratio"],
+    }
 
 
 def goal_first_steps(boltzmann: dict[str, Any]) -> dict[str, Any]:
     """Goal 9: mean step 1-8 / median step 9-16 of the model, from goal 1's processes (target <= 1.3 at each N)."""
-    out: dict[str, Any] = {"target": f"ratio <= {TARGETS['first_steps_ratio']:g}", "by_n": {}}
+    out: dict[str, Any] = {
+        "target": f"ratio <= {TARGETS['first_steps_ratio']:g}",
+        "by_n": {},
+    }
     for n, r in boltzmann["by_n"].items():
         k = r["kemitraan"]
         if k["warmup_step_wall_s"] is None:
             continue
         ratio = k["warmup_step_wall_s"] / k["step_wall_s"]
-        out["by_n"][n] = {"first_steps_wall_s": k["warmup_step_wall_s"], "steady_wall_s": k["step_wall_s"], "ratio_wall": ratio,
-                          "ratio_cpu": k["warmup_step_cpu_s"] / k["step_cpu_s"], "init_s": k["init_s"],
-                          "met": ratio <= TARGETS["first_steps_ratio"]}
+        out["by_n"][n] = {
+            "first_steps_wall_s": k["warmup_step_wall_s"],
+            "steady_wall_s": k["step_wall_s"],
+            "ratio_wall": ratio,
+            "ratio_cpu": k["warmup_step_cpu_s"] / k["step_cpu_s"],
+            "init_s": k["init_s"],
+            "met": ratio <= TARGETS["first_steps_ratio"],
+        }
     out["met"] = all(v["met"] for v in out["by_n"].values()) if out["by_n"] else None
     return out
 
 
-def goal_frames(n: int = 100_000, repeats: int = 3, warmup: int = 8, measure: int = 8, log: Callable[[str], None] = print) -> dict[str, Any]:
+def goal_frames(
+    n: int = 100_000,
+    repeats: int = 3,
+    warmup: int = 8,
+    measure: int = 8,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Goal 7: model step / mesa-frames' Boltzmann step at n agents (target <= 3); skipped with a note without mesa-frames."""
     if frames_python(log) is None:
         log(f"    skipped: {FRAMES_STATUS['note']}")
-        return {"n": n, "skipped": FRAMES_STATUS["note"], "met": None, "target": f"ratio <= {TARGETS['frames_ratio']:g}"}
+        return {
+            "n": n,
+            "skipped": FRAMES_STATUS["note"],
+            "met": None,
+            "target": f"ratio <= {TARGETS['frames_ratio']:g}",
+        }
     res = compare("kemitraan", "frames", n, repeats, warmup, measure, True, log)
-    res.update(environment=FRAMES_STATUS["note"], target=f"ratio <= {TARGETS['frames_ratio']:g}", met=res["ratio_wall"] <= TARGETS["frames_ratio"])
+    res.update(
+        environment=FRAMES_STATUS["note"],
+        target=f"ratio <= {TARGETS['frames_ratio']:g}",
+        met=res["ratio_wall"] <= TARGETS["frames_ratio"],
+    )
     return res
 
 
-def goal_million(n: int = 1_000_000, warmup: int = 2, measure: int = 3, log: Callable[[str], None] = print) -> dict[str, Any]:
+def goal_million(
+    n: int = 1_000_000,
+    warmup: int = 2,
+    measure: int = 3,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Goal 8: at a million agents, a step (steps ``warmup + 1 ..``) under 2 s and the process's peak memory under 1.5 GiB.
 
     One fresh process builds the model and runs the steps; its peak resident memory is read
@@ -350,15 +515,31 @@ def goal_million(n: int = 1_000_000, warmup: int = 2, measure: int = 3, log: Cal
     """
     res = time_steps_in_subprocess("kemitraan", n, warmup, measure)
     gib = res["peak_rss_mib"] / 1024
-    out: dict[str, Any] = {"n": n, "warmup_steps": warmup, "measured_steps": measure, "step_wall_s": res["wall"], "step_cpu_s": res["cpu"],
-                           "init_s": res["init"], "warmup_wall_steps": res["warmup_wall_steps"], "wall_steps": res["wall_steps"],
-                           "peak_rss_gib": gib, "active_partnerships": res.get("active_partnerships"),
-                           "target": f"step < {TARGETS['million_step_seconds']:g} s, peak < {TARGETS['million_peak_gib']:g} GiB",
-                           "met": res["wall"] < TARGETS["million_step_seconds"] and gib < TARGETS["million_peak_gib"]}
-    log(f"    kemitraan N={n:,}: {res['wall']:.2f} s wall, {res['cpu']:.2f} s CPU per step; built in {res['init']:.1f} s; peak {res['peak_rss_mib']:.0f} MiB")
+    out: dict[str, Any] = {
+        "n": n,
+        "warmup_steps": warmup,
+        "measured_steps": measure,
+        "step_wall_s": res["wall"],
+        "step_cpu_s": res["cpu"],
+        "init_s": res["init"],
+        "warmup_wall_steps": res["warmup_wall_steps"],
+        "wall_steps": res["wall_steps"],
+        "peak_rss_gib": gib,
+        "active_partnerships": res.get("active_partnerships"),
+        "target": f"step < {TARGETS['million_step_seconds']:g} s, peak < {TARGETS['million_peak_gib']:g} GiB",
+        "met": res["wall"] < TARGETS["million_step_seconds"]
+        and gib < TARGETS["million_peak_gib"],
+    }
+    log(
+        f"    kemitraan N={n:,}: {res['wall']:.2f} s wall, {res['cpu']:.2f} s CPU per step; built in {res['init']:.1f} s; peak {res['peak_rss_mib']:.0f} MiB"
+    )
     if frames_python(log) is not None:
         fr = time_steps_in_subprocess("frames", n, warmup, measure)
-        out["frames"] = {"step_wall_s": fr["wall"], "step_cpu_s": fr["cpu"], "peak_rss_gib": fr["peak_rss_mib"] / 1024}
+        out["frames"] = {
+            "step_wall_s": fr["wall"],
+            "step_cpu_s": fr["cpu"],
+            "peak_rss_gib": fr["peak_rss_mib"] / 1024,
+        }
         out["frames_ratio_wall"] = res["wall"] / fr["wall"]
         log(f"    mesa-frames N={n:,}: {fr['wall'] * 1000:.0f} ms wall per step")
     else:
@@ -386,8 +567,17 @@ def goal_memory(n: int = 100_000, years: float | None = None) -> dict[str, Any]:
     (``os.wait4``: ``ru_maxrss``, the figure ``getrusage(RUSAGE_CHILDREN)`` reports for it).
     """
     code = _MEMORY_CHILD.format(root=str(ROOT), n=n, years=years)
-    with tempfile.TemporaryFile("w+") as out_file, tempfile.TemporaryFile("w+") as err_file:
-        proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=out_file, stderr=err_file, text=True)
+    with (
+        tempfile.TemporaryFile("w+") as out_file,
+        tempfile.TemporaryFile("w+") as err_file,
+    ):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            stdout=out_file,
+            stderr=err_file,
+            text=True,
+        )
         _, status, usage = os.wait4(proc.pid, 0)  # this child's own resource usage
         proc.returncode = os.waitstatus_to_exitcode(status)
         out_file.seek(0)
@@ -398,8 +588,14 @@ def goal_memory(n: int = 100_000, years: float | None = None) -> dict[str, Any]:
     maxrss_kib = usage.ru_maxrss  # Linux: KiB
     info = json.loads(out.strip().splitlines()[-1])
     gib = maxrss_kib * 1024 / GIB
-    return {"n": n, "peak_rss_gib": gib, "peak_rss_mib": maxrss_kib / 1024, **info,
-            "target": f"< {TARGETS['peak_memory_gib']} GiB", "met": gib < TARGETS["peak_memory_gib"]}
+    return {
+        "n": n,
+        "peak_rss_gib": gib,
+        "peak_rss_mib": maxrss_kib / 1024,
+        **info,
+        "target": f"< {TARGETS['peak_memory_gib']} GiB",
+        "met": gib < TARGETS["peak_memory_gib"],
+    }
 
 
 _BATCH_RUN_CHILD = """
@@ -416,7 +612,12 @@ print(len(rows), time.perf_counter() - t0)
 """
 
 
-def goal_sweep(runs: int = 100, workers: Sequence[int] = (1, 2), report: bool = True, log: Callable[[str], None] = print) -> dict[str, Any]:
+def goal_sweep(
+    runs: int = 100,
+    workers: Sequence[int] = (1, 2),
+    report: bool = True,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Goal 5: a ``runs``-run baseline sweep, ``kemitraan run`` against ``mesa.batch_run``, with each number of workers.
 
     Both are whole fresh processes timed from the outside (interpreter start, imports, the
@@ -426,30 +627,70 @@ def goal_sweep(runs: int = 100, workers: Sequence[int] = (1, 2), report: bool = 
     memory and writes nothing.
     """
     scenario = ROOT / "scenarios" / "baseline.toml"
-    out: dict[str, Any] = {"runs": runs, "report": report, "cpu_count": os.cpu_count(), "kemitraan_run": {}, "batch_run": {},
-                           "target": "kemitraan run faster than mesa.batch_run at each number of workers"}
+    out: dict[str, Any] = {
+        "runs": runs,
+        "report": report,
+        "cpu_count": os.cpu_count(),
+        "kemitraan_run": {},
+        "batch_run": {},
+        "target": "kemitraan run faster than mesa.batch_run at each number of workers",
+    }
     for w in workers:
         with tempfile.TemporaryDirectory() as tmp:
-            cmd = [sys.executable, "-m", "sim", "run", str(scenario), "--replications", str(runs), "--workers", str(w),
-                   "--out", str(Path(tmp) / "sweep"), "--force"] + ([] if report else ["--no-report"])
+            cmd = [
+                sys.executable,
+                "-m",
+                "sim",
+                "run",
+                str(scenario),
+                "--replications",
+                str(runs),
+                "--workers",
+                str(w),
+                "--out",
+                str(Path(tmp) / "sweep"),
+                "--force",
+            ] + ([] if report else ["--no-report"])
             t0 = time.perf_counter()
-            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                cmd, cwd=ROOT, capture_output=True, text=True, check=False
+            )
             seconds = time.perf_counter() - t0
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
-        out["kemitraan_run"][str(w)] = {"seconds": seconds, "runs_per_second": runs / seconds}
-        code = _BATCH_RUN_CHILD.format(root=str(ROOT), scenario=str(scenario), runs=runs, workers=w)
+        out["kemitraan_run"][str(w)] = {
+            "seconds": seconds,
+            "runs_per_second": runs / seconds,
+        }
+        code = _BATCH_RUN_CHILD.format(
+            root=str(ROOT), scenario=str(scenario), runs=runs, workers=w
+        )
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         seconds_b = time.perf_counter() - t0
         if proc.returncode != 0:
             raise RuntimeError(f"mesa.batch_run failed:\n{proc.stderr[-2000:]}")
         count, inside = proc.stdout.split()[-2:]
-        out["batch_run"][str(w)] = {"seconds": seconds_b, "runs_per_second": runs / seconds_b, "rows": int(count), "batch_run_seconds": float(inside)}
-        log(f"    {runs} runs, {w} worker(s): kemitraan run {seconds:.1f} s ({runs / seconds:.2f} runs/s), "
-            f"mesa.batch_run {seconds_b:.1f} s ({runs / seconds_b:.2f} runs/s)")
+        out["batch_run"][str(w)] = {
+            "seconds": seconds_b,
+            "runs_per_second": runs / seconds_b,
+            "rows": int(count),
+            "batch_run_seconds": float(inside),
+        }
+        log(
+            f"    {runs} runs, {w} worker(s): kemitraan run {seconds:.1f} s ({runs / seconds:.2f} runs/s), "
+            f"mesa.batch_run {seconds_b:.1f} s ({runs / seconds_b:.2f} runs/s)"
+        )
     k, b = out["kemitraan_run"], out["batch_run"]
-    out["ratio_by_workers"] = {w: k[w]["runs_per_second"] / b[w]["runs_per_second"] for w in k}
+    out["ratio_by_workers"] = {
+        w: k[w]["runs_per_second"] / b[w]["runs_per_second"] for w in k
+    }
     if "1" in k and "2" in k:
         out["kemitraan_speedup_2_workers"] = k["1"]["seconds"] / k["2"]["seconds"]
     out["met"] = all(r >= 1.0 for r in out["ratio_by_workers"].values())
@@ -486,11 +727,28 @@ def goal_make_run(repeats: int = 3) -> dict[str, Any]:
         for r in range(repeats):
             dest = Path(tmp) / f"baseline-{r}"
             if make:
-                cmd = [make, "-s", "--no-print-directory", "run", f"SCENARIO=scenarios/baseline.toml --out {dest}"]
+                cmd = [
+                    make,
+                    "-s",
+                    "--no-print-directory",
+                    "run",
+                    f"SCENARIO=scenarios/baseline.toml --out {dest}",
+                ]
             else:
-                cmd = [sys.executable, "-m", "sim", "run", str(ROOT / "scenarios" / "baseline.toml"), "--out", str(dest), "--force"]
+                cmd = [
+                    sys.executable,
+                    "-m",
+                    "sim",
+                    "run",
+                    str(ROOT / "scenarios" / "baseline.toml"),
+                    "--out",
+                    str(dest),
+                    "--force",
+                ]
             t0 = time.perf_counter()
-            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                cmd, cwd=ROOT, capture_output=True, text=True, check=False
+            )
             times.append(time.perf_counter() - t0)
             if proc.returncode != 0:
                 raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
@@ -501,14 +759,27 @@ def goal_make_run(repeats: int = 3) -> dict[str, Any]:
         t0 = time.perf_counter()
         simulate(scenario)
         in_process.append(time.perf_counter() - t0)
-    return {"quarters": quarters, "printed_seconds": printed, "simulate_seconds_median": median(in_process),
-            "command_seconds": median(times), "command_seconds_all": times,
-            "command": "make run SCENARIO='scenarios/baseline.toml --out <tmp>'" if make else "kemitraan run scenarios/baseline.toml --out <tmp> --force",
-            "target": f"< {TARGETS['make_run_seconds']:g} s", "met": printed < TARGETS["make_run_seconds"]}
+    return {
+        "quarters": quarters,
+        "printed_seconds": printed,
+        "simulate_seconds_median": median(in_process),
+        "command_seconds": median(times),
+        "command_seconds_all": times,
+        "command": "make run SCENARIO='scenarios/baseline.toml --out <tmp>'"
+        if make
+        else "kemitraan run scenarios/baseline.toml --out <tmp> --force",
+        "target": f"< {TARGETS['make_run_seconds']:g} s",
+        "met": printed < TARGETS["make_run_seconds"],
+    }
 
 
-def goal_geographies(names: Sequence[str] = GEOGRAPHIES, repeats: int = 1, warmup: int = 8, measure: int = 8,
-                     log: Callable[[str], None] = print) -> dict[str, Any]:
+def goal_geographies(
+    names: Sequence[str] = GEOGRAPHIES,
+    repeats: int = 1,
+    warmup: int = 8,
+    measure: int = 8,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
     """Goal 10: the national geographies (``scenarios/<name>.toml`` as shipped): step times and a whole run.
 
     A file that does not exist (yet) is skipped with a note. No target: the figures show what
@@ -521,21 +792,48 @@ def goal_geographies(names: Sequence[str] = GEOGRAPHIES, repeats: int = 1, warmu
             out[name] = {"skipped": f"scenarios/{name}.toml does not exist"}
             log(f"    {name}: skipped, scenarios/{name}.toml does not exist")
             continue
-        steps = [time_steps_in_subprocess(f"scenario:{path}", 0, warmup, measure) for _ in range(repeats)]
+        steps = [
+            time_steps_in_subprocess(f"scenario:{path}", 0, warmup, measure)
+            for _ in range(repeats)
+        ]
         with tempfile.TemporaryDirectory() as tmp:
-            cmd = [sys.executable, "-m", "sim", "run", str(path), "--out", str(Path(tmp) / name), "--force"]
+            cmd = [
+                sys.executable,
+                "-m",
+                "sim",
+                "run",
+                str(path),
+                "--out",
+                str(Path(tmp) / name),
+                "--force",
+            ]
             t0 = time.perf_counter()
-            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+            proc = subprocess.run(
+                cmd, cwd=ROOT, capture_output=True, text=True, check=False
+            )
             command = time.perf_counter() - t0
         if proc.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
         quarters, printed = parse_simulated(proc.stdout)
-        out[name] = {"agents": steps[0].get("agents"), "step_wall_s": median(x["wall"] for x in steps), "step_cpu_s": median(x["cpu"] for x in steps),
-                     "first_steps_wall_s": median(float(np.mean(x["warmup_wall_steps"])) for x in steps) if warmup else None,
-                     "init_s": median(x["init"] for x in steps), "peak_rss_mib": max(x["peak_rss_mib"] for x in steps),
-                     "run_quarters": quarters, "run_simulated_seconds": printed, "run_command_seconds": command}
-        log(f"    {name}: {out[name]['agents']:,} agents, {out[name]['step_wall_s'] * 1000:.1f} ms a step; "
-            f"whole run {quarters} quarters in {printed:.1f} s ({command:.1f} s the whole command)")
+        out[name] = {
+            "agents": steps[0].get("agents"),
+            "step_wall_s": median(x["wall"] for x in steps),
+            "step_cpu_s": median(x["cpu"] for x in steps),
+            "first_steps_wall_s": median(
+                float(np.mean(x["warmup_wall_steps"])) for x in steps
+            )
+            if warmup
+            else None,
+            "init_s": median(x["init"] for x in steps),
+            "peak_rss_mib": max(x["peak_rss_mib"] for x in steps),
+            "run_quarters": quarters,
+            "run_simulated_seconds": printed,
+            "run_command_seconds": command,
+        }
+        log(
+            f"    {name}: {out[name]['agents']:,} agents, {out[name]['step_wall_s'] * 1000:.1f} ms a step; "
+            f"whole run {quarters} quarters in {printed:.1f} s ({command:.1f} s the whole command)"
+        )
     return out
 
 
@@ -565,11 +863,24 @@ def machine_info() -> dict[str, Any]:
     except OSError:
         pass
     return {
-        "cpu": cpu, "cpu_mhz": mhz, "cores": os.cpu_count(),
-        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
-        "memory_gib": mem, "platform": platform.platform(), "python": platform.python_version(),
-        "numpy": np.__version__, "scipy": scipy.__version__, "pandas": pandas.__version__, "mesa": mesa.__version__,
-        "env": {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP_", "MKL_"))},
+        "cpu": cpu,
+        "cpu_mhz": mhz,
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else os.cpu_count(),
+        "memory_gib": mem,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "pandas": pandas.__version__,
+        "mesa": mesa.__version__,
+        "env": {
+            k: v
+            for k, v in os.environ.items()
+            if k.startswith(("OPENBLAS", "OMP_", "MKL_"))
+        },
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
 
@@ -587,56 +898,128 @@ def summary_rows(goals: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     g = goals.get("1_boltzmann")
     if g:
         for n, r in g["by_n"].items():
-            rows.append((f"1. step vs Boltzmann, N={int(n):,}",
-                         f"{r['ratio_wall']:.2f} ({r['kemitraan']['step_wall_s'] * 1000:.1f} vs {r['boltzmann']['step_wall_s'] * 1000:.1f} ms; CPU {r['ratio_cpu']:.2f})",
-                         f"<= {r.get('target', 1.0):g}", verdict(r["met"])))
+            rows.append(
+                (
+                    f"1. step vs Boltzmann, N={int(n):,}",
+                    f"{r['ratio_wall']:.2f} ({r['kemitraan']['step_wall_s'] * 1000:.1f} vs {r['boltzmann']['step_wall_s'] * 1000:.1f} ms; CPU {r['ratio_cpu']:.2f})",
+                    f"<= {r.get('target', 1.0):g}",
+                    verdict(r["met"]),
+                )
+            )
     g = goals.get("2_allpairs")
     if g:
-        rows.append((f"2. speedup vs all-pairs, N={g['n']:,}",
-                     f"{g['speedup_wall']:.0f}x ({g['allpairs']['step_wall_s'] * 1000:.0f} vs {g['kemitraan']['step_wall_s'] * 1000:.1f} ms; CPU {g['speedup_cpu']:.0f}x)",
-                     ">= 100x", verdict(g["met"])))
+        rows.append(
+            (
+                f"2. speedup vs all-pairs, N={g['n']:,}",
+                f"{g['speedup_wall']:.0f}x ({g['allpairs']['step_wall_s'] * 1000:.0f} vs {g['kemitraan']['step_wall_s'] * 1000:.1f} ms; CPU {g['speedup_cpu']:.0f}x)",
+                ">= 100x",
+                verdict(g["met"]),
+            )
+        )
     g = goals.get("3_scaling")
     if g:
-        rows.append((f"3. step {g['large_n']:,} / step {g['small_n']:,}", f"{g['ratio_wall']:.1f} (CPU {g['ratio_cpu']:.1f}; Boltzmann {g['boltzmann_ratio_wall']:.1f})",
-                     "<= 12", verdict(g["met"])))
+        rows.append(
+            (
+                f"3. step {g['large_n']:,} / step {g['small_n']:,}",
+                f"{g['ratio_wall']:.1f} (CPU {g['ratio_cpu']:.1f}; Boltzmann {g['boltzmann_ratio_wall']:.1f})",
+                "<= 12",
+                verdict(g["met"]),
+            )
+        )
     g = goals.get("4_memory")
     if g:
-        rows.append((f"4. peak memory, one run N={g['n']:,}", f"{g['peak_rss_gib']:.2f} GiB ({g['peak_rss_mib']:.0f} MiB)", "< 1.5 GiB", verdict(g["met"])))
+        rows.append(
+            (
+                f"4. peak memory, one run N={g['n']:,}",
+                f"{g['peak_rss_gib']:.2f} GiB ({g['peak_rss_mib']:.0f} MiB)",
+                "< 1.5 GiB",
+                verdict(g["met"]),
+            )
+        )
     g = goals.get("5_sweep")
     if g:
         for w, ratio in g["ratio_by_workers"].items():
             k, b = g["kemitraan_run"][w], g["batch_run"][w]
-            rows.append((f"5. sweep of {g['runs']} runs, {w} worker(s): kemitraan run / mesa.batch_run",
-                         f"{ratio:.2f}x ({k['runs_per_second']:.2f} vs {b['runs_per_second']:.2f} runs/s)", ">= 1 (faster)", verdict(ratio >= 1.0)))
+            rows.append(
+                (
+                    f"5. sweep of {g['runs']} runs, {w} worker(s): kemitraan run / mesa.batch_run",
+                    f"{ratio:.2f}x ({k['runs_per_second']:.2f} vs {b['runs_per_second']:.2f} runs/s)",
+                    ">= 1 (faster)",
+                    verdict(ratio >= 1.0),
+                )
+            )
     g = goals.get("6_make_run")
     if g:
-        rows.append(("6. make run: simulation time / whole command", f"{g['printed_seconds']:.1f} s / {g['command_seconds']:.1f} s (in process {g['simulate_seconds_median']:.2f} s)",
-                     "< 10 s", verdict(g["met"])))
+        rows.append(
+            (
+                "6. make run: simulation time / whole command",
+                f"{g['printed_seconds']:.1f} s / {g['command_seconds']:.1f} s (in process {g['simulate_seconds_median']:.2f} s)",
+                "< 10 s",
+                verdict(g["met"]),
+            )
+        )
     g = goals.get("7_frames")
     if g:
         if "skipped" in g:
-            rows.append((f"7. step vs mesa-frames' Boltzmann, N={g['n']:,}", f"skipped: {g['skipped'][:60]}", "<= 3", "-"))
+            rows.append(
+                (
+                    f"7. step vs mesa-frames' Boltzmann, N={g['n']:,}",
+                    f"skipped: {g['skipped'][:60]}",
+                    "<= 3",
+                    "-",
+                )
+            )
         else:
-            rows.append((f"7. step vs mesa-frames' Boltzmann, N={g['n']:,}",
-                         f"{g['ratio_wall']:.2f} ({g['kemitraan']['step_wall_s'] * 1000:.1f} vs {g['frames']['step_wall_s'] * 1000:.1f} ms; CPU {g['ratio_cpu']:.2f})",
-                         "<= 3", verdict(g["met"])))
+            rows.append(
+                (
+                    f"7. step vs mesa-frames' Boltzmann, N={g['n']:,}",
+                    f"{g['ratio_wall']:.2f} ({g['kemitraan']['step_wall_s'] * 1000:.1f} vs {g['frames']['step_wall_s'] * 1000:.1f} ms; CPU {g['ratio_cpu']:.2f})",
+                    "<= 3",
+                    verdict(g["met"]),
+                )
+            )
     g = goals.get("8_million")
     if g:
-        extra = f"; mesa-frames {g['frames']['step_wall_s']:.2f} s" if "step_wall_s" in g.get("frames", {}) else ""
-        rows.append((f"8. N={g['n']:,}: step / peak memory", f"{g['step_wall_s']:.2f} s (CPU {g['step_cpu_s']:.2f}) / {g['peak_rss_gib']:.2f} GiB{extra}",
-                     "< 2 s / < 1.5 GiB", verdict(g["met"])))
+        extra = (
+            f"; mesa-frames {g['frames']['step_wall_s']:.2f} s"
+            if "step_wall_s" in g.get("frames", {})
+            else ""
+        )
+        rows.append(
+            (
+                f"8. N={g['n']:,}: step / peak memory",
+                f"{g['step_wall_s']:.2f} s (CPU {g['step_cpu_s']:.2f}) / {g['peak_rss_gib']:.2f} GiB{extra}",
+                "< 2 s / < 1.5 GiB",
+                verdict(g["met"]),
+            )
+        )
     g = goals.get("9_first_steps")
     if g:
         for n, r in g["by_n"].items():
-            rows.append((f"9. first steps 1-8 / steady 9-16, N={int(n):,}", f"{r['ratio_wall']:.2f} ({r['first_steps_wall_s'] * 1000:.1f} vs {r['steady_wall_s'] * 1000:.1f} ms; CPU {r['ratio_cpu']:.2f})",
-                         "<= 1.3", verdict(r["met"])))
+            rows.append(
+                (
+                    f"9. first steps 1-8 / steady 9-16, N={int(n):,}",
+                    f"{r['ratio_wall']:.2f} ({r['first_steps_wall_s'] * 1000:.1f} vs {r['steady_wall_s'] * 1000:.1f} ms; CPU {r['ratio_cpu']:.2f})",
+                    "<= 1.3",
+                    verdict(r["met"]),
+                )
+            )
     g = goals.get("10_geographies")
     if g:
         for name, r in g.items():
             if "skipped" in r:
-                rows.append((f"10. {name} (national)", f"skipped: {r['skipped']}", "-", "-"))
+                rows.append(
+                    (f"10. {name} (national)", f"skipped: {r['skipped']}", "-", "-")
+                )
             else:
-                rows.append((f"10. {name} (national), {r['agents']:,} agents", f"{r['step_wall_s'] * 1000:.1f} ms a step; run {r['run_simulated_seconds']:.1f} s, command {r['run_command_seconds']:.1f} s", "-", "-"))
+                rows.append(
+                    (
+                        f"10. {name} (national), {r['agents']:,} agents",
+                        f"{r['step_wall_s'] * 1000:.1f} ms a step; run {r['run_simulated_seconds']:.1f} s, command {r['run_command_seconds']:.1f} s",
+                        "-",
+                        "-",
+                    )
+                )
     return rows
 
 
@@ -652,13 +1035,39 @@ def print_table(rows: list[tuple[str, str, str, str]]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description="kemitraan performance benchmarks (issues 6 and 16).")
-    parser.add_argument("--quick", action="store_true", help="fewer repeats and shorter sweeps")
-    parser.add_argument("--goals", default="1,2,3,4,5,6,7,8,9,10", help="comma-separated goals to run (default: all)")
-    parser.add_argument("--repeats", type=int, help="processes per model and N for goals 1-3 and 7 (default 5, quick 3)")
-    parser.add_argument("--sweep-runs", type=int, help="runs in the goal-5 sweep (default 100, quick 40)")
-    parser.add_argument("--out", type=Path, help="JSON file to write (default benchmarks/results.json, quick: results-quick.json)")
-    parser.add_argument("--child", nargs=4, metavar=("KIND", "N", "WARMUP", "MEASURE"), help=argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.run",
+        description="kemitraan performance benchmarks (issues 6 and 16).",
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer repeats and shorter sweeps"
+    )
+    parser.add_argument(
+        "--goals",
+        default="1,2,3,4,5,6,7,8,9,10",
+        help="comma-separated goals to run (default: all)",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        help="processes per model and N for goals 1-3 and 7 (default 5, quick 3)",
+    )
+    parser.add_argument(
+        "--sweep-runs",
+        type=int,
+        help="runs in the goal-5 sweep (default 100, quick 40)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        help="JSON file to write (default benchmarks/results.json, quick: results-quick.json)",
+    )
+    parser.add_argument(
+        "--child",
+        nargs=4,
+        metavar=("KIND", "N", "WARMUP", "MEASURE"),
+        help=argparse.SUPPRESS,
+    )
     args = parser.parse_args(argv)
 
     if args.child:
@@ -669,44 +1078,69 @@ def main(argv: Sequence[str] | None = None) -> int:
     goals_wanted = {g.strip() for g in args.goals.split(",") if g.strip()}
     repeats = args.repeats or (3 if args.quick else 5)
     sweep_runs = args.sweep_runs or (40 if args.quick else 100)
-    out_path = args.out or (ROOT / "benchmarks" / ("results-quick.json" if args.quick else "results.json"))
+    out_path = args.out or (
+        ROOT / "benchmarks" / ("results-quick.json" if args.quick else "results.json")
+    )
     started = time.perf_counter()
     report: dict[str, Any] = {
-        "command": "python -m benchmarks.run " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "command": "python -m benchmarks.run "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info(),
-        "settings": {"quick": args.quick, "repeats": repeats, "warmup_steps": 8, "measured_steps": 8, "sweep_runs": sweep_runs,
-                     "kemitraan_population": "baseline scenario, default kind proportions scaled to N, 10 regions",
-                     "boltzmann_grid": "BoltzmannScenario(n=N, width=height=round(10*sqrt(N/100)), rng=42)",
-                     "frames_model": "benchmarks/frames_boltzmann.py (mesa-frames' documented Boltzmann, Polars, no grid)"},
+        "settings": {
+            "quick": args.quick,
+            "repeats": repeats,
+            "warmup_steps": 8,
+            "measured_steps": 8,
+            "sweep_runs": sweep_runs,
+            "kemitraan_population": "baseline scenario, default kind proportions scaled to N, 10 regions",
+            "boltzmann_grid": "BoltzmannScenario(n=N, width=height=round(10*sqrt(N/100)), rng=42)",
+            "frames_model": "benchmarks/frames_boltzmann.py (mesa-frames' documented Boltzmann, Polars, no grid)",
+        },
         "goals": {},
     }
     goals = report["goals"]
     m = report["machine"]
-    print(f"kemitraan benchmarks on {m['cpu']} ({m['cores']} cores), Python {m['python']}, numpy {m['numpy']}, mesa {m['mesa']}; "
-          f"load average {', '.join(f'{x:.2f}' for x in m['load_average'] or [])}")
+    print(
+        f"kemitraan benchmarks on {m['cpu']} ({m['cores']} cores), Python {m['python']}, numpy {m['numpy']}, mesa {m['mesa']}; "
+        f"load average {', '.join(f'{x:.2f}' for x in m['load_average'] or [])}"
+    )
     if goals_wanted & {"1", "3", "9"}:
-        print("Goal 1: model step vs Mesa's Boltzmann wealth example (alternating fresh processes)")
+        print(
+            "Goal 1: model step vs Mesa's Boltzmann wealth example (alternating fresh processes)"
+        )
         goals["1_boltzmann"] = goal_boltzmann(repeats=repeats)
     if "3" in goals_wanted and "1_boltzmann" in goals:
         goals["3_scaling"] = goal_scaling(goals["1_boltzmann"])
     if "9" in goals_wanted and "1_boltzmann" in goals:
         goals["9_first_steps"] = goal_first_steps(goals["1_boltzmann"])
     if "2" in goals_wanted:
-        print("Goal 2: model step vs an all-pairs partner search in Python loops (benchmarks/allpairs.py)")
-        goals["2_allpairs"] = goal_allpairs(repeats=max(2, repeats - 2) if args.quick else 3)
+        print(
+            "Goal 2: model step vs an all-pairs partner search in Python loops (benchmarks/allpairs.py)"
+        )
+        goals["2_allpairs"] = goal_allpairs(
+            repeats=max(2, repeats - 2) if args.quick else 3
+        )
     if "7" in goals_wanted:
-        print("Goal 7: model step vs mesa-frames' vectorised Boltzmann (its own environment)")
-        goals["7_frames"] = goal_frames(repeats=max(2, repeats - 2) if args.quick else 3)
+        print(
+            "Goal 7: model step vs mesa-frames' vectorised Boltzmann (its own environment)"
+        )
+        goals["7_frames"] = goal_frames(
+            repeats=max(2, repeats - 2) if args.quick else 3
+        )
     if "4" in goals_wanted:
         print("Goal 4: peak memory of one run at 100,000 agents (child process)")
         goals["4_memory"] = goal_memory()
-        print(f"    peak RSS {goals['4_memory']['peak_rss_mib']:.0f} MiB, {goals['4_memory']['steps']} steps in {goals['4_memory']['seconds']:.1f} s")
+        print(
+            f"    peak RSS {goals['4_memory']['peak_rss_mib']:.0f} MiB, {goals['4_memory']['steps']} steps in {goals['4_memory']['seconds']:.1f} s"
+        )
     if "8" in goals_wanted:
         print("Goal 8: a million agents, step time and peak memory (child process)")
         goals["8_million"] = goal_million()
     if "5" in goals_wanted:
-        print(f"Goal 5: sweep of {sweep_runs} baseline runs, kemitraan run vs mesa.batch_run, 1 and 2 workers")
+        print(
+            f"Goal 5: sweep of {sweep_runs} baseline runs, kemitraan run vs mesa.batch_run, 1 and 2 workers"
+        )
         goals["5_sweep"] = goal_sweep(sweep_runs)
     if "6" in goals_wanted:
         print("Goal 6: make run (kemitraan run scenarios/baseline.toml)")
@@ -715,14 +1149,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("Goal 10: the national geographies")
         goals["10_geographies"] = goal_geographies()
     report["frames_environment"] = FRAMES_STATUS.get("note")
-    report["machine"]["load_average_end"] = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    report["machine"]["load_average_end"] = (
+        list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    )
     report["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     report["suite_seconds"] = time.perf_counter() - started
     print()
     print_table(summary_rows(goals))
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    print(f"\n{len(goals)} goal(s) in {report['suite_seconds']:.0f} s; wrote {out_path.relative_to(ROOT) if out_path.is_relative_to(ROOT) else out_path}")
+    print(
+        f"\n{len(goals)} goal(s) in {report['suite_seconds']:.0f} s; wrote {out_path.relative_to(ROOT) if out_path.is_relative_to(ROOT) else out_path}"
+    )
     return 0
 
 

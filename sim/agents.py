@@ -14,7 +14,6 @@ from sim.state import NO_MEMBER
 from sim.world import World
 
 
-
 class CommunityComponent(mesa.Agent):
     """A community group, NGO, religious or customary body, business or university.
 
@@ -41,17 +40,27 @@ class CommunityComponent(mesa.Agent):
     @property
     def vision(self) -> dict[str, float]:
         """Priority weights over activities (sum to 1)."""
-        return dict(zip(ACTIVITIES, self.model.community.vision[self.row].tolist(), strict=True))
+        return dict(
+            zip(ACTIVITIES, self.model.community.vision[self.row].tolist(), strict=True)
+        )
 
     @property
     def endowment(self) -> dict[str, float]:
         """What it brings, 0..1 per resource."""
-        return dict(zip(RESOURCES, self.model.community.endowment[self.row].tolist(), strict=True))
+        return dict(
+            zip(
+                RESOURCES,
+                self.model.community.endowment[self.row].tolist(),
+                strict=True,
+            )
+        )
 
     @property
     def needs(self) -> dict[str, float]:
         """What it lacks, 0..1 per resource."""
-        return dict(zip(RESOURCES, self.model.community.need[self.row].tolist(), strict=True))
+        return dict(
+            zip(RESOURCES, self.model.community.need[self.row].tolist(), strict=True)
+        )
 
     @property
     def capacity(self) -> float:
@@ -81,7 +90,11 @@ class CommunityComponent(mesa.Agent):
     @property
     def partnerships(self) -> list[Partnership]:
         """Partnerships this agent belongs to now."""
-        return [p for p in self.model.agents_by_type.get(Partnership, []) if self.row in p.member_rows]
+        return [
+            p
+            for p in self.model.agents_by_type.get(Partnership, [])
+            if self.row in p.member_rows
+        ]
 
 
 class Government(mesa.Agent):
@@ -101,7 +114,11 @@ class Government(mesa.Agent):
         """Own-programme budget this quarter, Rp (a regional government's population share)."""
         f = self.model.params["funding"]
         if self.level == "central":
-            return (f["central_programmes"] + f["village_fund"]) * self.model.public_factor * self._people()
+            return (
+                (f["central_programmes"] + f["village_fund"])
+                * self.model.public_factor
+                * self._people()
+            )
         return f["regional_programmes"] * self.model.public_factor * self._people()
 
     @property
@@ -134,7 +151,11 @@ class Donor(mesa.Agent):
     def budget(self) -> float:
         """Grant budget per quarter, Rp."""
         key = "international_donors" if self.kind == "international" else "philanthropy"
-        return float(self.model.params["funding"][key]) * float(self.model.regions.population.sum()) / 4.0
+        return (
+            float(self.model.params["funding"][key])
+            * float(self.model.regions.population.sum())
+            / 4.0
+        )
 
 
 class TrustFund(mesa.Agent):

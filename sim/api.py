@@ -43,15 +43,36 @@ from sim.model import PartnershipModel
 from sim.scenario import Scenario, defaults, load
 
 SCALAR_OUTCOMES: tuple[str, ...] = (
-    "final_index", "reached", "years_to_target", "years_to_target_or_horizon", "government_share", "partnerships_formed",
-    "partnerships_dissolved", "active_partnerships", "mean_active_partnerships", "mean_lifespan_years",
-    "participation_share", "business_participation", "cross_sector_share", "cohesion", "inequality",
+    "final_index",
+    "reached",
+    "years_to_target",
+    "years_to_target_or_horizon",
+    "government_share",
+    "partnerships_formed",
+    "partnerships_dissolved",
+    "active_partnerships",
+    "mean_active_partnerships",
+    "mean_lifespan_years",
+    "participation_share",
+    "business_participation",
+    "cross_sector_share",
+    "cohesion",
+    "inequality",
 )
-SERIES_OUTCOMES: tuple[str, ...] = ("index", "active_partnerships", "government_share", "cohesion")
+SERIES_OUTCOMES: tuple[str, ...] = (
+    "index",
+    "active_partnerships",
+    "government_share",
+    "cohesion",
+)
 
 
-def evaluate(params: Mapping[str, Any] | None = None, seed: int | None = None, replication: int = 0,
-             scenario: Scenario | str | Path | None = None) -> dict[str, Any]:
+def evaluate(
+    params: Mapping[str, Any] | None = None,
+    seed: int | None = None,
+    replication: int = 0,
+    scenario: Scenario | str | Path | None = None,
+) -> dict[str, Any]:
     """Run the model once and return its outcomes.
 
     Args:
@@ -64,11 +85,20 @@ def evaluate(params: Mapping[str, Any] | None = None, seed: int | None = None, r
         Scalar outcomes (see ``SCALAR_OUTCOMES``); ``years_to_target`` is NaN when the target is
         not reached, ``years_to_target_or_horizon`` is then the horizon.
     """
-    base = load(scenario) if isinstance(scenario, (str, Path)) else (scenario or defaults())
+    base = (
+        load(scenario)
+        if isinstance(scenario, (str, Path))
+        else (scenario or defaults())
+    )
     if params:
-        base = base.with_overrides({k.replace("__", "."): _plain(v) for k, v in params.items()}, source="evaluate()")
+        base = base.with_overrides(
+            {k.replace("__", "."): _plain(v) for k, v in params.items()},
+            source="evaluate()",
+        )
     s = PartnershipModel(base, replication=replication, seed=seed).run().summary()
-    s["years_to_target_or_horizon"] = s["years_to_target"] if s["reached"] else s["censored_at_years"]
+    s["years_to_target_or_horizon"] = (
+        s["years_to_target"] if s["reached"] else s["censored_at_years"]
+    )
     return {k: s[k] for k in SCALAR_OUTCOMES}
 
 
@@ -86,7 +116,9 @@ def ema_function(**kwargs: Any) -> dict[str, Any]:
     """
     seed = kwargs.pop("seed", None)
     replication = int(kwargs.pop("replication", 0))
-    out = evaluate(kwargs, seed=None if seed is None else int(seed), replication=replication)
+    out = evaluate(
+        kwargs, seed=None if seed is None else int(seed), replication=replication
+    )
     out["reached"] = float(out["reached"])
     return out
 
@@ -113,7 +145,9 @@ def load_ema(folder: str | Path) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     experiments["scenario"] = runs["replication"].astype(int)
     experiments["policy"] = runs[name_col].astype(str)
     experiments["model"] = "kemitraan"
-    outcomes: dict[str, np.ndarray] = {k: runs[k].to_numpy(dtype=float) for k in SCALAR_OUTCOMES if k in runs.columns}
+    outcomes: dict[str, np.ndarray] = {
+        k: runs[k].to_numpy(dtype=float) for k in SCALAR_OUTCOMES if k in runs.columns
+    }
     ts = res["timeseries"]
     ts = ts[ts["run"].isin(runs["run"])]
     for k in SERIES_OUTCOMES:

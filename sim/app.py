@@ -38,10 +38,30 @@ from pathlib import Path
 import numpy as np
 import solara
 
-from sim.teaching.classroom import AGENTS_MAX, AGENTS_MIN, DEFAULT_CONTRAST, Classroom, Levers
+from sim.teaching.classroom import (
+    AGENTS_MAX,
+    AGENTS_MIN,
+    DEFAULT_CONTRAST,
+    Classroom,
+    Levers,
+)
 from sim.teaching.demo import reached_text, time_text
-from sim.teaching.labels import CHOICES, choice_label, choice_labels, lang_from_env, number, t
-from sim.teaching.svg import WORLD_COLOURS, WORLD_DASH, Line, legend_html, line_chart_svg, network_svg
+from sim.teaching.labels import (
+    CHOICES,
+    choice_label,
+    choice_labels,
+    lang_from_env,
+    number,
+    t,
+)
+from sim.teaching.svg import (
+    WORLD_COLOURS,
+    WORLD_DASH,
+    Line,
+    legend_html,
+    line_chart_svg,
+    network_svg,
+)
 from sim.scenario import Scenario, defaults, load
 
 # Environment variable naming the scenario file the app starts from (set by `kemitraan viz`).
@@ -89,22 +109,44 @@ def initial_model(base: Scenario) -> Classroom:
     return Classroom(base, compare=DEFAULT_CONTRAST)
 
 
-def build_classroom(base: Scenario, levers: Levers, compare: str, replication: int) -> Classroom:
+def build_classroom(
+    base: Scenario, levers: Levers, compare: str, replication: int
+) -> Classroom:
     """The classroom a Reset builds from the levers set in the panel."""
-    return Classroom(base, reward_scheme=levers.reward_scheme, public_funding=levers.public_funding, trust_fund=levers.trust_fund,
-                     regulation=levers.regulation, gotong_royong=levers.gotong_royong, information_system=levers.information_system,
-                     capacity_building=levers.capacity_building, agents=levers.agents, compare=compare, replication=replication)
+    return Classroom(
+        base,
+        reward_scheme=levers.reward_scheme,
+        public_funding=levers.public_funding,
+        trust_fund=levers.trust_fund,
+        regulation=levers.regulation,
+        gotong_royong=levers.gotong_royong,
+        information_system=levers.information_system,
+        capacity_building=levers.capacity_building,
+        agents=levers.agents,
+        compare=compare,
+        replication=replication,
+    )
 
 
 def levers_text(levers: Levers, lang: str, replication: int = 0) -> str:
     """World A's levers in one line, so the class can read the values in force."""
-    return t("levers_line", lang, reward=choice_label("reward_scheme", levers.reward_scheme, lang), funding=levers.public_funding,
-             trust=number(levers.trust_fund, 1, lang), regulation=choice_label("regulation", levers.regulation, lang),
-             gr=t("on" if levers.gotong_royong else "off", lang), info=number(levers.information_system, 2, lang), cap=levers.capacity_building,
-             agents=levers.agents, replication=replication)
+    return t(
+        "levers_line",
+        lang,
+        reward=choice_label("reward_scheme", levers.reward_scheme, lang),
+        funding=levers.public_funding,
+        trust=number(levers.trust_fund, 1, lang),
+        regulation=choice_label("regulation", levers.regulation, lang),
+        gr=t("on" if levers.gotong_royong else "off", lang),
+        info=number(levers.information_system, 2, lang),
+        cap=levers.capacity_building,
+        agents=levers.agents,
+        replication=replication,
+    )
 
 
 # --- what the page shows, as data -------------------------------------------------------------
+
 
 def index_chart(worlds, labels, keys, lang: str, scale: float, events=()) -> str:
     """The national index of one or more worlds over the run, with the target line."""
@@ -115,19 +157,49 @@ def index_chart(worlds, labels, keys, lang: str, scale: float, events=()) -> str
     for w, label, key in zip(worlds, labels, keys, strict=True):
         mv = w.datacollector.model_vars
         y = np.asarray(mv["index"], dtype=float)
-        lines.append(Line(label, WORLD_COLOURS[key], WORLD_DASH[key], np.asarray(mv["year"], dtype=float), y))
+        lines.append(
+            Line(
+                label,
+                WORLD_COLOURS[key],
+                WORLD_DASH[key],
+                np.asarray(mv["year"], dtype=float),
+                y,
+            )
+        )
         lows.append(float(y.min()))
         highs.append(float(y.max()))
     pad = 1.0 if first.method == "ipm" else 0.01
-    target = f"{first.target:g}" if first.method == "ipm" else number(first.target, 3, lang)
+    target = (
+        f"{first.target:g}" if first.method == "ipm" else number(first.target, 3, lang)
+    )
     title = t("index_ipm" if first.method == "ipm" else "index_hdi", lang)
-    return line_chart_svg(lines, (start, end), (min(lows) - pad, max(highs) + pad), title=title, lang=lang, target=first.target,
-                          target_text=t("target", lang, value=target.replace(".", ",") if lang == "id" else target),
-                          size=(440, 260), scale=scale, events=events)
+    return line_chart_svg(
+        lines,
+        (start, end),
+        (min(lows) - pad, max(highs) + pad),
+        title=title,
+        lang=lang,
+        target=first.target,
+        target_text=t(
+            "target", lang, value=target.replace(".", ",") if lang == "id" else target
+        ),
+        size=(440, 260),
+        scale=scale,
+        events=events,
+    )
 
 
-def spark(worlds, keys, metric: str, lang: str, factor: float = 1.0, lo: float | None = None, hi: float | None = None,
-          scale: float = 1.0, suffix: str = "") -> str:
+def spark(
+    worlds,
+    keys,
+    metric: str,
+    lang: str,
+    factor: float = 1.0,
+    lo: float | None = None,
+    hi: float | None = None,
+    scale: float = 1.0,
+    suffix: str = "",
+) -> str:
     """A small chart of one metric (no title: the tile's own text names it)."""
     first = worlds[0]
     start = first.start_year
@@ -143,24 +215,55 @@ def spark(worlds, keys, metric: str, lang: str, factor: float = 1.0, lo: float |
         values.extend(y.tolist() or [0.0])
     y0 = lo if lo is not None else min(values)
     y1 = hi if hi is not None else max(values) * 1.1 + 1e-9
-    return line_chart_svg(lines, (start, end), (y0, y1), title="", lang=lang, size=(170, 110), scale=scale, y_suffix=suffix, x_ticks=False)
+    return line_chart_svg(
+        lines,
+        (start, end),
+        (y0, y1),
+        title="",
+        lang=lang,
+        size=(170, 110),
+        scale=scale,
+        y_suffix=suffix,
+        x_ticks=False,
+    )
 
 
 def scoreboard_html(room: Classroom, worlds, labels, keys, lang: str) -> str:
     """The numbers a class compares, as an HTML table; each world's row carries its line style, not only its colour."""
     first = room.a
-    target = f"{first.target:g}" if first.method == "ipm" else number(first.target, 3, lang)
-    head = [t("score_world", lang), t("score_index", lang), t("score_target", lang, value=target.replace(".", ",") if lang == "id" else target),
-            t("score_active", lang), t("score_formed", lang), t("score_share", lang), t("score_cohesion", lang)]
+    target = (
+        f"{first.target:g}" if first.method == "ipm" else number(first.target, 3, lang)
+    )
+    head = [
+        t("score_world", lang),
+        t("score_index", lang),
+        t(
+            "score_target",
+            lang,
+            value=target.replace(".", ",") if lang == "id" else target,
+        ),
+        t("score_active", lang),
+        t("score_formed", lang),
+        t("score_share", lang),
+        t("score_cohesion", lang),
+    ]
     rows = ["<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"]
     for w, label, key in zip(worlds, labels, keys, strict=True):
         index = number(w.national_index, 2 if w.method == "ipm" else 3, lang)
-        share = "–" if not w.steps else number(100 * w.ledger.government_share(step=False), 1, lang) + "%"
-        dash = "border-top-style:dashed" if WORLD_DASH[key] else "border-top-style:solid"
+        share = (
+            "–"
+            if not w.steps
+            else number(100 * w.ledger.government_share(step=False), 1, lang) + "%"
+        )
+        dash = (
+            "border-top-style:dashed" if WORLD_DASH[key] else "border-top-style:solid"
+        )
         sw = f'<span style="display:inline-block;width:1.6em;border-top:4px {WORLD_COLOURS[key]};{dash};vertical-align:middle"></span>'
-        rows.append(f"<tr><td>{sw} <b style='color:{WORLD_COLOURS[key]}'>{label}</b></td><td><b>{index}</b></td><td>{reached_text(w, lang)}</td>"
-                    f"<td>{number(w.metrics['active_partnerships'], 0, lang)}</td><td>{number(w.totals['formed'], 0, lang)}</td>"
-                    f"<td>{share}</td><td>{number(w.metrics['cohesion'], 2, lang)}</td></tr>")
+        rows.append(
+            f"<tr><td>{sw} <b style='color:{WORLD_COLOURS[key]}'>{label}</b></td><td><b>{index}</b></td><td>{reached_text(w, lang)}</td>"
+            f"<td>{number(w.metrics['active_partnerships'], 0, lang)}</td><td>{number(w.totals['formed'], 0, lang)}</td>"
+            f"<td>{share}</td><td>{number(w.metrics['cohesion'], 2, lang)}</td></tr>"
+        )
     return "<table class='km-score'>" + "".join(rows) + "</table>"
 
 
@@ -177,28 +280,77 @@ def WorldView(room: Classroom, lang: str, big: bool, both: bool, tick: int):
     worlds = [room.a, room.b] if both else [room.a]
     keys = ["A", "B"][: len(worlds)]
     labels = [t("world_a", lang), t("world_b", lang)][: len(worlds)]
-    long_labels = [t("world_a_is", lang), t("world_b_is", lang, contrast=room.contrast_label(lang))][: len(worlds)]
+    long_labels = [
+        t("world_a_is", lang),
+        t("world_b_is", lang, contrast=room.contrast_label(lang)),
+    ][: len(worlds)]
     with room_lock(room):
         # Two networks share the width, so their labels are drawn larger in their own units.
         net_scale = scale * (1.45 if both else 1.0)
-        nets = [network_svg(w, room.layout, lang, scale=net_scale, title=f"{lab} · {t('network', lang)}") for w, lab in zip(worlds, labels, strict=True)]
+        nets = [
+            network_svg(
+                w,
+                room.layout,
+                lang,
+                scale=net_scale,
+                title=f"{lab} · {t('network', lang)}",
+            )
+            for w, lab in zip(worlds, labels, strict=True)
+        ]
         chart = index_chart(worlds, long_labels, keys, lang, scale)
-        sparks = [(t("active_partnerships", lang), spark(worlds, keys, "active_partnerships", lang, lo=0.0, scale=scale)),
-                  (t("government_share", lang), spark(worlds, keys, "government_share", lang, factor=100.0, lo=0.0, hi=100.0, scale=scale)),
-                  (t("cohesion", lang), spark(worlds, keys, "cohesion", lang, lo=0.0, hi=1.0, scale=scale))]
+        sparks = [
+            (
+                t("active_partnerships", lang),
+                spark(worlds, keys, "active_partnerships", lang, lo=0.0, scale=scale),
+            ),
+            (
+                t("government_share", lang),
+                spark(
+                    worlds,
+                    keys,
+                    "government_share",
+                    lang,
+                    factor=100.0,
+                    lo=0.0,
+                    hi=100.0,
+                    scale=scale,
+                ),
+            ),
+            (
+                t("cohesion", lang),
+                spark(worlds, keys, "cohesion", lang, lo=0.0, hi=1.0, scale=scale),
+            ),
+        ]
         score = scoreboard_html(room, worlds, long_labels, keys, lang)
     if both:
         with solara.Div(classes=["kemitraan-compare-help"]):
-            solara.Markdown(t("compare_help", lang, replication=room.replication, contrast=f"**{room.contrast_label(lang)}**"))
+            solara.Markdown(
+                t(
+                    "compare_help",
+                    lang,
+                    replication=room.replication,
+                    contrast=f"**{room.contrast_label(lang)}**",
+                )
+            )
         if room.identical:
             solara.Warning(t("identical_warning", lang))
     with solara.Div(classes=["km-row"]):
         if both:
             with solara.Div(classes=["km-nets", "kemitraan-networks"]):
                 for markup, key, lab in zip(nets, keys, labels, strict=True):
-                    with solara.Div(classes=["km-net"], style={"display": "flex", "flex-direction": "column"}):
-                        solara.HTML(tag="div", unsafe_innerHTML=f"<b style='color:{WORLD_COLOURS[key]}'>{lab}</b>")
-                        Svg(markup, classes=["kemitraan-network", f"kemitraan-network-{key}"] + ["km-fill"])
+                    with solara.Div(
+                        classes=["km-net"],
+                        style={"display": "flex", "flex-direction": "column"},
+                    ):
+                        solara.HTML(
+                            tag="div",
+                            unsafe_innerHTML=f"<b style='color:{WORLD_COLOURS[key]}'>{lab}</b>",
+                        )
+                        Svg(
+                            markup,
+                            classes=["kemitraan-network", f"kemitraan-network-{key}"]
+                            + ["km-fill"],
+                        )
         else:
             Svg(nets[0], classes=["km-net", "kemitraan-network"])
         with solara.Div(classes=["km-charts", "kemitraan-charts"]):
@@ -206,7 +358,9 @@ def WorldView(room: Classroom, lang: str, big: bool, both: bool, tick: int):
             with solara.Div(classes=["km-tiles"]):
                 for title, markup in sparks:
                     with solara.Div(classes=["km-tile"]):
-                        solara.HTML(tag="div", unsafe_innerHTML=title, classes=["km-tile-title"])
+                        solara.HTML(
+                            tag="div", unsafe_innerHTML=title, classes=["km-tile-title"]
+                        )
                         Svg(markup, classes=["km-spark"])
     solara.HTML(tag="div", unsafe_innerHTML=score, classes=["kemitraan-scoreboard"])
     solara.HTML(tag="div", unsafe_innerHTML=legend_html(lang))
@@ -239,8 +393,15 @@ def extend_room(room: Classroom, years: float = 5.0) -> None:
 
 
 @solara.component
-def LeverPanel(pending: solara.Reactive, compare: solara.Reactive, replication: solara.Reactive, lang: str, in_force: Levers,
-               contrast_in_force: str, replication_in_force: int):
+def LeverPanel(
+    pending: solara.Reactive,
+    compare: solara.Reactive,
+    replication: solara.Reactive,
+    lang: str,
+    in_force: Levers,
+    contrast_in_force: str,
+    replication_in_force: int,
+):
     """The levers, each with its value written next to its name; changed ones are marked until Reset."""
     lv: Levers = pending.value
 
@@ -252,32 +413,113 @@ def LeverPanel(pending: solara.Reactive, compare: solara.Reactive, replication: 
 
     with solara.Div(classes=["km-panel", "kemitraan-levers-panel"]):
         solara.HTML(tag="div", unsafe_innerHTML=f"<b>{t('levers_title', lang)}</b>")
-        solara.Select(label=label("reward_scheme", "", lv.reward_scheme != in_force.reward_scheme).replace(": ", ""),
-                      values=choice_labels("reward_scheme", lang), value=choice_label("reward_scheme", lv.reward_scheme, lang),
-                      on_value=lambda v: set_(reward_scheme=_key("reward_scheme", v, lang)), dense=True)
-        solara.SliderInt(label("public_funding", f"{lv.public_funding:.0f}%", lv.public_funding != in_force.public_funding),
-                         value=int(lv.public_funding), min=0, max=200, step=10, on_value=lambda v: set_(public_funding=float(v)))
-        solara.SliderInt(label("trust_fund", number(lv.trust_fund, 1, lang), lv.trust_fund != in_force.trust_fund),
-                         value=round(lv.trust_fund * 10), min=0, max=10, step=1, on_value=lambda v: set_(trust_fund=v / 10.0), thumb_label=False)
-        solara.Select(label=t("regulation", lang) + (" *" if lv.regulation != in_force.regulation else ""), values=choice_labels("regulation", lang),
-                      value=choice_label("regulation", lv.regulation, lang), on_value=lambda v: set_(regulation=_key("regulation", v, lang)), dense=True)
-        solara.Checkbox(label=t("gotong_royong", lang) + (" *" if lv.gotong_royong != in_force.gotong_royong else ""), value=lv.gotong_royong,
-                        on_value=lambda v: set_(gotong_royong=bool(v)))
-        solara.SliderInt(label("information_system", number(lv.information_system, 2, lang), lv.information_system != in_force.information_system),
-                         value=round(lv.information_system * 20), min=0, max=20, step=1, on_value=lambda v: set_(information_system=v / 20.0),
-                         thumb_label=False)
-        solara.SliderInt(label("capacity_building", f"Rp {number(lv.capacity_building, 0, lang)}", lv.capacity_building != in_force.capacity_building),
-                         value=int(lv.capacity_building), min=0, max=1000, step=50, on_value=lambda v: set_(capacity_building=float(v)))
-        solara.SliderInt(label("agents", number(lv.agents, 0, lang), lv.agents != in_force.agents), value=int(lv.agents),
-                         min=max(AGENTS_MIN, 100), max=min(AGENTS_MAX, max(1500, in_force.agents)), step=10, on_value=lambda v: set_(agents=int(v)))
-        solara.Select(label=t("compare", lang) + (" *" if compare.value != contrast_in_force else ""), values=choice_labels("compare", lang),
-                      value=choice_label("compare", compare.value, lang), on_value=lambda v: compare.set(_key("compare", v, lang)), dense=True)
-        solara.SliderInt(label("replication", str(replication.value), replication.value != replication_in_force), value=replication.value,
-                         min=0, max=19, step=1, on_value=replication.set)
+        solara.Select(
+            label=label(
+                "reward_scheme", "", lv.reward_scheme != in_force.reward_scheme
+            ).replace(": ", ""),
+            values=choice_labels("reward_scheme", lang),
+            value=choice_label("reward_scheme", lv.reward_scheme, lang),
+            on_value=lambda v: set_(reward_scheme=_key("reward_scheme", v, lang)),
+            dense=True,
+        )
+        solara.SliderInt(
+            label(
+                "public_funding",
+                f"{lv.public_funding:.0f}%",
+                lv.public_funding != in_force.public_funding,
+            ),
+            value=int(lv.public_funding),
+            min=0,
+            max=200,
+            step=10,
+            on_value=lambda v: set_(public_funding=float(v)),
+        )
+        solara.SliderInt(
+            label(
+                "trust_fund",
+                number(lv.trust_fund, 1, lang),
+                lv.trust_fund != in_force.trust_fund,
+            ),
+            value=round(lv.trust_fund * 10),
+            min=0,
+            max=10,
+            step=1,
+            on_value=lambda v: set_(trust_fund=v / 10.0),
+            thumb_label=False,
+        )
+        solara.Select(
+            label=t("regulation", lang)
+            + (" *" if lv.regulation != in_force.regulation else ""),
+            values=choice_labels("regulation", lang),
+            value=choice_label("regulation", lv.regulation, lang),
+            on_value=lambda v: set_(regulation=_key("regulation", v, lang)),
+            dense=True,
+        )
+        solara.Checkbox(
+            label=t("gotong_royong", lang)
+            + (" *" if lv.gotong_royong != in_force.gotong_royong else ""),
+            value=lv.gotong_royong,
+            on_value=lambda v: set_(gotong_royong=bool(v)),
+        )
+        solara.SliderInt(
+            label(
+                "information_system",
+                number(lv.information_system, 2, lang),
+                lv.information_system != in_force.information_system,
+            ),
+            value=round(lv.information_system * 20),
+            min=0,
+            max=20,
+            step=1,
+            on_value=lambda v: set_(information_system=v / 20.0),
+            thumb_label=False,
+        )
+        solara.SliderInt(
+            label(
+                "capacity_building",
+                f"Rp {number(lv.capacity_building, 0, lang)}",
+                lv.capacity_building != in_force.capacity_building,
+            ),
+            value=int(lv.capacity_building),
+            min=0,
+            max=1000,
+            step=50,
+            on_value=lambda v: set_(capacity_building=float(v)),
+        )
+        solara.SliderInt(
+            label("agents", number(lv.agents, 0, lang), lv.agents != in_force.agents),
+            value=int(lv.agents),
+            min=max(AGENTS_MIN, 100),
+            max=min(AGENTS_MAX, max(1500, in_force.agents)),
+            step=10,
+            on_value=lambda v: set_(agents=int(v)),
+        )
+        solara.Select(
+            label=t("compare", lang)
+            + (" *" if compare.value != contrast_in_force else ""),
+            values=choice_labels("compare", lang),
+            value=choice_label("compare", compare.value, lang),
+            on_value=lambda v: compare.set(_key("compare", v, lang)),
+            dense=True,
+        )
+        solara.SliderInt(
+            label(
+                "replication",
+                str(replication.value),
+                replication.value != replication_in_force,
+            ),
+            value=replication.value,
+            min=0,
+            max=19,
+            step=1,
+            on_value=replication.set,
+        )
 
 
 def _key(group: str, label: str, lang: str) -> str:
-    return next(k for k, names in CHOICES[group].items() if names[lang] == label or k == label)
+    return next(
+        k for k, names in CHOICES[group].items() if names[lang] == label or k == label
+    )
 
 
 @solara.component
@@ -310,20 +552,28 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
                 return
             owed = 1 + int((time.monotonic() - start) / period) - done
             for _ in range(max(1, min(owed, CATCH_UP))):
-                if cancel.is_set() or not playing.value:  # Pause takes effect before the next quarter, never after it
+                if (
+                    cancel.is_set() or not playing.value
+                ):  # Pause takes effect before the next quarter, never after it
                     break
                 if not step_room(r):
                     break
                 done += 1
             tick.set(tick.value + 1)
-            if not r.running:  # the last quarter: stop here, so Extend does not find Play still on
+            if (
+                not r.running
+            ):  # the last quarter: stop here, so Extend does not find Play still on
                 playing.set(False)
                 return
             wait = start + done * period - time.monotonic()
             if wait > 0:
                 cancel.wait(wait)
 
-    solara.use_thread(play_loop, dependencies=[playing.value, speed.value, r.serial], intrusive_cancel=False)
+    solara.use_thread(
+        play_loop,
+        dependencies=[playing.value, speed.value, r.serial],
+        intrusive_cancel=False,
+    )
 
     def reset() -> None:
         playing.set(False)
@@ -341,35 +591,88 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
     solara.Style(CSS)
     solara.Title(t("title", lang))
     over = not r.running
-    changed = (pending.value != r.levers_a or compare.value != r.contrast.key or replication.value != r.replication)
-    with solara.Div(classes=["km-root"] + (["km-big"] if big.value else []), style={"padding": "4px 8px"}):
+    changed = (
+        pending.value != r.levers_a
+        or compare.value != r.contrast.key
+        or replication.value != r.replication
+    )
+    with solara.Div(
+        classes=["km-root"] + (["km-big"] if big.value else []),
+        style={"padding": "4px 8px"},
+    ):
         with solara.Div(classes=["km-bar"]):
             with solara.Div(classes=["kemitraan-time", "km-time"]):
-                solara.Text(t("time", lang, quarter=time_text(r.a, lang), step=r.quarter, steps=r.horizon))
-            solara.Button(t("btn_reset", lang), on_click=reset, color="primary" if changed else None, outlined=not changed)
-            solara.Button(t("btn_step", lang), on_click=step, disabled=playing.value or over)
+                solara.Text(
+                    t(
+                        "time",
+                        lang,
+                        quarter=time_text(r.a, lang),
+                        step=r.quarter,
+                        steps=r.horizon,
+                    )
+                )
+            solara.Button(
+                t("btn_reset", lang),
+                on_click=reset,
+                color="primary" if changed else None,
+                outlined=not changed,
+            )
+            solara.Button(
+                t("btn_step", lang), on_click=step, disabled=playing.value or over
+            )
             if playing.value:
-                solara.Button(t("btn_pause", lang), on_click=lambda: playing.set(False), color="warning")
+                solara.Button(
+                    t("btn_pause", lang),
+                    on_click=lambda: playing.set(False),
+                    color="warning",
+                )
             else:
-                solara.Button(t("btn_play", lang), on_click=lambda: playing.set(True), disabled=over, color="success")
+                solara.Button(
+                    t("btn_play", lang),
+                    on_click=lambda: playing.set(True),
+                    disabled=over,
+                    color="success",
+                )
             if over:
                 solara.Button(t("btn_extend", lang), on_click=extend, color="primary")
             speeds = [t("per_second", lang, n=n) for n in SPEEDS]
-            solara.ToggleButtonsSingle(value=speeds[SPEEDS.index(speed.value)], values=speeds,
-                                       on_value=lambda v: speed.set(SPEEDS[speeds.index(v)]), classes=["kemitraan-speed"])
+            solara.ToggleButtonsSingle(
+                value=speeds[SPEEDS.index(speed.value)],
+                values=speeds,
+                on_value=lambda v: speed.set(SPEEDS[speeds.index(v)]),
+                classes=["kemitraan-speed"],
+            )
             views = [t("tab_live", lang), t("tab_compare", lang)]
-            solara.ToggleButtonsSingle(value=views[view.value], values=views, on_value=lambda v: view.set(views.index(v)), classes=["kemitraan-views"])
+            solara.ToggleButtonsSingle(
+                value=views[view.value],
+                values=views,
+                on_value=lambda v: view.set(views.index(v)),
+                classes=["kemitraan-views"],
+            )
             solara.Checkbox(label=t("large_text", lang), value=big)
             solara.Checkbox(label=t("show_levers", lang), value=panel)
         name = t("builtin", lang) if r.base.source == "<defaults>" else r.base.name
         note = t("pending", lang) if changed else ""
         end_note = t("run_over", lang, year=time_text(r.a, lang)) if over else ""
-        solara.HTML(tag="div", classes=["kemitraan-levers", "km-levers-line"],
-                    unsafe_innerHTML=(f"<span class='km-note'>{end_note}{' ' if end_note else ''}{note}</span>"
-                                      f"<b>{t('levers_a', lang)}:</b> {levers_text(r.levers_a, lang, r.replication)} · {t('scenario_is', lang, name=name)}"))
+        solara.HTML(
+            tag="div",
+            classes=["kemitraan-levers", "km-levers-line"],
+            unsafe_innerHTML=(
+                f"<span class='km-note'>{end_note}{' ' if end_note else ''}{note}</span>"
+                f"<b>{t('levers_a', lang)}:</b> {levers_text(r.levers_a, lang, r.replication)} · {t('scenario_is', lang, name=name)}"
+            ),
+        )
         with solara.Div(classes=["km-body"]):
             if panel.value:
-                LeverPanel(pending, compare, replication, lang, r.levers_a, r.contrast.key, r.replication)
+                LeverPanel(
+                    pending,
+                    compare,
+                    replication,
+                    lang,
+                    r.levers_a,
+                    r.contrast.key,
+                    r.replication,
+                )
             with solara.Div(classes=["km-main"]):
                 WorldView(r, lang, big.value, view.value == 1, tick.value)
 
@@ -394,16 +697,32 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 def server_command(host: str, port: int, target: str = "sim.app:page") -> list[str]:
     """The solara command that serves ``target`` (production mode: no code reloading, no browser opened)."""
-    return [sys.executable, "-m", "solara", "run", target, "--host", host, "--port", str(port), "--no-open", "--production"]
+    return [
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        target,
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-open",
+        "--production",
+    ]
 
 
-def server_env(scenario: str | None, lang: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+def server_env(
+    scenario: str | None, lang: str, extra: dict[str, str] | None = None
+) -> dict[str, str]:
     """The environment of the server: scenario and language for the page, solara's telemetry and badge off."""
     env = dict(os.environ)
     env[SCENARIO_ENV] = str(Path(scenario).resolve()) if scenario else ""
     env["KEMITRAAN_LANG"] = lang
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
-    env["SOLARA_THEME_SHOW_BANNER"] = "False"  # solara's corner badge would cover the scoreboard
+    env["SOLARA_THEME_SHOW_BANNER"] = (
+        "False"  # solara's corner badge would cover the scoreboard
+    )
     env.update(extra or {})
     return env
 
@@ -419,21 +738,35 @@ def port_in_use(host: str, port: int) -> bool:
     return False
 
 
-def wait_for_port(host: str, port: int, timeout: float, alive: Callable[[], bool] = lambda: True) -> bool:
+def wait_for_port(
+    host: str, port: int, timeout: float, alive: Callable[[], bool] = lambda: True
+) -> bool:
     """Whether something accepts connections on host:port within ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and alive():
         try:
-            with socket.create_connection((host if host not in ("0.0.0.0", "::") else "127.0.0.1", port), timeout=1.0):
+            with socket.create_connection(
+                (host if host not in ("0.0.0.0", "::") else "127.0.0.1", port),
+                timeout=1.0,
+            ):
                 return True
         except OSError:
             time.sleep(0.2)
     return False
 
 
-def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765, lang: str = "en", out=sys.stdout, err=sys.stderr,
-          target: str = "sim.app:page", extra_env: dict[str, str] | None = None, what: str = "Kemitraan classroom",
-          ready_lines: Callable[[str], list[str]] | None = None) -> int:
+def serve(
+    scenario: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    lang: str = "en",
+    out=sys.stdout,
+    err=sys.stderr,
+    target: str = "sim.app:page",
+    extra_env: dict[str, str] | None = None,
+    what: str = "Kemitraan classroom",
+    ready_lines: Callable[[str], list[str]] | None = None,
+) -> int:
     """Serve a page until interrupted; prints its address. Returns the server's exit status (2: the port is taken).
 
     Listens on 127.0.0.1 unless ``host`` says otherwise; any other host gets a warning,
@@ -441,19 +774,36 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
     in use is refused with a one-line error before anything starts.
     """
     if host not in LOCAL_HOSTS:
-        print(f"kemitraan: warning: serving on {host}, not only on this computer: anyone who can reach it on port "
-              f"{port or '(chosen)'} can open the page and run the model. Use this only on a trusted classroom network.", file=err)
+        print(
+            f"kemitraan: warning: serving on {host}, not only on this computer: anyone who can reach it on port "
+            f"{port or '(chosen)'} can open the page and run the model. Use this only on a trusted classroom network.",
+            file=err,
+        )
     probe = host if host not in ("0.0.0.0", "::") else "127.0.0.1"
     if port and port_in_use(host, port):
-        print(f"kemitraan: error: --port {port}: already in use on {host} (another kemitraan viz or classroom?); "
-              f"allowed: a free port, or --port 0 to pick one", file=err)
+        print(
+            f"kemitraan: error: --port {port}: already in use on {host} (another kemitraan viz or classroom?); "
+            f"allowed: a free port, or --port 0 to pick one",
+            file=err,
+        )
         return 2
     port = port or free_port(probe)
     if not assets_cached():
-        print("kemitraan: note: the page's front-end files are not cached yet; the first load fetches them from the internet "
-              "(run `kemitraan viz --fetch-assets` once to prepare a classroom without internet)", file=err)
-    proc = subprocess.Popen(server_command(host, port, target), env=server_env(scenario, lang, extra_env), stdin=subprocess.DEVNULL)
-    print(f"{what} ({lang}): {url_for(host, port)}  (Ctrl+C to stop)", file=out, flush=True)
+        print(
+            "kemitraan: note: the page's front-end files are not cached yet; the first load fetches them from the internet "
+            "(run `kemitraan viz --fetch-assets` once to prepare a classroom without internet)",
+            file=err,
+        )
+    proc = subprocess.Popen(
+        server_command(host, port, target),
+        env=server_env(scenario, lang, extra_env),
+        stdin=subprocess.DEVNULL,
+    )
+    print(
+        f"{what} ({lang}): {url_for(host, port)}  (Ctrl+C to stop)",
+        file=out,
+        flush=True,
+    )
 
     def stop(signum, frame):  # a plain kill of this process stops the server too
         raise KeyboardInterrupt
@@ -461,17 +811,31 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop)
     try:
-        if wait_for_port(host, port, 120.0, alive=lambda: proc.poll() is None) and proc.poll() is None:
-            shown = url_for("127.0.0.1", port) if host in ("0.0.0.0", "::") else url_for(host, port)
+        if (
+            wait_for_port(host, port, 120.0, alive=lambda: proc.poll() is None)
+            and proc.poll() is None
+        ):
+            shown = (
+                url_for("127.0.0.1", port)
+                if host in ("0.0.0.0", "::")
+                else url_for(host, port)
+            )
             if ready_lines is not None:
                 for line in ready_lines(shown):
                     print(line, file=out, flush=True)
             elif host in ("0.0.0.0", "::"):
-                print(f"Ready: open {shown} here, or http://<this computer's address>:{port}/ on other devices", file=out, flush=True)
+                print(
+                    f"Ready: open {shown} here, or http://<this computer's address>:{port}/ on other devices",
+                    file=out,
+                    flush=True,
+                )
             else:
                 print(f"Ready: open {shown} in a browser", file=out, flush=True)
         elif proc.poll() is not None:
-            print(f"kemitraan: error: the page's server stopped before it was ready (exit status {proc.returncode})", file=err)
+            print(
+                f"kemitraan: error: the page's server stopped before it was ready (exit status {proc.returncode})",
+                file=err,
+            )
             return proc.returncode or 1
         return proc.wait()
     except KeyboardInterrupt:
@@ -485,6 +849,7 @@ def serve(scenario: str | None = None, host: str = "127.0.0.1", port: int = 8765
 
 # --- the page's front-end files, for a classroom without internet ------------------------------
 
+
 def cdn_packages() -> list[tuple[str, str]]:
     """The npm packages (name, version) that solara's page loads through its CDN proxy.
 
@@ -495,11 +860,20 @@ def cdn_packages() -> list[tuple[str, str]]:
     import solara.server
     from solara.server import settings
 
-    sources = [Path(solara.server.__file__).parent / "templates" / "solara.html.j2",
-               Path(solara.components.__file__).parent / "markdown.py"]
+    sources = [
+        Path(solara.server.__file__).parent / "templates" / "solara.html.j2",
+        Path(solara.components.__file__).parent / "markdown.py",
+    ]
     pattern = r"(?:\{\{\s*cdn\s*\}\}|getCdn\(\)\})/((?:@[\w.-]+/)?[\w.-]+)@(\d[\w.-]*)/"
-    found = [m for src in sources if src.is_file() for m in re.findall(pattern, src.read_text(encoding="utf-8"))]
-    fa = re.match(r"/?((?:@[\w.-]+/)?[\w.-]+)@(\d[\w.-]*)/", settings.assets.fontawesome_path)
+    found = [
+        m
+        for src in sources
+        if src.is_file()
+        for m in re.findall(pattern, src.read_text(encoding="utf-8"))
+    ]
+    fa = re.match(
+        r"/?((?:@[\w.-]+/)?[\w.-]+)@(\d[\w.-]*)/", settings.assets.fontawesome_path
+    )
     if fa:
         found.append((fa.group(1), fa.group(2)))
     return sorted(set(found))
@@ -516,7 +890,10 @@ def assets_cached() -> bool:
     """Whether every package of :func:`cdn_packages` is in solara's cache."""
     try:
         root = assets_dir()
-        return all((root / f"{name}@{version}" / "package.json").is_file() for name, version in cdn_packages())
+        return all(
+            (root / f"{name}@{version}" / "package.json").is_file()
+            for name, version in cdn_packages()
+        )
     except Exception:  # noqa: BLE001 - a check only; serving still works with the internet
         return False
 
@@ -527,20 +904,34 @@ def fetch_assets(log=print) -> Path:
     Packages already cached are skipped. Raises RuntimeError when npm is missing or fails.
     """
     root = assets_dir()
-    missing = [(n, v) for n, v in cdn_packages() if not (root / f"{n}@{v}" / "package.json").is_file()]
+    missing = [
+        (n, v)
+        for n, v in cdn_packages()
+        if not (root / f"{n}@{v}" / "package.json").is_file()
+    ]
     if not missing:
         log(f"Front-end files already cached in {root}")
         return root
     npm = shutil.which("npm")
     if npm is None:
-        raise RuntimeError("npm is not installed; install it (e.g. apt-get install npm), or open the page once with internet access")
+        raise RuntimeError(
+            "npm is not installed; install it (e.g. apt-get install npm), or open the page once with internet access"
+        )
     with tempfile.TemporaryDirectory() as tmp:
         for name, version in missing:
             spec = f"{name}@{version}"
-            done = subprocess.run([npm, "pack", "--silent", spec], cwd=tmp, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                [npm, "pack", "--silent", spec],
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+            )
             lines = done.stdout.strip().splitlines()
             if done.returncode != 0 or not lines:
-                raise RuntimeError(f"npm pack {spec} failed: {done.stderr.strip()[-400:]}")
+                raise RuntimeError(
+                    f"npm pack {spec} failed: {done.stderr.strip()[-400:]}"
+                )
             dest = root / spec
             staging = Path(tmp) / "x"
             shutil.rmtree(staging, ignore_errors=True)

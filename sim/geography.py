@@ -32,7 +32,12 @@ from scipy.optimize import lsq_linear
 
 from sim.parameters import GEOGRAPHIES
 
-COMPONENT_COLUMNS: tuple[str, ...] = ("life_expectancy", "expected_schooling", "mean_schooling", "expenditure_thousand_rp")
+COMPONENT_COLUMNS: tuple[str, ...] = (
+    "life_expectancy",
+    "expected_schooling",
+    "mean_schooling",
+    "expenditure_thousand_rp",
+)
 DATA_YEARS = (2019, 2022)
 # How hard the district weights are pulled toward an equal split, against matching the
 # province's components (both measured in standard deviations of the districts' values).
@@ -40,8 +45,13 @@ EQUAL_SPLIT_PULL = 0.05
 # Estimated district weights stay within this factor of an equal split.
 WEIGHT_BOUNDS = (0.2, 5.0)
 # Ranges a user's CSV must respect (the goalposts of the IPM, and a positive expenditure).
-CSV_RANGES = {"life_expectancy": (20.0, 85.0), "expected_schooling": (0.0, 18.0), "mean_schooling": (0.0, 15.0),
-              "expenditure_thousand_rp": (1.0, 1e6), "population_thousand": (1e-3, 1e7)}
+CSV_RANGES = {
+    "life_expectancy": (20.0, 85.0),
+    "expected_schooling": (0.0, 18.0),
+    "mean_schooling": (0.0, 15.0),
+    "expenditure_thousand_rp": (1.0, 1e6),
+    "population_thousand": (1e-3, 1e7),
+}
 
 
 class GeographyError(ValueError):
@@ -85,6 +95,7 @@ class Regions:
 
 # --- the shipped BPS tables ------------------------------------------------------------------
 
+
 def _read(name: str) -> pd.DataFrame:
     with resources.files("sim.data").joinpath(name).open("rb") as fh:
         return pd.read_csv(fh)
@@ -112,7 +123,9 @@ def expenditure_history() -> pd.DataFrame:
 def census_population() -> pd.Series:
     """2020 census population of each province, persons, indexed by province name."""
     df = _read("bps_population_census2020_provinces.csv")
-    return pd.Series(df["population_thousand"].to_numpy() * 1000.0, index=df["province"].to_numpy())
+    return pd.Series(
+        df["population_thousand"].to_numpy() * 1000.0, index=df["province"].to_numpy()
+    )
 
 
 def province_names() -> tuple[str, ...]:
@@ -128,18 +141,25 @@ def check_province(name: str) -> None:
         return
     close = difflib.get_close_matches(name.upper(), list(names), n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise GeographyError("geography.province", f"{name!r} is not a province{hint}; allowed: one of BPS's 34 province names, "
-                                               "e.g. 'JAWA BARAT', 'PAPUA' (see docs/geography.md)")
+    raise GeographyError(
+        "geography.province",
+        f"{name!r} is not a province{hint}; allowed: one of BPS's 34 province names, "
+        "e.g. 'JAWA BARAT', 'PAPUA' (see docs/geography.md)",
+    )
 
 
 def check_year(year: int) -> None:
     """Raise :class:`GeographyError` unless BPS components exist for ``year``."""
     if not DATA_YEARS[0] <= year <= DATA_YEARS[1]:
-        raise GeographyError("scenario.start_year", f"{year} has no BPS components; allowed: a year from "
-                                                    f"{DATA_YEARS[0]} to {DATA_YEARS[1]} for geography provinces or districts")
+        raise GeographyError(
+            "scenario.start_year",
+            f"{year} has no BPS components; allowed: a year from "
+            f"{DATA_YEARS[0]} to {DATA_YEARS[1]} for geography provinces or districts",
+        )
 
 
 # --- district populations ----------------------------------------------------------------------
+
 
 def district_shares(district: pd.DataFrame, province: pd.Series) -> np.ndarray:
     """Estimated population shares of one province's districts.
@@ -166,7 +186,9 @@ def district_shares(district: pd.DataFrame, province: pd.Series) -> np.ndarray:
     pull_rows = np.sqrt(EQUAL_SPLIT_PULL) * np.eye(n)
     sum_rows = 100.0 * np.ones((1, n)) / n
     a = np.vstack([fit_rows, pull_rows, sum_rows])
-    b = np.concatenate([target / scale, np.sqrt(EQUAL_SPLIT_PULL) * np.ones(n), [100.0]])
+    b = np.concatenate(
+        [target / scale, np.sqrt(EQUAL_SPLIT_PULL) * np.ones(n), [100.0]]
+    )
     u = lsq_linear(a, b, bounds=WEIGHT_BOUNDS).x
     return u / u.sum()
 
@@ -187,6 +209,7 @@ def _district_population(year: int) -> pd.Series:
 
 # --- building the regions ----------------------------------------------------------------------
 
+
 def from_bps(level: str, year: int, province: str = "") -> Regions:
     """Provinces or districts (optionally of one province) with their ``year`` components."""
     assert level in GEOGRAPHIES[1:3], level
@@ -197,14 +220,20 @@ def from_bps(level: str, year: int, province: str = "") -> Regions:
     level_name = {"provinces": "province", "districts": "district"}[level]
     rows = df[(df["level"] == level_name) & (df["year"] == year)]
     if province:
-        rows = rows[(rows["province"] == province) if level == "districts" else (rows["area"] == province)]
+        rows = rows[
+            (rows["province"] == province)
+            if level == "districts"
+            else (rows["area"] == province)
+        ]
     if level == "provinces":
         population = census_population()[rows["area"]].to_numpy()
         source = "BPS 2020 census (SP2020) province populations"
     else:
         population = _district_population(year)[rows["area"]].to_numpy()
-        source = ("estimated: each province's 2020 census population split over its districts by the weights closest "
-                  "to an equal split that reproduce the province's components (docs/geography.md)")
+        source = (
+            "estimated: each province's 2020 census population split over its districts by the weights closest "
+            "to an equal split that reproduce the province's components (docs/geography.md)"
+        )
     return _regions(rows, population, source)
 
 
@@ -220,22 +249,42 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
     try:
         df = pd.read_csv(path)
     except FileNotFoundError:
-        raise GeographyError(key, f"{str(path)!r}: no such file; allowed: a CSV with columns area, "
-                                  + ", ".join(COMPONENT_COLUMNS)) from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise GeographyError(key, f"{str(path)!r}: cannot read it as CSV ({exc.__class__.__name__})") from None
+        raise GeographyError(
+            key,
+            f"{str(path)!r}: no such file; allowed: a CSV with columns area, "
+            + ", ".join(COMPONENT_COLUMNS),
+        ) from None
+    except (
+        OSError,
+        UnicodeDecodeError,
+        pd.errors.ParserError,
+        pd.errors.EmptyDataError,
+    ) as exc:
+        raise GeographyError(
+            key, f"{str(path)!r}: cannot read it as CSV ({exc.__class__.__name__})"
+        ) from None
     missing = [c for c in ("area", *COMPONENT_COLUMNS) if c not in df.columns]
     if missing:
-        raise GeographyError(key, f"{str(path)!r}: missing column {missing[0]!r}; allowed: a CSV with columns area, "
-                                  + ", ".join(COMPONENT_COLUMNS) + " (optional: province, year, population_thousand)")
+        raise GeographyError(
+            key,
+            f"{str(path)!r}: missing column {missing[0]!r}; allowed: a CSV with columns area, "
+            + ", ".join(COMPONENT_COLUMNS)
+            + " (optional: province, year, population_thousand)",
+        )
     if "year" in df.columns:
         df = df[pd.to_numeric(df["year"], errors="coerce") == year]
         if df.empty:
-            raise GeographyError(key, f"{str(path)!r}: no rows for year {year} (scenario.start_year); allowed: rows whose "
-                                      "year is the start year, or no year column")
+            raise GeographyError(
+                key,
+                f"{str(path)!r}: no rows for year {year} (scenario.start_year); allowed: rows whose "
+                "year is the start year, or no year column",
+            )
     if df["area"].duplicated().any():
-        raise GeographyError(key, f"{str(path)!r}: area {df['area'][df['area'].duplicated()].iloc[0]!r} appears twice; "
-                                  "allowed: one row per area")
+        raise GeographyError(
+            key,
+            f"{str(path)!r}: area {df['area'][df['area'].duplicated()].iloc[0]!r} appears twice; "
+            "allowed: one row per area",
+        )
     for column, (low, high) in CSV_RANGES.items():
         if column not in df.columns:
             continue
@@ -243,8 +292,11 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
         bad = ~values.between(low, high)
         if bad.any():
             row = df.index[bad][0]
-            raise GeographyError(key, f"{str(path)!r}: {column} of {df.loc[row, 'area']!r} is {df.loc[row, column]}; "
-                                      f"allowed: a number from {low:g} to {high:g}")
+            raise GeographyError(
+                key,
+                f"{str(path)!r}: {column} of {df.loc[row, 'area']!r} is {df.loc[row, column]}; "
+                f"allowed: a number from {low:g} to {high:g}",
+            )
     if "province" not in df.columns:
         df = df.assign(province=df["area"])
     if "population_thousand" in df.columns:
@@ -259,15 +311,22 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
 def subset(regions: Regions, keep: list[int]) -> Regions:
     """The regions at positions ``keep``."""
     idx = np.asarray(keep, dtype=np.int64)
-    return Regions(names=tuple(regions.names[i] for i in keep), provinces=tuple(regions.provinces[i] for i in keep),
-                   population=regions.population[idx], life_expectancy=regions.life_expectancy[idx],
-                   expected_schooling=regions.expected_schooling[idx], mean_schooling=regions.mean_schooling[idx],
-                   expenditure=regions.expenditure[idx], population_source=regions.population_source)
+    return Regions(
+        names=tuple(regions.names[i] for i in keep),
+        provinces=tuple(regions.provinces[i] for i in keep),
+        population=regions.population[idx],
+        life_expectancy=regions.life_expectancy[idx],
+        expected_schooling=regions.expected_schooling[idx],
+        mean_schooling=regions.mean_schooling[idx],
+        expenditure=regions.expenditure[idx],
+        population_source=regions.population_source,
+    )
 
 
 def _regions(rows: pd.DataFrame, population: np.ndarray, source: str) -> Regions:
     return Regions(
-        names=tuple(rows["area"].astype(str)), provinces=tuple(rows["province"].astype(str)),
+        names=tuple(rows["area"].astype(str)),
+        provinces=tuple(rows["province"].astype(str)),
         population=np.asarray(population, dtype=float),
         life_expectancy=rows["life_expectancy"].to_numpy(dtype=float),
         expected_schooling=rows["expected_schooling"].to_numpy(dtype=float),

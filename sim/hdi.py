@@ -150,7 +150,9 @@ def goalposts(method: Method) -> Goalposts:
         return _GOALPOSTS[method]
     except (KeyError, TypeError):
         allowed = ", ".join(repr(m) for m in METHODS)
-        raise ValueError(f"unknown HDI method {method!r}; allowed values: {allowed}") from None
+        raise ValueError(
+            f"unknown HDI method {method!r}; allowed values: {allowed}"
+        ) from None
 
 
 def index_scale(method: Method) -> float:
@@ -198,7 +200,8 @@ def education_index(eys: ArrayLike, mys: ArrayLike) -> FloatArray:
     """
     g = UNDP_HDI
     return (
-        _dimension_index(eys, g.eys_min, g.eys_max) + _dimension_index(mys, g.mys_min, g.mys_max)
+        _dimension_index(eys, g.eys_min, g.eys_max)
+        + _dimension_index(mys, g.mys_min, g.mys_max)
     ) / 2.0
 
 
@@ -223,7 +226,9 @@ def income_index(x: ArrayLike, method: Method) -> FloatArray:
     return np.log(clipped / g.income_min) / np.log(g.income_max / g.income_min)
 
 
-def geometric_mean(health: ArrayLike, education: ArrayLike, income: ArrayLike) -> FloatArray:
+def geometric_mean(
+    health: ArrayLike, education: ArrayLike, income: ArrayLike
+) -> FloatArray:
     """Geometric mean of the three dimension indices, on a 0..1 scale.
 
     Args:
@@ -241,7 +246,9 @@ def geometric_mean(health: ArrayLike, education: ArrayLike, income: ArrayLike) -
     )
 
 
-def undp_hdi(le: ArrayLike, eys: ArrayLike, mys: ArrayLike, gnipc: ArrayLike) -> FloatArray:
+def undp_hdi(
+    le: ArrayLike, eys: ArrayLike, mys: ArrayLike, gnipc: ArrayLike
+) -> FloatArray:
     """UNDP Human Development Index (HDR 2021/22 method), on a 0..1 scale.
 
     Args:
@@ -254,10 +261,14 @@ def undp_hdi(le: ArrayLike, eys: ArrayLike, mys: ArrayLike, gnipc: ArrayLike) ->
         The HDI in [0, 1], broadcast shape of the inputs. UNDP publishes it rounded
         to 3 decimals.
     """
-    return geometric_mean(health_index(le), education_index(eys, mys), income_index(gnipc, "hdi"))
+    return geometric_mean(
+        health_index(le), education_index(eys, mys), income_index(gnipc, "hdi")
+    )
 
 
-def bps_ipm(le: ArrayLike, eys: ArrayLike, mys: ArrayLike, expenditure_rp: ArrayLike) -> FloatArray:
+def bps_ipm(
+    le: ArrayLike, eys: ArrayLike, mys: ArrayLike, expenditure_rp: ArrayLike
+) -> FloatArray:
     """BPS Indeks Pembangunan Manusia (new method, 2010 onwards), on a 0..100 scale.
 
     Args:

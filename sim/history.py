@@ -24,11 +24,36 @@ from typing import Any
 HISTORY_LABEL = "history: "
 
 EVENTS: tuple[dict[str, Any], ...] = (
-    {"year": 2019.0, "set": "shocks.expenditure", "value": -0.047, "label": HISTORY_LABEL + "COVID-19: the fall in BPS's 2020 expenditure"},
-    {"year": 2020.0, "set": "shocks.expenditure", "value": 0.0, "label": HISTORY_LABEL + "COVID-19 shock lifted"},
-    {"year": 2020.0, "set": "funding.village_fund", "multiply": 1.0046, "label": HISTORY_LABEL + "Dana Desa 2020 (Rp 71.2 trillion)"},
-    {"year": 2021.0, "set": "funding.village_fund", "multiply": 1.0019, "label": HISTORY_LABEL + "Dana Desa 2021 (Rp 72 trillion)"},
-    {"year": 2022.0, "set": "funding.village_fund", "multiply": 0.934, "label": HISTORY_LABEL + "Dana Desa 2022 (Rp 68 trillion)"},
+    {
+        "year": 2019.0,
+        "set": "shocks.expenditure",
+        "value": -0.047,
+        "label": HISTORY_LABEL + "COVID-19: the fall in BPS's 2020 expenditure",
+    },
+    {
+        "year": 2020.0,
+        "set": "shocks.expenditure",
+        "value": 0.0,
+        "label": HISTORY_LABEL + "COVID-19 shock lifted",
+    },
+    {
+        "year": 2020.0,
+        "set": "funding.village_fund",
+        "multiply": 1.0046,
+        "label": HISTORY_LABEL + "Dana Desa 2020 (Rp 71.2 trillion)",
+    },
+    {
+        "year": 2021.0,
+        "set": "funding.village_fund",
+        "multiply": 1.0019,
+        "label": HISTORY_LABEL + "Dana Desa 2021 (Rp 72 trillion)",
+    },
+    {
+        "year": 2022.0,
+        "set": "funding.village_fund",
+        "multiply": 0.934,
+        "label": HISTORY_LABEL + "Dana Desa 2022 (Rp 68 trillion)",
+    },
 )
 
 

@@ -11,10 +11,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-ACCOUNTS: tuple[str, ...] = ("central", "regional", "donors", "trust_fund", "rewards", "community")
+ACCOUNTS: tuple[str, ...] = (
+    "central",
+    "regional",
+    "donors",
+    "trust_fund",
+    "rewards",
+    "community",
+)
 GOVERNMENT: frozenset[str] = frozenset({"central", "regional", "rewards"})
-CATEGORIES: tuple[str, ...] = ("programmes", "village_fund", "cofunding", "grants", "overhead", "rewards", "capacity",
-                               "contributions", "transaction_costs", "audits")
+CATEGORIES: tuple[str, ...] = (
+    "programmes",
+    "village_fund",
+    "cofunding",
+    "grants",
+    "overhead",
+    "rewards",
+    "capacity",
+    "contributions",
+    "transaction_costs",
+    "audits",
+)
 # Money that leaves an account without reaching any activity: administration and the costs of
 # forming partnerships. Costs are costs: never counted as human-development spending.
 COST_CATEGORIES: frozenset[str] = frozenset({"overhead", "transaction_costs", "audits"})
@@ -71,7 +88,9 @@ class Ledger:
         """Money leaves an account as human-development spending of a category."""
         amount = _nonneg(amount, "spend", account)
         if amount > self.balance[account] * (1.0 + RELATIVE_TOLERANCE) + TOLERANCE:
-            raise LedgerError(f"{account} cannot spend {amount:.6f} on {category}: balance {self.balance[account]:.6f}")
+            raise LedgerError(
+                f"{account} cannot spend {amount:.6f} on {category}: balance {self.balance[account]:.6f}"
+            )
         self.balance[account] = max(self.balance[account] - amount, 0.0)
         self.spent[(account, category)] += amount
         self.step_spent[(account, category)] += amount
@@ -80,7 +99,9 @@ class Ledger:
         """Money moves between accounts (e.g. donors pooling into the trust fund)."""
         amount = _nonneg(amount, "transfer", source)
         if amount > self.balance[source] * (1.0 + RELATIVE_TOLERANCE) + TOLERANCE:
-            raise LedgerError(f"{source} cannot transfer {amount:.6f}: balance {self.balance[source]:.6f}")
+            raise LedgerError(
+                f"{source} cannot transfer {amount:.6f}: balance {self.balance[source]:.6f}"
+            )
         self.balance[source] = max(self.balance[source] - amount, 0.0)
         self.balance[target] += amount
         self.transfers_out[source] += amount
@@ -88,7 +109,11 @@ class Ledger:
 
     def lapse(self, account: str, amount: float | None = None) -> None:
         """Unspent money leaves the model (a lapsed appropriation); all of it when amount is None."""
-        amount = self.balance[account] if amount is None else _nonneg(amount, "lapse", account)
+        amount = (
+            self.balance[account]
+            if amount is None
+            else _nonneg(amount, "lapse", account)
+        )
         amount = min(amount, self.balance[account])
         self.balance[account] -= amount
         self.lapsed[account] += amount
@@ -125,7 +150,9 @@ class Ledger:
         # A deduction moves part of a business's contribution onto the public purse.
         out["central"] += tax
         out["community"] -= tax
-        out["volunteer_labour"] = self.step_volunteer_value if step else self.volunteer_value
+        out["volunteer_labour"] = (
+            self.step_volunteer_value if step else self.volunteer_value
+        )
         return out
 
     def costs_by_source(self, step: bool = True) -> dict[str, float]:
@@ -154,11 +181,15 @@ class Ledger:
             if self.balance[a] < -TOLERANCE * max(1.0, lhs):
                 raise LedgerError(f"negative balance in {a}: {self.balance[a]}")
             if abs(lhs - rhs) > TOLERANCE * max(1.0, abs(lhs)):
-                raise LedgerError(f"money not conserved in {a}: in {lhs:.6f} != out {rhs:.6f}")
+                raise LedgerError(
+                    f"money not conserved in {a}: in {lhs:.6f} != out {rhs:.6f}"
+                )
 
 
 def _nonneg(amount: float, what: str, account: str) -> float:
     amount = float(amount)
     if amount < -TOLERANCE or amount != amount:
-        raise LedgerError(f"{what} of {amount} in {account}: amounts must be non-negative")
+        raise LedgerError(
+            f"{what} of {amount} in {account}: amounts must be non-negative"
+        )
     return max(amount, 0.0)

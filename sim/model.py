@@ -28,7 +28,18 @@ from mesa.datacollection import DataCollector
 
 from sim.agents import CommunityComponent, Donor, Government, Partnership, TrustFund
 from sim.ledger import Ledger
-from sim.mechanisms import capacity, development, dissolution, formation, network, operation, policy, rewards, shocks, trust
+from sim.mechanisms import (
+    capacity,
+    development,
+    dissolution,
+    formation,
+    network,
+    operation,
+    policy,
+    rewards,
+    shocks,
+    trust,
+)
 from sim.mechanisms.dissolution import REASONS
 from sim.parameters import ACTIVITIES, KINDS
 from sim.scenario import Scenario, defaults
@@ -39,17 +50,49 @@ from sim.state import BUSINESS, NO_MEMBER, IntArray, PartnershipTable, new_commu
 # the run's seed. Worlds with the same seed start identical whatever their levers, and a
 # lever that changes one mechanism's draws leaves the others' streams untouched: sharper
 # common random numbers between scenarios.
-STREAMS: tuple[str, ...] = ("world", "search", "formation", "rewards", "dissolution", "policy")
+STREAMS: tuple[str, ...] = (
+    "world",
+    "search",
+    "formation",
+    "rewards",
+    "dissolution",
+    "policy",
+)
 
 SOCIAL = ACTIVITIES.index("social")
 _UNSET = object()
 
 METRICS: tuple[str, ...] = (
-    "year", "index", "life_expectancy", "expected_schooling", "mean_schooling", "income",
-    "index_min", "index_max", "inequality", "active_partnerships", "formed", "dissolved", "members_added",
-    "participation_share", "business_participation", "cross_sector_share", "cohesion", "mean_capacity", "mean_motivation",
-    "mean_volunteering", "spend_central", "spend_regional", "spend_rewards", "spend_donors", "spend_trust_fund",
-    "spend_community", "spend_volunteer_labour", "spend_total", "government_share", "budget_shock",
+    "year",
+    "index",
+    "life_expectancy",
+    "expected_schooling",
+    "mean_schooling",
+    "income",
+    "index_min",
+    "index_max",
+    "inequality",
+    "active_partnerships",
+    "formed",
+    "dissolved",
+    "members_added",
+    "participation_share",
+    "business_participation",
+    "cross_sector_share",
+    "cohesion",
+    "mean_capacity",
+    "mean_motivation",
+    "mean_volunteering",
+    "spend_central",
+    "spend_regional",
+    "spend_rewards",
+    "spend_donors",
+    "spend_trust_fund",
+    "spend_community",
+    "spend_volunteer_labour",
+    "spend_total",
+    "government_share",
+    "budget_shock",
 )
 
 
@@ -59,7 +102,9 @@ def run_fingerprint(root_seed: int, replication: int) -> int:
     It is drawn from :func:`run_seed`, which is what actually seeds the run; two runs with the
     same fingerprint have the same seed sequence.
     """
-    return int(run_seed(root_seed, replication).generate_state(1, np.uint64)[0] >> np.uint64(1))
+    return int(
+        run_seed(root_seed, replication).generate_state(1, np.uint64)[0] >> np.uint64(1)
+    )
 
 
 def run_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
@@ -94,15 +139,30 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         ledger: Money accounts.
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, replication: int = 0, seed: int | None = None,
-                 checked: bool = False, rng: int | None | object = _UNSET, **levers):
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        replication: int = 0,
+        seed: int | None = None,
+        checked: bool = False,
+        rng: int | None | object = _UNSET,
+        **levers,
+    ):
         scenario = scenario if scenario is not None else defaults()
         if levers:
-            scenario = scenario.with_overrides({k.replace("__", "."): v for k, v in levers.items()}, source="model arguments")
+            scenario = scenario.with_overrides(
+                {k.replace("__", "."): v for k, v in levers.items()},
+                source="model arguments",
+            )
         if rng is not _UNSET and seed is None:
             # mesa.batch_run passes rng: an integer is the root seed; None asks for a fresh one,
             # as in Mesa, and the one drawn is kept in root_seed so the run can be repeated.
-            seed = int(np.random.SeedSequence().entropy % (2**63)) if rng is None else int(rng)
+            seed = (
+                int(np.random.SeedSequence().entropy % (2**63))
+                if rng is None
+                else int(rng)
+            )
         root = int(scenario.scenario.seed if seed is None else seed)
         children = run_seed(root, replication).spawn(1 + len(STREAMS))
         super().__init__(rng=np.random.default_rng(children[0]))
@@ -110,7 +170,10 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.root_seed = root
         self.replication = replication
         self.checked = checked
-        self.streams = {name: np.random.default_rng(c) for name, c in zip(STREAMS, children[1:], strict=True)}
+        self.streams = {
+            name: np.random.default_rng(c)
+            for name, c in zip(STREAMS, children[1:], strict=True)
+        }
         self.params: dict[str, dict] = {s: dict(v) for s, v in scenario.values.items()}
         if self.params["dynamics"]["ensemble"]:
             # Parameter uncertainty: replication r runs with the ensemble's set r (modulo its size).
@@ -127,25 +190,60 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         world = self.streams["world"]
         pop = self.params["population"]
         if self.params["geography"]["regions"] == "synthetic":
-            self.regions = development.initial_regions(world, pop["regions"], self.params["start"], pop["regional_spread"], self.method)
+            self.regions = development.initial_regions(
+                world,
+                pop["regions"],
+                self.params["start"],
+                pop["regional_spread"],
+                self.method,
+            )
         else:
             self.regions = development.regions_from(scenario.regions())
-        counts = {"community_group": pop["community_groups"], "ngo": pop["ngos"], "religious_body": pop["religious_bodies"],
-                  "business": pop["businesses"], "university": pop["universities"]}
-        self.community = new_community(world, counts, self.regions.population, pop["max_partnerships"], self.params["giving"],
-                                       pop["min_agents_per_region"], pop["people_per_organisation"])
-        self.ties = network.forum_network(world, self.community.region, self.params["network"]["forum_density"],
-                                          self.params["network"]["local_share"], self.params["trust"]["initial"])
-        network.prepare_search(self.community, self.params)  # every agent's best matches, once a run
-        self.partnerships = PartnershipTable(width=max(int(self.params["formation"]["max_group_size"]), 2))
+        counts = {
+            "community_group": pop["community_groups"],
+            "ngo": pop["ngos"],
+            "religious_body": pop["religious_bodies"],
+            "business": pop["businesses"],
+            "university": pop["universities"],
+        }
+        self.community = new_community(
+            world,
+            counts,
+            self.regions.population,
+            pop["max_partnerships"],
+            self.params["giving"],
+            pop["min_agents_per_region"],
+            pop["people_per_organisation"],
+        )
+        self.ties = network.forum_network(
+            world,
+            self.community.region,
+            self.params["network"]["forum_density"],
+            self.params["network"]["local_share"],
+            self.params["trust"]["initial"],
+        )
+        network.prepare_search(
+            self.community, self.params
+        )  # every agent's best matches, once a run
+        self.partnerships = PartnershipTable(
+            width=max(int(self.params["formation"]["max_group_size"]), 2)
+        )
         self.ledger = Ledger()
         self.budget_shock = 1.0
-        self.expect = {"cofunding_fill": 1.0, "grant_ratio": 0.0, "cash_per_participant": 0.0}
+        self.expect = {
+            "cofunding_fill": 1.0,
+            "grant_ratio": 0.0,
+            "cash_per_participant": 0.0,
+        }
         self.fired_events: list = []
         self.investment = np.zeros((self.regions.n, len(ACTIVITIES)))
 
-        self.community_agents = [CommunityComponent(self, row) for row in range(self.community.n)]
-        self.governments = [Government(self, "central")] + [Government(self, "regional", r) for r in range(self.regions.n)]
+        self.community_agents = [
+            CommunityComponent(self, row) for row in range(self.community.n)
+        ]
+        self.governments = [Government(self, "central")] + [
+            Government(self, "regional", r) for r in range(self.regions.n)
+        ]
         self.donors = [Donor(self, "international"), Donor(self, "philanthropy")]
         self.trust_fund = TrustFund(self)
         self.partnership_agents: dict[int, Partnership] = {}
@@ -154,13 +252,21 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.region_index = development.regional_index(self.regions, self.method)
         self.national_index = development.national_index(self.regions, self.method)
         self.start_index = self.national_index
-        self.step_of_target: int | None = 0 if self.national_index >= self.target else None
+        self.step_of_target: int | None = (
+            0 if self.national_index >= self.target else None
+        )
         # Quarter at which each region first reached the target (-1: not yet).
-        self.region_step_of_target = np.where(self.region_index >= self.target, 0, -1).astype(np.int64)
+        self.region_step_of_target = np.where(
+            self.region_index >= self.target, 0, -1
+        ).astype(np.int64)
         self.totals = {"formed": 0, "dissolved": 0, "members_added": 0}
         self._step_counts = {"formed": 0, "dissolved": 0, "members_added": 0}
-        self._event_log: list[dict] = []  # batches of events as arrays (see _log_events)
-        self.datacollector = DataCollector(model_reporters={m: partial(_metric, name=m) for m in METRICS})
+        self._event_log: list[
+            dict
+        ] = []  # batches of events as arrays (see _log_events)
+        self.datacollector = DataCollector(
+            model_reporters={m: partial(_metric, name=m) for m in METRICS}
+        )
         self.metrics: dict[str, float] = {}
         self._region_rows: list[np.ndarray] = []
         self._record()
@@ -188,9 +294,15 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.ledger.new_step()
         self._step_counts = {"formed": 0, "dissolved": 0, "members_added": 0}
         if (self.steps - 1) % 4 == 0:
-            self.budget_shock = policy.budget_shock(self.streams["policy"], self.params["funding"]["political_will"])
+            self.budget_shock = policy.budget_shock(
+                self.streams["policy"], self.params["funding"]["political_will"]
+            )
         new = formation.form(self)
-        busy = np.unique(self.partnerships.members[new]) if new.shape[0] else np.zeros(0, np.int64)
+        busy = (
+            np.unique(self.partnerships.members[new])
+            if new.shape[0]
+            else np.zeros(0, np.int64)
+        )
         formation.recruit(self, busy[busy != NO_MEMBER])
         invest = operation.operate(self)
         self.investment = invest
@@ -221,10 +333,19 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
 
     # --- partnership bookkeeping (used by the formation and dissolution mechanisms) -------
 
-    def open_partnerships(self, members: IntArray, activity: IntArray, region: IntArray, term: IntArray,
-                          governance: np.ndarray, transaction_cost: float) -> IntArray:
+    def open_partnerships(
+        self,
+        members: IntArray,
+        activity: IntArray,
+        region: IntArray,
+        term: IntArray,
+        governance: np.ndarray,
+        transaction_cost: float,
+    ) -> IntArray:
         """Create partnerships: table rows, Mesa agents, ties, memberships, transaction costs."""
-        ids = self.partnerships.add(members, activity, region, self.steps, term, governance)
+        ids = self.partnerships.add(
+            members, activity, region, self.steps, term, governance
+        )
         mask = members != NO_MEMBER
         np.add.at(self.community.memberships, members[mask], 1)
         self._pay_transaction_cost(members[mask], transaction_cost)
@@ -235,7 +356,9 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.totals["formed"] += ids.shape[0]
         return ids
 
-    def add_members(self, ids: IntArray, agents: IntArray, transaction_cost: float) -> None:
+    def add_members(
+        self, ids: IntArray, agents: IntArray, transaction_cost: float
+    ) -> None:
         """Add one new member to each of the partnerships ``ids``."""
         t = self.partnerships
         t.members[ids, t.size[ids]] = agents
@@ -269,17 +392,34 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.ledger.credit("community", amount)
         self.ledger.spend("community", "transaction_costs", amount)
 
-    def _log_events(self, ids: IntArray, event: str, reasons: IntArray | None, joined: IntArray | None = None) -> None:
+    def _log_events(
+        self,
+        ids: IntArray,
+        event: str,
+        reasons: IntArray | None,
+        joined: IntArray | None = None,
+    ) -> None:
         """Keep one batch of events as arrays (copies of the table rows now); :meth:`events` makes the table."""
         if ids.shape[0] == 0:
             return
         t = self.partnerships
-        self._event_log.append({
-            "step": self.steps, "event": event, "partnership": ids.astype(np.int64), "members": t.members[ids],
-            "activity": t.activity[ids], "region": t.region[ids], "formed": t.formed[ids],
-            "reason": None if reasons is None else np.asarray(reasons, dtype=np.int64).copy(),
-            "joined": None if joined is None else np.asarray(joined, dtype=np.int64).copy(),
-        })
+        self._event_log.append(
+            {
+                "step": self.steps,
+                "event": event,
+                "partnership": ids.astype(np.int64),
+                "members": t.members[ids],
+                "activity": t.activity[ids],
+                "region": t.region[ids],
+                "formed": t.formed[ids],
+                "reason": None
+                if reasons is None
+                else np.asarray(reasons, dtype=np.int64).copy(),
+                "joined": None
+                if joined is None
+                else np.asarray(joined, dtype=np.int64).copy(),
+            }
+        )
 
     # --- invariants ----------------------------------------------------------------------
 
@@ -290,20 +430,34 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         ids = t.active_ids()
         m = t.members[ids]
         assert np.all(t.size[ids] >= 2), "a partnership has fewer than two members"
-        assert np.all((m != NO_MEMBER).sum(axis=1) == t.size[ids]), "member padding disagrees with size"
+        assert np.all((m != NO_MEMBER).sum(axis=1) == t.size[ids]), (
+            "member padding disagrees with size"
+        )
         counts = np.bincount(m[m != NO_MEMBER], minlength=self.community.n)
-        assert np.array_equal(counts, self.community.memberships), "membership counts disagree"
-        assert np.all(self.community.memberships <= self.community.cap), "an agent exceeds its cap"
+        assert np.array_equal(counts, self.community.memberships), (
+            "membership counts disagree"
+        )
+        assert np.all(self.community.memberships <= self.community.cap), (
+            "an agent exceeds its cap"
+        )
         for row in m:
             real = row[row != NO_MEMBER]
-            assert np.unique(real).shape[0] == real.shape[0], "an agent appears twice in one partnership"
+            assert np.unique(real).shape[0] == real.shape[0], (
+                "an agent appears twice in one partnership"
+            )
         assert 0.0 <= self.national_index <= self.index_scale, "index out of bounds"
-        assert np.all((self.region_index >= 0) & (self.region_index <= self.index_scale)), "regional index out of bounds"
+        assert np.all(
+            (self.region_index >= 0) & (self.region_index <= self.index_scale)
+        ), "regional index out of bounds"
         for name in ("capacity", "motivation", "volunteer"):
             v = getattr(self.community, name)
             assert np.all((v >= 0) & (v <= 1)), f"{name} out of [0, 1]"
-        assert np.all((self.ties.trust >= 0) & (self.ties.trust <= 1)), "trust out of [0, 1]"
-        assert len(self.partnership_agents) == ids.shape[0], "Mesa agents disagree with the table"
+        assert np.all((self.ties.trust >= 0) & (self.ties.trust <= 1)), (
+            "trust out of [0, 1]"
+        )
+        assert len(self.partnership_agents) == ids.shape[0], (
+            "Mesa agents disagree with the table"
+        )
 
     # --- data ----------------------------------------------------------------------------
 
@@ -324,30 +478,59 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.metrics = {
             "year": self.start_year + self.steps / 4.0,
             "index": self.national_index,
-            "life_expectancy": le, "expected_schooling": eys, "mean_schooling": mys, "income": income,
-            "index_min": float(self.region_index.min()), "index_max": float(self.region_index.max()),
-            "inequality": development.inequality(self.region_index, self.regions.weights),
+            "life_expectancy": le,
+            "expected_schooling": eys,
+            "mean_schooling": mys,
+            "income": income,
+            "index_min": float(self.region_index.min()),
+            "index_max": float(self.region_index.max()),
+            "inequality": development.inequality(
+                self.region_index, self.regions.weights
+            ),
             "active_partnerships": int(ids.shape[0]),
-            "formed": self._step_counts["formed"], "dissolved": self._step_counts["dissolved"],
+            "formed": self._step_counts["formed"],
+            "dissolved": self._step_counts["dissolved"],
             "members_added": self._step_counts["members_added"],
-            "participation_share": float(np.count_nonzero(self.community.memberships) / n),
+            "participation_share": float(
+                np.count_nonzero(self.community.memberships) / n
+            ),
             "business_participation": _share_in_partnerships(self.community, BUSINESS),
             "cross_sector_share": mixed,
             "cohesion": trust.cohesion(self),
-            "mean_capacity": float(self.community.capacity.mean()) if self.community.n else 0.0,
-            "mean_motivation": float(self.community.motivation.mean()) if self.community.n else 0.0,
-            "mean_volunteering": float(self.community.volunteer.mean()) if self.community.n else 0.0,
-            "spend_central": by["central"], "spend_regional": by["regional"], "spend_rewards": by["rewards"],
-            "spend_donors": by["donors"], "spend_trust_fund": by["trust_fund"], "spend_community": by["community"],
-            "spend_volunteer_labour": by["volunteer_labour"], "spend_total": total,
+            "mean_capacity": float(self.community.capacity.mean())
+            if self.community.n
+            else 0.0,
+            "mean_motivation": float(self.community.motivation.mean())
+            if self.community.n
+            else 0.0,
+            "mean_volunteering": float(self.community.volunteer.mean())
+            if self.community.n
+            else 0.0,
+            "spend_central": by["central"],
+            "spend_regional": by["regional"],
+            "spend_rewards": by["rewards"],
+            "spend_donors": by["donors"],
+            "spend_trust_fund": by["trust_fund"],
+            "spend_community": by["community"],
+            "spend_volunteer_labour": by["volunteer_labour"],
+            "spend_total": total,
             "government_share": self.ledger.government_share(step=True),
             "budget_shock": self.budget_shock,
         }
         self.datacollector.collect(self)
-        self._region_rows.append(np.column_stack([
-            np.full(self.regions.n, self.steps), np.arange(self.regions.n), self.region_index,
-            self.regions.life_expectancy, self.regions.expected_schooling, self.regions.mean_schooling, self.regions.income,
-        ]))
+        self._region_rows.append(
+            np.column_stack(
+                [
+                    np.full(self.regions.n, self.steps),
+                    np.arange(self.regions.n),
+                    self.region_index,
+                    self.regions.life_expectancy,
+                    self.regions.expected_schooling,
+                    self.regions.mean_schooling,
+                    self.regions.income,
+                ]
+            )
+        )
 
     def timeseries(self) -> pd.DataFrame:
         """One row per step (step 0 is the start) with every metric."""
@@ -357,16 +540,43 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
     def region_series(self) -> pd.DataFrame:
         """One row per step and region: the region's name, index and components."""
         arr = np.vstack(self._region_rows)
-        df = pd.DataFrame(arr, columns=["step", "region", "index", "life_expectancy", "expected_schooling", "mean_schooling", "income"])
+        df = pd.DataFrame(
+            arr,
+            columns=[
+                "step",
+                "region",
+                "index",
+                "life_expectancy",
+                "expected_schooling",
+                "mean_schooling",
+                "income",
+            ],
+        )
         df["step"] = df["step"].astype(np.int64)
         df["region"] = df["region"].astype(np.int64)
         df.insert(1, "year", self.start_year + df["step"] / 4.0)
-        df.insert(3, "region_name", np.asarray(self.regions.names, dtype=object)[df["region"].to_numpy()])
+        df.insert(
+            3,
+            "region_name",
+            np.asarray(self.regions.names, dtype=object)[df["region"].to_numpy()],
+        )
         return df
 
     def events(self) -> pd.DataFrame:
         """The partnership event table: formed, joined and dissolved, with reasons."""
-        cols = ["step", "year", "partnership", "event", "members", "kinds", "size", "activity", "region", "reason", "lifespan_years"]
+        cols = [
+            "step",
+            "year",
+            "partnership",
+            "event",
+            "members",
+            "kinds",
+            "size",
+            "activity",
+            "region",
+            "reason",
+            "lifespan_years",
+        ]
         log = self._event_log
         if not log:
             return pd.DataFrame([], columns=cols)
@@ -389,23 +599,41 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
                 reason.extend(f"joined:{a}" for a in b["joined"].tolist())
             else:
                 reason.extend([""] * b["partnership"].shape[0])
-        dissolved = np.repeat(np.array([b["event"] == "dissolved" for b in log]), counts)
+        dissolved = np.repeat(
+            np.array([b["event"] == "dissolved" for b in log]), counts
+        )
         formed = np.concatenate([b["formed"] for b in log])
-        return pd.DataFrame({
-            "step": step, "year": self.start_year + step / 4.0,
-            "partnership": np.concatenate([b["partnership"] for b in log]),
-            "event": [b["event"] for b, c in zip(log, counts, strict=True) for _ in range(c)],
-            "members": member_text, "kinds": kind_text, "size": mask.sum(axis=1).astype(np.int64),
-            "activity": np.array(ACTIVITIES, dtype=object)[np.concatenate([b["activity"] for b in log])].tolist(),
-            "region": np.concatenate([b["region"] for b in log]).astype(np.int64), "reason": reason,
-            "lifespan_years": np.where(dissolved, (step - formed) / 4.0, np.nan),
-        }, columns=cols)
+        return pd.DataFrame(
+            {
+                "step": step,
+                "year": self.start_year + step / 4.0,
+                "partnership": np.concatenate([b["partnership"] for b in log]),
+                "event": [
+                    b["event"]
+                    for b, c in zip(log, counts, strict=True)
+                    for _ in range(c)
+                ],
+                "members": member_text,
+                "kinds": kind_text,
+                "size": mask.sum(axis=1).astype(np.int64),
+                "activity": np.array(ACTIVITIES, dtype=object)[
+                    np.concatenate([b["activity"] for b in log])
+                ].tolist(),
+                "region": np.concatenate([b["region"] for b in log]).astype(np.int64),
+                "reason": reason,
+                "lifespan_years": np.where(dissolved, (step - formed) / 4.0, np.nan),
+            },
+            columns=cols,
+        )
 
     def summary(self) -> dict[str, float | int | bool | str]:
         """One-row outcome summary of the run (time to target is censored when not reached)."""
         t = self.partnerships
         # Partnerships still active at the end are censored, not ended: Kaplan-Meier restricted mean.
-        lifespans = (np.where(t.active[: t.count], self.steps, t.end[: t.count]) - t.formed[: t.count]) / 4.0
+        lifespans = (
+            np.where(t.active[: t.count], self.steps, t.end[: t.count])
+            - t.formed[: t.count]
+        ) / 4.0
         reached = self.step_of_target is not None
         by = self.ledger.spending_by_source(step=False)
         return {
@@ -420,13 +648,17 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "final_index": self.national_index,
             "reached": reached,
             "years_to_target": self.step_of_target / 4.0 if reached else float("nan"),
-            "year_reached": self.start_year + self.step_of_target / 4.0 if reached else float("nan"),
+            "year_reached": self.start_year + self.step_of_target / 4.0
+            if reached
+            else float("nan"),
             "censored_at_years": self.steps / 4.0,
             "government_share": self.ledger.government_share(step=False),
             "government_spending": by["central"] + by["regional"] + by["rewards"],
             "total_spending": float(sum(by.values())),
             "costs": float(sum(self.ledger.costs_by_source(step=False).values())),
-            "government_costs": float(self.ledger.costs_by_source(step=False)["central"]),
+            "government_costs": float(
+                self.ledger.costs_by_source(step=False)["central"]
+            ),
             "leakage": float(self.ledger.leakage),
             "population": float(self.regions.population.sum()),
             "regions": int(self.regions.n),
@@ -436,8 +668,12 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "partnerships_dissolved": self.totals["dissolved"],
             "members_added": self.totals["members_added"],
             "active_partnerships": int(t.active_ids().shape[0]),
-            "mean_active_partnerships": float(np.mean(self.datacollector.model_vars["active_partnerships"])),
-            "mean_lifespan_years": restricted_mean(lifespans, ~t.active[: t.count]) if t.count else float("nan"),
+            "mean_active_partnerships": float(
+                np.mean(self.datacollector.model_vars["active_partnerships"])
+            ),
+            "mean_lifespan_years": restricted_mean(lifespans, ~t.active[: t.count])
+            if t.count
+            else float("nan"),
             "participation_share": self.metrics["participation_share"],
             "business_participation": self.metrics["business_participation"],
             "cross_sector_share": self.metrics["cross_sector_share"],
@@ -447,12 +683,15 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         }
 
 
-
 def _share_in_partnerships(community, kind: int) -> float:
     """Share of the agents of one kind that belong to at least one partnership."""
     of_kind = community.kind == kind
     total = int(of_kind.sum())
-    return float(np.count_nonzero(community.memberships[of_kind]) / total) if total else 0.0
+    return (
+        float(np.count_nonzero(community.memberships[of_kind]) / total)
+        if total
+        else 0.0
+    )
 
 
 def _metric(model: PartnershipModel, name: str) -> float:

@@ -80,21 +80,65 @@ def _range(p: Param) -> str:
 # The [design] table, key by key: (key, meaning, used by, allowed, default). The validation
 # itself is in sim/experiment/design.py; tests/test_reference_design.py keeps the two in step.
 DESIGN_ROWS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("type", "which design: one run (`none`), a full grid (`factorial`), named variants (`variants`), or a sample over "
-             "ranges (`lhs`, `sobol`, `morris`)", "all", '"none", "factorial", "variants", "lhs", "sobol", "morris"',
-     "`variants` if `[[design.variants]]` is given, else `factorial` if `[design.factors]` is, else `none`"),
-    ("replications", "runs per design point; replication r has the same seed at every point (common random numbers)", "all",
-     "integer 1 – 100000", "1"),
-    ("reference", "the design point others are compared with (report, `kemitraan compare`, comparison.csv)", "all",
-     "a design point's name", '`baseline` if a point has that name, else the first point'),
-    ("factors", "table of `parameter = [values]`: the grid is every combination; a point is named `a.b=x,c.d=y`", "factorial, variants",
-     "any parameter key, each value allowed for it", "-"),
-    ("variants", "array of tables `{ name = \"...\", set = { parameter = value, ... } }`: named points, crossed with `factors` "
-                 "when both are given (a point is then named by the variant and the grid cell, joined by a vertical bar)", "variants", "distinct names; keys and values as in the file", "-"),
-    ("ranges", "table of `parameter = [low, high]` sampled over", "lhs, sobol, morris", "numeric parameters, low < high, both allowed", "-"),
-    ("samples", "Latin hypercube points; Sobol base sample N (N x (k + 2) points for k ranges, Saltelli); Morris trajectories "
-                "(samples x (k + 1) points)", "lhs, sobol, morris", "integer >= 2; a power of 2 for sobol", "64"),
-    ("levels", "grid levels of Morris trajectories", "morris", "even integer >= 2", "4"),
+    (
+        "type",
+        "which design: one run (`none`), a full grid (`factorial`), named variants (`variants`), or a sample over "
+        "ranges (`lhs`, `sobol`, `morris`)",
+        "all",
+        '"none", "factorial", "variants", "lhs", "sobol", "morris"',
+        "`variants` if `[[design.variants]]` is given, else `factorial` if `[design.factors]` is, else `none`",
+    ),
+    (
+        "replications",
+        "runs per design point; replication r has the same seed at every point (common random numbers)",
+        "all",
+        "integer 1 – 100000",
+        "1",
+    ),
+    (
+        "reference",
+        "the design point others are compared with (report, `kemitraan compare`, comparison.csv)",
+        "all",
+        "a design point's name",
+        "`baseline` if a point has that name, else the first point",
+    ),
+    (
+        "factors",
+        "table of `parameter = [values]`: the grid is every combination; a point is named `a.b=x,c.d=y`",
+        "factorial, variants",
+        "any parameter key, each value allowed for it",
+        "-",
+    ),
+    (
+        "variants",
+        'array of tables `{ name = "...", set = { parameter = value, ... } }`: named points, crossed with `factors` '
+        "when both are given (a point is then named by the variant and the grid cell, joined by a vertical bar)",
+        "variants",
+        "distinct names; keys and values as in the file",
+        "-",
+    ),
+    (
+        "ranges",
+        "table of `parameter = [low, high]` sampled over",
+        "lhs, sobol, morris",
+        "numeric parameters, low < high, both allowed",
+        "-",
+    ),
+    (
+        "samples",
+        "Latin hypercube points; Sobol base sample N (N x (k + 2) points for k ranges, Saltelli); Morris trajectories "
+        "(samples x (k + 1) points)",
+        "lhs, sobol, morris",
+        "integer >= 2; a power of 2 for sobol",
+        "64",
+    ),
+    (
+        "levels",
+        "grid levels of Morris trajectories",
+        "morris",
+        "even integer >= 2",
+        "4",
+    ),
 )
 
 DESIGN_TEXT = """## [design]
@@ -120,7 +164,10 @@ reference = "funding.public_scale=1,gotong_royong.enabled=true"
 
 def design_markdown() -> str:
     """The ``[design]`` section: every key, what it means, which designs use it, what is allowed, the default."""
-    out = [DESIGN_TEXT, "| key | meaning | used by | allowed | default |\n|---|---|---|---|---|\n"]
+    out = [
+        DESIGN_TEXT,
+        "| key | meaning | used by | allowed | default |\n|---|---|---|---|---|\n",
+    ]
     for key, meaning, used, allowed, default in DESIGN_ROWS:
         out.append(f"| `{key}` | {meaning} | {used} | {allowed} | {default} |\n")
     return "".join(out) + "\n"
@@ -131,10 +178,14 @@ def markdown() -> str:
     out = [HEADER]
     for section in SECTIONS:
         out.append(f"## [{section}]\n\n{SECTION_TEXT[section]}\n\n")
-        out.append("| key | meaning | unit | default | range | essay's concept |\n|---|---|---|---|---|---|\n")
+        out.append(
+            "| key | meaning | unit | default | range | essay's concept |\n|---|---|---|---|---|---|\n"
+        )
         for p in PARAMETERS:
             if p.section == section:
-                out.append(f"| `{p.key}` | {p.meaning} | {p.unit} | {_value(p.default)} | {_range(p)} | {p.concept} |\n")
+                out.append(
+                    f"| `{p.key}` | {p.meaning} | {p.unit} | {_value(p.default)} | {_range(p)} | {p.concept} |\n"
+                )
         out.append("\n")
     out.append(design_markdown())
     return "".join(out)
@@ -147,5 +198,7 @@ def plain() -> str:
         lines.append(f"[{section}]")
         for p in PARAMETERS:
             if p.section == section:
-                lines.append(f"  {p.key} = {_value(p.default)}  ({p.unit}; {_range(p)})  {p.meaning}")
+                lines.append(
+                    f"  {p.key} = {_value(p.default)}  ({p.unit}; {_range(p)})  {p.meaning}"
+                )
     return "\n".join(lines) + "\n"

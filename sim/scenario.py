@@ -30,7 +30,11 @@ from sim.parameters import BY_NAME, HDI_START, PARAMETERS, SECTIONS, Param
 
 # What describes the world at its start; a policy event cannot change it mid-run.
 _FIXED_SECTIONS = ("scenario", "geography", "population", "start")
-_FIXED_KEYS = ("network.forum_density", "network.local_share", "formation.max_group_size")
+_FIXED_KEYS = (
+    "network.forum_density",
+    "network.local_share",
+    "formation.max_group_size",
+)
 EVENT_KEYS = ("year", "set", "value", "multiply", "label")
 
 
@@ -53,7 +57,9 @@ def printable(text: str) -> str:
         elif ord(ch) < 0x100:
             out.append(f"\\x{ord(ch):02x}")
         else:
-            out.append(f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}")
+            out.append(
+                f"\\u{ord(ch):04x}" if ord(ch) < 0x10000 else f"\\U{ord(ch):08x}"
+            )
     return "".join(out)
 
 
@@ -63,7 +69,11 @@ def shown(value: Any) -> str:
     Never raises: an integer too long to print, a list nested too deep to repr, or a
     megabyte of text each get a short description instead.
     """
-    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and value.bit_length() > 200
+    ):
         return f"an integer of about {int(value.bit_length() * 0.30103) + 1} digits"
     try:
         text = repr(value)
@@ -115,7 +125,9 @@ class PolicyEvent:
 
     def describe(self) -> str:
         """One-line description, e.g. ``2030.0: funding.regional_programmes x 0.7``."""
-        change = f"x {self.multiply:g}" if self.multiply is not None else f"= {self.value!r}"
+        change = (
+            f"x {self.multiply:g}" if self.multiply is not None else f"= {self.value!r}"
+        )
         text = f"{self.year:g}: {self.key} {change}"
         return printable(f"{text} ({self.label})" if self.label else text)
 
@@ -133,7 +145,9 @@ class Section(Mapping[str, Any]):
         try:
             return self._values[key]
         except KeyError:
-            raise AttributeError(f"scenario section {self._name!r} has no key {key!r}") from None
+            raise AttributeError(
+                f"scenario section {self._name!r} has no key {key!r}"
+            ) from None
 
     def __setattr__(self, key: str, value: Any) -> None:
         raise AttributeError("scenarios are immutable; use Scenario.with_overrides")
@@ -171,7 +185,9 @@ class Scenario:
     _sections: dict[str, Section] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_sections", {s: Section(s, v) for s, v in self.values.items()})
+        object.__setattr__(
+            self, "_sections", {s: Section(s, v) for s, v in self.values.items()}
+        )
 
     def __getattr__(self, name: str) -> Section:
         sections = object.__getattribute__(self, "_sections")
@@ -180,7 +196,13 @@ class Scenario:
         raise AttributeError(name)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {"values": self.values, "events": self.events, "source": self.source, "text": self.text, "design": self.design}
+        return {
+            "values": self.values,
+            "events": self.events,
+            "source": self.source,
+            "text": self.text,
+            "design": self.design,
+        }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         for k, v in state.items():
@@ -216,7 +238,9 @@ class Scenario:
         """Every parameter as ``{"section.key": value}`` in reference order."""
         return {p.name: self.values[p.section][p.key] for p in PARAMETERS}
 
-    def with_events(self, events: Sequence[PolicyEvent], source: str = "events") -> Scenario:
+    def with_events(
+        self, events: Sequence[PolicyEvent], source: str = "events"
+    ) -> Scenario:
         """A new scenario with more policy events, validated like ``[[events]]`` in a file."""
         if not events:
             return self
@@ -227,7 +251,9 @@ class Scenario:
         object.__setattr__(built, "design", self.design)
         return built
 
-    def with_overrides(self, overrides: Mapping[str, Any], source: str = "--set") -> Scenario:
+    def with_overrides(
+        self, overrides: Mapping[str, Any], source: str = "--set"
+    ) -> Scenario:
         """A new scenario with some parameters replaced, validated like a file."""
         doc = {s: dict(v) for s, v in self.values.items()}
         for dotted, value in overrides.items():
@@ -236,7 +262,14 @@ class Scenario:
                 raise ScenarioError(source, dotted, _unknown_key_hint(dotted))
             doc[section][key] = value
         _follow_index(doc, self.values, overrides)
-        doc["events"] = _with_history(doc, [_event_to_dict(e) for e in self.events if not history.is_historical(e.label)])
+        doc["events"] = _with_history(
+            doc,
+            [
+                _event_to_dict(e)
+                for e in self.events
+                if not history.is_historical(e.label)
+            ],
+        )
         validate(doc, source)
         built = build(doc, source=self.source, text=self.text)
         object.__setattr__(built, "design", self.design)
@@ -245,16 +278,29 @@ class Scenario:
 
 def _index_defaults(index: str) -> dict[str, Any]:
     """The defaults that depend on the index: its target and (for HDI) UNDP's start values."""
-    base = {"scenario.target": 75.0, "geography.regions": BY_NAME["geography.regions"].default,
-            "scenario.start_year": BY_NAME["scenario.start_year"].default,
-            **{f"start.{k}": BY_NAME[f"start.{k}"].default for k in HDI_START}}
+    base = {
+        "scenario.target": 75.0,
+        "geography.regions": BY_NAME["geography.regions"].default,
+        "scenario.start_year": BY_NAME["scenario.start_year"].default,
+        **{f"start.{k}": BY_NAME[f"start.{k}"].default for k in HDI_START},
+    }
     if index == "hdi":
-        base.update({"scenario.target": 0.75, "geography.regions": "synthetic", "scenario.start_year": 2015,
-                     **{f"start.{k}": v for k, v in HDI_START.items()}})
+        base.update(
+            {
+                "scenario.target": 0.75,
+                "geography.regions": "synthetic",
+                "scenario.start_year": 2015,
+                **{f"start.{k}": v for k, v in HDI_START.items()},
+            }
+        )
     return base
 
 
-def _follow_index(doc: dict[str, dict[str, Any]], old: Mapping[str, Mapping[str, Any]], overrides: Mapping[str, Any]) -> None:
+def _follow_index(
+    doc: dict[str, dict[str, Any]],
+    old: Mapping[str, Mapping[str, Any]],
+    overrides: Mapping[str, Any],
+) -> None:
     """When an override switches the index, values still at the old index's defaults follow it."""
     new_index, old_index = doc["scenario"]["index"], old["scenario"]["index"]
     if new_index == old_index:
@@ -277,11 +323,16 @@ def _event_to_dict(e: PolicyEvent) -> dict[str, Any]:
 
 def _unknown_key_hint(dotted: str) -> str:
     close = difflib.get_close_matches(dotted, list(BY_NAME), n=1, cutoff=0.6)
-    hint = f"; did you mean '{close[0]}'?" if close else "; see docs/scenarios.md for every key"
+    hint = (
+        f"; did you mean '{close[0]}'?"
+        if close
+        else "; see docs/scenarios.md for every key"
+    )
     return "unknown key" + hint
 
 
 # --- 1. parse --------------------------------------------------------------------------------
+
 
 def parse(text: str, source: str) -> dict[str, Any]:
     """Parse TOML text; a syntax error names its line."""
@@ -291,9 +342,19 @@ def parse(text: str, source: str) -> dict[str, Any]:
         msg = str(exc)
         return _raise(source, None, f"TOML syntax error: {msg}")
     except RecursionError:
-        return _raise(source, None, "arrays or inline tables nested too deep for the TOML reader; allowed: a scenario file (its values are flat)")
-    except ValueError as exc:  # an integer literal longer than Python will convert (4300 digits)
-        return _raise(source, None, f"cannot read a value ({str(exc).split(':')[0]}); allowed: numbers a float can hold")
+        return _raise(
+            source,
+            None,
+            "arrays or inline tables nested too deep for the TOML reader; allowed: a scenario file (its values are flat)",
+        )
+    except (
+        ValueError
+    ) as exc:  # an integer literal longer than Python will convert (4300 digits)
+        return _raise(
+            source,
+            None,
+            f"cannot read a value ({str(exc).split(':')[0]}); allowed: numbers a float can hold",
+        )
 
 
 def _raise(source: str, key: str | None, problem: str):
@@ -301,6 +362,7 @@ def _raise(source: str, key: str | None, problem: str):
 
 
 # --- 2. fill defaults ------------------------------------------------------------------------
+
 
 def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
     """Return a new document with every parameter the file leaves out set to its default.
@@ -320,16 +382,23 @@ def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
     if isinstance(scen, dict):
         if not scen.get("name"):
             scen["name"] = Path(source).stem if source.endswith(".toml") else "scenario"
-        user_target = isinstance(doc.get("scenario"), dict) and "target" in doc["scenario"]
+        user_target = (
+            isinstance(doc.get("scenario"), dict) and "target" in doc["scenario"]
+        )
         if scen.get("index") == "hdi":
             if not user_target:
                 scen["target"] = 0.75
             # UNDP's components exist only nationally: the HDI runs on synthetic regions, from
             # UNDP's 2015 values, unless the file says otherwise.
-            user_geo = doc.get("geography") if isinstance(doc.get("geography"), dict) else {}
+            user_geo = (
+                doc.get("geography") if isinstance(doc.get("geography"), dict) else {}
+            )
             if "regions" not in user_geo and isinstance(out.get("geography"), dict):
                 out["geography"]["regions"] = "synthetic"
-            if not (isinstance(doc.get("scenario"), dict) and "start_year" in doc["scenario"]):
+            if not (
+                isinstance(doc.get("scenario"), dict)
+                and "start_year" in doc["scenario"]
+            ):
                 scen["start_year"] = 2015
             # UNDP's own start values, unless the file gives its own.
             user_start = doc.get("start") if isinstance(doc.get("start"), dict) else {}
@@ -350,7 +419,9 @@ def _with_history(doc: Mapping[str, Any], events: list) -> list:
     if not isinstance(scen, dict) or scen.get("history") is not True:
         return events
     start, years = scen.get("start_year"), scen.get("years")
-    numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, years))
+    numbers = all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, years)
+    )
     try:
         finite = numbers and math.isfinite(start) and math.isfinite(years)
     except OverflowError:  # an integer too large for a float
@@ -364,17 +435,28 @@ def _with_history(doc: Mapping[str, Any], events: list) -> list:
 
 # --- 3. validate -----------------------------------------------------------------------------
 
+
 def validate(doc: Mapping[str, Any], source: str) -> None:
     """Check every table, key, type and range, and every policy event."""
     for section, table in doc.items():
         if section in ("events", "design"):
             continue
         if section not in SECTIONS:
-            close = difflib.get_close_matches(section, list(SECTIONS) + ["events", "design"], n=1, cutoff=0.6)
-            hint = f"; did you mean [{close[0]}]?" if close else f"; allowed tables: {', '.join(SECTIONS)}, events, design"
+            close = difflib.get_close_matches(
+                section, list(SECTIONS) + ["events", "design"], n=1, cutoff=0.6
+            )
+            hint = (
+                f"; did you mean [{close[0]}]?"
+                if close
+                else f"; allowed tables: {', '.join(SECTIONS)}, events, design"
+            )
             _raise(source, section, "unknown table" + hint)
         if not isinstance(table, dict):
-            _raise(source, section, f"must be a table ([{section}]), not a {type(table).__name__}")
+            _raise(
+                source,
+                section,
+                f"must be a table ([{section}]), not a {type(table).__name__}",
+            )
         for key, value in table.items():
             dotted = f"{section}.{key}"
             param = BY_NAME.get(dotted)
@@ -403,7 +485,11 @@ def check_relations(doc: Mapping[str, Any], source: str) -> None:
     start, years = scen.get("start_year"), scen.get("years")
     for i, e in enumerate(events):
         if not start <= e["year"] < start + years:
-            _raise(source, f"events[{i}].year", f"{shown(e['year'])} is not allowed; allowed: a year from {start} to before {start + years:g} (the end of the run)")
+            _raise(
+                source,
+                f"events[{i}].year",
+                f"{shown(e['year'])} is not allowed; allowed: a year from {start} to before {start + years:g} (the end of the run)",
+            )
     _check_event_sequence(doc, events, source)
 
 
@@ -411,28 +497,56 @@ def _check_value(param: Param, value: Any, source: str, where: str) -> None:
     kind = param.kind
     if kind is bool:
         if not isinstance(value, bool):
-            _raise(source, where, f"{shown(value)} is not allowed; allowed: true or false")
+            _raise(
+                source, where, f"{shown(value)} is not allowed; allowed: true or false"
+            )
         return
     if kind is str:
         if not isinstance(value, str):
-            _raise(source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}")
+            _raise(
+                source,
+                where,
+                f"{shown(value)} is not allowed; allowed: {param.allowed()}",
+            )
         if param.choices is not None and value not in param.choices:
-            close = difflib.get_close_matches(value, list(param.choices), n=1, cutoff=0.5)
+            close = difflib.get_close_matches(
+                value, list(param.choices), n=1, cutoff=0.5
+            )
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            _raise(source, where, f"{shown(value)} is not allowed{hint}; allowed: {param.allowed()}")
+            _raise(
+                source,
+                where,
+                f"{shown(value)} is not allowed{hint}; allowed: {param.allowed()}",
+            )
         if param.key == "name" and value and not _safe_name(value):
-            _raise(source, where, f"{shown(value)} is not allowed; allowed: letters, digits, '-', '_' and '.', not starting with '.'")
+            _raise(
+                source,
+                where,
+                f"{shown(value)} is not allowed; allowed: letters, digits, '-', '_' and '.', not starting with '.'",
+            )
         return
     # Numbers: bool is an int in Python but never a valid number here.
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        _raise(source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}")
+        _raise(
+            source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}"
+        )
     if kind is int and not isinstance(value, int):
         if not (isinstance(value, float) and value.is_integer()):
-            _raise(source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}")
+            _raise(
+                source,
+                where,
+                f"{shown(value)} is not allowed; allowed: {param.allowed()}",
+            )
     if not _finite(value):
-        _raise(source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}")
-    if (param.low is not None and value < param.low) or (param.high is not None and value > param.high):
-        _raise(source, where, f"{shown(value)} is out of range; allowed: {param.allowed()}")
+        _raise(
+            source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}"
+        )
+    if (param.low is not None and value < param.low) or (
+        param.high is not None and value > param.high
+    ):
+        _raise(
+            source, where, f"{shown(value)} is out of range; allowed: {param.allowed()}"
+        )
 
 
 def _finite(x: int | float) -> bool:
@@ -444,18 +558,38 @@ def _finite(x: int | float) -> bool:
 
 
 def _safe_name(name: str) -> bool:
-    return all(c.isalnum() or c in "-_." for c in name) and not name.startswith(".") and len(name) <= 100
+    return (
+        all(c.isalnum() or c in "-_." for c in name)
+        and not name.startswith(".")
+        and len(name) <= 100
+    )
 
 
 def _check_cross(doc: Mapping[str, Any], source: str) -> None:
     scen = doc.get("scenario", {})
     if scen.get("index") == "hdi" and scen.get("target", 0) > 1:
-        _raise(source, "scenario.target", f"{shown(scen['target'])} is out of range for index = 'hdi'; allowed: a number from 0 to 1")
+        _raise(
+            source,
+            "scenario.target",
+            f"{shown(scen['target'])} is out of range for index = 'hdi'; allowed: a number from 0 to 1",
+        )
     _check_geography(doc, source)
     pop = doc.get("population", {})
-    kinds = ("community_groups", "ngos", "religious_bodies", "businesses", "universities")
-    if sum(int(pop.get(k, 0)) for k in kinds) < 2 and doc.get("formation", {}).get("enabled", True):
-        _raise(source, "population", "a partnership needs at least 2 community agents in all; allowed: a total of 2 or more, or formation.enabled = false")
+    kinds = (
+        "community_groups",
+        "ngos",
+        "religious_bodies",
+        "businesses",
+        "universities",
+    )
+    if sum(int(pop.get(k, 0)) for k in kinds) < 2 and doc.get("formation", {}).get(
+        "enabled", True
+    ):
+        _raise(
+            source,
+            "population",
+            "a partnership needs at least 2 community agents in all; allowed: a total of 2 or more, or formation.enabled = false",
+        )
 
 
 def _check_geography(doc: Mapping[str, Any], source: str) -> None:
@@ -464,8 +598,12 @@ def _check_geography(doc: Mapping[str, Any], source: str) -> None:
     geo, scen = doc["geography"], doc["scenario"]
     regions = geo.get("regions")
     if scen.get("index") == "hdi" and regions != "synthetic":
-        _raise(source, "scenario.index", "'hdi' needs UNDP's components, which exist only nationally; allowed: index = 'ipm', "
-                                         "or geography.regions = 'synthetic'")
+        _raise(
+            source,
+            "scenario.index",
+            "'hdi' needs UNDP's components, which exist only nationally; allowed: index = 'ipm', "
+            "or geography.regions = 'synthetic'",
+        )
     try:
         if regions in ("provinces", "districts"):
             geography.check_year(int(scen.get("start_year", 0)))
@@ -473,11 +611,19 @@ def _check_geography(doc: Mapping[str, Any], source: str) -> None:
                 geography.check_province(geo["province"])
         elif regions == "file":
             if not geo.get("file"):
-                _raise(source, "geography.file", "missing; allowed: the path of a regions CSV when geography.regions = 'file'")
+                _raise(
+                    source,
+                    "geography.file",
+                    "missing; allowed: the path of a regions CSV when geography.regions = 'file'",
+                )
             geography_regions(doc, source)
         elif geo.get("province") or geo.get("file"):
             key = "geography.province" if geo.get("province") else "geography.file"
-            _raise(source, key, "applies to real regions only; allowed: empty when geography.regions = 'synthetic'")
+            _raise(
+                source,
+                key,
+                "applies to real regions only; allowed: empty when geography.regions = 'synthetic'",
+            )
     except geography.GeographyError as exc:
         _raise(source, exc.key, exc.problem)
     ensemble = doc["dynamics"].get("ensemble")
@@ -496,17 +642,29 @@ def ensemble_sets(doc: Mapping[str, Any], source: str) -> list[dict[str, float]]
         with path.open(newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        _raise(source, "dynamics.ensemble", f"{str(path)!r}: cannot read it ({exc.__class__.__name__}); allowed: an ensemble.csv "
-                                            "written by kemitraan calibrate")
+        _raise(
+            source,
+            "dynamics.ensemble",
+            f"{str(path)!r}: cannot read it ({exc.__class__.__name__}); allowed: an ensemble.csv "
+            "written by kemitraan calibrate",
+        )
     if not rows:
-        _raise(source, "dynamics.ensemble", f"{str(path)!r}: no parameter sets; allowed: a CSV with one row per set")
+        _raise(
+            source,
+            "dynamics.ensemble",
+            f"{str(path)!r}: no parameter sets; allowed: a CSV with one row per set",
+        )
     sets = []
     for i, row in enumerate(rows):
         values = {}
         for key, text in row.items():
             param = BY_NAME.get(key or "")
             if param is None or param.section != "dynamics" or param.kind is not float:
-                _raise(source, "dynamics.ensemble", f"{str(path)!r}: column {key!r} is not allowed; allowed: dynamics.* number keys")
+                _raise(
+                    source,
+                    "dynamics.ensemble",
+                    f"{str(path)!r}: column {key!r} is not allowed; allowed: dynamics.* number keys",
+                )
             try:
                 value = float(text)
             except (TypeError, ValueError):
@@ -533,8 +691,11 @@ def geography_regions(doc: Mapping[str, Any], source: str) -> geography.Regions:
         if geo.get("province"):
             keep = [i for i, p in enumerate(regions.provinces) if p == geo["province"]]
             if not keep:
-                raise geography.GeographyError("geography.province", f"{geo['province']!r} is in no row of the regions CSV; "
-                                                                     "allowed: a value of its province column")
+                raise geography.GeographyError(
+                    "geography.province",
+                    f"{geo['province']!r} is in no row of the regions CSV; "
+                    "allowed: a value of its province column",
+                )
             regions = geography.subset(regions, keep)
         return regions
     return geography.from_bps(geo["regions"], year, geo.get("province", ""))
@@ -547,7 +708,13 @@ def _check_event_sequence(doc: Mapping[str, Any], events: list, source: str) -> 
     for e in events:
         section, key = e["set"].split(".", 1)
         current[e["set"]] = doc.get(section, {}).get(key)
-    order = sorted(range(len(events)), key=lambda i: (events[i]["year"], not history.is_historical(events[i].get("label", ""))))
+    order = sorted(
+        range(len(events)),
+        key=lambda i: (
+            events[i]["year"],
+            not history.is_historical(events[i].get("label", "")),
+        ),
+    )
     for i in order:
         e = events[i]
         param = BY_NAME[e["set"]]
@@ -555,36 +722,71 @@ def _check_event_sequence(doc: Mapping[str, Any], events: list, source: str) -> 
         where = f"events[{i}]"
         try:
             value = ev.apply(current[e["set"]])
-        except (OverflowError, ValueError):  # int(round(inf)): the product is beyond any number
-            _raise(source, where, f"{e['set']} x {shown(ev.multiply)} overflows; allowed: a product within {param.allowed()}")
-        _check_value(param, value, source, f"{where} ({e['set']} becomes {shown(value)})")
+        except (
+            OverflowError,
+            ValueError,
+        ):  # int(round(inf)): the product is beyond any number
+            _raise(
+                source,
+                where,
+                f"{e['set']} x {shown(ev.multiply)} overflows; allowed: a product within {param.allowed()}",
+            )
+        _check_value(
+            param, value, source, f"{where} ({e['set']} becomes {shown(value)})"
+        )
         current[e["set"]] = value
 
 
 def _check_event(doc: Mapping[str, Any], event: Any, source: str, where: str) -> None:
     if not isinstance(event, dict):
-        _raise(source, where, "must be a table with keys year, set and value or multiply")
+        _raise(
+            source, where, "must be a table with keys year, set and value or multiply"
+        )
     for key in event:
         if key not in EVENT_KEYS:
             close = difflib.get_close_matches(key, list(EVENT_KEYS), n=1, cutoff=0.5)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            _raise(source, f"{where}.{key}", f"unknown key{hint} (allowed: {', '.join(EVENT_KEYS)})")
+            _raise(
+                source,
+                f"{where}.{key}",
+                f"unknown key{hint} (allowed: {', '.join(EVENT_KEYS)})",
+            )
     for key in ("year", "set"):
         if key not in event:
-            _raise(source, f"{where}.{key}", "missing; every event needs year, set and value or multiply")
+            _raise(
+                source,
+                f"{where}.{key}",
+                "missing; every event needs year, set and value or multiply",
+            )
     start = doc["scenario"]["start_year"]
     end = start + doc["scenario"]["years"]
     year = event["year"]
-    if isinstance(year, bool) or not isinstance(year, (int, float)) or not (start <= year < end):
-        _raise(source, f"{where}.year", f"{shown(year)} is not allowed; allowed: a year from {start} to before {end:g} (the end of the run)")
+    if (
+        isinstance(year, bool)
+        or not isinstance(year, (int, float))
+        or not (start <= year < end)
+    ):
+        _raise(
+            source,
+            f"{where}.year",
+            f"{shown(year)} is not allowed; allowed: a year from {start} to before {end:g} (the end of the run)",
+        )
     target = event["set"]
     param = BY_NAME.get(target) if isinstance(target, str) else None
     if param is None:
-        hint = _unknown_key_hint(str(target)) if isinstance(target, str) else "must be a parameter name"
+        hint = (
+            _unknown_key_hint(str(target))
+            if isinstance(target, str)
+            else "must be a parameter name"
+        )
         _raise(source, f"{where}.set", f"{shown(target)}: {hint}")
     if param.section in _FIXED_SECTIONS or param.name in _FIXED_KEYS:
         fixed = ", ".join([f"[{s}]" for s in _FIXED_SECTIONS] + list(_FIXED_KEYS))
-        _raise(source, f"{where}.set", f"{shown(target)} describes the starting world and cannot change mid-run; allowed: any key except {fixed}")
+        _raise(
+            source,
+            f"{where}.set",
+            f"{shown(target)} describes the starting world and cannot change mid-run; allowed: any key except {fixed}",
+        )
     has_value, has_mult = "value" in event, "multiply" in event
     if has_value == has_mult:
         _raise(source, where, "needs exactly one of 'value' or 'multiply'")
@@ -593,17 +795,37 @@ def _check_event(doc: Mapping[str, Any], event: Any, source: str, where: str) ->
     else:
         m = event["multiply"]
         if param.kind not in (int, float):
-            _raise(source, f"{where}.multiply", f"{target} is not a number; use value instead")
-        if isinstance(m, bool) or not isinstance(m, (int, float)) or not _finite(m) or m < 0:
-            _raise(source, f"{where}.multiply", f"{shown(m)} is not allowed; allowed: a number >= 0")
+            _raise(
+                source,
+                f"{where}.multiply",
+                f"{target} is not a number; use value instead",
+            )
+        if (
+            isinstance(m, bool)
+            or not isinstance(m, (int, float))
+            or not _finite(m)
+            or m < 0
+        ):
+            _raise(
+                source,
+                f"{where}.multiply",
+                f"{shown(m)} is not allowed; allowed: a number >= 0",
+            )
     label = event.get("label", "")
     if not isinstance(label, str):
-        _raise(source, f"{where}.label", f"{shown(label)} is not allowed; allowed: a string")
+        _raise(
+            source,
+            f"{where}.label",
+            f"{shown(label)} is not allowed; allowed: a string",
+        )
 
 
 # --- 4. build --------------------------------------------------------------------------------
 
-def build(doc: Mapping[str, Any], source: str = "<defaults>", text: str = "") -> Scenario:
+
+def build(
+    doc: Mapping[str, Any], source: str = "<defaults>", text: str = ""
+) -> Scenario:
     """Turn a validated, filled document into a :class:`Scenario`."""
     values: dict[str, dict[str, Any]] = {s: {} for s in SECTIONS}
     for p in PARAMETERS:
@@ -615,9 +837,23 @@ def build(doc: Mapping[str, Any], source: str = "<defaults>", text: str = "") ->
         value = e.get("value")
         if value is not None and param.kind in (int, float):
             value = param.kind(value)
-        events.append(PolicyEvent(float(e["year"]), e["set"], value, None if "multiply" not in e else float(e["multiply"]), e.get("label", "")))
+        events.append(
+            PolicyEvent(
+                float(e["year"]),
+                e["set"],
+                value,
+                None if "multiply" not in e else float(e["multiply"]),
+                e.get("label", ""),
+            )
+        )
     events.sort(key=_event_order)  # stable: same-year events keep file order
-    return Scenario(values=values, events=tuple(events), source=source, text=text, design=doc.get("design"))
+    return Scenario(
+        values=values,
+        events=tuple(events),
+        source=source,
+        text=text,
+        design=doc.get("design"),
+    )
 
 
 def _event_order(event: PolicyEvent) -> tuple[float, bool]:
@@ -627,7 +863,10 @@ def _event_order(event: PolicyEvent) -> tuple[float, bool]:
 
 # --- the four steps together -----------------------------------------------------------------
 
-def load_text(text: str, source: str = "<text>", overrides: Mapping[str, Any] | None = None) -> Scenario:
+
+def load_text(
+    text: str, source: str = "<text>", overrides: Mapping[str, Any] | None = None
+) -> Scenario:
     """Parse, fill defaults, validate and build a scenario from TOML text."""
     doc = parse(text, source)
     if overrides:
@@ -660,11 +899,17 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     source = str(path)
     p = Path(path)
     if not p.is_file():
-        raise ScenarioError(source, None, "no such scenario file" if not p.exists() else "not a file")
+        raise ScenarioError(
+            source, None, "no such scenario file" if not p.exists() else "not a file"
+        )
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, None, f"cannot read it ({exc.__class__.__name__}); allowed: a UTF-8 TOML file") from None
+        raise ScenarioError(
+            source,
+            None,
+            f"cannot read it ({exc.__class__.__name__}); allowed: a UTF-8 TOML file",
+        ) from None
     return load_text(text, source, overrides)
 
 
@@ -678,7 +923,9 @@ def defaults() -> Scenario:
 def parse_override(item: str) -> tuple[str, Any]:
     """Parse ``KEY=VALUE`` from the command line; VALUE is read as a TOML value (bare words as strings)."""
     if "=" not in item:
-        raise ScenarioError("--set", item, "expected KEY=VALUE, e.g. rewards.scheme=performance")
+        raise ScenarioError(
+            "--set", item, "expected KEY=VALUE, e.g. rewards.scheme=performance"
+        )
     key, raw = item.split("=", 1)
     key = key.strip()
     try:
@@ -703,7 +950,11 @@ def toml_value(v: Any) -> str:
     return str(v)
 
 
-def dumps(scenario: Scenario, changes: Mapping[str, Any] | None = None, only_changed: bool = True) -> str:
+def dumps(
+    scenario: Scenario,
+    changes: Mapping[str, Any] | None = None,
+    only_changed: bool = True,
+) -> str:
     """A scenario as TOML text that loads back to the same parameters and events.
 
     Args:
@@ -717,8 +968,16 @@ def dumps(scenario: Scenario, changes: Mapping[str, Any] | None = None, only_cha
         values[section][key] = value
     lines: list[str] = []
     for section in SECTIONS:
-        rows = [(p.key, values[section][p.key]) for p in PARAMETERS if p.section == section
-                and (not only_changed or values[section][p.key] != p.default or p.name == "scenario.name")]
+        rows = [
+            (p.key, values[section][p.key])
+            for p in PARAMETERS
+            if p.section == section
+            and (
+                not only_changed
+                or values[section][p.key] != p.default
+                or p.name == "scenario.name"
+            )
+        ]
         if rows:
             lines.append(f"[{section}]")
             lines += [f"{k} = {toml_value(v)}" for k, v in rows]
@@ -726,8 +985,16 @@ def dumps(scenario: Scenario, changes: Mapping[str, Any] | None = None, only_cha
     for e in scenario.events:
         if history.is_historical(e.label):
             continue  # added again from scenario.history when the text is loaded
-        lines += ["[[events]]", f"year = {toml_value(e.year)}", f"set = {toml_value(e.key)}"]
-        lines.append(f"multiply = {toml_value(e.multiply)}" if e.multiply is not None else f"value = {toml_value(e.value)}")
+        lines += [
+            "[[events]]",
+            f"year = {toml_value(e.year)}",
+            f"set = {toml_value(e.key)}",
+        ]
+        lines.append(
+            f"multiply = {toml_value(e.multiply)}"
+            if e.multiply is not None
+            else f"value = {toml_value(e.value)}"
+        )
         if e.label:
             lines.append(f"label = {toml_value(e.label)}")
         lines.append("")

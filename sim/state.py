@@ -26,11 +26,36 @@ NO_MEMBER = -1
 # essay's "each brings what another lacks". What each kind can give in money is a scenario
 # parameter (``[giving]``, rupiah per person per year).
 KIND_PROFILES: dict[str, dict[str, tuple[float, ...] | float]] = {
-    "community_group": {"endowment": (0.10, 0.80, 0.20, 0.60), "vision": (2.0, 2.0, 3.0, 2.5), "capacity": 0.35, "volunteer": 0.80},
-    "ngo": {"endowment": (0.30, 0.45, 0.70, 0.50), "vision": (2.5, 2.5, 2.0, 2.0), "capacity": 0.55, "volunteer": 0.60},
-    "religious_body": {"endowment": (0.20, 0.70, 0.20, 0.85), "vision": (1.5, 2.5, 1.0, 3.5), "capacity": 0.40, "volunteer": 0.85},
-    "business": {"endowment": (0.90, 0.20, 0.40, 0.20), "vision": (1.5, 1.5, 4.0, 1.0), "capacity": 0.55, "volunteer": 0.30},
-    "university": {"endowment": (0.30, 0.35, 0.90, 0.60), "vision": (2.0, 4.0, 1.5, 1.0), "capacity": 0.65, "volunteer": 0.50},
+    "community_group": {
+        "endowment": (0.10, 0.80, 0.20, 0.60),
+        "vision": (2.0, 2.0, 3.0, 2.5),
+        "capacity": 0.35,
+        "volunteer": 0.80,
+    },
+    "ngo": {
+        "endowment": (0.30, 0.45, 0.70, 0.50),
+        "vision": (2.5, 2.5, 2.0, 2.0),
+        "capacity": 0.55,
+        "volunteer": 0.60,
+    },
+    "religious_body": {
+        "endowment": (0.20, 0.70, 0.20, 0.85),
+        "vision": (1.5, 2.5, 1.0, 3.5),
+        "capacity": 0.40,
+        "volunteer": 0.85,
+    },
+    "business": {
+        "endowment": (0.90, 0.20, 0.40, 0.20),
+        "vision": (1.5, 1.5, 4.0, 1.0),
+        "capacity": 0.55,
+        "volunteer": 0.30,
+    },
+    "university": {
+        "endowment": (0.30, 0.35, 0.90, 0.60),
+        "vision": (2.0, 4.0, 1.5, 1.0),
+        "capacity": 0.65,
+        "volunteer": 0.50,
+    },
 }
 # Spread of funds between agents of one kind and region (s.d. of log funds).
 FUNDS_SPREAD = 0.5
@@ -110,9 +135,15 @@ class CommunityState:
         """
         if any(a.flags.writeable for a in sources):
             return compute()
-        cache: dict = self.__dict__.setdefault("_derived", {})  # a cache, not a dataclass field
+        cache: dict = self.__dict__.setdefault(
+            "_derived", {}
+        )  # a cache, not a dataclass field
         hit = cache.get(name)
-        if hit is not None and len(hit[0]) == len(sources) and all(a is b for a, b in zip(hit[0], sources, strict=True)):
+        if (
+            hit is not None
+            and len(hit[0]) == len(sources)
+            and all(a is b for a, b in zip(hit[0], sources, strict=True))
+        ):
             return hit[1]
         value = compute()
         for v in value if isinstance(value, tuple) else (value,):
@@ -147,13 +178,19 @@ class CommunityRows:
         if name.startswith("_"):
             raise AttributeError(name)
         value = getattr(self._community, name)
-        if isinstance(value, np.ndarray) and value.ndim and value.shape[0] == self._community.n:
+        if (
+            isinstance(value, np.ndarray)
+            and value.ndim
+            and value.shape[0] == self._community.n
+        ):
             value = np.take(value, self._rows, axis=0)
             setattr(self, name, value)
         return value
 
 
-def allocate_agents(counts: dict[str, int], population: FloatArray, min_per_region: int) -> IntArray:
+def allocate_agents(
+    counts: dict[str, int], population: FloatArray, min_per_region: int
+) -> IntArray:
     """How many agents of each kind each region gets: (regions, kinds), summing to ``counts``.
 
     Every region first gets ``min_per_region`` agents (or as many as the sample allows), the rest
@@ -169,8 +206,14 @@ def allocate_agents(counts: dict[str, int], population: FloatArray, min_per_regi
     order = np.lexsort((np.arange(n_regions), -(share - extra)))
     extra[order[: total - base * n_regions - int(extra.sum())]] += 1
     per_region = base + extra
-    kind = np.concatenate([np.full(c, i, dtype=np.int64) for i, c in enumerate(per_kind)])
-    rank = np.concatenate([(np.arange(c) + 0.5) / c for c in per_kind if c > 0]) if total else np.zeros(0)
+    kind = np.concatenate(
+        [np.full(c, i, dtype=np.int64) for i, c in enumerate(per_kind)]
+    )
+    rank = (
+        np.concatenate([(np.arange(c) + 0.5) / c for c in per_kind if c > 0])
+        if total
+        else np.zeros(0)
+    )
     sequence = kind[np.lexsort((kind, rank))]
     region = np.repeat(np.arange(n_regions), per_region)
     out = np.zeros((n_regions, len(KINDS)), dtype=np.int64)
@@ -178,8 +221,15 @@ def allocate_agents(counts: dict[str, int], population: FloatArray, min_per_regi
     return out
 
 
-def new_community(rng: np.random.Generator, counts: dict[str, int], population: FloatArray, cap: int,
-                  giving: dict[str, float] | None = None, min_per_region: int = 0, people_per_organisation: float = 1000.0) -> CommunityState:
+def new_community(
+    rng: np.random.Generator,
+    counts: dict[str, int],
+    population: FloatArray,
+    cap: int,
+    giving: dict[str, float] | None = None,
+    min_per_region: int = 0,
+    people_per_organisation: float = 1000.0,
+) -> CommunityState:
     """Draw the starting community: kinds, regions, visions, endowments, funds and capacities.
 
     Args:
@@ -192,8 +242,18 @@ def new_community(rng: np.random.Generator, counts: dict[str, int], population: 
         min_per_region: Fewest agents a region gets.
         people_per_organisation: People one real organisation stands for.
     """
-    keys = ("community_groups", "ngos", "religious_bodies", "businesses", "universities")
-    giving = giving if giving is not None else {k: BY_NAME[f"giving.{k}"].default for k in keys}
+    keys = (
+        "community_groups",
+        "ngos",
+        "religious_bodies",
+        "businesses",
+        "universities",
+    )
+    giving = (
+        giving
+        if giving is not None
+        else {k: BY_NAME[f"giving.{k}"].default for k in keys}
+    )
     table = allocate_agents(counts, population, min_per_region)
     n_regions = population.shape[0]
     region = np.repeat(np.repeat(np.arange(n_regions), len(KINDS)), table.ravel())
@@ -206,28 +266,54 @@ def new_community(rng: np.random.Generator, counts: dict[str, int], population: 
     people = population[region] / np.maximum(per_region[region], 1)
     prof = [KIND_PROFILES[k] for k in KINDS]
     endow_mean = np.array([p["endowment"] for p in prof])[kind]
-    endowment = np.clip(endow_mean + rng.normal(0.0, 0.12, size=(n, len(RESOURCES))), 0.02, 1.0)
+    endowment = np.clip(
+        endow_mean + rng.normal(0.0, 0.12, size=(n, len(RESOURCES))), 0.02, 1.0
+    )
     # Dirichlet draws per kind: standard gamma with row-wise concentrations, normalised.
     alpha = np.array([p["vision"] for p in prof])[kind]
     g = rng.standard_gamma(alpha)
     vision = g / g.sum(axis=1, keepdims=True)
-    funds = _funds(rng, kind, region, table, population, np.array([giving[k] for k in keys]))
-    capacity = np.clip(np.array([p["capacity"] for p in prof])[kind] + rng.normal(0, 0.1, n), 0.05, 0.95)
+    funds = _funds(
+        rng, kind, region, table, population, np.array([giving[k] for k in keys])
+    )
+    capacity = np.clip(
+        np.array([p["capacity"] for p in prof])[kind] + rng.normal(0, 0.1, n),
+        0.05,
+        0.95,
+    )
     motivation = np.clip(rng.normal(0.5, 0.1, n), 0.05, 0.95)
-    volunteer = np.clip(np.array([p["volunteer"] for p in prof])[kind] + rng.normal(0, 0.1, n), 0.0, 1.0)
+    volunteer = np.clip(
+        np.array([p["volunteer"] for p in prof])[kind] + rng.normal(0, 0.1, n), 0.0, 1.0
+    )
     # Fixed for the whole run: read only, so what is derived from them is computed once (CommunityState.derived).
     vision.flags.writeable = False
     endowment.flags.writeable = False
     return CommunityState(
-        kind=kind, region=region, vision=vision, endowment=endowment, funds=funds,
-        capacity=capacity, motivation=motivation, volunteer=volunteer, volunteer_base=volunteer.copy(),
-        cap=np.full(n, cap, dtype=np.int64), memberships=np.zeros(n, dtype=np.int64), experience=np.zeros(n),
-        people=people, organisations=people / people_per_organisation,
+        kind=kind,
+        region=region,
+        vision=vision,
+        endowment=endowment,
+        funds=funds,
+        capacity=capacity,
+        motivation=motivation,
+        volunteer=volunteer,
+        volunteer_base=volunteer.copy(),
+        cap=np.full(n, cap, dtype=np.int64),
+        memberships=np.zeros(n, dtype=np.int64),
+        experience=np.zeros(n),
+        people=people,
+        organisations=people / people_per_organisation,
     )
 
 
-def _funds(rng: np.random.Generator, kind: IntArray, region: IntArray, table: IntArray, population: FloatArray,
-           giving: FloatArray) -> FloatArray:
+def _funds(
+    rng: np.random.Generator,
+    kind: IntArray,
+    region: IntArray,
+    table: IntArray,
+    population: FloatArray,
+    giving: FloatArray,
+) -> FloatArray:
     """Quarterly funds of each agent: its kind's giving in its region, shared unevenly among the kind's agents there.
 
     The shares are lognormal, normalised within each (region, kind), so a region's money is the
@@ -262,7 +348,9 @@ class RegionState:
 
     def __post_init__(self) -> None:
         if not self.names:
-            self.names = tuple(f"Region {i + 1}" for i in range(self.population.shape[0]))
+            self.names = tuple(
+                f"Region {i + 1}" for i in range(self.population.shape[0])
+            )
         if not self.provinces:
             self.provinces = self.names
 
@@ -284,8 +372,12 @@ class RegionState:
         this way against the published 71.92; a geometric mean gives 71.75).
         """
         w = self.weights
-        return (float(w @ self.life_expectancy), float(w @ self.expected_schooling),
-                float(w @ self.mean_schooling), float(w @ self.income))
+        return (
+            float(w @ self.life_expectancy),
+            float(w @ self.expected_schooling),
+            float(w @ self.mean_schooling),
+            float(w @ self.income),
+        )
 
 
 @dataclass
@@ -321,23 +413,71 @@ class PartnershipTable:
         self._allocate(64)
 
     def _allocate(self, capacity: int) -> None:
-        old = {k: getattr(self, k) for k in self._columns()} if hasattr(self, "active") else None
-        shapes = {"members": (capacity, self.width), "net_benefit": (capacity, self.width)}
+        old = (
+            {k: getattr(self, k) for k in self._columns()}
+            if hasattr(self, "active")
+            else None
+        )
+        shapes = {
+            "members": (capacity, self.width),
+            "net_benefit": (capacity, self.width),
+        }
         fills = {"members": NO_MEMBER, "reason": -1, "end": -1}
-        dtypes = {"members": np.int64, "size": np.int64, "activity": np.int64, "region": np.int64, "formed": np.int64, "start": np.int64,
-                  "end": np.int64, "term": np.int64, "active": np.bool_, "reason": np.int64}
+        dtypes = {
+            "members": np.int64,
+            "size": np.int64,
+            "activity": np.int64,
+            "region": np.int64,
+            "formed": np.int64,
+            "start": np.int64,
+            "end": np.int64,
+            "term": np.int64,
+            "active": np.bool_,
+            "reason": np.int64,
+        }
         for name in self._columns():
-            arr = np.full(shapes.get(name, (capacity,)), fills.get(name, 0), dtype=dtypes.get(name, np.float64))
+            arr = np.full(
+                shapes.get(name, (capacity,)),
+                fills.get(name, 0),
+                dtype=dtypes.get(name, np.float64),
+            )
             if old is not None:
                 arr[: self.count] = old[name][: self.count]
             setattr(self, name, arr)
 
     @staticmethod
     def _columns() -> tuple[str, ...]:
-        return ("members", "size", "activity", "region", "formed", "start", "end", "term", "active", "governance", "score",
-                "performance", "output", "pooled", "cofunding", "cofunding_prev", "pending", "net_benefit", "reason")
+        return (
+            "members",
+            "size",
+            "activity",
+            "region",
+            "formed",
+            "start",
+            "end",
+            "term",
+            "active",
+            "governance",
+            "score",
+            "performance",
+            "output",
+            "pooled",
+            "cofunding",
+            "cofunding_prev",
+            "pending",
+            "net_benefit",
+            "reason",
+        )
 
-    def add(self, members: IntArray, activity: IntArray, region: IntArray, start: int, term: IntArray, governance: FloatArray) -> IntArray:
+    def add(
+        self,
+        members: IntArray,
+        activity: IntArray,
+        region: IntArray,
+        start: int,
+        term: IntArray,
+        governance: FloatArray,
+    ) -> IntArray:
         """Append partnerships; ``members`` is (k, width) padded with NO_MEMBER. Returns their ids."""
         k = members.shape[0]
         need = self.count + k
@@ -381,17 +521,28 @@ class TieTable:
     forum: BoolArray
 
     @classmethod
-    def from_pairs(cls, n: int, a: IntArray, b: IntArray, trust: float, forum: bool) -> TieTable:
+    def from_pairs(
+        cls, n: int, a: IntArray, b: IntArray, trust: float, forum: bool
+    ) -> TieTable:
         """Build a table from endpoint arrays (duplicates and self-ties removed)."""
         keys = pair_keys(a, b, n)
         keys = np.unique(keys[a != b])
-        return cls(n, keys, np.full(keys.shape[0], trust), np.full(keys.shape[0], forum, dtype=bool))
+        return cls(
+            n,
+            keys,
+            np.full(keys.shape[0], trust),
+            np.full(keys.shape[0], forum, dtype=bool),
+        )
 
     def find(self, keys: IntArray) -> tuple[IntArray, BoolArray]:
         """Positions of ``keys`` in the table, and which of them exist."""
         pos = np.searchsorted(self.keys, keys)
         pos_c = np.minimum(pos, max(self.keys.shape[0] - 1, 0))
-        found = (pos < self.keys.shape[0]) & (self.keys[pos_c] == keys) if self.keys.shape[0] else np.zeros(keys.shape, bool)
+        found = (
+            (pos < self.keys.shape[0]) & (self.keys[pos_c] == keys)
+            if self.keys.shape[0]
+            else np.zeros(keys.shape, bool)
+        )
         return pos_c, found
 
     def ensure(self, keys: IntArray, trust: float, unique: bool = False) -> None:
@@ -408,14 +559,22 @@ class TieTable:
         self.trust = np.insert(self.trust, at, trust)
         self.forum = np.insert(self.forum, at, False)
         # The endpoints move with their keys; the forum ties are untouched.
-        self._ends = (self.keys, np.insert(lo, at, new // self.n), np.insert(hi, at, new % self.n))
+        self._ends = (
+            self.keys,
+            np.insert(lo, at, new // self.n),
+            np.insert(hi, at, new % self.n),
+        )
 
     def drop(self, mask: BoolArray) -> None:
         """Remove the ties where ``mask`` is true."""
         keep = ~mask
         lo, hi = self.endpoints()
         forum_kept = not (mask & self.forum).any()
-        self.keys, self.trust, self.forum = self.keys[keep], self.trust[keep], self.forum[keep]
+        self.keys, self.trust, self.forum = (
+            self.keys[keep],
+            self.trust[keep],
+            self.forum[keep],
+        )
         self._ends = (self.keys, lo[keep], hi[keep])
         if not forum_kept:
             self._forum_lists = None
@@ -452,16 +611,24 @@ class TieTable:
         f_indptr, f_neighbours = self._forum_entries()
         work = ~self.forum
         w_agent, w_neighbours = _list_entries(lo[work], hi[work], self.n)
-        np.cumsum(np.diff(f_indptr) + np.bincount(w_agent, minlength=self.n), out=indptr[1:])
+        np.cumsum(
+            np.diff(f_indptr) + np.bincount(w_agent, minlength=self.n), out=indptr[1:]
+        )
         # Merge two sorted runs: an entry's place is its rank in its own run plus the number
         # of entries of the other run before it (no tie is both a forum and a working tie).
-        at_w = np.arange(w_agent.shape[0]) + _forum_rank(f_indptr, f_neighbours, w_agent, w_neighbours, self.n)
+        at_w = np.arange(w_agent.shape[0]) + _forum_rank(
+            f_indptr, f_neighbours, w_agent, w_neighbours, self.n
+        )
         neighbours = np.empty(f_neighbours.shape[0] + w_agent.shape[0], dtype=np.int64)
         from_forum = np.ones(neighbours.shape[0], dtype=bool)
         from_forum[at_w] = False
         neighbours[at_w] = w_neighbours
         neighbours[from_forum] = f_neighbours
-        self._adjacency = (self.keys, indptr, neighbours)  # a cache, not a dataclass field
+        self._adjacency = (
+            self.keys,
+            indptr,
+            neighbours,
+        )  # a cache, not a dataclass field
         return indptr, neighbours
 
     def _forum_entries(self) -> tuple[IntArray, IntArray]:
@@ -497,7 +664,9 @@ def _list_entries(lo: IntArray, hi: IntArray, n: int) -> tuple[IntArray, IntArra
     return agent, np.where(key >= n, key - n, key)
 
 
-def _forum_rank(indptr: IntArray, neighbours: IntArray, agent: IntArray, neighbour: IntArray, n: int) -> IntArray:
+def _forum_rank(
+    indptr: IntArray, neighbours: IntArray, agent: IntArray, neighbour: IntArray, n: int
+) -> IntArray:
     """For each entry (agent, neighbour), the number of forum entries before it in list order.
 
     A binary search inside each agent's forum list (sorted by list key), all entries at
@@ -511,7 +680,11 @@ def _forum_rank(indptr: IntArray, neighbours: IntArray, agent: IntArray, neighbo
         if not active.any():
             return lo
         mid = (lo + hi) // 2
-        at = neighbours[np.minimum(mid, last)] if neighbours.shape[0] else np.zeros_like(mid)
+        at = (
+            neighbours[np.minimum(mid, last)]
+            if neighbours.shape[0]
+            else np.zeros_like(mid)
+        )
         right = active & (_list_key(agent, at, n) < target)
         lo = np.where(right, mid + 1, lo)
         hi = np.where(active & ~right, mid, hi)

@@ -51,6 +51,7 @@ class KMCurve:
         the curve itself reaches 0 (every run has reached the target), Greenwood's band is 0
         too (scipy leaves it undefined), so the interval closes there.
         """
+
         def first(s: np.ndarray) -> float:
             hit = np.flatnonzero(np.nan_to_num(s, nan=1.0) <= 0.5)
             return float(self.times[hit[0]]) if hit.size else math.nan
@@ -58,7 +59,9 @@ class KMCurve:
         return first(self.survival), first(self.low), first(self.high)
 
 
-def km_curve(durations: Sequence[float], observed: Sequence[bool], confidence: float = CONFIDENCE) -> KMCurve:
+def km_curve(
+    durations: Sequence[float], observed: Sequence[bool], confidence: float = CONFIDENCE
+) -> KMCurve:
     """The Kaplan-Meier curve of possibly censored times to target.
 
     Uses ``scipy.stats.ecdf`` on ``CensoredData``: a run that ends before reaching its
@@ -112,11 +115,18 @@ def km_curve(durations: Sequence[float], observed: Sequence[bool], confidence: f
     hi = np.concatenate([[1.0], high])
     end = float(d.max())
     if end > t[-1]:
-        t, s, lo, hi = (np.append(t, end), np.append(s, s[-1]), np.append(lo, lo[-1]), np.append(hi, hi[-1]))
+        t, s, lo, hi = (
+            np.append(t, end),
+            np.append(s, s[-1]),
+            np.append(lo, lo[-1]),
+            np.append(hi, hi[-1]),
+        )
     return KMCurve(t, s, lo, hi, n, k)
 
 
-def kaplan_meier(durations: np.ndarray, observed: np.ndarray, confidence: float = CONFIDENCE) -> dict[str, float]:
+def kaplan_meier(
+    durations: np.ndarray, observed: np.ndarray, confidence: float = CONFIDENCE
+) -> dict[str, float]:
     """Median duration with a confidence interval, from possibly censored observations.
 
     Args:
@@ -130,9 +140,15 @@ def kaplan_meier(durations: np.ndarray, observed: np.ndarray, confidence: float 
     """
     observed = np.asarray(observed, dtype=bool)
     curve = km_curve(durations, observed, confidence)
-    median, low, high = curve.median() if curve.reached else (math.nan, math.nan, math.nan)
-    return {"median": median, "ci_low": low, "ci_high": high,
-            "share_reached": float(observed.mean()) if observed.size else math.nan}
+    median, low, high = (
+        curve.median() if curve.reached else (math.nan, math.nan, math.nan)
+    )
+    return {
+        "median": median,
+        "ci_low": low,
+        "ci_high": high,
+        "share_reached": float(observed.mean()) if observed.size else math.nan,
+    }
 
 
 def restricted_mean(durations: np.ndarray, observed: np.ndarray) -> float:
@@ -143,7 +159,9 @@ def restricted_mean(durations: np.ndarray, observed: np.ndarray) -> float:
         return math.nan
     if not observed.any():
         return float(durations.max())
-    sf = stats.ecdf(stats.CensoredData(uncensored=durations[observed], right=durations[~observed])).sf
+    sf = stats.ecdf(
+        stats.CensoredData(uncensored=durations[observed], right=durations[~observed])
+    ).sf
     # The sum runs over exactly these terms so that stored results reproduce to the last bit.
     times = np.concatenate([[0.0], sf.quantiles, [durations.max()]])
     surv = np.concatenate([[1.0], sf.probabilities])

@@ -14,7 +14,14 @@ import numpy as np
 
 from sim.ledger import Ledger
 from sim.scenario import Scenario
-from sim.state import CommunityState, FloatArray, IntArray, PartnershipTable, RegionState, TieTable
+from sim.state import (
+    CommunityState,
+    FloatArray,
+    IntArray,
+    PartnershipTable,
+    RegionState,
+    TieTable,
+)
 
 
 class World(Protocol):
@@ -61,12 +68,21 @@ class World(Protocol):
         """Multiplier on public budgets this quarter."""
         ...
 
-    def open_partnerships(self, members: IntArray, activity: IntArray, region: IntArray, term: IntArray,
-                          governance: np.ndarray, transaction_cost: float) -> IntArray:
+    def open_partnerships(
+        self,
+        members: IntArray,
+        activity: IntArray,
+        region: IntArray,
+        term: IntArray,
+        governance: np.ndarray,
+        transaction_cost: float,
+    ) -> IntArray:
         """Create partnerships."""
         ...
 
-    def add_members(self, ids: IntArray, agents: IntArray, transaction_cost: float) -> None:
+    def add_members(
+        self, ids: IntArray, agents: IntArray, transaction_cost: float
+    ) -> None:
         """Add one member to each of the partnerships ``ids``."""
         ...
 
@@ -74,6 +90,13 @@ class World(Protocol):
         """End partnerships with reason codes."""
         ...
 
-    def schedule_event(self, function: Any, *, at: float | None = None, after: float | None = None, priority: Any = ...) -> Any:
+    def schedule_event(
+        self,
+        function: Any,
+        *,
+        at: float | None = None,
+        after: float | None = None,
+        priority: Any = ...,
+    ) -> Any:
         """Mesa's one-off event scheduling."""
         ...

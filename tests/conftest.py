@@ -45,7 +45,10 @@ def _toml_value(v: Any) -> str:
     return repr(v)
 
 
-def small_scenario_text(overrides: Mapping[str, Any] | None = None, events: list[dict[str, Any]] | None = None) -> str:
+def small_scenario_text(
+    overrides: Mapping[str, Any] | None = None,
+    events: list[dict[str, Any]] | None = None,
+) -> str:
     """TOML text of the small world, with overrides and ``[[events]]`` tables."""
     tables: dict[str, dict[str, Any]] = {}
     for dotted, value in {**SMALL, **dict(overrides or {})}.items():
@@ -63,9 +66,16 @@ def small_scenario_text(overrides: Mapping[str, Any] | None = None, events: list
     return "\n".join(lines)
 
 
-def build_model(overrides: Mapping[str, Any] | None = None, *, seed: int | None = None, replication: int = 0,
-                checked: bool = True, run: bool = False, events: list[dict[str, Any]] | None = None,
-                **levers: Any) -> PartnershipModel:
+def build_model(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    seed: int | None = None,
+    replication: int = 0,
+    checked: bool = True,
+    run: bool = False,
+    events: list[dict[str, Any]] | None = None,
+    **levers: Any,
+) -> PartnershipModel:
     """A model of the small world; ``run=True`` runs it to its horizon."""
     merged = dict(overrides or {})
     merged.update({k.replace("__", "."): v for k, v in levers.items()})
@@ -73,7 +83,9 @@ def build_model(overrides: Mapping[str, Any] | None = None, *, seed: int | None 
         scenario = load_text(small_scenario_text(merged, events), source="tests.toml")
     else:
         scenario = small_scenario(merged)
-    model = PartnershipModel(scenario, replication=replication, seed=seed, checked=checked)
+    model = PartnershipModel(
+        scenario, replication=replication, seed=seed, checked=checked
+    )
     return model.run() if run else model
 
 

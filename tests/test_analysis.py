@@ -32,7 +32,9 @@ def test_censoring_changes_the_estimate():
     all_reached = kaplan_meier(years, np.array([True] * 4))
     censored = kaplan_meier(years, np.array([True, False, False, False]))
     assert all_reached["median"] == 6.0
-    assert math.isnan(censored["median"])  # one event in four: S never falls to one half
+    assert math.isnan(
+        censored["median"]
+    )  # one event in four: S never falls to one half
 
 
 def test_mean_ci_contains_mean_and_shrinks():
@@ -44,26 +46,34 @@ def test_mean_ci_contains_mean_and_shrinks():
 
 
 def test_compare_pairs_by_replication():
-    runs = pd.DataFrame({
-        "scenario": ["baseline"] * 3 + ["policy"] * 3,
-        "replication": [0, 1, 2] * 2,
-        "reached": [True] * 6,
-        "years_to_target": [10.0, 12.0, 14.0, 9.0, 11.0, 13.0],
-        "censored_at_years": [20.0] * 6,
-        "final_index": [75.0] * 6,
-        "government_share": [0.7] * 3 + [0.6] * 3,
-        "partnerships_formed": [10] * 6,
-        "mean_active_partnerships": [5.0] * 6,
-        "mean_lifespan_years": [2.0] * 6,
-        "participation_share": [0.5] * 6,
-        "business_participation": [0.5] * 6,
-        "cohesion": [0.4] * 6,
-    })
+    runs = pd.DataFrame(
+        {
+            "scenario": ["baseline"] * 3 + ["policy"] * 3,
+            "replication": [0, 1, 2] * 2,
+            "reached": [True] * 6,
+            "years_to_target": [10.0, 12.0, 14.0, 9.0, 11.0, 13.0],
+            "censored_at_years": [20.0] * 6,
+            "final_index": [75.0] * 6,
+            "government_share": [0.7] * 3 + [0.6] * 3,
+            "partnerships_formed": [10] * 6,
+            "mean_active_partnerships": [5.0] * 6,
+            "mean_lifespan_years": [2.0] * 6,
+            "participation_share": [0.5] * 6,
+            "business_participation": [0.5] * 6,
+            "cohesion": [0.4] * 6,
+        }
+    )
     table = compare(runs)
-    row = table[(table.point_name == "policy") & (table.outcome == "years_to_target_or_horizon")].iloc[0]
+    row = table[
+        (table.point_name == "policy") & (table.outcome == "years_to_target_or_horizon")
+    ].iloc[0]
     # Every pair differs by exactly -1: the paired interval has zero width although the
     # unpaired spread is large. This is what common random numbers buy.
     assert row["diff"] == pytest.approx(-1.0)
-    assert row["diff_low"] == pytest.approx(-1.0) and row["diff_high"] == pytest.approx(-1.0)
-    gov = table[(table.point_name == "policy") & (table.outcome == "government_share")].iloc[0]
+    assert row["diff_low"] == pytest.approx(-1.0) and row["diff_high"] == pytest.approx(
+        -1.0
+    )
+    gov = table[
+        (table.point_name == "policy") & (table.outcome == "government_share")
+    ].iloc[0]
     assert gov["diff"] == pytest.approx(-0.1)

@@ -39,25 +39,71 @@ replications = 1
 def test_discover_writes_boxes_and_scores(tmp_path, capsys):
     f = tmp_path / "lhs.toml"
     f.write_text(WORLD.format(name="tiny_lhs") + LHS)
-    assert main(["run", str(f), "--out", str(tmp_path / "lhs"), "--no-report", "--workers", "1"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                str(f),
+                "--out",
+                str(tmp_path / "lhs"),
+                "--no-report",
+                "--workers",
+                "1",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
-    assert main(["discover", str(tmp_path / "lhs"), "--level", "71.7", "--by", "2019"]) == 0
+    assert (
+        main(["discover", str(tmp_path / "lhs"), "--level", "71.7", "--by", "2019"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Goal: IPM 71.7 reached by 2019" in out and "runs fail it" in out
-    assert (tmp_path / "lhs" / "discovery" / "scores.csv").is_file() and (tmp_path / "lhs" / "discovery" / "boxes.csv").is_file()
+    assert (tmp_path / "lhs" / "discovery" / "scores.csv").is_file() and (
+        tmp_path / "lhs" / "discovery" / "boxes.csv"
+    ).is_file()
     scores = pd.read_csv(tmp_path / "lhs" / "discovery" / "scores.csv")
-    assert set(scores["parameter"]) <= {"funding.public_scale", "gotong_royong.volunteer_days"}
+    assert set(scores["parameter"]) <= {
+        "funding.public_scale",
+        "gotong_royong.volunteer_days",
+    }
 
 
 def test_optimise_writes_a_rerunnable_front(tmp_path, capsys):
     f = tmp_path / "base.toml"
     f.write_text(WORLD.format(name="tiny"))
-    assert main(["optimise", str(f), "--lever", "funding.public_scale=0.5:1.5", "--trials", "4", "--population", "2",
-                 "--replications", "2", "--probability", "0.5", "--out", str(tmp_path / "opt")]) == 0
+    assert (
+        main(
+            [
+                "optimise",
+                str(f),
+                "--lever",
+                "funding.public_scale=0.5:1.5",
+                "--trials",
+                "4",
+                "--population",
+                "2",
+                "--replications",
+                "2",
+                "--probability",
+                "0.5",
+                "--out",
+                str(tmp_path / "opt"),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "NSGA-II" in out
     trials = pd.read_csv(tmp_path / "opt" / "trials.csv")
-    assert len(trials) == 4 and {"cost", "years", "inequality", "probability", "feasible"} <= set(trials.columns)
+    assert len(trials) == 4 and {
+        "cost",
+        "years",
+        "inequality",
+        "probability",
+        "feasible",
+    } <= set(trials.columns)
     assert (tmp_path / "opt" / "front.png").is_file()
     fronts = sorted((tmp_path / "opt").glob("front_*.toml"))
     if fronts:  # every front point reruns as an ordinary scenario file
@@ -75,11 +121,30 @@ def test_sensitivity_rejects_a_bad_range(capsys):
     assert "--range" in capsys.readouterr().err
 
 
-def test_compare_names_its_reference_and_writes_results_name(tmp_path, capsys, monkeypatch):
+def test_compare_names_its_reference_and_writes_results_name(
+    tmp_path, capsys, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
     for name in ("baseline", "other"):
-        (tmp_path / f"{name}.toml").write_text(WORLD.format(name=name) + ("[funding]\npublic_scale = 0.5\n" if name == "other" else ""))
-    assert main(["compare", "baseline.toml", "other.toml", "--replications", "2", "--workers", "1", "--no-report"]) == 0
+        (tmp_path / f"{name}.toml").write_text(
+            WORLD.format(name=name)
+            + ("[funding]\npublic_scale = 0.5\n" if name == "other" else "")
+        )
+    assert (
+        main(
+            [
+                "compare",
+                "baseline.toml",
+                "other.toml",
+                "--replications",
+                "2",
+                "--workers",
+                "1",
+                "--no-report",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "Reference: 'baseline'" in out
     folders = [p for p in (tmp_path / "results").iterdir() if p.is_dir()]

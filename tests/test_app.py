@@ -19,7 +19,16 @@ import solara
 
 from sim import app
 from sim.teaching import labels
-from sim.teaching.classroom import CONTRASTS, DEMOS, Classroom, Levers, funding_cut_events, network_layout, scaled_population, scenario_for
+from sim.teaching.classroom import (
+    CONTRASTS,
+    DEMOS,
+    Classroom,
+    Levers,
+    funding_cut_events,
+    network_layout,
+    scaled_population,
+    scenario_for,
+)
 from sim.cli import main
 from sim.scenario import defaults
 from tests.conftest import small_scenario
@@ -52,7 +61,10 @@ def texts(rc) -> str:
 
 def clock(rc) -> str:
     """The time line at the top of the page."""
-    found = re.findall(r"((?:start of|end of|awal|Triwulan)[^<>\n]*?· (?:step|langkah) \d+ (?:of|dari) \d+)", texts(rc))
+    found = re.findall(
+        r"((?:start of|end of|awal|Triwulan)[^<>\n]*?· (?:step|langkah) \d+ (?:of|dari) \d+)",
+        texts(rc),
+    )
     assert found, "no time line on the page"
     return found[0]
 
@@ -75,12 +87,15 @@ def show_side_by_side(rc, lang: str = "en") -> None:
 
 # --- the page ------------------------------------------------------------------------------
 
+
 def test_app_page_builds_and_steps_through_its_controls():
     """The module-level page (the baseline) renders, steps, and redraws network and charts as SVG."""
     rc = render(app.page)
     assert clock(rc) == "start of 2019 · step 0 of 64"
     first = pictures(rc)
-    assert len(first) == 5, "the one-world view shows a network, the index chart and three small charts"
+    assert len(first) == 5, (
+        "the one-world view shows a network, the index chart and three small charts"
+    )
     click(rc, "Step")
     click(rc, "Step")
     assert clock(rc) == "end of 2019 Q2 · step 2 of 64"
@@ -104,17 +119,23 @@ def test_changing_a_lever_shows_at_once_and_reset_rebuilds_both_worlds():
     assert "gotong-royong on" in texts(rc)
     box = rc.find(v.Checkbox, label=labels.t("gotong_royong")).widget
     box.v_model = False
-    assert "Changed, not yet in force" in texts(rc), "a changed lever is not marked before Reset"
+    assert "Changed, not yet in force" in texts(rc), (
+        "a changed lever is not marked before Reset"
+    )
     slider = rc.find(v.Slider, label="Public funding %: 100%").widget
     slider.v_model = 150
-    assert rc.find(v.Slider, label="Public funding %: 150% *").widgets, "the slider's new value is not shown"
+    assert rc.find(v.Slider, label="Public funding %: 150% *").widgets, (
+        "the slider's new value is not shown"
+    )
     compare = rc.find(v.Select, label=labels.t("compare")).widget
     compare.v_model = labels.choice_label("compare", "reward_performance")
     click(rc, "Step")
     click(rc, "Reset")
     assert clock(rc) == "start of 2019 · step 0 of 16"
     text = texts(rc)
-    assert "gotong-royong off" in text and "public funding 150%" in text, "world A's levers line does not show the new values"
+    assert "gotong-royong off" in text and "public funding 150%" in text, (
+        "world A's levers line does not show the new values"
+    )
     assert "Changed, not yet in force" not in text
     show_side_by_side(rc)
     assert "reward: performance-based grants" in texts(rc)
@@ -138,17 +159,32 @@ def test_page_in_bahasa_indonesia():
     assert clock(rc) == "awal 2019 · langkah 0 dari 16"
     text = texts(rc)
     assert "kemitraan" in text and "gotong-royong ada" in text
-    assert rc.find(v.Select, label=labels.t("reward_scheme", "id")).widget.v_model == "tidak ada"
-    buttons = {w.children[0] for w in rc.find(v.Btn).widgets if w.children and isinstance(w.children[0], str)}
-    assert {"Ulang", "Maju", "Jalankan"} <= buttons and not {"Reset", "Step", "Play"} & buttons
+    assert (
+        rc.find(v.Select, label=labels.t("reward_scheme", "id")).widget.v_model
+        == "tidak ada"
+    )
+    buttons = {
+        w.children[0]
+        for w in rc.find(v.Btn).widgets
+        if w.children and isinstance(w.children[0], str)
+    }
+    assert {"Ulang", "Maju", "Jalankan"} <= buttons and not {
+        "Reset",
+        "Step",
+        "Play",
+    } & buttons
     click(rc, "Maju")
     assert clock(rc) == "Triwulan I 2019 · langkah 1 dari 16"
     show_side_by_side(rc, "id")
     text = texts(rc)
     assert "benih acak" not in text and "undian peluang yang sama" in text
     assert "IPM saat ini" in text and "selama simulasi" in text
-    cells = re.sub(r"<[^>]*>", " ", " ".join(re.findall(r"<table.*?</table>", text, flags=re.S)))
-    assert re.search(r"\d,\d", cells) and not re.search(r"\d\.\d", cells), "one number format: decimal commas in Bahasa Indonesia"
+    cells = re.sub(
+        r"<[^>]*>", " ", " ".join(re.findall(r"<table.*?</table>", text, flags=re.S))
+    )
+    assert re.search(r"\d,\d", cells) and not re.search(r"\d\.\d", cells), (
+        "one number format: decimal commas in Bahasa Indonesia"
+    )
 
 
 def test_levers_build_the_classroom_they_show():
@@ -156,11 +192,21 @@ def test_levers_build_the_classroom_they_show():
     room = app.build_classroom(base, Levers.from_scenario(base), "gotong_royong_off", 0)
     assert room.levers_a == Levers.from_scenario(base)
     assert room.contrast.key == "gotong_royong_off"
-    changed = app.build_classroom(base, Levers.from_scenario(base).replace(agents=300, regulation="supportive"), "funding_cut", 2)
-    assert changed.levers_a.agents == 300 and changed.replication == 2 and changed.contrast.key == "funding_cut"
+    changed = app.build_classroom(
+        base,
+        Levers.from_scenario(base).replace(agents=300, regulation="supportive"),
+        "funding_cut",
+        2,
+    )
+    assert (
+        changed.levers_a.agents == 300
+        and changed.replication == 2
+        and changed.contrast.key == "funding_cut"
+    )
 
 
 # --- serving ---------------------------------------------------------------------------------
+
 
 class FakeServer:
     """Stands in for the solara process: exits at once."""
@@ -186,7 +232,12 @@ def test_serve_listens_locally_unless_asked_and_warns(monkeypatch, host, warned)
     monkeypatch.setattr(app, "wait_for_port", lambda *a, **k: True)
     monkeypatch.setattr(app, "port_in_use", lambda *a: False)
     out, err = io.StringIO(), io.StringIO()
-    assert app.serve("scenarios/baseline.toml", host=host, port=8123, lang="id", out=out, err=err) == 0
+    assert (
+        app.serve(
+            "scenarios/baseline.toml", host=host, port=8123, lang="id", out=out, err=err
+        )
+        == 0
+    )
     server = FakeServer.instances[-1]
     assert server.cmd[server.cmd.index("--host") + 1] == host
     assert server.cmd[server.cmd.index("--port") + 1] == "8123"
@@ -210,15 +261,29 @@ def test_a_busy_port_is_refused_before_anything_starts(monkeypatch):
         out, err = io.StringIO(), io.StringIO()
         assert app.serve(None, port=port, out=out, err=err) == 2
     assert not started and "Ready" not in out.getvalue()
-    assert err.getvalue().startswith(f"kemitraan: error: --port {port}: already in use") and err.getvalue().count("\n") == 1
+    assert (
+        err.getvalue().startswith(f"kemitraan: error: --port {port}: already in use")
+        and err.getvalue().count("\n") == 1
+    )
 
 
-def test_viz_command_defaults_to_localhost_and_rejects_a_bad_scenario(monkeypatch, tmp_path, capsys):
+def test_viz_command_defaults_to_localhost_and_rejects_a_bad_scenario(
+    monkeypatch, tmp_path, capsys
+):
     calls = []
-    monkeypatch.setattr(app, "serve", lambda scenario, host, port, lang, **kw: calls.append((scenario, host, port, lang)) or 0)
+    monkeypatch.setattr(
+        app,
+        "serve",
+        lambda scenario, host, port, lang, **kw: (
+            calls.append((scenario, host, port, lang)) or 0
+        ),
+    )
     assert main(["viz"]) == 0
     assert calls[-1] == (None, "127.0.0.1", 8765, "en")
-    assert main(["viz", "scenarios/no_gotong_royong.toml", "--lang", "id", "--port", "0"]) == 0
+    assert (
+        main(["viz", "scenarios/no_gotong_royong.toml", "--lang", "id", "--port", "0"])
+        == 0
+    )
     assert calls[-1] == ("scenarios/no_gotong_royong.toml", "127.0.0.1", 0, "id")
     bad = tmp_path / "bad.toml"
     bad.write_text("[rewards]\nscheme = 'lottery'\n")
@@ -234,12 +299,15 @@ def test_the_page_template_packages_are_known():
 
 # --- the classroom ----------------------------------------------------------------------------
 
+
 def test_both_worlds_share_seed_and_start_identical():
     room = Classroom(small_scenario(), replication=3)
     assert room.same_seed and room.a.replication == room.b.replication == 3
     assert room.a.root_seed == room.b.root_seed
     for name in ("kind", "region", "vision", "endowment", "funds", "capacity"):
-        assert np.array_equal(getattr(room.a.community, name), getattr(room.b.community, name)), name
+        assert np.array_equal(
+            getattr(room.a.community, name), getattr(room.b.community, name)
+        ), name
     assert np.array_equal(room.a.ties.keys, room.b.ties.keys)
     assert room.levers_b == room.levers_a.replace(gotong_royong=False)
     assert not room.identical
@@ -283,8 +351,16 @@ def test_every_contrast_builds_a_world_b():
 
 def test_levers_become_scenario_parameters():
     base = defaults()
-    lv = Levers.from_scenario(base).replace(reward_scheme="tournament", public_funding=150.0, trust_fund=0.8, regulation="restrictive",
-                                            gotong_royong=False, information_system=0.5, capacity_building=400.0, agents=300)
+    lv = Levers.from_scenario(base).replace(
+        reward_scheme="tournament",
+        public_funding=150.0,
+        trust_fund=0.8,
+        regulation="restrictive",
+        gotong_royong=False,
+        information_system=0.5,
+        capacity_building=400.0,
+        agents=300,
+    )
     s = scenario_for(base, lv)
     assert s.get("rewards.scheme") == "tournament"
     assert s.get("funding.public_scale") == pytest.approx(1.5)
@@ -305,12 +381,17 @@ def test_layout_is_deterministic_and_separates_regions():
     for g in range(lay.centres.shape[0]):
         inside = np.hypot(*(lay.xy[room.a.community.region == g] - lay.centres[g]).T)
         assert inside.max() <= lay.radii[g]
-    d = np.hypot(*(lay.centres[:, None, :] - lay.centres[None, :, :]).transpose(2, 0, 1))
+    d = np.hypot(
+        *(lay.centres[:, None, :] - lay.centres[None, :, :]).transpose(2, 0, 1)
+    )
     np.fill_diagonal(d, np.inf)
-    assert (d >= (lay.radii[:, None] + lay.radii[None, :])).all(), "region discs overlap"
+    assert (d >= (lay.radii[:, None] + lay.radii[None, :])).all(), (
+        "region discs overlap"
+    )
 
 
 # --- labels ------------------------------------------------------------------------------------
+
 
 def test_every_label_exists_in_both_languages():
     for key, texts in labels.TEXT.items():
@@ -325,4 +406,7 @@ def test_every_label_exists_in_both_languages():
         labels.choice_key("reward_scheme", "lottery")
     assert labels.quarter_text(2017.75) == "end of 2017 Q3"
     assert labels.quarter_text(2018.0, "id") == "Triwulan IV 2017"
-    assert labels.number(1234.5, 1, "id") == "1.234,5" and labels.number(1234.5, 1) == "1,234.5"
+    assert (
+        labels.number(1234.5, 1, "id") == "1.234,5"
+        and labels.number(1234.5, 1) == "1,234.5"
+    )

@@ -43,7 +43,9 @@ def test_goals_one_and_three() -> None:
         assert {"ratio_wall", "ratio_cpu", "kemitraan", "boltzmann", "met"} <= set(r)
         assert r["kemitraan"]["step_wall_s"] > 0 and r["boltzmann"]["step_wall_s"] > 0
     g3 = bench.goal_scaling(g1, small=100, large=200)
-    assert {"ratio_wall", "ratio_cpu", "boltzmann_ratio_wall", "met", "target"} <= set(g3)
+    assert {"ratio_wall", "ratio_cpu", "boltzmann_ratio_wall", "met", "target"} <= set(
+        g3
+    )
 
 
 def test_goal_two() -> None:
@@ -70,9 +72,13 @@ def test_all_pairs_search_proposes_each_seekers_best_partner() -> None:
             continue
         chosen = best[s == seeker]
         assert chosen.shape[0] == 1
-        assert score[others == chosen[0]][0] == pytest.approx(score[ok].max(), abs=1e-12)
+        assert score[others == chosen[0]][0] == pytest.approx(
+            score[ok].max(), abs=1e-12
+        )
         a, b = model.community_agents[seeker], model.community_agents[int(chosen[0])]
-        assert pair_value(a, b, w)[1] == pytest.approx(score[others == chosen[0]][0], abs=1e-12)
+        assert pair_value(a, b, w)[1] == pytest.approx(
+            score[others == chosen[0]][0], abs=1e-12
+        )
 
 
 def test_goal_four_memory_of_a_child_run() -> None:
@@ -85,15 +91,27 @@ def test_goal_five_sweep_against_batch_run() -> None:
     g5 = bench.goal_sweep(runs=2, workers=(1,), report=False, log=lambda _: None)
     assert set(g5["kemitraan_run"]) == set(g5["batch_run"]) == {"1"}
     assert g5["batch_run"]["1"]["rows"] == 2  # mesa.batch_run made one row per run
-    assert g5["ratio_by_workers"]["1"] == pytest.approx(g5["kemitraan_run"]["1"]["runs_per_second"] / g5["batch_run"]["1"]["runs_per_second"])
+    assert g5["ratio_by_workers"]["1"] == pytest.approx(
+        g5["kemitraan_run"]["1"]["runs_per_second"]
+        / g5["batch_run"]["1"]["runs_per_second"]
+    )
     assert isinstance(g5["met"], bool)
 
 
 def test_first_steps_from_goal_one() -> None:
-    g1 = bench.goal_boltzmann(ns=(100,), repeats=1, warmup=2, measure=2, subprocesses=False, log=lambda _: None)
+    g1 = bench.goal_boltzmann(
+        ns=(100,),
+        repeats=1,
+        warmup=2,
+        measure=2,
+        subprocesses=False,
+        log=lambda _: None,
+    )
     g9 = bench.goal_first_steps(g1)
     r = g9["by_n"]["100"]
-    assert r["ratio_wall"] == pytest.approx(r["first_steps_wall_s"] / r["steady_wall_s"])
+    assert r["ratio_wall"] == pytest.approx(
+        r["first_steps_wall_s"] / r["steady_wall_s"]
+    )
     assert g1["by_n"]["100"]["target"] == 1.0
 
 
@@ -103,14 +121,20 @@ def test_boltzmann_targets_by_size() -> None:
 
 def test_geographies_skip_missing_files(tmp_path, monkeypatch) -> None:
     g10 = bench.goal_geographies(names=("no_such_geography",), log=lambda _: None)
-    assert g10 == {"no_such_geography": {"skipped": "scenarios/no_such_geography.toml does not exist"}}
+    assert g10 == {
+        "no_such_geography": {
+            "skipped": "scenarios/no_such_geography.toml does not exist"
+        }
+    }
 
 
 def test_frames_reference_runs_or_says_why() -> None:
     python = bench.frames_python(log=lambda _: None)
     if python is None:
         assert bench.FRAMES_STATUS["note"]  # skipped with a reason, never silently
-        g7 = bench.goal_frames(n=100, repeats=1, warmup=1, measure=1, log=lambda _: None)
+        g7 = bench.goal_frames(
+            n=100, repeats=1, warmup=1, measure=1, log=lambda _: None
+        )
         assert g7["met"] is None and g7["skipped"]
         return
     res = bench.time_steps_in_subprocess("frames", 500, 1, 2)
@@ -125,25 +149,45 @@ def test_goal_eight_small() -> None:
 
 
 def test_parse_simulated() -> None:
-    assert bench.parse_simulated("  Simulated 80 quarters in 0.4 s; results in x/") == (80, 0.4)
+    assert bench.parse_simulated("  Simulated 80 quarters in 0.4 s; results in x/") == (
+        80,
+        0.4,
+    )
     with pytest.raises(ValueError):
         bench.parse_simulated("nothing here")
 
 
 def test_child_mode_prints_json(capsys) -> None:
     assert bench.main(["--child", "kemitraan", "80", "1", "1"]) == 0
-    assert {"wall", "cpu"} <= set(json.loads(capsys.readouterr().out.strip().splitlines()[-1]))
+    assert {"wall", "cpu"} <= set(
+        json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    )
 
 
 def test_summary_rows_and_machine() -> None:
     g1 = bench.goal_boltzmann(ns=(100, 150), log=lambda _: None, **TINY)
-    goals = {"1_boltzmann": g1, "3_scaling": bench.goal_scaling(g1, 100, 150),
-             "5_sweep": {"runs": 2, "ratio_by_workers": {"1": 1.5}, "kemitraan_run": {"1": {"runs_per_second": 3.0}},
-                         "batch_run": {"1": {"runs_per_second": 2.0}}, "met": True},
-             "6_make_run": {"printed_seconds": 0.4, "simulate_seconds_median": 0.38, "command_seconds": 2.5, "met": True},
-             "7_frames": {"n": 100, "skipped": "no Python 3.12 found", "met": None},
-             "9_first_steps": bench.goal_first_steps(g1),
-             "10_geographies": {"provinces": {"skipped": "scenarios/provinces.toml does not exist"}}}
+    goals = {
+        "1_boltzmann": g1,
+        "3_scaling": bench.goal_scaling(g1, 100, 150),
+        "5_sweep": {
+            "runs": 2,
+            "ratio_by_workers": {"1": 1.5},
+            "kemitraan_run": {"1": {"runs_per_second": 3.0}},
+            "batch_run": {"1": {"runs_per_second": 2.0}},
+            "met": True,
+        },
+        "6_make_run": {
+            "printed_seconds": 0.4,
+            "simulate_seconds_median": 0.38,
+            "command_seconds": 2.5,
+            "met": True,
+        },
+        "7_frames": {"n": 100, "skipped": "no Python 3.12 found", "met": None},
+        "9_first_steps": bench.goal_first_steps(g1),
+        "10_geographies": {
+            "provinces": {"skipped": "scenarios/provinces.toml does not exist"}
+        },
+    }
     rows = bench.summary_rows(goals)
     assert len(rows) == 2 + 1 + 1 + 1 + 1 + 2 + 1 and all(len(r) == 4 for r in rows)
     info = bench.machine_info()

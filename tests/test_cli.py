@@ -12,7 +12,7 @@ from sim.cli import main
 from sim.experiment.results import load_results
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = "[scenario]\nyears = 2\n[geography]\nregions = \"synthetic\"\n[population]\ncommunity_groups = 60\nngos = 10\nreligious_bodies = 15\nbusinesses = 20\nuniversities = 4\n"
+SMALL = '[scenario]\nyears = 2\n[geography]\nregions = "synthetic"\n[population]\ncommunity_groups = 60\nngos = 10\nreligious_bodies = 15\nbusinesses = 20\nuniversities = 4\n'
 
 
 @pytest.fixture
@@ -43,8 +43,24 @@ def test_existing_results_need_force(small, tmp_path, capsys):
     assert main(["run", str(small), "--out", str(out)]) == 2
     assert "--force to replace it" in capsys.readouterr().err
     assert (out / "manifest.json").read_text() == before
-    assert main(["run", str(small), "--out", str(out), "--force", "--set", "rewards.scheme=performance"]) == 0
-    assert "performance" in load_results(out)["manifest"]["scenarios"][0]["parameters"]["rewards.scheme"]
+    assert (
+        main(
+            [
+                "run",
+                str(small),
+                "--out",
+                str(out),
+                "--force",
+                "--set",
+                "rewards.scheme=performance",
+            ]
+        )
+        == 0
+    )
+    assert (
+        "performance"
+        in load_results(out)["manifest"]["scenarios"][0]["parameters"]["rewards.scheme"]
+    )
 
 
 def test_csv_format(small, tmp_path):
@@ -57,7 +73,10 @@ def test_csv_format(small, tmp_path):
 @pytest.mark.parametrize(
     ("text", "fragment"),
     [
-        ("[funding]\ncentral_programme = 1\n", "did you mean 'funding.central_programmes'"),
+        (
+            "[funding]\ncentral_programme = 1\n",
+            "did you mean 'funding.central_programmes'",
+        ),
         ("[funding\n", "TOML syntax error"),
         ("[rewards]\nscheme = 3\n", "rewards.scheme"),
     ],
@@ -66,8 +85,13 @@ def test_bad_input_one_line_exit_2_nothing_written(tmp_path, text, fragment):
     bad = tmp_path / "bad.toml"
     bad.write_text(text)
     out = tmp_path / "never"
-    proc = subprocess.run([sys.executable, "-m", "sim", "run", str(bad), "--out", str(out)], capture_output=True, text=True, cwd=tmp_path,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "run", str(bad), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in proc.stderr
@@ -97,14 +121,37 @@ def test_compare_runs_and_reports_paired_differences(tmp_path, capsys):
     a.write_text(SMALL)
     b.write_text(SMALL + "[funding]\ncentral_programmes = 20000.0\n")
     out = tmp_path / "exp"
-    assert main(["compare", str(a), str(b), "--replications", "3", "--workers", "1", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(a),
+                str(b),
+                "--replications",
+                "3",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = capsys.readouterr().out
     assert "| rich |" in text and "| baseline |" in text
     res = load_results(out)
-    assert len(res["runs"]) == 6 and set(res["runs"]["point_name"]) == {"baseline", "rich"}
+    assert len(res["runs"]) == 6 and set(res["runs"]["point_name"]) == {
+        "baseline",
+        "rich",
+    }
     assert (out / "report" / "report.html").is_file()
 
 
 def test_python_dash_m_and_entry_point_agree():
-    proc = subprocess.run([sys.executable, "-m", "sim", "--version"], capture_output=True, text=True, env={"PYTHONPATH": str(ROOT)})
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "--version"],
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 0 and proc.stdout.startswith("kemitraan ")

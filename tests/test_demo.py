@@ -18,8 +18,19 @@ SMALL = {"agents": 100, "years": 1.0}
 
 
 def test_demo_writes_figure_animation_and_manifest(tmp_path):
-    files = demo.write_demo("funding-cut", tmp_path, small_scenario(), fps=2, dpi=40, frame_dpi=20, every=1, **SMALL)
-    expected = {"png", "svg", "gif", "json"} | ({"mp4"} if shutil.which("ffmpeg") else set())
+    files = demo.write_demo(
+        "funding-cut",
+        tmp_path,
+        small_scenario(),
+        fps=2,
+        dpi=40,
+        frame_dpi=20,
+        every=1,
+        **SMALL,
+    )
+    expected = {"png", "svg", "gif", "json"} | (
+        {"mp4"} if shutil.which("ffmpeg") else set()
+    )
     assert set(files) == expected
     for path in files.values():
         assert path.is_file() and path.stat().st_size > 0, path
@@ -36,23 +47,40 @@ def test_demo_writes_figure_animation_and_manifest(tmp_path):
     manifest = json.loads(files["json"].read_text())
     a, b = manifest["worlds"]["A"], manifest["worlds"]["B"]
     assert manifest["same_seed"] is True
-    assert a["root_seed"] == b["root_seed"] and a["replication"] == b["replication"] == 0
+    assert (
+        a["root_seed"] == b["root_seed"] and a["replication"] == b["replication"] == 0
+    )
     assert a["levers"] == b["levers"] and a["levers"]["agents"] == 100
-    own = [[e for e in w["events"] if "history:" not in e] for w in (a, b)]  # both carry the recorded history
-    assert own[0] == [] and own[1] == ["2019.25: funding.public_scale x 0.5 (public budgets -50%)"]
+    own = [
+        [e for e in w["events"] if "history:" not in e] for w in (a, b)
+    ]  # both carry the recorded history
+    assert own[0] == [] and own[1] == [
+        "2019.25: funding.public_scale x 0.5 (public budgets -50%)"
+    ]
     assert a["summary"]["steps"] == b["summary"]["steps"] == 4
 
 
 def test_without_ffmpeg_the_animation_is_a_gif_only(tmp_path, monkeypatch):
     monkeypatch.setattr(demo.shutil, "which", lambda name: None)
-    files = demo.write_demo("gotong-royong", tmp_path, small_scenario(), fps=1, dpi=30, frame_dpi=20, agents=60, years=0.5)
+    files = demo.write_demo(
+        "gotong-royong",
+        tmp_path,
+        small_scenario(),
+        fps=1,
+        dpi=30,
+        frame_dpi=20,
+        agents=60,
+        years=0.5,
+    )
     assert "mp4" not in files and files["gif"].is_file()
     assert not list(tmp_path.glob("*.mp4"))
 
 
 @pytest.mark.parametrize("name", ["gotong-royong", "reward"])
 def test_demo_figures_without_animation(tmp_path, name):
-    files = demo.write_demo(name, tmp_path, small_scenario(), lang="id", animation=False, dpi=40, **SMALL)
+    files = demo.write_demo(
+        name, tmp_path, small_scenario(), lang="id", animation=False, dpi=40, **SMALL
+    )
     assert sorted(files) == ["json", "png", "svg"]
     manifest = json.loads(files["json"].read_text())
     assert manifest["same_seed"] is True and manifest["demo"] == name
@@ -63,7 +91,10 @@ def test_worlds_differ_only_in_the_demo_lever():
     assert room.levers_a.gotong_royong and not room.levers_b.gotong_royong
     assert room.levers_b == room.levers_a.replace(gotong_royong=False)
     room = demo_classroom("reward", small_scenario(), **SMALL)
-    assert (room.levers_a.reward_scheme, room.levers_b.reward_scheme) == ("none", "performance")
+    assert (room.levers_a.reward_scheme, room.levers_b.reward_scheme) == (
+        "none",
+        "performance",
+    )
     room = demo_classroom("funding-cut", small_scenario(), **SMALL)
     assert room.levers_a == room.levers_b
     assert all(e.label.startswith("history") for e in room.a.scenario.events)
@@ -71,7 +102,10 @@ def test_worlds_differ_only_in_the_demo_lever():
     assert cut.key == "funding.public_scale" and cut.multiply == 0.5
     while room.running:
         room.step()
-    assert room.b.params["funding"]["public_scale"] == 0.5 and room.a.params["funding"]["public_scale"] == 1.0
+    assert (
+        room.b.params["funding"]["public_scale"] == 0.5
+        and room.a.params["funding"]["public_scale"] == 1.0
+    )
     # Before the cut the worlds are the same world; after it they part.
     ta, tb = room.a.timeseries(), room.b.timeseries()
     before = ta["year"] < cut.year
@@ -81,20 +115,50 @@ def test_worlds_differ_only_in_the_demo_lever():
 
 def test_funding_cut_shows_on_the_timeline():
     room = demo_classroom("funding-cut", small_scenario(), **SMALL)
-    fig = demo.side_by_side_figure(room, "id", title="t", label_a=demo.demo_label_a("funding-cut", "id"))
+    fig = demo.side_by_side_figure(
+        room, "id", title="t", label_a=demo.demo_label_a("funding-cut", "id")
+    )
     texts = [t.get_text() for ax in fig.get_axes() for t in ax.texts]
     assert any("anggaran pemerintah -50%" in x for x in texts), texts
-    lines = [ln for ax in fig.get_axes() for ln in ax.get_lines() if list(ln.get_xdata()) == [2019.25, 2019.25]]
+    lines = [
+        ln
+        for ax in fig.get_axes()
+        for ln in ax.get_lines()
+        if list(ln.get_xdata()) == [2019.25, 2019.25]
+    ]
     assert len(lines) == 4, "the cut is a vertical line on each of the four charts"
 
 
 def test_demo_command(tmp_path, capsys):
     out = tmp_path / "slides"
-    assert main(["demo", "reward", "--out", str(out), "--agents", "100", "--years", "1", "--no-animation", "--lang", "id"]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["reward.json", "reward.png", "reward.svg"]
+    assert (
+        main(
+            [
+                "demo",
+                "reward",
+                "--out",
+                str(out),
+                "--agents",
+                "100",
+                "--years",
+                "1",
+                "--no-animation",
+                "--lang",
+                "id",
+            ]
+        )
+        == 0
+    )
+    assert sorted(p.name for p in out.iterdir()) == [
+        "reward.json",
+        "reward.png",
+        "reward.svg",
+    ]
     assert "share seed" in capsys.readouterr().out
     manifest = json.loads((out / "reward.json").read_text())
-    assert manifest["language"] == "id" and manifest["worlds"]["B"]["label"].startswith("B: apresiasi")
+    assert manifest["language"] == "id" and manifest["worlds"]["B"]["label"].startswith(
+        "B: apresiasi"
+    )
     assert main(["demo", "reward", "--out", str(out), "--years", "0"]) == 2
     assert "--years" in capsys.readouterr().err
     with pytest.raises(SystemExit):
@@ -118,5 +182,8 @@ def test_a_refreshed_frame_is_the_picture_a_fresh_figure_draws():
     demo.refresh_side_by_side(handles, room, "en", "A")
     fresh = Figure(figsize=(8, 4.5))
     demo.draw_side_by_side(fresh, room, "en", "A", title="t")
-    a, b = (np.asarray(Image.open(io.BytesIO(demo.render_png(f, 40)))) for f in (kept, fresh))
+    a, b = (
+        np.asarray(Image.open(io.BytesIO(demo.render_png(f, 40))))
+        for f in (kept, fresh)
+    )
     assert a.shape == b.shape and np.array_equal(a, b)

@@ -16,8 +16,14 @@ from sim.experiment.run import run_many
 from sim.scenario import defaults
 
 ROOT = Path(__file__).resolve().parent.parent
-SMALL = {"population.community_groups": 80, "population.ngos": 15, "population.religious_bodies": 20,
-         "population.businesses": 25, "population.universities": 5, "scenario.years": 3.0}
+SMALL = {
+    "population.community_groups": 80,
+    "population.ngos": 15,
+    "population.religious_bodies": 20,
+    "population.businesses": 25,
+    "population.universities": 5,
+    "scenario.years": 3.0,
+}
 
 
 def small():
@@ -41,26 +47,44 @@ def test_run_seed_is_spawn_of_root():
     import numpy as np
 
     spawned = np.random.SeedSequence(42).spawn(5)[3]
-    assert run_seed(42, 3).generate_state(4).tolist() == spawned.generate_state(4).tolist()
+    assert (
+        run_seed(42, 3).generate_state(4).tolist() == spawned.generate_state(4).tolist()
+    )
 
 
 def test_worker_count_does_not_change_results():
-    scn = [small(), small().with_overrides({"rewards.scheme": "performance", "scenario.name": "perf"})]
+    scn = [
+        small(),
+        small().with_overrides(
+            {"rewards.scheme": "performance", "scenario.name": "perf"}
+        ),
+    ]
     one = run_many(scn, 2, workers=1)
     two = run_many(scn, 2, workers=2)
     for name in ("timeseries", "events", "regions"):
         assert_frame_equal(one[name], two[name])
-    assert_frame_equal(one["runs"].drop(columns="wall_seconds", errors="ignore"), two["runs"].drop(columns="wall_seconds", errors="ignore"))
+    assert_frame_equal(
+        one["runs"].drop(columns="wall_seconds", errors="ignore"),
+        two["runs"].drop(columns="wall_seconds", errors="ignore"),
+    )
 
 
 def test_fresh_processes_with_different_hash_seeds_agree(tmp_path):
     scen = tmp_path / "small.toml"
-    scen.write_text("[scenario]\nyears = 3\n[population]\ncommunity_groups = 80\nngos = 15\nreligious_bodies = 20\nbusinesses = 25\nuniversities = 5\n")
+    scen.write_text(
+        "[scenario]\nyears = 3\n[population]\ncommunity_groups = 80\nngos = 15\nreligious_bodies = 20\nbusinesses = 25\nuniversities = 5\n"
+    )
     outs = []
     for i, hashseed in enumerate(("0", "12345")):
         out = tmp_path / f"out{i}"
         env = dict(os.environ, PYTHONHASHSEED=hashseed, PYTHONPATH=str(ROOT))
-        subprocess.run([sys.executable, "-m", "sim", "run", str(scen), "--out", str(out)], check=True, env=env, capture_output=True, cwd=tmp_path)
+        subprocess.run(
+            [sys.executable, "-m", "sim", "run", str(scen), "--out", str(out)],
+            check=True,
+            env=env,
+            capture_output=True,
+            cwd=tmp_path,
+        )
         outs.append(load_results(out))
     for table in ("timeseries", "events", "regions"):
         assert_frame_equal(outs[0][table], outs[1][table])
@@ -75,13 +99,20 @@ def test_tables_are_byte_identical_for_1_2_and_4_workers(tmp_path):
     from sim.experiment.sweep import plan, run_sweep
     from sim.scenario import load_text
 
-    text = ("[scenario]\nyears = 2\n[population]\ncommunity_groups = 60\nngos = 10\nreligious_bodies = 12\nbusinesses = 15\n"
-            "universities = 3\n[design]\ntype = \"factorial\"\nreplications = 3\n[design.factors]\n"
-            "\"rewards.scheme\" = [\"none\", \"tournament\"]\n")
+    text = (
+        "[scenario]\nyears = 2\n[population]\ncommunity_groups = 60\nngos = 10\nreligious_bodies = 12\nbusinesses = 15\n"
+        'universities = 3\n[design]\ntype = "factorial"\nreplications = 3\n[design.factors]\n'
+        '"rewards.scheme" = ["none", "tournament"]\n'
+    )
     hashes = []
     for workers in (1, 2, 4):
         out = tmp_path / f"w{workers}"
         run_sweep(plan(load_text(text, "b.toml")), out, workers=workers)
         hashes.append(load_results(out)["manifest"]["tables"])
     assert hashes[0] == hashes[1] == hashes[2]
-    assert set(hashes[0]) == {"runs.parquet", "timeseries.parquet", "regions.parquet", "events.parquet"}
+    assert set(hashes[0]) == {
+        "runs.parquet",
+        "timeseries.parquet",
+        "regions.parquet",
+        "events.parquet",
+    }

@@ -17,7 +17,9 @@ def test_prim_recovers_a_planted_box():
     box = d.boxes[0]
     lim = box.limits.set_index("parameter")
     assert set(lim.index) == {"a", "b"}
-    assert abs(lim.loc["a", "low"] - 0.6) < 0.05 and abs(lim.loc["b", "high"] - 0.3) < 0.05
+    assert (
+        abs(lim.loc["a", "low"] - 0.6) < 0.05 and abs(lim.loc["b", "high"] - 0.3) < 0.05
+    )
     assert box.coverage > 0.85 and box.density > 0.85
     top = list(d.scores.sort_values("score", ascending=False)["parameter"][:2])
     assert set(top) == {"a", "b"}
@@ -25,9 +27,25 @@ def test_prim_recovers_a_planted_box():
 
 
 def test_failures_read_the_goal_from_a_runs_table():
-    design = {"varied": ["p"], "points": [{"id": 0, "overrides": {"p": 0.1}}, {"id": 1, "overrides": {"p": 0.9}}]}
-    runs = pd.DataFrame({"run": [0, 1, 2, 3], "point": [0, 0, 1, 1], "status": "ok", "target": 75.0, "reached": [True, True, False, True],
-                         "year_reached": [2024.0, 2029.0, np.nan, 2032.0], "start_year": 2015, "steps": 80})
+    design = {
+        "varied": ["p"],
+        "points": [
+            {"id": 0, "overrides": {"p": 0.1}},
+            {"id": 1, "overrides": {"p": 0.9}},
+        ],
+    }
+    runs = pd.DataFrame(
+        {
+            "run": [0, 1, 2, 3],
+            "point": [0, 0, 1, 1],
+            "status": "ok",
+            "target": 75.0,
+            "reached": [True, True, False, True],
+            "year_reached": [2024.0, 2029.0, np.nan, 2032.0],
+            "start_year": 2015,
+            "steps": 80,
+        }
+    )
     x, failed = failures(runs, design, level=75.0, by_year=2030)
     assert list(x["p"]) == [0.1, 0.1, 0.9, 0.9]
     assert list(failed) == [False, False, True, True]

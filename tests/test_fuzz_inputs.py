@@ -38,7 +38,9 @@ from sim.cli import main
 from sim.parameters import PARAMETERS
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = sorted([*ROOT.glob("scenarios/*.toml"), *ROOT.glob("scenarios/sweeps/*.toml")])
+SHIPPED = sorted(
+    [*ROOT.glob("scenarios/*.toml"), *ROOT.glob("scenarios/sweeps/*.toml")]
+)
 FUZZ_EXAMPLES = int(os.environ.get("KEMITRAAN_FUZZ_EXAMPLES", "300"))
 CASE_SECONDS = 20.0
 OUTCOMES: Counter[str] = Counter()
@@ -49,6 +51,7 @@ class CaseTimeout(BaseException):
 
 
 # --- values no serializer of Python values can write: made as TOML text --------------------
+
 
 @dataclass(frozen=True)
 class Raw:
@@ -68,7 +71,9 @@ def nested(depth: int, kind: str) -> Raw:
 
 
 def toml_key(k: str) -> str:
-    return json.dumps(k)  # a JSON string is a TOML basic string, control characters escaped
+    return json.dumps(
+        k
+    )  # a JSON string is a TOML basic string, control characters escaped
 
 
 def toml_val(v: Any) -> str:
@@ -79,20 +84,40 @@ def toml_val(v: Any) -> str:
     if isinstance(v, int):
         return str(v)
     if isinstance(v, float):
-        return "nan" if v != v else ("inf" if v == float("inf") else "-inf" if v == float("-inf") else repr(v))
+        return (
+            "nan"
+            if v != v
+            else (
+                "inf"
+                if v == float("inf")
+                else "-inf"
+                if v == float("-inf")
+                else repr(v)
+            )
+        )
     if isinstance(v, str):
         return json.dumps(v)
     if isinstance(v, list):
         return "[" + ", ".join(toml_val(x) for x in v) + "]"
     if isinstance(v, dict):
-        return "{" + ", ".join(f"{toml_key(k)} = {toml_val(x)}" for k, x in v.items()) + "}"
+        return (
+            "{"
+            + ", ".join(f"{toml_key(k)} = {toml_val(x)}" for k, x in v.items())
+            + "}"
+        )
     return json.dumps(str(v))
 
 
 def dump(doc: dict[str, Any]) -> str:
     """A document as TOML: top-level tables, arrays of tables for lists of tables."""
     lines: list[str] = []
-    plain = {k: v for k, v in doc.items() if not isinstance(v, (dict, list)) or (isinstance(v, list) and not all(isinstance(x, dict) for x in v)) or v == []}
+    plain = {
+        k: v
+        for k, v in doc.items()
+        if not isinstance(v, (dict, list))
+        or (isinstance(v, list) and not all(isinstance(x, dict) for x in v))
+        or v == []
+    }
     for k, v in plain.items():
         lines.append(f"{toml_key(k)} = {toml_val(v)}")
     for name, body in doc.items():
@@ -104,7 +129,11 @@ def dump(doc: dict[str, Any]) -> str:
                 lines += [f"{toml_key(k)} = {toml_val(x)}" for k, x in item.items()]
             continue
         lines.append(f"[{toml_key(name)}]")
-        subtables = {k: v for k, v in body.items() if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)}
+        subtables = {
+            k: v
+            for k, v in body.items()
+            if isinstance(v, list) and v and all(isinstance(x, dict) for x in v)
+        }
         for k, v in body.items():
             if k not in subtables:
                 lines.append(f"{toml_key(k)} = {toml_val(v)}")
@@ -118,16 +147,44 @@ def dump(doc: dict[str, Any]) -> str:
 # --- strategies ----------------------------------------------------------------------------
 
 CONTROL = "".join(map(chr, range(0, 32))) + "\x7f\x85\u2028\u2029\u202e\u200f"
-hostile_text = st.text(alphabet=st.sampled_from(list(CONTROL) + list("ab=.[]\"'\\ é")), min_size=1, max_size=12)
-hostile_numbers = st.one_of(
-    st.integers(300, 6000).map(big_integer), st.integers(300, 6000).map(lambda d: big_integer(d, "-")),
-    st.sampled_from([2**63, 2**64, -(2**63) - 1, 2**1024, 10**308, float("inf"), float("-inf"), float("nan"), 1e308, -0.0, 5e-324]),
-    st.integers(-(2**70), 2**70), st.floats(),
+hostile_text = st.text(
+    alphabet=st.sampled_from(list(CONTROL) + list("ab=.[]\"'\\ é")),
+    min_size=1,
+    max_size=12,
 )
-hostile_nesting = st.builds(nested, st.integers(200, 3000), st.sampled_from(["array", "table"]))
+hostile_numbers = st.one_of(
+    st.integers(300, 6000).map(big_integer),
+    st.integers(300, 6000).map(lambda d: big_integer(d, "-")),
+    st.sampled_from(
+        [
+            2**63,
+            2**64,
+            -(2**63) - 1,
+            2**1024,
+            10**308,
+            float("inf"),
+            float("-inf"),
+            float("nan"),
+            1e308,
+            -0.0,
+            5e-324,
+        ]
+    ),
+    st.integers(-(2**70), 2**70),
+    st.floats(),
+)
+hostile_nesting = st.builds(
+    nested, st.integers(200, 3000), st.sampled_from(["array", "table"])
+)
 hostile_values = st.one_of(
-    hostile_numbers, hostile_nesting, hostile_text, st.booleans(), st.builds(list), st.builds(dict),  # fresh objects: no shared, self-nesting dict
-    st.lists(st.one_of(st.integers(-5, 5), hostile_text), max_size=4), st.just(Raw("1979-05-27T07:32:00Z")),
+    hostile_numbers,
+    hostile_nesting,
+    hostile_text,
+    st.booleans(),
+    st.builds(list),
+    st.builds(dict),  # fresh objects: no shared, self-nesting dict
+    st.lists(st.one_of(st.integers(-5, 5), hostile_text), max_size=4),
+    st.just(Raw("1979-05-27T07:32:00Z")),
 )
 KEYS = [(p.section, p.key) for p in PARAMETERS]
 
@@ -139,8 +196,23 @@ def hostile_document(draw) -> tuple[str, list[str]]:
     doc = tomllib.loads(path.read_text())
     sets: list[str] = []
     for _ in range(draw(st.integers(1, 3))):
-        how = draw(st.sampled_from(["value", "key", "events", "multiply", "design_samples", "design_grid", "design_ranges",
-                                    "design_value", "set", "table", "huge_events"]))
+        how = draw(
+            st.sampled_from(
+                [
+                    "value",
+                    "key",
+                    "events",
+                    "multiply",
+                    "design_samples",
+                    "design_grid",
+                    "design_ranges",
+                    "design_value",
+                    "set",
+                    "table",
+                    "huge_events",
+                ]
+            )
+        )
         if how == "value":
             section, key = draw(st.sampled_from(KEYS))
             doc.setdefault(section, {})
@@ -150,14 +222,23 @@ def hostile_document(draw) -> tuple[str, list[str]]:
             table = draw(st.sampled_from([*doc.keys(), "scenario", draw(hostile_text)]))
             body = doc.setdefault(table, {})
             if isinstance(body, dict):
-                body[draw(hostile_text)] = draw(st.one_of(hostile_values, st.integers(0, 3)))
+                body[draw(hostile_text)] = draw(
+                    st.one_of(hostile_values, st.integers(0, 3))
+                )
             else:
                 doc[draw(hostile_text)] = {"x": 1}
         elif how in ("events", "multiply"):
             section, key = draw(st.sampled_from(KEYS))
-            event: dict[str, Any] = {"year": draw(st.one_of(st.integers(2015, 2034), hostile_numbers)), "set": f"{section}.{key}"}
+            event: dict[str, Any] = {
+                "year": draw(st.one_of(st.integers(2015, 2034), hostile_numbers)),
+                "set": f"{section}.{key}",
+            }
             if how == "multiply":
-                event["multiply"] = draw(st.one_of(hostile_numbers, st.sampled_from([1e300, 1e308, 2.0**1000])))
+                event["multiply"] = draw(
+                    st.one_of(
+                        hostile_numbers, st.sampled_from([1e300, 1e308, 2.0**1000])
+                    )
+                )
             else:
                 event["value"] = draw(hostile_values)
             if draw(st.booleans()):
@@ -167,36 +248,103 @@ def hostile_document(draw) -> tuple[str, list[str]]:
                 doc["events"].append(event)
         elif how == "huge_events":
             n = draw(st.integers(1000, 20000))
-            doc["events"] = [{"year": 2015 + (i % 19), "set": "funding.philanthropy", "multiply": 1.0} for i in range(n)]
+            doc["events"] = [
+                {
+                    "year": 2015 + (i % 19),
+                    "set": "funding.philanthropy",
+                    "multiply": 1.0,
+                }
+                for i in range(n)
+            ]
         elif how == "design_samples":
             kind = draw(st.sampled_from(["sobol", "morris", "lhs"]))
-            samples = draw(st.sampled_from([2**30, 2**20, 4_000_000, 10**9, 10**12]) | hostile_numbers)
-            doc["design"] = {"type": kind, "samples": samples, "levels": draw(st.sampled_from([4, 10**9, 2])),
-                             "ranges": {"funding.public_scale": [0.5, 1.5], "trust.initial": [0.1, 0.9], "rewards.budget": [0.0, 900.0]}}
+            samples = draw(
+                st.sampled_from([2**30, 2**20, 4_000_000, 10**9, 10**12])
+                | hostile_numbers
+            )
+            doc["design"] = {
+                "type": kind,
+                "samples": samples,
+                "levels": draw(st.sampled_from([4, 10**9, 2])),
+                "ranges": {
+                    "funding.public_scale": [0.5, 1.5],
+                    "trust.initial": [0.1, 0.9],
+                    "rewards.budget": [0.0, 900.0],
+                },
+            }
         elif how == "design_grid":
             n = draw(st.integers(2, 40))
             k = draw(st.integers(1, 6))
-            keys = ["trust.initial", "network.socialization", "formation.vision_threshold", "regulation.legal_certainty",
-                    "governance.honesty", "governance.quality"][:k]
-            doc["design"] = {"type": "factorial", "replications": draw(st.sampled_from([1, 20, 10**6])),
-                             "factors": {key: [round(0.01 + 0.98 * i / n, 6) for i in range(n)] for key in keys}}
+            keys = [
+                "trust.initial",
+                "network.socialization",
+                "formation.vision_threshold",
+                "regulation.legal_certainty",
+                "governance.honesty",
+                "governance.quality",
+            ][:k]
+            doc["design"] = {
+                "type": "factorial",
+                "replications": draw(st.sampled_from([1, 20, 10**6])),
+                "factors": {
+                    key: [round(0.01 + 0.98 * i / n, 6) for i in range(n)]
+                    for key in keys
+                },
+            }
         elif how == "design_ranges":
-            doc["design"] = {"type": draw(st.sampled_from(["sobol", "morris", "lhs"])), "samples": 8,
-                             "ranges": {"funding.public_scale": [draw(hostile_values), draw(hostile_values)], "trust.initial": [0.1, 0.9]}}
+            doc["design"] = {
+                "type": draw(st.sampled_from(["sobol", "morris", "lhs"])),
+                "samples": 8,
+                "ranges": {
+                    "funding.public_scale": [
+                        draw(hostile_values),
+                        draw(hostile_values),
+                    ],
+                    "trust.initial": [0.1, 0.9],
+                },
+            }
         elif how == "design_value":
-            design = doc.setdefault("design", {"type": "factorial", "factors": {"trust.initial": [0.2, 0.4]}})
+            design = doc.setdefault(
+                "design",
+                {"type": "factorial", "factors": {"trust.initial": [0.2, 0.4]}},
+            )
             if isinstance(design, dict):
-                where = draw(st.sampled_from(["type", "replications", "samples", "levels", "reference", "factors", "ranges", "variants", "factor_value"]))
+                where = draw(
+                    st.sampled_from(
+                        [
+                            "type",
+                            "replications",
+                            "samples",
+                            "levels",
+                            "reference",
+                            "factors",
+                            "ranges",
+                            "variants",
+                            "factor_value",
+                        ]
+                    )
+                )
                 if where == "factor_value" and isinstance(design.get("factors"), dict):
-                    design["factors"][draw(st.sampled_from(["trust.initial", "population.ngos", draw(hostile_text)]))] = [draw(hostile_values)]
+                    design["factors"][
+                        draw(
+                            st.sampled_from(
+                                ["trust.initial", "population.ngos", draw(hostile_text)]
+                            )
+                        )
+                    ] = [draw(hostile_values)]
                 else:
                     design[where] = draw(hostile_values)
         elif how == "set":
             section, key = draw(st.sampled_from(KEYS))
             raw = draw(hostile_values)
-            sets += ["--set", f"{draw(st.sampled_from([f'{section}.{key}', draw(hostile_text)]))}={toml_val(raw)}"]
+            sets += [
+                "--set",
+                f"{draw(st.sampled_from([f'{section}.{key}', draw(hostile_text)]))}={toml_val(raw)}",
+            ]
         elif how == "table":
-            doc[draw(st.sampled_from(["scenario", "design", "events", "funding"]))] = draw(hostile_values)
+            doc[draw(st.sampled_from(["scenario", "design", "events", "funding"]))] = (
+                draw(hostile_values)
+            )
     try:
         text = dump(doc)
     except (ValueError, RecursionError):
@@ -206,12 +354,18 @@ def hostile_document(draw) -> tuple[str, list[str]]:
 
 # --- the property --------------------------------------------------------------------------
 
+
 def _alarm(signum, frame):
     raise CaseTimeout
 
 
 def has_raw_control(text: str) -> bool:
-    return any((ord(c) < 32 and c != "\n") or 0x7F <= ord(c) <= 0x9F or c in "\u2028\u2029\u202e\u200f" for c in text)
+    return any(
+        (ord(c) < 32 and c != "\n")
+        or 0x7F <= ord(c) <= 0x9F
+        or c in "\u2028\u2029\u202e\u200f"
+        for c in text
+    )
 
 
 def check_case(tmp_path: Path, capsys, text: str, sets: list[str]) -> str:
@@ -230,7 +384,9 @@ def check_case(tmp_path: Path, capsys, text: str, sets: list[str]) -> str:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)
     out = capsys.readouterr()
-    assert not has_raw_control(out.err) and not has_raw_control(out.out), repr(out.err[:300])
+    assert not has_raw_control(out.err) and not has_raw_control(out.out), repr(
+        out.err[:300]
+    )
     if rc == 0:
         assert out.err == "" and "valid scenario" in out.out
         return "valid"
@@ -241,54 +397,99 @@ def check_case(tmp_path: Path, capsys, text: str, sets: list[str]) -> str:
     return "refused"
 
 
-@settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=FUZZ_EXAMPLES <= 300,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    derandomize=FUZZ_EXAMPLES <= 300,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(case=hostile_document())
 def test_hostile_documents_are_valid_or_one_line(tmp_path, capsys, case):
     text, sets = case
     OUTCOMES[check_case(tmp_path, capsys, text, sets)] += 1
 
 
-@pytest.mark.parametrize("text", [
-    "x = " + "[" * 3000 + "]" * 3000,
-    "x = " + "{a = " * 3000 + "1" + "}" * 3000,
-    "[scenario]\nseed = " + "9" * 5000 + "\n",
-    "[scenario]\nyears = " + "9" * 400 + "\n",
-    "[funding]\nphilanthropy = 1e309\n",
-    '[[events]]\nyear = 2020\nset = "population.regions"\nmultiply = 1e300\n',
-    '[[events]]\nyear = 2020\nset = "funding.philanthropy"\nmultiply = ' + "9" * 400 + "\n",
-    '[[events]]\nyear = 2020\nset = "network.candidates"\nmultiply = 1e308\n',
-    '[[events]]\nyear = ' + "9" * 400 + '\nset = "funding.philanthropy"\nmultiply = 2\n',
-    '[design]\ntype = "sobol"\nsamples = 1073741824\n[design.ranges]\n"trust.initial" = [0.1, 0.9]\n"funding.public_scale" = [0.5, 1.5]\n',
-    '[design]\ntype = "morris"\nsamples = 4000000\n[design.ranges]\n"trust.initial" = [0.1, 0.9]\n',
-    '[design]\ntype = "lhs"\nsamples = 1000000000\n[design.ranges]\n"trust.initial" = [0.1, 0.9]\n',
-    '[design]\ntype = "lhs"\nsamples = 8\n[design.ranges]\n"trust.initial" = [0.1, ' + "9" * 400 + "]\n",
-    '[design.factors]\n"trust.initial" = [' + "9" * 400 + "]\n",
-    '["\\u001b[2J"]\nx = 1\n',
-    '[scenario]\n"\\u001b[2J\\nfake line" = 1\n',
-    '[scenario]\nindex = "\\u001b]0;owned\\u0007"\n',
-    '[scenario]\ndescription = "\\u001b[2J cleared \\u202e"\n',
-], ids=lambda t: t[:40])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x = " + "[" * 3000 + "]" * 3000,
+        "x = " + "{a = " * 3000 + "1" + "}" * 3000,
+        "[scenario]\nseed = " + "9" * 5000 + "\n",
+        "[scenario]\nyears = " + "9" * 400 + "\n",
+        "[funding]\nphilanthropy = 1e309\n",
+        '[[events]]\nyear = 2020\nset = "population.regions"\nmultiply = 1e300\n',
+        '[[events]]\nyear = 2020\nset = "funding.philanthropy"\nmultiply = '
+        + "9" * 400
+        + "\n",
+        '[[events]]\nyear = 2020\nset = "network.candidates"\nmultiply = 1e308\n',
+        "[[events]]\nyear = "
+        + "9" * 400
+        + '\nset = "funding.philanthropy"\nmultiply = 2\n',
+        '[design]\ntype = "sobol"\nsamples = 1073741824\n[design.ranges]\n"trust.initial" = [0.1, 0.9]\n"funding.public_scale" = [0.5, 1.5]\n',
+        '[design]\ntype = "morris"\nsamples = 4000000\n[design.ranges]\n"trust.initial" = [0.1, 0.9]\n',
+        '[design]\ntype = "lhs"\nsamples = 1000000000\n[design.ranges]\n"trust.initial" = [0.1, 0.9]\n',
+        '[design]\ntype = "lhs"\nsamples = 8\n[design.ranges]\n"trust.initial" = [0.1, '
+        + "9" * 400
+        + "]\n",
+        '[design.factors]\n"trust.initial" = [' + "9" * 400 + "]\n",
+        '["\\u001b[2J"]\nx = 1\n',
+        '[scenario]\n"\\u001b[2J\\nfake line" = 1\n',
+        '[scenario]\nindex = "\\u001b]0;owned\\u0007"\n',
+        '[scenario]\ndescription = "\\u001b[2J cleared \\u202e"\n',
+    ],
+    ids=lambda t: t[:40],
+)
 def test_known_hostile_inputs(tmp_path, capsys, text):
     check_case(tmp_path, capsys, text, [])
 
 
-@pytest.mark.parametrize("item", [
-    "scenario.seed=" + "9" * 5000, "funding.philanthropy=" + "[" * 3000, "funding.philanthropy=1e999",
-    "funding.philanthropy=" + "9" * 400, "\x1b[2J=1", "scenario.description=\x1b[2J", "no-equals-sign",
-])
+@pytest.mark.parametrize(
+    "item",
+    [
+        "scenario.seed=" + "9" * 5000,
+        "funding.philanthropy=" + "[" * 3000,
+        "funding.philanthropy=1e999",
+        "funding.philanthropy=" + "9" * 400,
+        "\x1b[2J=1",
+        "scenario.description=\x1b[2J",
+        "no-equals-sign",
+    ],
+)
 def test_hostile_set(tmp_path, capsys, item):
-    check_case(tmp_path, capsys, (ROOT / "scenarios" / "baseline.toml").read_text(), ["--set", item])
+    check_case(
+        tmp_path,
+        capsys,
+        (ROOT / "scenarios" / "baseline.toml").read_text(),
+        ["--set", item],
+    )
 
 
 def test_million_point_grid_is_checked_from_its_description(tmp_path, capsys):
-    axes = {k: [round(0.05 + 0.09 * i, 2) for i in range(10)] for k in
-            ("trust.initial", "network.socialization", "formation.vision_threshold", "regulation.legal_certainty",
-             "governance.honesty", "governance.quality")}
-    text = (ROOT / "scenarios" / "baseline.toml").read_text() + dump({"design": {"type": "factorial", "factors": axes}})
-    assert check_case(tmp_path, capsys, text, []) == "valid"  # 10^6 points, well within CASE_SECONDS
+    axes = {
+        k: [round(0.05 + 0.09 * i, 2) for i in range(10)]
+        for k in (
+            "trust.initial",
+            "network.socialization",
+            "formation.vision_threshold",
+            "regulation.legal_certainty",
+            "governance.honesty",
+            "governance.quality",
+        )
+    }
+    text = (ROOT / "scenarios" / "baseline.toml").read_text() + dump(
+        {"design": {"type": "factorial", "factors": axes}}
+    )
+    assert (
+        check_case(tmp_path, capsys, text, []) == "valid"
+    )  # 10^6 points, well within CASE_SECONDS
 
 
 def teardown_module(module):
     if OUTCOMES:
-        print(f"\nhostile documents: {sum(OUTCOMES.values())} cases, {dict(OUTCOMES)}; no traceback, no hang")
+        print(
+            f"\nhostile documents: {sum(OUTCOMES.values())} cases, {dict(OUTCOMES)}; no traceback, no hang"
+        )

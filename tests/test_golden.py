@@ -28,7 +28,9 @@ def produce() -> pd.DataFrame:
 
 def test_results_equal_golden_file():
     expected = pd.read_csv(GOLDEN)
-    got = pd.read_csv(pd.io.common.StringIO(produce().to_csv(index=False, float_format="%.12g")))
+    got = pd.read_csv(
+        pd.io.common.StringIO(produce().to_csv(index=False, float_format="%.12g"))
+    )
     assert_frame_equal(got, expected, check_exact=False, rtol=1e-9, atol=1e-12)
 
 

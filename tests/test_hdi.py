@@ -24,7 +24,9 @@ from sim.hdi import (
     undp_hdi,
 )
 
-UNDP_CSV = Path(__file__).parent / "data" / "undp_hdr2021-22_hdi_components_1990-2015.csv"
+UNDP_CSV = (
+    Path(__file__).parent / "data" / "undp_hdr2021-22_hdi_components_1990-2015.csv"
+)
 
 
 # --- UNDP HDI: published values -------------------------------------------------------------
@@ -39,16 +41,19 @@ def test_undp_worked_example_income_index() -> None:
 def test_undp_worked_example_hdi() -> None:
     """Health 0.6971, education 0.3447, income 0.5506 combine to HDI 0.510."""
     assert round(float(geometric_mean(0.6971, 0.3447, 0.5506)), 3) == 0.510
-    assert round(float(geometric_mean(0.6971, 0.3447, income_index(3829, "hdi"))), 3) == 0.510
+    assert (
+        round(float(geometric_mean(0.6971, 0.3447, income_index(3829, "hdi"))), 3)
+        == 0.510
+    )
 
 
 def test_indonesia_2021_hdr2021_22() -> None:
     """Indonesia 2021 in HDR 2021/22: HDI 0.705."""
     hdi = undp_hdi(67.5703, 13.74889, 8.55651, 11466.068)
     assert round(float(hdi), 3) == 0.705
-    assert float(human_development_index(67.5703, 13.74889, 8.55651, 11466.068, "hdi")) == float(
-        hdi
-    )
+    assert float(
+        human_development_index(67.5703, 13.74889, 8.55651, 11466.068, "hdi")
+    ) == float(hdi)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +64,15 @@ def undp_table() -> pd.DataFrame:
 
 def test_undp_file_is_the_expected_table(undp_table: pd.DataFrame) -> None:
     """Guard against a truncated or altered reference file."""
-    assert list(undp_table.columns) == ["iso3", "year", "hdi", "le", "eys", "mys", "gnipc"]
+    assert list(undp_table.columns) == [
+        "iso3",
+        "year",
+        "hdi",
+        "le",
+        "eys",
+        "mys",
+        "gnipc",
+    ]
     assert len(undp_table) > 4000
     assert not undp_table.isna().to_numpy().any()
     assert not undp_table.duplicated(["iso3", "year"]).any()
@@ -75,13 +88,18 @@ def test_undp_file_every_row_reproduces_published_hdi(undp_table: pd.DataFrame) 
     """Every published country-year HDI is reproduced to 3 decimals, in one vectorised call."""
     t = undp_table
     computed = undp_hdi(
-        t["le"].to_numpy(), t["eys"].to_numpy(), t["mys"].to_numpy(), t["gnipc"].to_numpy()
+        t["le"].to_numpy(),
+        t["eys"].to_numpy(),
+        t["mys"].to_numpy(),
+        t["gnipc"].to_numpy(),
     )
     assert computed.shape == (len(t),)
     mismatch = np.round(computed, 3) != t["hdi"].to_numpy()
     if mismatch.any():
         shown = t.assign(computed=computed)[mismatch].head(10).to_string()
-        pytest.fail(f"{mismatch.sum()} of {len(t)} rows differ from the published HDI:\n{shown}")
+        pytest.fail(
+            f"{mismatch.sum()} of {len(t)} rows differ from the published HDI:\n{shown}"
+        )
     # Unrounded values lie within half a unit of the published third decimal.
     assert np.max(np.abs(computed - t["hdi"].to_numpy())) <= 0.0005
 
@@ -95,7 +113,9 @@ BPS_INDONESIA = [
 ]
 
 
-@pytest.mark.parametrize(("uhh", "hls", "rls", "expenditure", "published"), BPS_INDONESIA)
+@pytest.mark.parametrize(
+    ("uhh", "hls", "rls", "expenditure", "published"), BPS_INDONESIA
+)
 def test_bps_ipm_indonesia(
     uhh: float, hls: float, rls: float, expenditure: float, published: float
 ) -> None:
@@ -113,9 +133,12 @@ def test_bps_ipm_indonesia(
 def test_bps_ipm_vectorised_matches_published() -> None:
     """Both BPS years in one call."""
     uhh, hls, rls, expenditure, published = (
-        np.array(column, dtype=float) for column in zip(*(p.values for p in BPS_INDONESIA))
+        np.array(column, dtype=float)
+        for column in zip(*(p.values for p in BPS_INDONESIA))
     )
-    np.testing.assert_array_equal(np.round(bps_ipm(uhh, hls, rls, expenditure), 2), published)
+    np.testing.assert_array_equal(
+        np.round(bps_ipm(uhh, hls, rls, expenditure), 2), published
+    )
 
 
 def test_bps_expenditure_in_thousands_is_a_unit_error() -> None:
@@ -231,7 +254,9 @@ def _case(draw: st.DrawFn) -> tuple[str, list[float], int, float]:
 
 @settings(deadline=None, max_examples=300)
 @given(_case())
-def test_property_finite_bounded_monotone(case: tuple[str, list[float], int, float]) -> None:
+def test_property_finite_bounded_monotone(
+    case: tuple[str, list[float], int, float],
+) -> None:
     """Any components give a finite index within [0, scale], non-decreasing in each one."""
     method, base, k, other = case
     lower, upper = sorted((base[k], other))
@@ -267,7 +292,8 @@ def test_broadcasting_shape(method: str) -> None:
     )
     # Element-wise equal to scalar calls.
     np.testing.assert_allclose(
-        full[2, 3], human_development_index(le[2, 3], eys[2, 3], mys[2, 3], income[2, 3], method)
+        full[2, 3],
+        human_development_index(le[2, 3], eys[2, 3], mys[2, 3], income[2, 3], method),
     )
 
 
@@ -278,7 +304,9 @@ def test_scalar_inputs_give_scalar_outputs() -> None:
 
 
 def test_dispatcher_matches_method_functions() -> None:
-    assert human_development_index(70, 12, 8, 10_000, "hdi") == undp_hdi(70, 12, 8, 10_000)
+    assert human_development_index(70, 12, 8, 10_000, "hdi") == undp_hdi(
+        70, 12, 8, 10_000
+    )
     assert human_development_index(70, 12, 8, 1e7, "ipm") == bps_ipm(70, 12, 8, 1e7)
 
 

@@ -20,7 +20,10 @@ def test_credit_spend_transfer_lapse_balance() -> None:
     led.spend("trust_fund", "grants", 10.0)
     assert led.balance["donors"] == 0.0 and led.lapsed["donors"] == 20.0
     assert led.balance["trust_fund"] == 20.0
-    assert led.spent[("donors", "grants")] == 50.0 and led.spent[("trust_fund", "grants")] == 10.0
+    assert (
+        led.spent[("donors", "grants")] == 50.0
+        and led.spent[("trust_fund", "grants")] == 10.0
+    )
     led.check()
 
 
@@ -65,9 +68,14 @@ def test_overspending_raises() -> None:
 def test_negative_or_nan_amounts_raise(amount: float) -> None:
     led = Ledger()
     led.credit("central", 5.0)
-    for op in (lambda: led.credit("central", amount), lambda: led.spend("central", "programmes", amount),
-               lambda: led.transfer("central", "regional", amount), lambda: led.lapse("central", amount),
-               lambda: led.record_volunteer_value(amount), lambda: led.record_tax_expenditure(amount)):
+    for op in (
+        lambda: led.credit("central", amount),
+        lambda: led.spend("central", "programmes", amount),
+        lambda: led.transfer("central", "regional", amount),
+        lambda: led.lapse("central", amount),
+        lambda: led.record_volunteer_value(amount),
+        lambda: led.record_tax_expenditure(amount),
+    ):
         with pytest.raises(LedgerError):
             op()
 
@@ -143,7 +151,9 @@ def test_government_accounts() -> None:
 account = st.sampled_from(ACCOUNTS)
 operation = st.one_of(
     st.tuples(st.just("credit"), account, st.floats(0, 1e6)),
-    st.tuples(st.just("spend"), account, st.sampled_from(CATEGORIES), st.floats(0, 1.2)),
+    st.tuples(
+        st.just("spend"), account, st.sampled_from(CATEGORIES), st.floats(0, 1.2)
+    ),
     st.tuples(st.just("transfer"), account, account, st.floats(0, 1.2)),
     st.tuples(st.just("lapse"), account, st.floats(0, 1.2)),
     st.tuples(st.just("volunteer"), st.floats(0, 1e4)),
@@ -194,6 +204,8 @@ def test_random_operations_conserve_money(ops) -> None:
     out = sum(led.spent.values()) + sum(led.lapsed.values()) + sum(led.balance.values())
     assert out == pytest.approx(inflow, rel=1e-9, abs=1e-6)
     assert sum(led.spent.values()) == pytest.approx(spent_total, rel=1e-9, abs=1e-9)
-    assert sum(led.transfers_in.values()) == pytest.approx(sum(led.transfers_out.values()), rel=1e-12, abs=1e-12)
+    assert sum(led.transfers_in.values()) == pytest.approx(
+        sum(led.transfers_out.values()), rel=1e-12, abs=1e-12
+    )
     if led.tax_expenditure == 0.0:
         assert 0.0 <= led.government_share(step=False) <= 1.0 + 1e-12

@@ -13,11 +13,23 @@ def synthetic(v: dict[str, float]) -> dict[str, float]:
     # Reaching the target in time needs a + 2b >= 0.8 (probability 1, else 0.5): the cheapest
     # feasible mix (cost a + b) is a = 0, b = 0.4, cost 0.4. Lever a buys more time than b.
     a, b = v["a"], v["b"]
-    return {"cost": a + b, "years": 10 - 5 * a - 2 * b, "inequality": (a - b) ** 2, "probability": 1.0 if a + 2 * b >= 0.8 else 0.5}
+    return {
+        "cost": a + b,
+        "years": 10 - 5 * a - 2 * b,
+        "inequality": (a - b) ** 2,
+        "probability": 1.0 if a + 2 * b >= 0.8 else 0.5,
+    }
 
 
 def test_search_finds_the_cheapest_feasible_mix():
-    res = search(synthetic, [Lever("a", 0.0, 1.0), Lever("b", 0.0, 1.0)], probability=0.8, trials=240, population=24, seed=1)
+    res = search(
+        synthetic,
+        [Lever("a", 0.0, 1.0), Lever("b", 0.0, 1.0)],
+        probability=0.8,
+        trials=240,
+        population=24,
+        seed=1,
+    )
     assert res.cheapest is not None
     assert res.cheapest["cost"] == pytest.approx(0.4, abs=0.05)
     assert res.cheapest["b"] == pytest.approx(0.4, abs=0.06)
@@ -36,6 +48,8 @@ def test_search_is_reproducible():
 
 
 def test_pareto_drops_dominated_rows():
-    frame = pd.DataFrame({"cost": [1, 2, 2, 3], "years": [5, 4, 5, 3], "inequality": [0, 0, 0, 0]})
+    frame = pd.DataFrame(
+        {"cost": [1, 2, 2, 3], "years": [5, 4, 5, 3], "inequality": [0, 0, 0, 0]}
+    )
     assert list(pareto(frame).index) == [0, 1, 3]
     assert np.isfinite(frame["cost"]).all()

@@ -19,7 +19,13 @@ import pytest
 import sim.experiment.run
 import sim.experiment.sweep
 from sim.analysis.compare import compare
-from sim.analysis.report import format_diff, format_interval, format_value, km_curve, write_report
+from sim.analysis.report import (
+    format_diff,
+    format_interval,
+    format_value,
+    km_curve,
+    write_report,
+)
 from sim.experiment.results import load_results
 from sim.scenario import load_text
 from sim.experiment.sweep import plan, run_sweep
@@ -84,7 +90,13 @@ replications = 1
 "rewards.scheme" = ["none", "performance"]
 """
 
-FIGURES = ("time_to_target_km", "index_trajectories", "government_share", "partnerships", "cohesion")
+FIGURES = (
+    "time_to_target_km",
+    "index_trajectories",
+    "government_share",
+    "partnerships",
+    "cohesion",
+)
 
 
 def _sweep(folder: Path, design: str = "", years: float = 2.5) -> Path:
@@ -107,6 +119,7 @@ def page(variants) -> str:
 
 # --- Kaplan-Meier curves ----------------------------------------------------------------------
 
+
 def test_km_curve_matches_hand_computation():
     # Times 2, 3, 3 (censored), 5, 8 (censored), 9. At each event time S drops by the factor
     # (1 - events / at risk), a run censored at t still being at risk at t:
@@ -120,7 +133,13 @@ def test_km_curve_matches_hand_computation():
     assert curve.share_reached == pytest.approx([0, 1 / 6, 1 / 3, 5 / 9, 5 / 9, 1])
     assert (curve.n, curve.reached) == (6, 4)
     median, low, high = curve.median()
-    assert median == 5.0 == kaplan_meier(np.array([2, 3, 3, 5, 8, 9.0]), np.array([1, 1, 0, 1, 0, 1], bool))["median"]
+    assert (
+        median
+        == 5.0
+        == kaplan_meier(
+            np.array([2, 3, 3, 5, 8, 9.0]), np.array([1, 1, 0, 1, 0, 1], bool)
+        )["median"]
+    )
     assert low <= median <= high
     # The band holds the curve and stays within [0, 1].
     finite = np.isfinite(curve.low) & np.isfinite(curve.high)
@@ -142,14 +161,20 @@ def test_km_curve_one_run_has_no_interval():
 
 # --- a variants sweep ---------------------------------------------------------------------------
 
+
 def test_report_files_exist(variants):
     report = variants / "report"
     assert (report / "report.html").is_file()
     for name in (*FIGURES, "differences"):
-        png, svg = report / "figures" / f"{name}.png", report / "figures" / f"{name}.svg"
+        png, svg = (
+            report / "figures" / f"{name}.png",
+            report / "figures" / f"{name}.svg",
+        )
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
         assert b"<svg" in svg.read_bytes()[:2000], name
-    assert not [p for p in variants.iterdir() if p.name.startswith(".report")]  # no temporary folders left
+    assert not [
+        p for p in variants.iterdir() if p.name.startswith(".report")
+    ]  # no temporary folders left
 
 
 def test_html_is_self_contained(page):
@@ -164,9 +189,18 @@ def test_html_is_self_contained(page):
 def test_html_names_every_design_point_and_leads_with_the_headline(variants, page):
     for name in ("baseline", "high funding", "low funding"):
         assert name in page
-    order = [page.index(f'id="{s}"') for s in ("headline", "time-to-target", "comparison", "trajectories", "provenance")]
+    order = [
+        page.index(f'id="{s}"')
+        for s in (
+            "headline",
+            "time-to-target",
+            "comparison",
+            "trajectories",
+            "provenance",
+        )
+    ]
     assert order == sorted(order)
-    headline = page[page.index('id="headline"'):page.index('id="time-to-target"')]
+    headline = page[page.index('id="headline"') : page.index('id="time-to-target"')]
     assert "high funding</b> brings IPM 72.6 forward by" in headline
     assert "government share of spending" in headline
 
@@ -181,17 +215,25 @@ def test_html_has_the_km_medians_and_comparison_numbers(variants, page):
             assert f"{r.km_median:.2f} <span" in page
         assert f"{100 * r.share_reached:.0f}%" in page
     for r in table.itertuples():
-        if r.outcome not in ("years_to_target_or_horizon", "final_index", "government_share", "cohesion", "mean_active_partnerships"):
+        if r.outcome not in (
+            "years_to_target_or_horizon",
+            "final_index",
+            "government_share",
+            "cohesion",
+            "mean_active_partnerships",
+        ):
             continue
         assert format_value(r.mean, r.outcome) in page, (r.point_name, r.outcome)
         if r.point_name != "baseline":
             assert format_diff(r.diff, r.outcome) in page, (r.point_name, r.outcome)
-            assert format_interval(r.diff_low, r.diff_high, r.outcome, diff=True) in page, (r.point_name, r.outcome)
+            assert (
+                format_interval(r.diff_low, r.diff_high, r.outcome, diff=True) in page
+            ), (r.point_name, r.outcome)
 
 
 def test_provenance_names_scenario_seeds_and_versions(variants, page):
     manifest = json.loads((variants / "manifest.json").read_text())
-    prov = page[page.index('id="provenance"'):]
+    prov = page[page.index('id="provenance"') :]
     assert manifest["scenarios"][0]["sha256"] in prov
     assert "kemitraan run tiny.toml" in prov
     assert manifest["started"] in prov and manifest["finished"] in prov
@@ -214,9 +256,13 @@ def test_report_is_rewritten_whole_and_reproducible(variants, tmp_path, capsys):
     assert not [p for p in folder.iterdir() if p.name.startswith(".report")]
     after = {p.name: p.read_bytes() for p in (folder / "report" / "figures").iterdir()}
     assert after.keys() == before.keys()
-    assert [k for k in after if after[k] != before[k]] == []  # same numbers, same bytes (PNG and SVG)
+    assert [
+        k for k in after if after[k] != before[k]
+    ] == []  # same numbers, same bytes (PNG and SVG)
     # The page differs only where it names its folder.
-    assert path.read_bytes().replace(str(folder.resolve()).encode(), b"") == page_before.replace(str(variants.resolve()).encode(), b"")
+    assert path.read_bytes().replace(
+        str(folder.resolve()).encode(), b""
+    ) == page_before.replace(str(variants.resolve()).encode(), b"")
 
 
 def test_reference_can_be_chosen(variants, tmp_path):
@@ -228,6 +274,7 @@ def test_reference_can_be_chosen(variants, tmp_path):
 
 
 # --- other designs --------------------------------------------------------------------------------
+
 
 def test_single_run(tmp_path):
     folder = _sweep(tmp_path / "one")
@@ -244,8 +291,15 @@ def test_sampled_design_draws_sensitivity_not_forty_curves(tmp_path):
     folder = _sweep(tmp_path / "sobol", SOBOL, years=2.0)
     page = write_report(folder).read_text(encoding="utf-8")
     figures = folder / "report" / "figures"
-    for name in ("sensitivity", "outcome_vs_levers", "time_to_target_km", "index_trajectories"):
-        assert (figures / f"{name}.png").is_file() and (figures / f"{name}.svg").is_file(), name
+    for name in (
+        "sensitivity",
+        "outcome_vs_levers",
+        "time_to_target_km",
+        "index_trajectories",
+    ):
+        assert (figures / f"{name}.png").is_file() and (
+            figures / f"{name}.svg"
+        ).is_file(), name
     assert not (figures / "differences.png").exists()
     manifest = json.loads((folder / "manifest.json").read_text())
     assert len(manifest["design"]["points"]) == 16
@@ -285,11 +339,17 @@ def test_failed_runs_are_reported(tmp_path, monkeypatch):
     real = sim.experiment.run.simulate
 
     def flaky(scenario, replication, **kw):
-        if replication == 1 and scenario.values["funding"]["central_programmes"] == 1_500_000.0:
+        if (
+            replication == 1
+            and scenario.values["funding"]["central_programmes"] == 1_500_000.0
+        ):
             raise RuntimeError("budget table missing")
         return real(scenario, replication, **kw)
 
-    for module in (sim.experiment.run, sim.experiment.sweep):  # whichever runs the tasks
+    for module in (
+        sim.experiment.run,
+        sim.experiment.sweep,
+    ):  # whichever runs the tasks
         if hasattr(module, "simulate"):
             monkeypatch.setattr(module, "simulate", flaky)
     scenario = load_text(WORLD.format(years=2.0) + VARIANTS, "tiny.toml")
@@ -298,17 +358,33 @@ def test_failed_runs_are_reported(tmp_path, monkeypatch):
     page = write_report(tmp_path / "flaky").read_text(encoding="utf-8")
     runs = load_results(tmp_path / "flaky")["runs"]
     bad = runs[runs["status"] == "failed"].iloc[0]
-    section = page[page.index('id="failures"'):page.index('id="provenance"')]
+    section = page[page.index('id="failures"') : page.index('id="provenance"')]
     assert "RuntimeError: budget table missing" in section
-    assert f"<td class=\"num\">{int(bad['run'])}</td><td class=\"name\">high funding</td><td class=\"num\">1</td>" in section
-    seed = next(r["run_seed"] for r in json.loads((tmp_path / "flaky" / "manifest.json").read_text())["runs"] if r["run"] == bad["run"])
+    assert (
+        f'<td class="num">{int(bad["run"])}</td><td class="name">high funding</td><td class="num">1</td>'
+        in section
+    )
+    seed = next(
+        r["run_seed"]
+        for r in json.loads((tmp_path / "flaky" / "manifest.json").read_text())["runs"]
+        if r["run"] == bad["run"]
+    )
     assert str(seed) in section
     assert "1 of 9 runs failed" in page
     # The failed run is left out: high funding is compared over its 2 good runs.
     table = compare(runs, "baseline")
     n = table[(table["point_name"] == "high funding")]["n"].iloc[0]
-    assert n == 2 and format_value(table[(table["point_name"] == "high funding") & (table["outcome"] == "government_share")]["mean"].iloc[0],
-                                   "government_share") in page
+    assert (
+        n == 2
+        and format_value(
+            table[
+                (table["point_name"] == "high funding")
+                & (table["outcome"] == "government_share")
+            ]["mean"].iloc[0],
+            "government_share",
+        )
+        in page
+    )
 
 
 def test_older_results_layout_with_a_scenario_column(variants, tmp_path):
@@ -317,7 +393,9 @@ def test_older_results_layout_with_a_scenario_column(variants, tmp_path):
     shutil.rmtree(folder / "report")
     manifest = json.loads((folder / "manifest.json").read_text())
     runs = pd.read_parquet(folder / "runs.parquet")
-    runs = runs.drop(columns=["scenario", "point", "status", "error", "business_participation"]).rename(columns={"point_name": "scenario"})
+    runs = runs.drop(
+        columns=["scenario", "point", "status", "error", "business_participation"]
+    ).rename(columns={"point_name": "scenario"})
     runs.to_parquet(folder / "runs.parquet", index=False)
     ts = pd.read_parquet(folder / "timeseries.parquet").drop(columns=["point"])
     ts.to_parquet(folder / "timeseries.parquet", index=False)
@@ -346,26 +424,52 @@ def test_all_runs_failed_still_gives_a_page(tmp_path, monkeypatch):
 
 # --- costs and comparison.csv ------------------------------------------------------------------
 
+
 def test_comparison_csv_holds_every_comparison_with_method_and_censoring(variants):
     import pandas as pd
 
     csv = pd.read_csv(variants / "report" / "comparison.csv")
-    for col in ("point_name", "reference", "outcome", "estimate", "ci_low", "ci_high", "diff", "diff_low", "diff_high",
-                "method", "censored", "censored_ref", "min_effect", "verdict"):
+    for col in (
+        "point_name",
+        "reference",
+        "outcome",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "diff",
+        "diff_low",
+        "diff_high",
+        "method",
+        "censored",
+        "censored_ref",
+        "min_effect",
+        "verdict",
+    ):
         assert col in csv.columns
     runs = load_results(variants)["runs"]
     points = set(runs["point_name"])
     assert set(csv["point_name"]) == points
     time = csv[csv["outcome"] == "years_to_target_or_horizon"]
-    assert len(time) == len(points) and time["method"].str.contains("restricted mean").all()
-    assert {"government_spending_rp", "cost_per_index_point_rp", "incremental_cost_per_year_saved_rp"} <= set(csv["outcome"])
+    assert (
+        len(time) == len(points)
+        and time["method"].str.contains("restricted mean").all()
+    )
+    assert {
+        "government_spending_rp",
+        "cost_per_index_point_rp",
+        "incremental_cost_per_year_saved_rp",
+    } <= set(csv["outcome"])
     # The reference's rupiah figure is the runs table's, in the money unit read from the manifest.
     from sim.analysis.costs import rupiah_per_unit
 
     ref = csv["reference"].iloc[0]
-    gov = csv[(csv.point_name == ref) & (csv.outcome == "government_spending_rp")]["estimate"].iloc[0]
+    gov = csv[(csv.point_name == ref) & (csv.outcome == "government_spending_rp")][
+        "estimate"
+    ].iloc[0]
     per_unit, _ = rupiah_per_unit(load_results(variants)["manifest"])
-    assert gov == pytest.approx(runs[runs.point_name == ref]["government_spending"].mean() * per_unit, rel=1e-5)
+    assert gov == pytest.approx(
+        runs[runs.point_name == ref]["government_spending"].mean() * per_unit, rel=1e-5
+    )
 
 
 def test_page_leads_with_costs_in_rupiah(page):
@@ -389,16 +493,41 @@ def test_cost_per_person_needs_a_population_column():
 
     from sim.analysis.costs import cost_table
 
-    runs = pd.DataFrame({"point_name": ["a"] * 3 + ["b"] * 3, "replication": [0, 1, 2] * 2, "run": range(6), "reached": True,
-                         "years_to_target": [5.0, 6.0, 7.0, 4.0, 5.0, 6.0], "censored_at_years": 10.0,
-                         "government_spending": [100.0, 110.0, 120.0, 150.0, 160.0, 170.0], "total_spending": 200.0,
-                         "start_index": 70.0, "final_index": [75.0, 75.0, 75.0, 76.0, 76.0, 76.0]})
+    runs = pd.DataFrame(
+        {
+            "point_name": ["a"] * 3 + ["b"] * 3,
+            "replication": [0, 1, 2] * 2,
+            "run": range(6),
+            "reached": True,
+            "years_to_target": [5.0, 6.0, 7.0, 4.0, 5.0, 6.0],
+            "censored_at_years": 10.0,
+            "government_spending": [100.0, 110.0, 120.0, 150.0, 160.0, 170.0],
+            "total_spending": 200.0,
+            "start_index": 70.0,
+            "final_index": [75.0, 75.0, 75.0, 76.0, 76.0, 76.0],
+        }
+    )
     table, notes = cost_table(runs, None, {"units": {"money": "Rp"}}, "a", n_boot=200)
-    assert "government_spending_per_person_rp" not in set(table["outcome"]) and any("population" in n for n in notes)
-    per_year = table[(table.point_name == "b") & (table.outcome == "incremental_cost_per_year_saved_rp")].iloc[0]
-    assert per_year["estimate"] == pytest.approx(50.0)  # 50 rupiah more for exactly one year saved in every pair
-    per_point = table[(table.point_name == "b") & (table.outcome == "incremental_cost_per_index_point_rp")].iloc[0]
+    assert "government_spending_per_person_rp" not in set(table["outcome"]) and any(
+        "population" in n for n in notes
+    )
+    per_year = table[
+        (table.point_name == "b")
+        & (table.outcome == "incremental_cost_per_year_saved_rp")
+    ].iloc[0]
+    assert per_year["estimate"] == pytest.approx(
+        50.0
+    )  # 50 rupiah more for exactly one year saved in every pair
+    per_point = table[
+        (table.point_name == "b")
+        & (table.outcome == "incremental_cost_per_index_point_rp")
+    ].iloc[0]
     assert per_point["estimate"] == pytest.approx(50.0)
-    with_pop, _ = cost_table(runs.assign(population=10.0), None, {"units": {"money": "Rp"}}, "a", n_boot=200)
-    pp = with_pop[(with_pop.point_name == "a") & (with_pop.outcome == "government_spending_per_person_rp")].iloc[0]
+    with_pop, _ = cost_table(
+        runs.assign(population=10.0), None, {"units": {"money": "Rp"}}, "a", n_boot=200
+    )
+    pp = with_pop[
+        (with_pop.point_name == "a")
+        & (with_pop.outcome == "government_spending_per_person_rp")
+    ].iloc[0]
     assert pp["estimate"] == pytest.approx(11.0)

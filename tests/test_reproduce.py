@@ -9,9 +9,11 @@ import pandas as pd
 from sim.cli import main
 from sim.experiment.reproduce import reproduce
 
-SWEEP = ("[scenario]\nname = \"rp\"\nyears = 2\n[population]\ncommunity_groups = 50\nngos = 10\nreligious_bodies = 10\n"
-         "businesses = 15\nuniversities = 3\n[design]\ntype = \"factorial\"\nreplications = 2\n[design.factors]\n"
-         "\"rewards.scheme\" = [\"none\", \"performance\"]\n")
+SWEEP = (
+    '[scenario]\nname = "rp"\nyears = 2\n[population]\ncommunity_groups = 50\nngos = 10\nreligious_bodies = 10\n'
+    'businesses = 15\nuniversities = 3\n[design]\ntype = "factorial"\nreplications = 2\n[design.factors]\n'
+    '"rewards.scheme" = ["none", "performance"]\n'
+)
 
 
 def make(tmp_path, *extra):
@@ -62,9 +64,25 @@ def test_compare_folders_reproduce(tmp_path, capsys):
     b = tmp_path / "cash.toml"
     small = "[scenario]\nyears = 2\n[population]\ncommunity_groups = 50\nngos = 10\nreligious_bodies = 10\nbusinesses = 15\nuniversities = 3\n"
     a.write_text(small)
-    b.write_text(small + "[rewards]\nscheme = \"cash_per_participant\"\n")
+    b.write_text(small + '[rewards]\nscheme = "cash_per_participant"\n')
     out = tmp_path / "cmp"
-    assert main(["compare", str(a), str(b), "--replications", "2", "--workers", "1", "--out", str(out), "--no-report"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                str(a),
+                str(b),
+                "--replications",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+                "--no-report",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert main(["reproduce", str(out)]) == 0
     assert "reproduced 4 of 4 runs" in capsys.readouterr().out

@@ -16,17 +16,26 @@ import pytest
 
 from sim.cli import main
 from sim.experiment.reproduce import reproduce
-from sim.experiment.results import ResultsError, folder_lock, load_results, read_manifest
+from sim.experiment.results import (
+    ResultsError,
+    folder_lock,
+    load_results,
+    read_manifest,
+)
 from sim.experiment.sweep import ChunkStore, SweepInterrupted, plan, run_sweep
 from sim.scenario import load_text
 from tests.test_sweep import _free_port, tables_equal
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SMALL = ("[scenario]\nname = \"rf\"\nyears = 1\n[population]\ncommunity_groups = 40\nngos = 8\nreligious_bodies = 8\n"
-         "businesses = 12\nuniversities = 2\n")
-SWEEP = SMALL + ('[design]\ntype = "factorial"\nreplications = 4\n[design.factors]\n'
-                 '"rewards.scheme" = ["none", "performance"]\n')  # 8 runs
+SMALL = (
+    '[scenario]\nname = "rf"\nyears = 1\n[population]\ncommunity_groups = 40\nngos = 8\nreligious_bodies = 8\n'
+    "businesses = 12\nuniversities = 2\n"
+)
+SWEEP = SMALL + (
+    '[design]\ntype = "factorial"\nreplications = 4\n[design.factors]\n'
+    '"rewards.scheme" = ["none", "performance"]\n'
+)  # 8 runs
 
 
 def sweep():
@@ -43,6 +52,7 @@ def reference(tmp_path_factory):
 
 def partial(out: Path, n: int) -> None:
     """A sweep stopped (as by Ctrl-C) after n runs are saved."""
+
     class Stop(KeyboardInterrupt):
         pass
 
@@ -61,11 +71,14 @@ def tables_of(out: Path) -> dict:
 
 # --- one writer at a time ------------------------------------------------------------------
 
+
 def test_second_writer_is_refused_in_one_line(tmp_path):
     out = tmp_path / "rf"
     partial(out, 3)
     with folder_lock(out):
-        with pytest.raises(ResultsError, match="another kemitraan process .*pid") as err:
+        with pytest.raises(
+            ResultsError, match="another kemitraan process .*pid"
+        ) as err:
             run_sweep(sweep(), out, resume=True)
         assert "\n" not in str(err.value)
     tables, _ = run_sweep(sweep(), out, resume=True)  # released: the resume goes ahead
@@ -74,10 +87,27 @@ def test_second_writer_is_refused_in_one_line(tmp_path):
 
 def test_two_concurrent_resumes_lose_nothing(tmp_path, reference):
     scen = tmp_path / "rf.toml"
-    scen.write_text(SWEEP.replace("replications = 4", "replications = 24"))  # 48 runs, as in the issue
+    scen.write_text(
+        SWEEP.replace("replications = 4", "replications = 24")
+    )  # 48 runs, as in the issue
     out = tmp_path / "race"
-    cmd = [str(BIN / "kemitraan"), "run", str(scen), "--out", str(out), "--workers", "1", "--no-report"]
-    first = subprocess.Popen(cmd, cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [
+        str(BIN / "kemitraan"),
+        "run",
+        str(scen),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--no-report",
+    ]
+    first = subprocess.Popen(
+        cmd,
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while len(ChunkStore(out).done()) < 4 and time.time() < deadline:
         time.sleep(0.02)
@@ -85,13 +115,26 @@ def test_two_concurrent_resumes_lose_nothing(tmp_path, reference):
     first.wait()
     # Two resumes started together: one works, the other is told the folder is taken (or, if it
     # came second, finds it complete). Neither may lose a run.
-    procs = [subprocess.Popen(cmd + ["--resume"], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen(
+            cmd + ["--resume"],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     results = [(p.wait(timeout=600), p.stderr.read()) for p in procs]
     codes = sorted(rc for rc, _ in results)
     assert codes in ([0, 0], [0, 2]), results
     for rc, err in results:
         if rc == 2:
-            assert "another kemitraan process" in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+            assert (
+                "another kemitraan process" in err
+                and len(err.strip().splitlines()) == 1
+                and "Traceback" not in err
+            )
     runs = load_results(out)["runs"]
     assert list(runs["run"]) == list(range(48))
     assert reproduce(out, runs=2).ok
@@ -101,41 +144,68 @@ def test_lock_of_a_killed_sweep_does_not_block_the_next(tmp_path):
     scen = tmp_path / "rf.toml"
     scen.write_text(SWEEP)
     out = tmp_path / "stale"
-    cmd = [str(BIN / "kemitraan"), "run", str(scen), "--out", str(out), "--workers", "1", "--no-report"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cmd = [
+        str(BIN / "kemitraan"),
+        "run",
+        str(scen),
+        "--out",
+        str(out),
+        "--workers",
+        "1",
+        "--no-report",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while len(ChunkStore(out).done()) < 2 and time.time() < deadline:
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert f"pid {proc.pid}" in (out / ".lock").read_text()  # the dead holder is still named in the file
-    done = subprocess.run(cmd + ["--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert (
+        f"pid {proc.pid}" in (out / ".lock").read_text()
+    )  # the dead holder is still named in the file
+    done = subprocess.run(
+        cmd + ["--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
 
 
 # --- damaged chunks ------------------------------------------------------------------------
 
+
 def test_damaged_chunks_are_found_named_and_rerun(tmp_path, reference):
     out = tmp_path / "rf"
     partial(out, 6)
     chunks = out / "chunks"
-    (chunks / "run-000000" / "timeseries.arrow").unlink()                       # a file deleted
+    (chunks / "run-000000" / "timeseries.arrow").unlink()  # a file deleted
     path = chunks / "run-000001" / "events.arrow"
-    path.write_bytes(path.read_bytes()[:-40])                                    # truncated
-    (chunks / "run-000002" / "runs.arrow").write_bytes(b"")                      # emptied
+    path.write_bytes(path.read_bytes()[:-40])  # truncated
+    (chunks / "run-000002" / "runs.arrow").write_bytes(b"")  # emptied
     path = chunks / "run-000003" / "regions.arrow"
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
-    path.write_bytes(bytes(data))                                                # one byte flipped
+    path.write_bytes(bytes(data))  # one byte flipped
     path = chunks / "run-000004" / "runs.arrow"
-    path.write_bytes(os.urandom(path.stat().st_size))                            # garbage of the right size
+    path.write_bytes(os.urandom(path.stat().st_size))  # garbage of the right size
     import shutil
 
-    shutil.rmtree(chunks / "run-000005")                                         # a whole chunk deleted
+    shutil.rmtree(chunks / "run-000005")  # a whole chunk deleted
     said = []
     tables, _ = run_sweep(sweep(), out, resume=True, notify=said.append)
     assert len(said) == 1
-    for run, why in ((0, "missing file"), (1, "truncated"), (2, "empty file"), (3, "corrupted"), (4, "corrupted"), (5, "missing")):
+    for run, why in (
+        (0, "missing file"),
+        (1, "truncated"),
+        (2, "empty file"),
+        (3, "corrupted"),
+        (4, "corrupted"),
+        (5, "missing"),
+    ):
         assert f"run {run} ({why}" in said[0]
     tables_equal({k: tables[k] for k in tables}, reference)
 
@@ -145,7 +215,9 @@ def test_chunk_not_in_the_journal_is_rerun(tmp_path, reference):
     partial(out, 4)
     journal = out / "chunks" / "journal.jsonl"
     lines = journal.read_text().splitlines()
-    journal.write_text("\n".join(lines[:-1]) + "\n" + lines[-1][:10])  # the last append was cut by a kill
+    journal.write_text(
+        "\n".join(lines[:-1]) + "\n" + lines[-1][:10]
+    )  # the last append was cut by a kill
     said = []
     tables, _ = run_sweep(sweep(), out, resume=True, notify=said.append)
     assert "run 3 (not in the journal)" in said[0]
@@ -154,14 +226,23 @@ def test_chunk_not_in_the_journal_is_rerun(tmp_path, reference):
 
 # --- damaged manifests ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("damage", ["truncated", "empty", "status", "garbage"])
-def test_damaged_manifest_of_a_running_sweep_is_repaired_by_resume(tmp_path, reference, damage):
+def test_damaged_manifest_of_a_running_sweep_is_repaired_by_resume(
+    tmp_path, reference, damage
+):
     out = tmp_path / "rf"
     partial(out, 3)
     path = out / "manifest.json"
     text = path.read_text()
-    path.write_text({"truncated": text[: len(text) // 2], "empty": "", "garbage": "\x00\x01{{{",
-                     "status": text.replace('"status": "running"', '"status": "finished?"')}[damage])
+    path.write_text(
+        {
+            "truncated": text[: len(text) // 2],
+            "empty": "",
+            "garbage": "\x00\x01{{{",
+            "status": text.replace('"status": "running"', '"status": "finished?"'),
+        }[damage]
+    )
     with pytest.raises(ResultsError) as err:
         read_manifest(out)
     assert "\n" not in str(err.value)
@@ -173,12 +254,20 @@ def test_damaged_manifest_of_a_running_sweep_is_repaired_by_resume(tmp_path, ref
 
 
 @pytest.mark.parametrize("damage", ["truncated", "empty", "status"])
-def test_damaged_manifest_of_a_complete_folder_is_one_line_everywhere(tmp_path, capsys, damage):
+def test_damaged_manifest_of_a_complete_folder_is_one_line_everywhere(
+    tmp_path, capsys, damage
+):
     out = tmp_path / "rf"
     run_sweep(sweep(), out)
     path = out / "manifest.json"
     text = path.read_text()
-    path.write_text({"truncated": text[:200], "empty": "", "status": text.replace('"status": "complete"', '"status": "done"')}[damage])
+    path.write_text(
+        {
+            "truncated": text[:200],
+            "empty": "",
+            "status": text.replace('"status": "complete"', '"status": "done"'),
+        }[damage]
+    )
     scen = tmp_path / "rf.toml"
     scen.write_text(SWEEP)
     for argv in (["reproduce", str(out)], ["report", str(out)]):
@@ -195,24 +284,37 @@ def test_damaged_manifest_of_a_complete_folder_is_one_line_everywhere(tmp_path, 
 
 # --- a kill during the final gather --------------------------------------------------------
 
+
 @pytest.mark.parametrize("moment", ["after_first_table", "after_manifest"])
 def test_kill_during_final_gather_then_resume(tmp_path, reference, moment):
     scen = tmp_path / "rf.toml"
     scen.write_text(SWEEP)
     out = tmp_path / "gather"
     hook = {
-        "after_first_table": ("import sim.experiment.sweep as s\nreal = s._stream_table\n"
-                              "def once(*a, **k):\n    n = real(*a, **k)\n    os.kill(os.getpid(), signal.SIGKILL)\n"
-                              "s._stream_table = once\n"),
-        "after_manifest": ("import sim.experiment.sweep as s\nreal = s.write_manifest\n"
-                           "def then_die(folder, m):\n    real(folder, m)\n"
-                           "    if m.get('status') == 'complete':\n        os.kill(os.getpid(), signal.SIGKILL)\n"
-                           "s.write_manifest = then_die\n"),
+        "after_first_table": (
+            "import sim.experiment.sweep as s\nreal = s._stream_table\n"
+            "def once(*a, **k):\n    n = real(*a, **k)\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "s._stream_table = once\n"
+        ),
+        "after_manifest": (
+            "import sim.experiment.sweep as s\nreal = s.write_manifest\n"
+            "def then_die(folder, m):\n    real(folder, m)\n"
+            "    if m.get('status') == 'complete':\n        os.kill(os.getpid(), signal.SIGKILL)\n"
+            "s.write_manifest = then_die\n"
+        ),
     }[moment]
-    code = ("import os, signal, sys\n" + hook + "from sim.cli import main\n"
-            f"sys.exit(main(['run', {str(scen)!r}, '--out', {str(out)!r}, '--no-report']))\n")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=300)
+    code = (
+        "import os, signal, sys\n" + hook + "from sim.cli import main\n"
+        f"sys.exit(main(['run', {str(scen)!r}, '--out', {str(out)!r}, '--no-report']))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        timeout=300,
+    )
     assert proc.returncode == -signal.SIGKILL
     assert (out / "chunks").is_dir()  # killed before the chunks were removed
     rc = main(["run", str(scen), "--out", str(out), "--resume", "--no-report"])
@@ -224,14 +326,20 @@ def test_kill_during_final_gather_then_resume(tmp_path, reference, moment):
 
 # --- reproduce checks the folder whole -----------------------------------------------------
 
+
 def test_reproduce_catches_a_lost_run(tmp_path, capsys):
     out = tmp_path / "rf"
     run_sweep(sweep(), out)
     runs = pd.read_parquet(out / "runs.parquet")
     runs[runs["run"] != 5].to_parquet(out / "runs.parquet", index=False)
-    assert main(["reproduce", str(out), "--runs", "1"]) == 1  # even when run 5 is not in the sample
+    assert (
+        main(["reproduce", str(out), "--runs", "1"]) == 1
+    )  # even when run 5 is not in the sample
     text = capsys.readouterr().out
-    assert "runs.parquet differs from its SHA-256" in text and "7 runs, the plan 8: 1 missing (run 5)" in text
+    assert (
+        "runs.parquet differs from its SHA-256" in text
+        and "7 runs, the plan 8: 1 missing (run 5)" in text
+    )
 
 
 def test_reproduce_catches_a_lost_row_even_with_the_hash_mended(tmp_path, capsys):
@@ -246,7 +354,10 @@ def test_reproduce_catches_a_lost_row_even_with_the_hash_mended(tmp_path, capsys
     m["tables"]["timeseries.parquet"] = _sha256(path)  # someone covered their tracks
     (out / "manifest.json").write_text(json.dumps(m))
     assert main(["reproduce", str(out), "--runs", "1", "--seed", "5"]) == 1
-    assert f"table timeseries has {len(ts) - 1} rows, the manifest {len(ts)}" in capsys.readouterr().out
+    assert (
+        f"table timeseries has {len(ts) - 1} rows, the manifest {len(ts)}"
+        in capsys.readouterr().out
+    )
 
 
 def test_reproduce_catches_a_missing_table(tmp_path, capsys):
@@ -260,16 +371,47 @@ def test_reproduce_catches_a_missing_table(tmp_path, capsys):
 
 # --- the Dask scheduler lost mid-sweep -----------------------------------------------------
 
+
 def test_lost_dask_scheduler_is_one_line_and_resume_finishes(tmp_path, reference):
     pytest.importorskip("distributed")
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    scheduler = subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                                 cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    worker = subprocess.Popen([str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
-                               "--host", "127.0.0.1"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL, start_new_session=True)
+    scheduler = subprocess.Popen(
+        [
+            str(BIN / "dask"),
+            "scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    worker = subprocess.Popen(
+        [
+            str(BIN / "dask"),
+            "worker",
+            address,
+            "--nworkers",
+            "1",
+            "--nthreads",
+            "1",
+            "--no-dashboard",
+            "--host",
+            "127.0.0.1",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         from distributed import Client
 
@@ -286,19 +428,47 @@ def test_lost_dask_scheduler_is_one_line_and_resume_finishes(tmp_path, reference
         scen = tmp_path / "rf.toml"
         scen.write_text(SWEEP.replace("replications = 4", "replications = 30"))
         out = tmp_path / "lost"
-        cmd = [str(BIN / "kemitraan"), "run", str(scen), "--out", str(out), "--no-report"]
-        proc = subprocess.Popen(cmd + ["--scheduler", address], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        cmd = [
+            str(BIN / "kemitraan"),
+            "run",
+            str(scen),
+            "--out",
+            str(out),
+            "--no-report",
+        ]
+        proc = subprocess.Popen(
+            cmd + ["--scheduler", address],
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         deadline = time.time() + 120
-        while len(ChunkStore(out).done()) < 3 and proc.poll() is None and time.time() < deadline:
+        while (
+            len(ChunkStore(out).done()) < 3
+            and proc.poll() is None
+            and time.time() < deadline
+        ):
             time.sleep(0.05)
         os.killpg(scheduler.pid, signal.SIGKILL)
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 1, err
         lines = err.strip().splitlines()
-        assert len(lines) == 1 and "lost the Dask cluster" in lines[0] and "--resume" in lines[0] and "Traceback" not in err, err
+        assert (
+            len(lines) == 1
+            and "lost the Dask cluster" in lines[0]
+            and "--resume" in lines[0]
+            and "Traceback" not in err
+        ), err
         saved = len(ChunkStore(out).done())
         assert saved >= 3
-        finish = subprocess.run(cmd + ["--resume", "--workers", "1"], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+        finish = subprocess.run(
+            cmd + ["--resume", "--workers", "1"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert finish.returncode == 0, finish.stderr
         assert list(load_results(out)["runs"]["run"]) == list(range(60))
     finally:

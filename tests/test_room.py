@@ -8,7 +8,15 @@ import pytest
 from sim.cli import main
 from sim.model import PartnershipModel
 from sim.teaching import room_app
-from sim.teaching.room import CODE_ALPHABET, Choice, Room, RoomError, contribution, new_code, play_quarter
+from sim.teaching.room import (
+    CODE_ALPHABET,
+    Choice,
+    Room,
+    RoomError,
+    contribution,
+    new_code,
+    play_quarter,
+)
 from tests.conftest import small_scenario
 
 
@@ -32,7 +40,9 @@ def test_a_component_that_declines_joins_nothing():
     busy = PartnershipModel(small_scenario()).run()
     t = busy.partnerships
     ever = np.unique(t.members[: t.count][t.members[: t.count] >= 0])
-    rows = [int(r) for r in ever[:10]]  # components that the model would put in partnerships
+    rows = [
+        int(r) for r in ever[:10]
+    ]  # components that the model would put in partnerships
     refused = played(lambda m: {r: Choice(accept=False) for r in rows})
     rt = refused.partnerships
     assert not np.isin(rt.members[: rt.count], rows).any()
@@ -48,7 +58,9 @@ def test_money_and_labour_choices_scale_what_a_component_gives_and_are_restored(
     row = int(np.flatnonzero(members > 0)[0])
     funds_before = model.community.funds.copy()
     usual = contribution(model, row)
-    assert contribution(model, row, Choice(money=50, labour=0)) == pytest.approx((usual[0] / 2, 0.0))
+    assert contribution(model, row, Choice(money=50, labour=0)) == pytest.approx(
+        (usual[0] / 2, 0.0)
+    )
     spent = []
     for choice in (Choice(), Choice(money=0, labour=0)):
         twin = PartnershipModel(small_scenario())
@@ -56,7 +68,9 @@ def test_money_and_labour_choices_scale_what_a_component_gives_and_are_restored(
             twin.step()
         play_quarter(twin, {row: choice})
         spent.append(twin.timeseries().iloc[-1])
-        assert np.array_equal(twin.community.funds, funds_before), "funds are not restored after the quarter"
+        assert np.array_equal(twin.community.funds, funds_before), (
+            "funds are not restored after the quarter"
+        )
     assert spent[1]["spend_volunteer_labour"] < spent[0]["spend_volunteer_labour"]
     with pytest.raises(ValueError, match="0..200"):
         Choice(money=300)
@@ -72,7 +86,9 @@ def test_room_join_decide_step_shadow_and_replay():
     people = [room.join("abcde", name) for name in ("Ani", "Budi", "Citra", "Dewi")]
     rows = [p.row for p in people]
     assert len(set(rows)) == 4
-    assert len({room.region_of(r) for r in rows}) == 3, "the first joiners are spread over the regions"
+    assert len({room.region_of(r) for r in rows}) == 3, (
+        "the first joiners are spread over the regions"
+    )
     assert not room.all_decided
     for p in people[:2]:
         room.decide(p.pid, Choice(money=0, labour=0, accept=False))
@@ -85,10 +101,19 @@ def test_room_join_decide_step_shadow_and_replay():
     assert room.version > version and room.quarter == 16 and not room.all_decided
     assert room.shadow.steps == 16
     plain = PartnershipModel(small_scenario()).run()
-    assert room.shadow.timeseries().equals(plain.timeseries()), "the shadow world is the same seed without the class"
-    assert room.replay().timeseries().equals(room.world.timeseries()), "the log does not replay the played world"
+    assert room.shadow.timeseries().equals(plain.timeseries()), (
+        "the shadow world is the same seed without the class"
+    )
+    assert room.replay().timeseries().equals(room.world.timeseries()), (
+        "the log does not replay the played world"
+    )
     assert not room.partnerships_of(rows[0]) and not room.partnerships_of(rows[1])
-    assert set(room.difference()) == {"index", "active_partnerships", "formed", "cohesion"}
+    assert set(room.difference()) == {
+        "index",
+        "active_partnerships",
+        "formed",
+        "cohesion",
+    }
     room.extend(1.0)
     assert room.running and room.step() and room.quarter == 17
     room.restart()
@@ -103,7 +128,11 @@ def test_a_full_room_refuses_and_codes_avoid_lookalikes():
     with pytest.raises(RoomError, match="full"):
         room.join("ABCDE", "c")
     code = new_code()
-    assert len(code) == 5 and set(code) <= set(CODE_ALPHABET) and not set(code) & set("0O1IL")
+    assert (
+        len(code) == 5
+        and set(code) <= set(CODE_ALPHABET)
+        and not set(code) & set("0O1IL")
+    )
 
 
 def test_the_pages_render_and_a_participant_joins(monkeypatch):
@@ -130,11 +159,20 @@ def test_classroom_command_checks_its_arguments(monkeypatch, capsys):
     from sim import app
 
     calls = []
-    monkeypatch.setattr(app, "serve", lambda scenario, **kw: calls.append((scenario, kw)) or 0)
+    monkeypatch.setattr(
+        app, "serve", lambda scenario, **kw: calls.append((scenario, kw)) or 0
+    )
     assert main(["classroom", "--code", "KMTRN"]) == 0
     scenario, kw = calls[-1]
-    assert scenario is None and kw["host"] == "127.0.0.1" and kw["target"] == "sim.teaching.room_app"
-    assert kw["extra_env"][room_app.CODE_ENV] == "KMTRN" and kw["extra_env"][room_app.KEY_ENV]
+    assert (
+        scenario is None
+        and kw["host"] == "127.0.0.1"
+        and kw["target"] == "sim.teaching.room_app"
+    )
+    assert (
+        kw["extra_env"][room_app.CODE_ENV] == "KMTRN"
+        and kw["extra_env"][room_app.KEY_ENV]
+    )
     assert "KMTRN" in " ".join(kw["ready_lines"]("http://127.0.0.1:8766/"))
     assert main(["classroom", "--lan"]) == 0 and calls[-1][1]["host"] == "0.0.0.0"
     assert main(["classroom", "--code", "ab0"]) == 2
@@ -152,7 +190,13 @@ def test_the_projector_marks_participants_and_their_partnerships():
     for _ in range(8):
         room.step()
     partners = sum(len(m["with"]) for p in people for m in room.partnerships_of(p.row))
-    svg = network_svg(room.world, network_layout(room.world), players=[Player(p.row, p.name) for p in people])
-    ties = re.search(r'<path d="([^"]*)"[^>]*class="kemitraan-player-ties"', svg).group(1)
+    svg = network_svg(
+        room.world,
+        network_layout(room.world),
+        players=[Player(p.row, p.name) for p in people],
+    )
+    ties = re.search(r'<path d="([^"]*)"[^>]*class="kemitraan-player-ties"', svg).group(
+        1
+    )
     assert ties.count("M") == partners
     assert ">Ani</text>" in svg and ">Budi</text>" in svg

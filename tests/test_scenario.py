@@ -9,7 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.parameters import BY_NAME, PARAMETERS
-from sim.scenario import ScenarioError, build, defaults, fill_defaults, load, load_text, parse, parse_override, validate
+from sim.scenario import (
+    ScenarioError,
+    build,
+    defaults,
+    fill_defaults,
+    load,
+    load_text,
+    parse,
+    parse_override,
+    validate,
+)
 
 
 def write(tmp_path, text: str, name: str = "s.toml"):
@@ -46,21 +56,49 @@ def test_hdi_target_defaults_to_hdi_scale(tmp_path):
 @pytest.mark.parametrize(
     ("text", "key", "fragment"),
     [
-        ("[funding]\ncentral_programme = 3\n", "funding.central_programme", "did you mean 'funding.central_programmes'"),
+        (
+            "[funding]\ncentral_programme = 3\n",
+            "funding.central_programme",
+            "did you mean 'funding.central_programmes'",
+        ),
         ("[fundng]\nx = 1\n", "fundng", "did you mean [funding]"),
-        ("[rewards]\nscheme = \"cash\"\n", "rewards.scheme", "allowed: one of 'none'"),
-        ("[rewards]\nbudget = \"x\"\n", "rewards.budget", "allowed: a number from 0"),
+        ('[rewards]\nscheme = "cash"\n', "rewards.scheme", "allowed: one of 'none'"),
+        ('[rewards]\nbudget = "x"\n', "rewards.budget", "allowed: a number from 0"),
         ("[rewards]\nbudget = -1\n", "rewards.budget", "out of range"),
-        ("[network]\nsocialization = 1.5\n", "network.socialization", "allowed: a number from 0 to 1"),
+        (
+            "[network]\nsocialization = 1.5\n",
+            "network.socialization",
+            "allowed: a number from 0 to 1",
+        ),
         ("[population]\nregions = 2.5\n", "population.regions", "an integer"),
         ("[formation]\nenabled = 1\n", "formation.enabled", "true or false"),
-        ("[scenario]\nindex = \"hdi\"\ntarget = 75\n", "scenario.target", "from 0 to 1"),
-        ("[scenario]\nname = \"../escape\"\n", "scenario.name", "not starting with '.'"),
-        ("[[events]]\nyear = 2030\nset = \"funding.nope\"\nmultiply = 0.5\n", "events[0].set", "unknown key"),
-        ("[[events]]\nyear = 1990\nset = \"funding.philanthropy\"\nmultiply = 0.5\n", "events[0].year", "allowed: a year from 2019"),
-        ("[[events]]\nyear = 2030\nset = \"population.ngos\"\nvalue = 3\n", "events[0].set", "cannot change mid-run"),
-        ("[[events]]\nyear = 2030\nset = \"funding.philanthropy\"\n", "events[0]", "exactly one of 'value' or 'multiply'"),
-        ("[[events]]\nyear = 2030\nset = \"funding.philanthropy\"\nmultiply = -2\n", "events[0].multiply", "a number >= 0"),
+        ('[scenario]\nindex = "hdi"\ntarget = 75\n', "scenario.target", "from 0 to 1"),
+        ('[scenario]\nname = "../escape"\n', "scenario.name", "not starting with '.'"),
+        (
+            '[[events]]\nyear = 2030\nset = "funding.nope"\nmultiply = 0.5\n',
+            "events[0].set",
+            "unknown key",
+        ),
+        (
+            '[[events]]\nyear = 1990\nset = "funding.philanthropy"\nmultiply = 0.5\n',
+            "events[0].year",
+            "allowed: a year from 2019",
+        ),
+        (
+            '[[events]]\nyear = 2030\nset = "population.ngos"\nvalue = 3\n',
+            "events[0].set",
+            "cannot change mid-run",
+        ),
+        (
+            '[[events]]\nyear = 2030\nset = "funding.philanthropy"\n',
+            "events[0]",
+            "exactly one of 'value' or 'multiply'",
+        ),
+        (
+            '[[events]]\nyear = 2030\nset = "funding.philanthropy"\nmultiply = -2\n',
+            "events[0].multiply",
+            "a number >= 0",
+        ),
         ("funding = 3\n", "funding", "must be a table"),
     ],
 )
@@ -95,14 +133,20 @@ def test_overrides_are_validated():
 def test_parse_override_reads_toml_values():
     assert parse_override("rewards.budget=12.5") == ("rewards.budget", 12.5)
     assert parse_override("formation.enabled=false") == ("formation.enabled", False)
-    assert parse_override("rewards.scheme=performance") == ("rewards.scheme", "performance")
+    assert parse_override("rewards.scheme=performance") == (
+        "rewards.scheme",
+        "performance",
+    )
     with pytest.raises(ScenarioError):
         parse_override("no-equals-sign")
 
 
 def test_events_sorted_and_applied():
-    s = load_text('[[events]]\nyear = 2030\nset = "funding.philanthropy"\nmultiply = 0.5\n\n'
-                  '[[events]]\nyear = 2020\nset = "rewards.scheme"\nvalue = "recognition"\n', "e.toml")
+    s = load_text(
+        '[[events]]\nyear = 2030\nset = "funding.philanthropy"\nmultiply = 0.5\n\n'
+        '[[events]]\nyear = 2020\nset = "rewards.scheme"\nvalue = "recognition"\n',
+        "e.toml",
+    )
     own = [e for e in s.events if not e.label.startswith("history")]
     assert [e.year for e in own] == [2020.0, 2030.0]
     assert own[1].apply(300.0) == 150.0
@@ -126,8 +170,13 @@ def test_int_parameters_accept_integral_floats(tmp_path):
 
 
 # Property: any value for any key either builds a valid scenario or raises a one-line ScenarioError.
-values = st.one_of(st.integers(-10**12, 10**12), st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
-                   st.text(max_size=12), st.lists(st.integers(), max_size=2))
+values = st.one_of(
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.text(max_size=12),
+    st.lists(st.integers(), max_size=2),
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -52,7 +52,9 @@ def write_exe(path: Path, text: str) -> Path:
 
 def fake_python(path: Path, version: str) -> Path:
     good = tuple(int(p) for p in version.split(".")[:2]) >= (3, 12)
-    return write_exe(path, FAKE_TEMPLATE.format(check_rc=0 if good else 1, version=version))
+    return write_exe(
+        path, FAKE_TEMPLATE.format(check_rc=0 if good else 1, version=version)
+    )
 
 
 @pytest.fixture
@@ -213,7 +215,9 @@ def test_home_pyenv_used_when_PYENV_ROOT_unset(sandbox):
     _, _, env = sandbox
     del env["PYENV_ROOT"]
     home = Path(env["HOME"])
-    good = fake_python(home / ".pyenv" / "versions" / "3.12.2" / "bin" / "python3", "3.12.2")
+    good = fake_python(
+        home / ".pyenv" / "versions" / "3.12.2" / "bin" / "python3", "3.12.2"
+    )
     proc = run(env)
     assert proc.returncode == 0, proc
     assert proc.stdout.strip() == str(good)
@@ -222,7 +226,9 @@ def test_home_pyenv_used_when_PYENV_ROOT_unset(sandbox):
 def test_uv_is_the_last_resort(sandbox, tmp_path):
     bin_dir, _, env = sandbox
     good = fake_python(tmp_path / "uv-python" / "python3.12", "3.12.5")
-    write_exe(bin_dir / "uv", f'#!/bin/sh\n[ "$1 $2" = "python find" ] && echo "{good}"\n')
+    write_exe(
+        bin_dir / "uv", f'#!/bin/sh\n[ "$1 $2" = "python find" ] && echo "{good}"\n'
+    )
     proc = run(env)
     assert proc.returncode == 0, proc
     assert proc.stdout.strip() == str(good)
@@ -250,9 +256,22 @@ def lock_pins() -> dict[str, str]:
 def test_lock_pins_everything_exactly():
     pins = lock_pins()
     for needed in (
-        "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib", "tqdm",
-        "solara", "altair", "salib", "dask", "distributed", "pytest",
-        "hypothesis", "pytest-xdist", "statsmodels",
+        "mesa",
+        "numpy",
+        "scipy",
+        "pandas",
+        "pyarrow",
+        "matplotlib",
+        "tqdm",
+        "solara",
+        "altair",
+        "salib",
+        "dask",
+        "distributed",
+        "pytest",
+        "hypothesis",
+        "pytest-xdist",
+        "statsmodels",
     ):
         assert needed in pins, f"{needed} missing from requirements.lock"
     assert pins["mesa"].startswith("3.5."), pins["mesa"]

@@ -22,8 +22,12 @@ def test_rmst_matches_hand_computation():
 
 def test_rmst_difference_with_every_run_censored_on_one_side():
     # The treatment never reaches the target within 10 years; the reference does at 2, 4, 6, 8.
-    eff = st.rmst_difference([10.0] * 4, [False] * 4, [2.0, 4.0, 6.0, 8.0], [True] * 4, tau=10.0)
-    assert eff.estimate == pytest.approx(10.0 - 5.0)  # RMST 10 (all beyond tau) minus mean 5
+    eff = st.rmst_difference(
+        [10.0] * 4, [False] * 4, [2.0, 4.0, 6.0, 8.0], [True] * 4, tau=10.0
+    )
+    assert eff.estimate == pytest.approx(
+        10.0 - 5.0
+    )  # RMST 10 (all beyond tau) minus mean 5
     assert eff.low < 5.0 < eff.high
     assert (eff.censored, eff.censored_ref, eff.tau) == (4, 0, 10.0)
     assert "restricted mean" in eff.method and "10 years" in eff.method
@@ -34,7 +38,9 @@ def test_rmst_difference_with_every_run_censored_on_one_side():
 def test_rmst_difference_both_sides_censored_is_zero_and_negligible():
     eff = st.rmst_difference([20.0] * 5, [False] * 5, [20.0] * 5, [False] * 5, tau=20.0)
     assert eff.estimate == 0.0 and eff.low == 0.0 and eff.high == 0.0
-    v = st.verdict(eff, +1, 0.25, st.p_beyond(eff, +1, 0.25), st.p_beyond(eff, -1, 0.25))
+    v = st.verdict(
+        eff, +1, 0.25, st.p_beyond(eff, +1, 0.25), st.p_beyond(eff, -1, 0.25)
+    )
     assert v == "negligible"
 
 
@@ -53,30 +59,55 @@ def test_holm_on_known_p_values():
     # Sorted 0.01, 0.03, 0.04 times 3, 2, 1 = 0.03, 0.06, 0.04; made monotone: 0.03, 0.06, 0.06.
     assert st.holm([0.01, 0.04, 0.03]) == pytest.approx([0.03, 0.06, 0.06])
     out = st.holm([0.2, math.nan, 0.01])
-    assert math.isnan(out[1]) and out[0] == pytest.approx(0.2) and out[2] == pytest.approx(0.02)
+    assert (
+        math.isnan(out[1])
+        and out[0] == pytest.approx(0.2)
+        and out[2] == pytest.approx(0.02)
+    )
 
 
 def test_minimum_effect_decides_the_verdict():
     # A difference that is certainly positive but smaller than the minimum effect is not "holds".
     eff = st.paired_difference([1.1, 1.12, 1.09, 1.11, 1.1], [1.0, 1.0, 1.0, 1.0, 1.0])
     assert eff.low > 0
-    small = st.verdict(eff, +1, 0.5, st.p_beyond(eff, +1, 0.5), st.p_beyond(eff, -1, 0.5))
+    small = st.verdict(
+        eff, +1, 0.5, st.p_beyond(eff, +1, 0.5), st.p_beyond(eff, -1, 0.5)
+    )
     assert small == "negligible"
-    large = st.verdict(eff, +1, 0.01, st.p_beyond(eff, +1, 0.01), st.p_beyond(eff, -1, 0.01))
+    large = st.verdict(
+        eff, +1, 0.01, st.p_beyond(eff, +1, 0.01), st.p_beyond(eff, -1, 0.01)
+    )
     assert large == "holds"
-    assert st.verdict(eff, -1, 0.01, st.p_beyond(eff, -1, 0.01), st.p_beyond(eff, +1, 0.01)) == "fails"
+    assert (
+        st.verdict(
+            eff, -1, 0.01, st.p_beyond(eff, -1, 0.01), st.p_beyond(eff, +1, 0.01)
+        )
+        == "fails"
+    )
 
 
 def _runs(times_ref, times_trt, horizon):
     n = len(times_ref)
     t = np.array(list(times_ref) + list(times_trt), dtype=float)
-    return pd.DataFrame({"scenario": ["baseline"] * n + ["policy"] * n, "replication": list(range(n)) * 2,
-                         "reached": t < horizon, "years_to_target": np.where(t < horizon, t, np.nan),
-                         "censored_at_years": horizon, "target": 80.0, "final_index": 75.0, "government_share": 0.7})
+    return pd.DataFrame(
+        {
+            "scenario": ["baseline"] * n + ["policy"] * n,
+            "replication": list(range(n)) * 2,
+            "reached": t < horizon,
+            "years_to_target": np.where(t < horizon, t, np.nan),
+            "censored_at_years": horizon,
+            "target": 80.0,
+            "final_index": 75.0,
+            "government_share": 0.7,
+        }
+    )
 
 
 def test_compare_says_not_reached_and_gives_a_lower_bound():
-    table = compare(_runs([15.0, 16.0, 17.0, 18.0], [99.0] * 4, 20.0), outcomes=(("years_to_target_or_horizon", "t"),))
+    table = compare(
+        _runs([15.0, 16.0, 17.0, 18.0], [99.0] * 4, 20.0),
+        outcomes=(("years_to_target_or_horizon", "t"),),
+    )
     row = table[table.point_name == "policy"].iloc[0]
     assert row["diff"] == pytest.approx(20.0 - 16.5)
     assert row["censored"] == 4 and row["censored_ref"] == 0 and row["tau"] == 20.0
@@ -93,11 +124,19 @@ def test_funding_low_at_target_80_is_a_year_slower_or_reported_not_reached():
     from sim.scenario import load
 
     over = {"scenario.target": 80.0, "scenario.years": 20.0}
-    scenarios = [load(f"scenarios/{n}.toml").with_overrides(over, source=n) for n in ("baseline", "funding_low")]
+    scenarios = [
+        load(f"scenarios/{n}.toml").with_overrides(over, source=n)
+        for n in ("baseline", "funding_low")
+    ]
     runs = run_many(scenarios, 4, names=["baseline", "funding_low"])["runs"]
     table = compare(runs, "baseline")
-    row = table[(table.point_name == "funding_low") & (table.outcome == "years_to_target_or_horizon")].iloc[0]
-    assert row["diff"] >= 1.0 or row["note"].startswith(("not reached", "mostly censored"))
+    row = table[
+        (table.point_name == "funding_low")
+        & (table.outcome == "years_to_target_or_horizon")
+    ].iloc[0]
+    assert row["diff"] >= 1.0 or row["note"].startswith(
+        ("not reached", "mostly censored")
+    )
     if row["censored"] * 2 > row["n"]:
         assert "not reached" in comparison_markdown(table)
 
@@ -105,9 +144,21 @@ def test_funding_low_at_target_80_is_a_year_slower_or_reported_not_reached():
 def test_a_bound_is_never_called_negligible():
     # Both sides reach the target only at (or after) the horizon: the restricted means are equal,
     # but that says nothing about the gap beyond the horizon.
-    table = compare(_runs([20.0] * 4, [99.0] * 4, 20.0), outcomes=(("years_to_target_or_horizon", "t"),))
+    table = compare(
+        _runs([20.0] * 4, [99.0] * 4, 20.0),
+        outcomes=(("years_to_target_or_horizon", "t"),),
+    )
     assert table[table.point_name == "policy"].iloc[0]["verdict"] == "neither reaches"
-    table = compare(_runs([19.75, 19.5, 19.75, 19.75], [99.0] * 4, 20.0), outcomes=(("years_to_target_or_horizon", "t"),))
-    assert table[table.point_name == "policy"].iloc[0]["verdict"] in ("higher", "not reached")
+    table = compare(
+        _runs([19.75, 19.5, 19.75, 19.75], [99.0] * 4, 20.0),
+        outcomes=(("years_to_target_or_horizon", "t"),),
+    )
+    assert table[table.point_name == "policy"].iloc[0]["verdict"] in (
+        "higher",
+        "not reached",
+    )
     assert st.censored_verdict("negligible", 4, 0, 4) == "not reached"
-    assert st.censored_verdict("higher", 0, 4, 4) == "unclear" and st.censored_verdict("lower", 0, 4, 4) == "lower"
+    assert (
+        st.censored_verdict("higher", 0, 4, 4) == "unclear"
+        and st.censored_verdict("lower", 0, 4, 4) == "lower"
+    )

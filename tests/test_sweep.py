@@ -22,16 +22,23 @@ from sim.experiment.sweep import ChunkStore, plan, run_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-SMALL = ("[scenario]\nname = \"sw\"\nyears = 3\n[population]\ncommunity_groups = 60\nngos = 10\nreligious_bodies = 15\n"
-         "businesses = 20\nuniversities = 4\n")
-FACTORIAL = SMALL + ('[design]\ntype = "factorial"\nreplications = 3\n[design.factors]\n'
-                     '"rewards.scheme" = ["none", "performance"]\n"gotong_royong.enabled" = [true, false]\n')
+SMALL = (
+    '[scenario]\nname = "sw"\nyears = 3\n[population]\ncommunity_groups = 60\nngos = 10\nreligious_bodies = 15\n'
+    "businesses = 20\nuniversities = 4\n"
+)
+FACTORIAL = SMALL + (
+    '[design]\ntype = "factorial"\nreplications = 3\n[design.factors]\n'
+    '"rewards.scheme" = ["none", "performance"]\n"gotong_royong.enabled" = [true, false]\n'
+)
 
 
 def tables_equal(a: dict, b: dict) -> None:
     for name in ("timeseries", "regions", "events"):
         assert_frame_equal(a[name], b[name])
-    assert_frame_equal(a["runs"].drop(columns="wall_seconds", errors="ignore"), b["runs"].drop(columns="wall_seconds", errors="ignore"))
+    assert_frame_equal(
+        a["runs"].drop(columns="wall_seconds", errors="ignore"),
+        b["runs"].drop(columns="wall_seconds", errors="ignore"),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +68,9 @@ def test_varied_parameters_are_columns(reference):
 
 
 def test_parallel_equals_serial(tmp_path, reference):
-    tables, _ = run_sweep(plan(load_text(FACTORIAL, "sw.toml")), tmp_path / "par", workers=2)
+    tables, _ = run_sweep(
+        plan(load_text(FACTORIAL, "sw.toml")), tmp_path / "par", workers=2
+    )
     tables_equal(tables, reference)
 
 
@@ -76,7 +85,11 @@ def test_chunks_are_written_as_runs_finish(tmp_path):
     assert seen[1:] == list(range(1, 13))  # after each run its chunk was on disk
     assert not (out / "chunks").exists()  # gathered and removed at the end
     m = load_results(out)["manifest"]
-    assert m["status"] == "complete" and len(m["runs"]) == 12 and m["design"]["type"] == "factorial"
+    assert (
+        m["status"] == "complete"
+        and len(m["runs"]) == 12
+        and m["design"]["type"] == "factorial"
+    )
 
 
 def test_existing_folder_needs_resume_or_force(tmp_path):
@@ -109,7 +122,9 @@ def test_resume_after_partial_sweep_equals_uninterrupted(tmp_path, reference):
         run_sweep(sweep, out, progress=stop_after_five)
     assert len(ChunkStore(out).done()) == 5
     ran = []
-    tables, _ = run_sweep(sweep, out, resume=True, progress=lambda d, f, t: ran.append(d))
+    tables, _ = run_sweep(
+        sweep, out, resume=True, progress=lambda d, f, t: ran.append(d)
+    )
     assert ran[0] == 5 and ran[-1] == 12  # only the 7 missing runs ran
     tables_equal(tables, reference)
 
@@ -118,22 +133,44 @@ def test_sigkill_mid_sweep_then_resume(tmp_path, reference):
     scen = tmp_path / "sw.toml"
     scen.write_text(FACTORIAL)
     out = tmp_path / "killed"
-    cmd = [str(BIN / "kemitraan"), "run", str(scen), "--out", str(out), "--workers", "2", "--no-report"]
+    cmd = [
+        str(BIN / "kemitraan"),
+        "run",
+        str(scen),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--no-report",
+    ]
     # Three kills at random moments (seeded, so a failure can be replayed): after a random number
     # of finished runs, plus a random delay, so some kills land while a chunk is being written.
     rng = random.Random(20261129)
     moments = sorted(rng.sample(range(1, 11), 3))
     for kill_after in moments:
-        proc = subprocess.Popen(cmd + (["--resume"] if out.exists() else []), cwd=tmp_path, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            cmd + (["--resume"] if out.exists() else []),
+            cwd=tmp_path,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.time() + 120
-        while len(ChunkStore(out).done()) < kill_after and proc.poll() is None and time.time() < deadline:
+        while (
+            len(ChunkStore(out).done()) < kill_after
+            and proc.poll() is None
+            and time.time() < deadline
+        ):
             time.sleep(0.01)
         time.sleep(rng.uniform(0.0, 0.2))
-        os.killpg(proc.pid, signal.SIGKILL)  # the parent and its workers, no chance to clean up
+        os.killpg(
+            proc.pid, signal.SIGKILL
+        )  # the parent and its workers, no chance to clean up
         proc.wait()
         assert len(ChunkStore(out).done()) >= kill_after
-    done = subprocess.run(cmd + ["--resume"], cwd=tmp_path, capture_output=True, text=True)
+    done = subprocess.run(
+        cmd + ["--resume"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     tables = {k: v for k, v in load_results(out).items() if k != "manifest"}
     assert list(tables["runs"]["run"]) == list(range(12))  # none missing, none twice
@@ -153,9 +190,14 @@ def test_failing_run_is_recorded_and_sweep_goes_on(tmp_path, monkeypatch):
     runs = tables["runs"]
     assert failed == 4 and (runs["status"] == "failed").sum() == 4
     bad = runs[runs["status"] == "failed"]
-    assert set(bad["replication"]) == {1} and bad["error"].str.contains("RuntimeError: boom").all()
+    assert (
+        set(bad["replication"]) == {1}
+        and bad["error"].str.contains("RuntimeError: boom").all()
+    )
     assert bad["run_seed"].notna().all()
-    assert set(tables["timeseries"]["run"]) == set(runs.loc[runs["status"] == "ok", "run"])
+    assert set(tables["timeseries"]["run"]) == set(
+        runs.loc[runs["status"] == "ok", "run"]
+    )
 
 
 def test_cli_exit_status_counts_failures(tmp_path):
@@ -163,14 +205,23 @@ def test_cli_exit_status_counts_failures(tmp_path):
     scen.write_text(SMALL)
     # A valid file cannot make the model raise, so the run is made to fail from outside.
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-c", (
-        "import sys, sim.experiment.run as r\n"
-        "def f(s, rep=0, *, checked=False):\n"
-        "    raise ValueError('nope')\n"
-        "r.simulate = f\n"
-        "from sim.cli import main\n"
-        f"sys.exit(main(['run', {str(scen)!r}, '--out', {str(tmp_path / 'o')!r}, '--no-report']))\n")],
-        capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, sim.experiment.run as r\n"
+                "def f(s, rep=0, *, checked=False):\n"
+                "    raise ValueError('nope')\n"
+                "r.simulate = f\n"
+                "from sim.cli import main\n"
+                f"sys.exit(main(['run', {str(scen)!r}, '--out', {str(tmp_path / 'o')!r}, '--no-report']))\n"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode == 1
     assert "1 of 1 runs failed" in proc.stderr
     assert load_results(tmp_path / "o")["runs"]["status"].iloc[0] == "failed"
@@ -189,12 +240,46 @@ def dask_cluster(tmp_path):
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                              cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)]
+    procs = [
+        subprocess.Popen(
+            [
+                str(BIN / "dask"),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-dashboard",
+            ],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    ]
     for _ in range(2):
-        procs.append(subprocess.Popen([str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
-                                       "--host", "127.0.0.1"], cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                                      stderr=subprocess.DEVNULL, start_new_session=True))
+        procs.append(
+            subprocess.Popen(
+                [
+                    str(BIN / "dask"),
+                    "worker",
+                    address,
+                    "--nworkers",
+                    "1",
+                    "--nthreads",
+                    "1",
+                    "--no-dashboard",
+                    "--host",
+                    "127.0.0.1",
+                ],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        )
     from distributed import Client
 
     try:
@@ -226,22 +311,51 @@ def test_dask_cluster_gives_identical_results(tmp_path, dask_cluster, reference)
     scen = tmp_path / "sw.toml"
     scen.write_text(FACTORIAL)
     out = tmp_path / "dask"
-    proc = subprocess.run([str(BIN / "kemitraan"), "run", str(scen), "--out", str(out), "--scheduler", dask_cluster, "--no-report"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    proc = subprocess.run(
+        [
+            str(BIN / "kemitraan"),
+            "run",
+            str(scen),
+            "--out",
+            str(out),
+            "--scheduler",
+            dask_cluster,
+            "--no-report",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Dask cluster" in proc.stdout
     tables = {k: v for k, v in load_results(out).items() if k != "manifest"}
     tables_equal(tables, reference)
     # Byte for byte: the same tables written by a local serial sweep have the same SHA-256.
     run_sweep(plan(load_text(FACTORIAL, "sw.toml")), tmp_path / "local")
-    assert load_results(out)["manifest"]["tables"] == load_results(tmp_path / "local")["manifest"]["tables"]
+    assert (
+        load_results(out)["manifest"]["tables"]
+        == load_results(tmp_path / "local")["manifest"]["tables"]
+    )
 
 
 def test_unreachable_scheduler_is_a_clear_error(tmp_path):
     scen = tmp_path / "sw.toml"
     scen.write_text(SMALL)
-    proc = subprocess.run([str(BIN / "kemitraan"), "run", str(scen), "--out", str(tmp_path / "x"), "--scheduler",
-                           f"tcp://127.0.0.1:{_free_port()}"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            str(BIN / "kemitraan"),
+            "run",
+            str(scen),
+            "--out",
+            str(tmp_path / "x"),
+            "--scheduler",
+            f"tcp://127.0.0.1:{_free_port()}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "cannot reach the Dask scheduler" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
 
@@ -250,17 +364,40 @@ def test_csv_and_loader(tmp_path):
     tables, _ = run_sweep(plan(load_text(SMALL, "sw.toml")), tmp_path / "c", fmt="csv")
     loaded = load_results(tmp_path / "c")
     assert (tmp_path / "c" / "runs.csv").is_file()
-    assert isinstance(loaded["timeseries"], pd.DataFrame) and len(loaded["timeseries"]) == 13
+    assert (
+        isinstance(loaded["timeseries"], pd.DataFrame)
+        and len(loaded["timeseries"]) == 13
+    )
 
 
 def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, reference):
     scen = tmp_path / "sw.toml"
     scen.write_text(FACTORIAL.replace("replications = 3", "replications = 30"))
     out = tmp_path / "int"
-    cmd = [str(BIN / "kemitraan"), "run", str(scen), "--out", str(out), "--workers", "2", "--no-report"]
-    proc = subprocess.Popen(cmd, cwd=tmp_path, start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    cmd = [
+        str(BIN / "kemitraan"),
+        "run",
+        str(scen),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--no-report",
+    ]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=tmp_path,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
-    while len(ChunkStore(out).done()) < 6 and proc.poll() is None and time.time() < deadline:
+    while (
+        len(ChunkStore(out).done()) < 6
+        and proc.poll() is None
+        and time.time() < deadline
+    ):
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
     _, err = proc.communicate(timeout=60)
@@ -269,7 +406,9 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, reference):
     done = ChunkStore(out).done()
     assert 6 <= len(done) < 120
     assert not [p for p in (out / "chunks").iterdir() if p.name.endswith(".partial")]
-    finish = subprocess.run(cmd + ["--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    finish = subprocess.run(
+        cmd + ["--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
     assert finish.returncode == 0, finish.stderr
     runs = load_results(out)["runs"]
     assert list(runs["run"]) == list(range(120))
@@ -281,15 +420,35 @@ def test_dask_worker_dying_mid_sweep_is_survived(tmp_path, dask_cluster):
     scen = tmp_path / "sw.toml"
     scen.write_text(FACTORIAL.replace("replications = 3", "replications = 25"))
     out = tmp_path / "dask_kill"
-    proc = subprocess.Popen([str(BIN / "kemitraan"), "run", str(scen), "--out", str(out), "--scheduler", dask_cluster, "--no-report"],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            str(BIN / "kemitraan"),
+            "run",
+            str(scen),
+            "--out",
+            str(out),
+            "--scheduler",
+            dask_cluster,
+            "--no-report",
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
-    while len(ChunkStore(out).done()) < 5 and proc.poll() is None and time.time() < deadline:
+    while (
+        len(ChunkStore(out).done()) < 5
+        and proc.poll() is None
+        and time.time() < deadline
+    ):
         time.sleep(0.05)
     with Client(dask_cluster, timeout="10s") as c:
         pids = c.run(os.getpid)  # worker address -> its process id
     victim = sorted(pids.values())[0]
-    os.kill(victim, signal.SIGKILL)  # a worker dies holding tasks; the scheduler reassigns them
+    os.kill(
+        victim, signal.SIGKILL
+    )  # a worker dies holding tasks; the scheduler reassigns them
     stdout, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
     runs = load_results(out)["runs"]

@@ -23,7 +23,10 @@ from sim.survival import kaplan_meier
 
 # Outcomes compared between scenarios: column, label, whether larger is better for the essay's aims.
 OUTCOMES: tuple[tuple[str, str], ...] = (
-    ("years_to_target_or_horizon", "years to target (restricted mean up to the horizon)"),
+    (
+        "years_to_target_or_horizon",
+        "years to target (restricted mean up to the horizon)",
+    ),
     ("final_index", "index at the horizon"),
     ("government_share", "government share of spending"),
     ("partnerships_formed", "partnerships formed"),
@@ -52,7 +55,9 @@ def mean_ci(x: np.ndarray, confidence: float = 0.95) -> tuple[float, float, floa
 def with_derived(runs: pd.DataFrame) -> pd.DataFrame:
     """Add ``years_to_target_or_horizon``: years to target, or the horizon for censored runs."""
     runs = runs.copy()
-    runs["years_to_target_or_horizon"] = np.where(runs["reached"], runs["years_to_target"], runs["censored_at_years"])
+    runs["years_to_target_or_horizon"] = np.where(
+        runs["reached"], runs["years_to_target"], runs["censored_at_years"]
+    )
     return runs
 
 
@@ -61,8 +66,14 @@ def group_column(runs: pd.DataFrame) -> str:
     return "point_name" if "point_name" in runs.columns else "scenario"
 
 
-def compare(runs: pd.DataFrame, reference: str | None = None, confidence: float = 0.95, *, alpha: float = st.ALPHA,
-            outcomes: tuple[tuple[str, str], ...] = OUTCOMES) -> pd.DataFrame:
+def compare(
+    runs: pd.DataFrame,
+    reference: str | None = None,
+    confidence: float = 0.95,
+    *,
+    alpha: float = st.ALPHA,
+    outcomes: tuple[tuple[str, str], ...] = OUTCOMES,
+) -> pd.DataFrame:
     """Every design point against a reference, outcome by outcome, with paired differences.
 
     Args:
@@ -87,10 +98,20 @@ def compare(runs: pd.DataFrame, reference: str | None = None, confidence: float 
     order = list(dict.fromkeys(runs[col_name]))
     ref = reference or ("baseline" if "baseline" in order else order[0])
     if ref not in order:
-        raise ValueError(f"reference {ref!r} is not among the design points {order[:10]}")
+        raise ValueError(
+            f"reference {ref!r} is not among the design points {order[:10]}"
+        )
     base = runs[runs[col_name] == ref].set_index("replication")
-    tau = float(runs["censored_at_years"].min()) if "censored_at_years" in runs.columns else math.nan
-    target = float(runs["target"].iloc[0]) if "target" in runs.columns and len(runs) else math.nan
+    tau = (
+        float(runs["censored_at_years"].min())
+        if "censored_at_years" in runs.columns
+        else math.nan
+    )
+    target = (
+        float(runs["target"].iloc[0])
+        if "target" in runs.columns and len(runs)
+        else math.nan
+    )
     target_text = f"the target {target:g}" if math.isfinite(target) else "the target"
     rows = []
     for name in order:
@@ -103,27 +124,69 @@ def compare(runs: pd.DataFrame, reference: str | None = None, confidence: float 
             ref_mean = float(base[col].mean())
             is_time = col == "years_to_target_or_horizon"
             if is_time:
-                eff = st.rmst_difference(sub.loc[common, "years_to_target_or_horizon"].to_numpy(), sub.loc[common, "reached"].to_numpy(bool),
-                                         base.loc[common, "years_to_target_or_horizon"].to_numpy(), base.loc[common, "reached"].to_numpy(bool),
-                                         tau, confidence)
+                eff = st.rmst_difference(
+                    sub.loc[common, "years_to_target_or_horizon"].to_numpy(),
+                    sub.loc[common, "reached"].to_numpy(bool),
+                    base.loc[common, "years_to_target_or_horizon"].to_numpy(),
+                    base.loc[common, "reached"].to_numpy(bool),
+                    tau,
+                    confidence,
+                )
             else:
-                eff = st.paired_difference(sub.loc[common, col].to_numpy(), base.loc[common, col].to_numpy(), confidence)
+                eff = st.paired_difference(
+                    sub.loc[common, col].to_numpy(),
+                    base.loc[common, col].to_numpy(),
+                    confidence,
+                )
             is_ref = name == ref
             margin = st.min_effect(col, ref_mean)
-            row = {"point_name": name, "outcome": col, "label": label, "n": int(sub.shape[0]), "mean": m, "ci_low": lo, "ci_high": hi,
-                   "diff": 0.0 if is_ref else eff.estimate, "diff_low": 0.0 if is_ref else eff.low, "diff_high": 0.0 if is_ref else eff.high,
-                   "reference": ref, "method": eff.method, "tau": tau if is_time else math.nan,
-                   "censored": int((~sub["reached"].astype(bool)).sum()) if is_time else 0,
-                   "censored_ref": int((~base["reached"].astype(bool)).sum()) if is_time else 0,
-                   "min_effect": margin,
-                   "p_higher": math.nan if is_ref else st.p_beyond(eff, +1, margin),
-                   "p_lower": math.nan if is_ref else st.p_beyond(eff, -1, margin),
-                   "se": eff.se, "df": eff.df, "note": ""}
+            row = {
+                "point_name": name,
+                "outcome": col,
+                "label": label,
+                "n": int(sub.shape[0]),
+                "mean": m,
+                "ci_low": lo,
+                "ci_high": hi,
+                "diff": 0.0 if is_ref else eff.estimate,
+                "diff_low": 0.0 if is_ref else eff.low,
+                "diff_high": 0.0 if is_ref else eff.high,
+                "reference": ref,
+                "method": eff.method,
+                "tau": tau if is_time else math.nan,
+                "censored": int((~sub["reached"].astype(bool)).sum()) if is_time else 0,
+                "censored_ref": int((~base["reached"].astype(bool)).sum())
+                if is_time
+                else 0,
+                "min_effect": margin,
+                "p_higher": math.nan if is_ref else st.p_beyond(eff, +1, margin),
+                "p_lower": math.nan if is_ref else st.p_beyond(eff, -1, margin),
+                "se": eff.se,
+                "df": eff.df,
+                "note": "",
+            }
             if is_time:
-                km = kaplan_meier(sub["years_to_target_or_horizon"].to_numpy(), sub["reached"].to_numpy(), confidence)
-                row.update({"km_median": km["median"], "km_low": km["ci_low"], "km_high": km["ci_high"], "share_reached": km["share_reached"]})
-                row["note"] = st.censoring_note(row["censored"], row["n"], target_text, tau)
-                if not is_ref and row["censored"] * 2 > row["n"] and row["censored_ref"] * 2 <= len(base):
+                km = kaplan_meier(
+                    sub["years_to_target_or_horizon"].to_numpy(),
+                    sub["reached"].to_numpy(),
+                    confidence,
+                )
+                row.update(
+                    {
+                        "km_median": km["median"],
+                        "km_low": km["ci_low"],
+                        "km_high": km["ci_high"],
+                        "share_reached": km["share_reached"],
+                    }
+                )
+                row["note"] = st.censoring_note(
+                    row["censored"], row["n"], target_text, tau
+                )
+                if (
+                    not is_ref
+                    and row["censored"] * 2 > row["n"]
+                    and row["censored_ref"] * 2 <= len(base)
+                ):
                     row["note"] += "; the difference is a lower bound on the delay"
             rows.append(row)
     table = pd.DataFrame(rows)
@@ -134,7 +197,12 @@ def _verdicts(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
     """Holm-correct the one-sided p-values over every comparison in the table, and name each verdict."""
     others = table["point_name"] != table["reference"]
     # Both directions of every comparison form one family: 2 x points x outcomes tests.
-    p = np.concatenate([table.loc[others, "p_higher"].to_numpy(float), table.loc[others, "p_lower"].to_numpy(float)])
+    p = np.concatenate(
+        [
+            table.loc[others, "p_higher"].to_numpy(float),
+            table.loc[others, "p_lower"].to_numpy(float),
+        ]
+    )
     adj = st.holm(p, alpha)
     k = int(others.sum())
     table["p_higher_holm"] = np.nan
@@ -148,7 +216,9 @@ def _verdicts(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
             verdicts.append("reference")
             continue
         eff = st.Effect(r.diff, r.diff_low, r.diff_high, r.se, r.df, r.n, r.method)
-        v = st.direction_verdict(eff, r.min_effect, r.p_higher_holm, r.p_lower_holm, alpha)
+        v = st.direction_verdict(
+            eff, r.min_effect, r.p_higher_holm, r.p_lower_holm, alpha
+        )
         if r.outcome == "years_to_target_or_horizon":
             v = st.censored_verdict(v, int(r.censored), int(r.censored_ref), int(r.n))
         verdicts.append(v)
@@ -156,12 +226,41 @@ def _verdicts(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
     return table
 
 
-CSV_COLUMNS = ("point_name", "reference", "outcome", "label", "n", "mean", "ci_low", "ci_high", "diff", "diff_low", "diff_high", "method",
-               "tau", "censored", "censored_ref", "km_median", "km_low", "km_high", "share_reached", "min_effect", "p_higher_holm",
-               "p_lower_holm", "tests", "verdict", "note")
+CSV_COLUMNS = (
+    "point_name",
+    "reference",
+    "outcome",
+    "label",
+    "n",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "diff",
+    "diff_low",
+    "diff_high",
+    "method",
+    "tau",
+    "censored",
+    "censored_ref",
+    "km_median",
+    "km_low",
+    "km_high",
+    "share_reached",
+    "min_effect",
+    "p_higher_holm",
+    "p_lower_holm",
+    "tests",
+    "verdict",
+    "note",
+)
 
 
-def sensitivity(runs: pd.DataFrame, design: dict, outcome: str = "years_to_target_or_horizon", seed: int = 0) -> pd.DataFrame:
+def sensitivity(
+    runs: pd.DataFrame,
+    design: dict,
+    outcome: str = "years_to_target_or_horizon",
+    seed: int = 0,
+) -> pd.DataFrame:
     """Which varied parameters drive an outcome, for a sampled design.
 
     The outcome is averaged over each point's replications first. Sobol designs give first-
@@ -177,26 +276,53 @@ def sensitivity(runs: pd.DataFrame, design: dict, outcome: str = "years_to_targe
     """
     kind = design["type"]
     if kind not in ("sobol", "morris", "lhs"):
-        raise ValueError(f"sensitivity needs a sampled design (sobol, morris or lhs), not {kind!r}")
-    runs = with_derived(runs[runs["status"] == "ok"] if "status" in runs.columns else runs)
+        raise ValueError(
+            f"sensitivity needs a sampled design (sobol, morris or lhs), not {kind!r}"
+        )
+    runs = with_derived(
+        runs[runs["status"] == "ok"] if "status" in runs.columns else runs
+    )
     y = runs.groupby("point")[outcome].mean().reindex(range(len(design["points"])))
     if y.isna().any():
-        raise ValueError(f"{int(y.isna().sum())} design points have no successful run; sensitivity needs all of them")
+        raise ValueError(
+            f"{int(y.isna().sum())} design points have no successful run; sensitivity needs all of them"
+        )
     names = design["varied"]
-    problem = {"num_vars": len(names), "names": names, "bounds": [design["ranges"][n] for n in names]}
+    problem = {
+        "num_vars": len(names),
+        "names": names,
+        "bounds": [design["ranges"][n] for n in names],
+    }
     x = np.array([[float(p["overrides"][n]) for n in names] for p in design["points"]])
     yv = y.to_numpy(dtype=float)
     if kind == "sobol":
         from SALib.analyze import sobol as sobol_analyze
 
         res = sobol_analyze.analyze(problem, yv, calc_second_order=False, seed=seed)
-        return pd.DataFrame({"parameter": names, "S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"], "ST_conf": res["ST_conf"]})
+        return pd.DataFrame(
+            {
+                "parameter": names,
+                "S1": res["S1"],
+                "S1_conf": res["S1_conf"],
+                "ST": res["ST"],
+                "ST_conf": res["ST_conf"],
+            }
+        )
     if kind == "morris":
         from SALib.analyze import morris as morris_analyze
 
-        res = morris_analyze.analyze(problem, x, yv, num_levels=design.get("levels", 4), seed=seed)
-        return pd.DataFrame({"parameter": names, "mu": res["mu"], "mu_star": res["mu_star"], "sigma": res["sigma"],
-                             "mu_star_conf": res["mu_star_conf"]})
+        res = morris_analyze.analyze(
+            problem, x, yv, num_levels=design.get("levels", 4), seed=seed
+        )
+        return pd.DataFrame(
+            {
+                "parameter": names,
+                "mu": res["mu"],
+                "mu_star": res["mu_star"],
+                "sigma": res["sigma"],
+                "mu_star_conf": res["mu_star_conf"],
+            }
+        )
     rows = []
     for i, n in enumerate(names):
         rho, p = stats.spearmanr(x[:, i], yv)
@@ -204,27 +330,43 @@ def sensitivity(runs: pd.DataFrame, design: dict, outcome: str = "years_to_targe
     return pd.DataFrame(rows)
 
 
-def comparison_markdown(table: pd.DataFrame, outcomes: tuple[str, ...] = ("years_to_target_or_horizon", "government_share", "mean_active_partnerships", "mean_lifespan_years", "cohesion")) -> str:
+def comparison_markdown(
+    table: pd.DataFrame,
+    outcomes: tuple[str, ...] = (
+        "years_to_target_or_horizon",
+        "government_share",
+        "mean_active_partnerships",
+        "mean_lifespan_years",
+        "cohesion",
+    ),
+) -> str:
     """A compact Markdown table: per point, each outcome's mean and paired difference with CI and verdict.
 
     The first line names the reference; times to target are restricted means up to the
     horizon, and a point whose runs mostly never reach the target says so instead of a mean.
     """
+
     def fmt(x: float, pct: bool = False) -> str:
         if not np.isfinite(x):
             return "n/a"
-        return f"{100 * x:.1f}%" if pct else (f"{x:.2f}" if abs(x) < 1000 else f"{x:.0f}")
+        return (
+            f"{100 * x:.1f}%" if pct else (f"{x:.2f}" if abs(x) < 1000 else f"{x:.0f}")
+        )
 
     labels = dict(OUTCOMES)
     ref = str(table["reference"].iloc[0])
     time_rows = table[table["outcome"] == "years_to_target_or_horizon"]
     tau = float(time_rows["tau"].iloc[0]) if not time_rows.empty else math.nan
     tests = int(table["tests"].iloc[0]) if "tests" in table.columns else 0
-    intro = [f"Reference: {ref!r}. Cells: mean (paired difference from {ref!r} [95% CI], verdict against the minimum effect, "
-             f"Holm-corrected over {tests} one-sided tests)."]
+    intro = [
+        f"Reference: {ref!r}. Cells: mean (paired difference from {ref!r} [95% CI], verdict against the minimum effect, "
+        f"Holm-corrected over {tests} one-sided tests)."
+    ]
     if np.isfinite(tau):
-        intro.append(f"Years to target: restricted mean up to the {tau:g}-year horizon (runs not reaching the target are censored, "
-                     "not given the horizon as their time).")
+        intro.append(
+            f"Years to target: restricted mean up to the {tau:g}-year horizon (runs not reaching the target are censored, "
+            "not given the horizon as their time)."
+        )
     head = "| design point | " + " | ".join(labels[o] for o in outcomes) + " |"
     sep = "|---|" + "---|" * len(outcomes)
     lines = [*intro, "", head, sep]
@@ -238,7 +380,12 @@ def comparison_markdown(table: pd.DataFrame, outcomes: tuple[str, ...] = ("years
                 cell = f"not reached in {int(r['censored'])}/{int(r['n'])} runs"
             if name != r["reference"]:
                 sign = "+" if r["diff"] >= 0 else ""
-                least = "at least " if o == "years_to_target_or_horizon" and "lower bound" in str(r.get("note", "")) else ""
+                least = (
+                    "at least "
+                    if o == "years_to_target_or_horizon"
+                    and "lower bound" in str(r.get("note", ""))
+                    else ""
+                )
                 cell += f" ({least}{sign}{fmt(r['diff'], pct)} [{fmt(r['diff_low'], pct)}, {fmt(r['diff_high'], pct)}], {r['verdict']})"
             cells.append(cell)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")

@@ -37,9 +37,22 @@ import pandas as pd
 from sim.analysis import statistics as st
 from sim.survival import CONFIDENCE
 
-DEFAULT_RUPIAH_PER_UNIT = 1.0  # the model keeps money in rupiah at real scale (docs/geography.md)
-UNIT_NAMES = {"rp": 1.0, "rupiah": 1.0, "idr": 1.0, "rp juta": 1e6, "rp million": 1e6, "juta": 1e6,
-              "rp miliar": 1e9, "rp billion": 1e9, "miliar": 1e9, "rp triliun": 1e12, "triliun": 1e12}
+DEFAULT_RUPIAH_PER_UNIT = (
+    1.0  # the model keeps money in rupiah at real scale (docs/geography.md)
+)
+UNIT_NAMES = {
+    "rp": 1.0,
+    "rupiah": 1.0,
+    "idr": 1.0,
+    "rp juta": 1e6,
+    "rp million": 1e6,
+    "juta": 1e6,
+    "rp miliar": 1e9,
+    "rp billion": 1e9,
+    "miliar": 1e9,
+    "rp triliun": 1e12,
+    "triliun": 1e12,
+}
 SOURCES: tuple[tuple[str, str], ...] = (
     ("spend_central", "central government (APBN)"),
     ("spend_regional", "regional government (APBD)"),
@@ -49,7 +62,11 @@ SOURCES: tuple[tuple[str, str], ...] = (
     ("spend_community", "community and business"),
     ("spend_volunteer_labour", "volunteer labour (valued)"),
 )
-SCALES: tuple[tuple[float, str], ...] = ((1e12, "triliun"), (1e9, "miliar"), (1e6, "juta"))
+SCALES: tuple[tuple[float, str], ...] = (
+    (1e12, "triliun"),
+    (1e9, "miliar"),
+    (1e6, "juta"),
+)
 
 
 def rupiah_per_unit(manifest: dict[str, Any] | None) -> tuple[float, str]:
@@ -59,8 +76,13 @@ def rupiah_per_unit(manifest: dict[str, Any] | None) -> tuple[float, str]:
     if isinstance(value, (int, float)) and value > 0:
         return float(value), f"money columns are in units of Rp {value:g} (manifest)"
     if isinstance(value, str) and value.strip().lower() in UNIT_NAMES:
-        return UNIT_NAMES[value.strip().lower()], f"money columns are in {value} (manifest)"
-    return DEFAULT_RUPIAH_PER_UNIT, "money columns are in rupiah at real scale (the model's unit since version 2)"
+        return UNIT_NAMES[
+            value.strip().lower()
+        ], f"money columns are in {value} (manifest)"
+    return (
+        DEFAULT_RUPIAH_PER_UNIT,
+        "money columns are in rupiah at real scale (the model's unit since version 2)",
+    )
 
 
 def format_rupiah(x: float, decimals: int = 2) -> str:
@@ -77,7 +99,9 @@ def format_rupiah(x: float, decimals: int = 2) -> str:
     return f"{sign}Rp {a:,.0f}"
 
 
-def _boot_ratio(num: np.ndarray, den: np.ndarray, confidence: float, n_boot: int, seed: int) -> tuple[float, float, float]:
+def _boot_ratio(
+    num: np.ndarray, den: np.ndarray, confidence: float, n_boot: int, seed: int
+) -> tuple[float, float, float]:
     """Ratio of means num/den with a paired percentile bootstrap interval (NaN interval if den's crosses 0)."""
     num, den = np.asarray(num, float), np.asarray(den, float)
     est = float(num.mean() / den.mean()) if den.size and den.mean() != 0 else math.nan
@@ -102,8 +126,16 @@ def source_totals(timeseries: pd.DataFrame) -> pd.DataFrame:
     return timeseries.groupby("run")[cols].sum().reset_index()
 
 
-def cost_table(runs: pd.DataFrame, timeseries: pd.DataFrame | None, manifest: dict[str, Any] | None, reference: str,
-               confidence: float = CONFIDENCE, *, n_boot: int = 2000, seed: int = 0) -> tuple[pd.DataFrame, list[str]]:
+def cost_table(
+    runs: pd.DataFrame,
+    timeseries: pd.DataFrame | None,
+    manifest: dict[str, Any] | None,
+    reference: str,
+    confidence: float = CONFIDENCE,
+    *,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, list[str]]:
     """Costs and cost-effectiveness of every design point against the reference.
 
     Args:
@@ -127,9 +159,15 @@ def cost_table(runs: pd.DataFrame, timeseries: pd.DataFrame | None, manifest: di
     rp, unit_note = rupiah_per_unit(manifest)
     notes = [unit_note[0].upper() + unit_note[1:] + "."]
     runs = with_derived(runs)
-    has_pop = "population" in runs.columns and runs["population"].notna().all() and (runs["population"] > 0).all()
+    has_pop = (
+        "population" in runs.columns
+        and runs["population"].notna().all()
+        and (runs["population"] > 0).all()
+    )
     if not has_pop:
-        notes.append("Cost per person is not shown: the runs table has no population column (the population the scenario represents).")
+        notes.append(
+            "Cost per person is not shown: the runs table has no population column (the population the scenario represents)."
+        )
     totals = source_totals(timeseries) if timeseries is not None else pd.DataFrame()
     if not totals.empty and "run" in runs.columns:
         runs = runs.merge(totals, on="run", how="left")
@@ -137,12 +175,38 @@ def cost_table(runs: pd.DataFrame, timeseries: pd.DataFrame | None, manifest: di
     base = runs[runs["point_name"] == reference].set_index("replication")
     rows: list[dict[str, Any]] = []
 
-    def add(name: str, outcome: str, label: str, est: tuple[float, float, float], diff: tuple[float, float, float] | None, method: str,
-            unit: str = "Rp", censored: int = 0, note: str = "") -> None:
+    def add(
+        name: str,
+        outcome: str,
+        label: str,
+        est: tuple[float, float, float],
+        diff: tuple[float, float, float] | None,
+        method: str,
+        unit: str = "Rp",
+        censored: int = 0,
+        note: str = "",
+    ) -> None:
         d = diff if diff is not None else (math.nan, math.nan, math.nan)
-        rows.append({"point_name": name, "reference": reference, "outcome": outcome, "label": label, "unit": unit, "n": n,
-                     "estimate": est[0], "ci_low": est[1], "ci_high": est[2], "diff": d[0], "diff_low": d[1], "diff_high": d[2],
-                     "method": method, "tau": tau if "year" in outcome else math.nan, "censored": censored, "note": note})
+        rows.append(
+            {
+                "point_name": name,
+                "reference": reference,
+                "outcome": outcome,
+                "label": label,
+                "unit": unit,
+                "n": n,
+                "estimate": est[0],
+                "ci_low": est[1],
+                "ci_high": est[2],
+                "diff": d[0],
+                "diff_low": d[1],
+                "diff_high": d[2],
+                "method": method,
+                "tau": tau if "year" in outcome else math.nan,
+                "censored": censored,
+                "note": note,
+            }
+        )
 
     for k, name in enumerate(dict.fromkeys(runs["point_name"])):
         sub = runs[runs["point_name"] == name].set_index("replication")
@@ -151,40 +215,105 @@ def cost_table(runs: pd.DataFrame, timeseries: pd.DataFrame | None, manifest: di
         a, b = sub.loc[common], base.loc[common]
         is_ref = name == reference
         gov = sub["government_spending"].to_numpy(float) * rp
-        dgov = (a["government_spending"].to_numpy(float) - b["government_spending"].to_numpy(float)) * rp
+        dgov = (
+            a["government_spending"].to_numpy(float)
+            - b["government_spending"].to_numpy(float)
+        ) * rp
         mean_m = "mean over replications (t interval)"
         diff_m = st.MEAN_METHOD
-        e = st.paired_difference(a["government_spending"].to_numpy(float) * rp, b["government_spending"].to_numpy(float) * rp, confidence)
-        add(name, "government_spending_rp", "government spending over the run (APBN, APBD, rewards)", _mean(gov, confidence),
-            None if is_ref else (e.estimate, e.low, e.high), f"{mean_m}; difference: {diff_m}")
+        e = st.paired_difference(
+            a["government_spending"].to_numpy(float) * rp,
+            b["government_spending"].to_numpy(float) * rp,
+            confidence,
+        )
+        add(
+            name,
+            "government_spending_rp",
+            "government spending over the run (APBN, APBD, rewards)",
+            _mean(gov, confidence),
+            None if is_ref else (e.estimate, e.low, e.high),
+            f"{mean_m}; difference: {diff_m}",
+        )
         tot = sub["total_spending"].to_numpy(float) * rp
-        e = st.paired_difference(a["total_spending"].to_numpy(float) * rp, b["total_spending"].to_numpy(float) * rp, confidence)
-        add(name, "total_spending_rp", "total spending over the run, every source", _mean(tot, confidence),
-            None if is_ref else (e.estimate, e.low, e.high), f"{mean_m}; difference: {diff_m}")
+        e = st.paired_difference(
+            a["total_spending"].to_numpy(float) * rp,
+            b["total_spending"].to_numpy(float) * rp,
+            confidence,
+        )
+        add(
+            name,
+            "total_spending_rp",
+            "total spending over the run, every source",
+            _mean(tot, confidence),
+            None if is_ref else (e.estimate, e.low, e.high),
+            f"{mean_m}; difference: {diff_m}",
+        )
         if has_pop:
             pp = gov / sub["population"].to_numpy(float)
-            e = st.paired_difference(a["government_spending"].to_numpy(float) * rp / a["population"].to_numpy(float),
-                                     b["government_spending"].to_numpy(float) * rp / b["population"].to_numpy(float), confidence)
-            add(name, "government_spending_per_person_rp", "government spending over the run per person", _mean(pp, confidence),
-                None if is_ref else (e.estimate, e.low, e.high), f"{mean_m}; difference: {diff_m}")
+            e = st.paired_difference(
+                a["government_spending"].to_numpy(float)
+                * rp
+                / a["population"].to_numpy(float),
+                b["government_spending"].to_numpy(float)
+                * rp
+                / b["population"].to_numpy(float),
+                confidence,
+            )
+            add(
+                name,
+                "government_spending_per_person_rp",
+                "government spending over the run per person",
+                _mean(pp, confidence),
+                None if is_ref else (e.estimate, e.low, e.high),
+                f"{mean_m}; difference: {diff_m}",
+            )
         for col, label in SOURCES:
             if col in sub.columns and sub[col].notna().all():
-                add(name, f"{col}_rp", f"spending by source: {label}", _mean(sub[col].to_numpy(float) * rp, confidence), None, mean_m)
+                add(
+                    name,
+                    f"{col}_rp",
+                    f"spending by source: {label}",
+                    _mean(sub[col].to_numpy(float) * rp, confidence),
+                    None,
+                    mean_m,
+                )
         gain = (sub["final_index"] - sub["start_index"]).to_numpy(float)
         r = _boot_ratio(gov, gain, confidence, n_boot, seed + k)
-        add(name, "cost_per_index_point_rp", "government spending per index point gained since the start", r, None,
-            "ratio of means, paired percentile bootstrap over replications", "Rp per point",
-            note="" if math.isfinite(r[1]) else "no finite interval: the index gain is not clearly above zero")
+        add(
+            name,
+            "cost_per_index_point_rp",
+            "government spending per index point gained since the start",
+            r,
+            None,
+            "ratio of means, paired percentile bootstrap over replications",
+            "Rp per point",
+            note=""
+            if math.isfinite(r[1])
+            else "no finite interval: the index gain is not clearly above zero",
+        )
         if is_ref or len(common) == 0:
             continue
         dindex = (a["final_index"] - b["final_index"]).to_numpy(float)
         r = _boot_ratio(dgov, dindex, confidence, n_boot, seed + 1000 + k)
-        add(name, "incremental_cost_per_index_point_rp", "extra government spending per extra index point at the horizon", r, None,
-            "ratio of mean paired differences, paired percentile bootstrap", "Rp per point",
-            note="" if math.isfinite(r[1]) else "no finite interval: the index difference is not clearly away from zero")
+        add(
+            name,
+            "incremental_cost_per_index_point_rp",
+            "extra government spending per extra index point at the horizon",
+            r,
+            None,
+            "ratio of mean paired differences, paired percentile bootstrap",
+            "Rp per point",
+            note=""
+            if math.isfinite(r[1])
+            else "no finite interval: the index difference is not clearly away from zero",
+        )
         # Years saved = reference's restricted time - this point's; both restricted to tau.
-        t_a = np.where(a["reached"], np.minimum(a["years_to_target_or_horizon"], tau), tau)
-        t_b = np.where(b["reached"], np.minimum(b["years_to_target_or_horizon"], tau), tau)
+        t_a = np.where(
+            a["reached"], np.minimum(a["years_to_target_or_horizon"], tau), tau
+        )
+        t_b = np.where(
+            b["reached"], np.minimum(b["years_to_target_or_horizon"], tau), tau
+        )
         saved = t_b - t_a
         cens = int((~a["reached"].astype(bool)).sum())
         ref_cens = int((~b["reached"].astype(bool)).sum())
@@ -193,10 +322,25 @@ def cost_table(runs: pd.DataFrame, timeseries: pd.DataFrame | None, manifest: di
             note = "the reference mostly does not reach the target: years saved are a lower bound, so this cost per year is an upper bound"
         r = _boot_ratio(dgov, saved, confidence, n_boot, seed + 2000 + k)
         if not math.isfinite(r[1]):
-            note = "; ".join(x for x in (note, "no finite interval: the years saved are not clearly away from zero") if x)
-        add(name, "incremental_cost_per_year_saved_rp",
-            f"extra government spending per year of time to target saved (restricted mean up to {tau:g} years)", r, None,
-            "ratio of mean paired differences, paired percentile bootstrap", "Rp per year", censored=cens, note=note)
+            note = "; ".join(
+                x
+                for x in (
+                    note,
+                    "no finite interval: the years saved are not clearly away from zero",
+                )
+                if x
+            )
+        add(
+            name,
+            "incremental_cost_per_year_saved_rp",
+            f"extra government spending per year of time to target saved (restricted mean up to {tau:g} years)",
+            r,
+            None,
+            "ratio of mean paired differences, paired percentile bootstrap",
+            "Rp per year",
+            censored=cens,
+            note=note,
+        )
     return pd.DataFrame(rows), notes
 
 
@@ -215,23 +359,45 @@ def ranking(compare_table: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     broken by the share of runs reaching the target. Each
     row also gives the incremental cost per year saved against the reference.
     """
-    t = compare_table[compare_table["outcome"] == "years_to_target_or_horizon"].set_index("point_name")
-    c = costs.pivot_table(index="point_name", columns="outcome", values="estimate", aggfunc="first")
-    out = pd.DataFrame({"years": t["mean"], "share_reached": t["share_reached"], "censored": t["censored"], "n": t["n"],
-                        "government_spending_rp": c.get("government_spending_rp")})
+    t = compare_table[
+        compare_table["outcome"] == "years_to_target_or_horizon"
+    ].set_index("point_name")
+    c = costs.pivot_table(
+        index="point_name", columns="outcome", values="estimate", aggfunc="first"
+    )
+    out = pd.DataFrame(
+        {
+            "years": t["mean"],
+            "share_reached": t["share_reached"],
+            "censored": t["censored"],
+            "n": t["n"],
+            "government_spending_rp": c.get("government_spending_rp"),
+        }
+    )
     out["cost_per_year_saved_rp"] = c.get("incremental_cost_per_year_saved_rp")
     out["cost_per_index_point_rp"] = c.get("cost_per_index_point_rp")
     out = out.reset_index().rename(columns={"index": "point_name"})
     dominated_by = []
     for r in out.itertuples(index=False):
         # Restricted means tie where runs are censored, so the share reaching the target is a third criterion.
-        by = [o.point_name for o in out.itertuples(index=False)
-              if o.point_name != r.point_name and o.years <= r.years and o.government_spending_rp <= r.government_spending_rp
-              and o.share_reached >= r.share_reached
-              and (o.years < r.years or o.government_spending_rp < r.government_spending_rp or o.share_reached > r.share_reached)]
+        by = [
+            o.point_name
+            for o in out.itertuples(index=False)
+            if o.point_name != r.point_name
+            and o.years <= r.years
+            and o.government_spending_rp <= r.government_spending_rp
+            and o.share_reached >= r.share_reached
+            and (
+                o.years < r.years
+                or o.government_spending_rp < r.government_spending_rp
+                or o.share_reached > r.share_reached
+            )
+        ]
         dominated_by.append(", ".join(by[:3]) + (" ..." if len(by) > 3 else ""))
     out["dominated_by"] = dominated_by
-    out = out.assign(_share=-out["share_reached"]).sort_values(["years", "_share", "government_spending_rp"], kind="stable")
+    out = out.assign(_share=-out["share_reached"]).sort_values(
+        ["years", "_share", "government_spending_rp"], kind="stable"
+    )
     out = out.drop(columns="_share").reset_index(drop=True)
     out.insert(0, "rank", range(1, len(out) + 1))
     return out

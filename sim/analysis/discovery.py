@@ -58,7 +58,11 @@ class Box:
     def describe(self) -> str:
         parts = []
         for r in self.limits.itertuples(index=False):
-            parts.append(f"{r.parameter} in [{r.low:.4g}, {r.high:.4g}]" if isinstance(r.low, (int, float)) else f"{r.parameter} in {r.low}")
+            parts.append(
+                f"{r.parameter} in [{r.low:.4g}, {r.high:.4g}]"
+                if isinstance(r.low, (int, float))
+                else f"{r.parameter} in {r.low}"
+            )
         return " and ".join(parts) if parts else "(the whole space)"
 
 
@@ -70,7 +74,9 @@ class Discovery:
     n_runs: int
     n_failed: int
     boxes: list[Box] = field(default_factory=list)
-    scores: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["parameter", "score"]))
+    scores: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["parameter", "score"])
+    )
     notes: list[str] = field(default_factory=list)
 
 
@@ -81,8 +87,14 @@ def year_reaching(timeseries: pd.DataFrame, level: float) -> pd.Series:
     return first.reindex(sorted(timeseries["run"].unique()))
 
 
-def failures(runs: pd.DataFrame, design: dict[str, Any], *, level: float, by_year: float,
-             timeseries: pd.DataFrame | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+def failures(
+    runs: pd.DataFrame,
+    design: dict[str, Any],
+    *,
+    level: float,
+    by_year: float,
+    timeseries: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
     """The uncertainty space (one row per successful run, the design's varied parameters) and whether each run fails the goal.
 
     A run fails when its national index has not reached ``level`` by ``by_year``. A run whose
@@ -91,18 +103,28 @@ def failures(runs: pd.DataFrame, design: dict[str, Any], *, level: float, by_yea
     runs = runs[runs["status"] == "ok"] if "status" in runs.columns else runs
     varied = list(design.get("varied") or [])
     if not varied:
-        raise ValueError("scenario discovery needs a design that varies parameters (lhs, sobol, morris or factorial)")
+        raise ValueError(
+            "scenario discovery needs a design that varies parameters (lhs, sobol, morris or factorial)"
+        )
     over = {int(p["id"]): p.get("overrides", {}) for p in design.get("points", [])}
-    if timeseries is not None and not timeseries.empty and "index" in timeseries.columns:
+    if (
+        timeseries is not None
+        and not timeseries.empty
+        and "index" in timeseries.columns
+    ):
         when = year_reaching(timeseries, level).reindex(runs["run"]).to_numpy(float)
     elif "target" in runs.columns and np.allclose(runs["target"], level):
         when = np.where(runs["reached"], runs["year_reached"], np.nan)
     else:
-        raise ValueError(f"the goal's level {level:g} is not the runs' target and there is no time series to find when it is reached")
+        raise ValueError(
+            f"the goal's level {level:g} is not the runs' target and there is no time series to find when it is reached"
+        )
     end = (runs["start_year"] + runs["steps"] / 4).to_numpy(float)
     met = np.isfinite(when) & (when <= by_year + 1e-9)
     judged = met | (end >= by_year - 1e-9)
-    x = pd.DataFrame([{k: over.get(int(p), {}).get(k) for k in varied} for p in runs["point"]])
+    x = pd.DataFrame(
+        [{k: over.get(int(p), {}).get(k) for k in varied} for p in runs["point"]]
+    )
     for col in x.columns:
         if x[col].map(lambda v: isinstance(v, bool)).all():
             x[col] = x[col].astype(int)
@@ -119,15 +141,24 @@ def _limits(box, i: int, x: pd.DataFrame) -> pd.DataFrame:
         if isinstance(x[col].dtype, pd.CategoricalDtype):
             kept = sorted(lo) if isinstance(lo, set) else lo
             if isinstance(lo, set) and len(lo) < x[col].nunique():
-                rows.append({"parameter": col, "low": ", ".join(map(str, kept)), "high": ""})
+                rows.append(
+                    {"parameter": col, "low": ", ".join(map(str, kept)), "high": ""}
+                )
             continue
         if lo > x[col].min() + 1e-12 or hi < x[col].max() - 1e-12:
             rows.append({"parameter": col, "low": float(lo), "high": float(hi)})
     return pd.DataFrame(rows, columns=["parameter", "low", "high"])
 
 
-def discover(x: pd.DataFrame, failed: np.ndarray, *, goal: str = "", min_density: float = MIN_DENSITY, max_boxes: int = 2,
-             seed: int = 0) -> Discovery:
+def discover(
+    x: pd.DataFrame,
+    failed: np.ndarray,
+    *,
+    goal: str = "",
+    min_density: float = MIN_DENSITY,
+    max_boxes: int = 2,
+    seed: int = 0,
+) -> Discovery:
     """PRIM boxes where failures concentrate, and feature scores.
 
     Args:
@@ -144,7 +175,11 @@ def discover(x: pd.DataFrame, failed: np.ndarray, *, goal: str = "", min_density
         out.notes.append("No run can be judged against the goal.")
         return out
     if not failed.any() or failed.all():
-        out.notes.append("Every run meets the goal." if not failed.any() else "Every run fails the goal: there is no region to tell apart.")
+        out.notes.append(
+            "Every run meets the goal."
+            if not failed.any()
+            else "Every run fails the goal: there is no region to tell apart."
+        )
         return out
     prim, feature_scoring = _ema()
     with warnings.catch_warnings():
@@ -161,28 +196,52 @@ def discover(x: pd.DataFrame, failed: np.ndarray, *, goal: str = "", min_density
             ok = traj[traj["density"] >= min_density]
             if ok.empty:
                 if not out.boxes:
-                    out.notes.append(f"No box reaches a density of {min_density:.0%}; the densest on the trajectory has "
-                                     f"{traj['density'].max():.0%}.")
+                    out.notes.append(
+                        f"No box reaches a density of {min_density:.0%}; the densest on the trajectory has "
+                        f"{traj['density'].max():.0%}."
+                    )
                 break
-            i = int(ok.sort_values(["coverage", "density"], ascending=False, kind="stable").index[0])
+            i = int(
+                ok.sort_values(
+                    ["coverage", "density"], ascending=False, kind="stable"
+                ).index[0]
+            )
             row = traj.loc[i]
-            out.boxes.append(Box(_limits(box, i, x), float(row["coverage"]), float(row["density"]), float(row["mass"]), int(row["n"])))
+            out.boxes.append(
+                Box(
+                    _limits(box, i, x),
+                    float(row["coverage"]),
+                    float(row["density"]),
+                    float(row["mass"]),
+                    int(row["n"]),
+                )
+            )
             box.select(i)
         scores, _ = feature_scoring.get_ex_feature_scores(x, failed, random_state=seed)
-    out.scores = scores.iloc[:, 0].rename("score").rename_axis("parameter").reset_index()
+    out.scores = (
+        scores.iloc[:, 0].rename("score").rename_axis("parameter").reset_index()
+    )
     return out
 
 
 def markdown(d: Discovery) -> str:
     """The boxes and scores as Markdown."""
-    lines = [f"Goal: {d.goal}. {d.n_failed} of {d.n_runs} runs fail it ({100 * d.n_failed / max(d.n_runs, 1):.0f}%).", ""]
+    lines = [
+        f"Goal: {d.goal}. {d.n_failed} of {d.n_runs} runs fail it ({100 * d.n_failed / max(d.n_runs, 1):.0f}%).",
+        "",
+    ]
     lines.extend(d.notes)
     for k, b in enumerate(d.boxes, 1):
-        lines.append(f"Box {k}: {b.describe()}. Coverage {b.coverage:.0%} (share of all failures inside), density {b.density:.0%} "
-                     f"(share of runs inside that fail), mass {b.mass:.0%} ({b.n} runs).")
+        lines.append(
+            f"Box {k}: {b.describe()}. Coverage {b.coverage:.0%} (share of all failures inside), density {b.density:.0%} "
+            f"(share of runs inside that fail), mass {b.mass:.0%} ({b.n} runs)."
+        )
     if not d.scores.empty:
         lines += ["", "| parameter | feature score (extra trees) |", "|---|---|"]
-        lines += [f"| {r.parameter} | {r.score:.3f} |" for r in d.scores.itertuples(index=False)]
+        lines += [
+            f"| {r.parameter} | {r.score:.3f} |"
+            for r in d.scores.itertuples(index=False)
+        ]
     return "\n".join(lines)
 
 
@@ -191,10 +250,36 @@ def boxes_table(d: Discovery) -> pd.DataFrame:
     rows = []
     for k, b in enumerate(d.boxes, 1):
         for r in b.limits.itertuples(index=False):
-            rows.append({"box": k, "parameter": r.parameter, "low": r.low, "high": r.high, "coverage": b.coverage, "density": b.density,
-                         "mass": b.mass, "runs": b.n})
-    return pd.DataFrame(rows, columns=["box", "parameter", "low", "high", "coverage", "density", "mass", "runs"])
+            rows.append(
+                {
+                    "box": k,
+                    "parameter": r.parameter,
+                    "low": r.low,
+                    "high": r.high,
+                    "coverage": b.coverage,
+                    "density": b.density,
+                    "mass": b.mass,
+                    "runs": b.n,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "box",
+            "parameter",
+            "low",
+            "high",
+            "coverage",
+            "density",
+            "mass",
+            "runs",
+        ],
+    )
 
 
 def goal_words(index_name: str, level: float, by_year: float) -> str:
-    return f"{index_name} {level:g} reached by {by_year:g}" if math.isfinite(by_year) else f"{index_name} {level:g} reached"
+    return (
+        f"{index_name} {level:g} reached by {by_year:g}"
+        if math.isfinite(by_year)
+        else f"{index_name} {level:g} reached"
+    )

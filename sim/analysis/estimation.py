@@ -40,7 +40,12 @@ from scipy import stats
 from sim import geography
 from sim.hdi import BPS_IPM
 
-COMPONENTS: tuple[str, ...] = ("life_expectancy", "expected_schooling", "mean_schooling", "log_expenditure")
+COMPONENTS: tuple[str, ...] = (
+    "life_expectancy",
+    "expected_schooling",
+    "mean_schooling",
+    "log_expenditure",
+)
 """The components the law moves; expenditure as ln(rupiah per person per year)."""
 
 GOALS: dict[str, float] = {
@@ -57,7 +62,9 @@ SHOCK_YEARS: tuple[int, ...] = (2020,)
 DEFAULT_FIT_YEARS: tuple[int, ...] = (2017, 2018, 2019, 2020, 2021)
 """Years ``t`` of the changes ``t-1 -> t`` fitted by default; 2022 is held out for the forecast."""
 HOLDOUT_YEAR = 2022
-DATA_YEARS: dict[str, tuple[int, int]] = {c: (2019, 2022) for c in COMPONENTS} | {"log_expenditure": (2016, 2022)}
+DATA_YEARS: dict[str, tuple[int, int]] = {c: (2019, 2022) for c in COMPONENTS} | {
+    "log_expenditure": (2016, 2022)
+}
 """First and last year with data, per component."""
 
 # The 2016-2018 expenditure table spells four districts by their old names.
@@ -75,6 +82,7 @@ class EstimationError(ValueError):
 
 # --- the panel -------------------------------------------------------------------------------
 
+
 def panel(level: str) -> pd.DataFrame:
     """BPS's components of every area of one level, in the law's units, one row per area and year.
 
@@ -87,23 +95,34 @@ def panel(level: str) -> pd.DataFrame:
         non-monetary components before 2019. Sorted by area and year.
     """
     if level not in LEVELS:
-        raise EstimationError(f"level {level!r} is not allowed; allowed: {', '.join(LEVELS)}")
+        raise EstimationError(
+            f"level {level!r} is not allowed; allowed: {', '.join(LEVELS)}"
+        )
     return _bps_panel(level).copy()
 
 
 @cache
 def _bps_panel(level: str) -> pd.DataFrame:
     comp = geography.components()
-    comp = comp.loc[comp["level"] == level, ["area", "province", "year", *COMPONENTS[:3], "expenditure_thousand_rp"]]
+    comp = comp.loc[
+        comp["level"] == level,
+        ["area", "province", "year", *COMPONENTS[:3], "expenditure_thousand_rp"],
+    ]
     hist = geography.expenditure_history()
-    hist = hist.loc[hist["level"] == level, ["area", "province", "year", "expenditure_thousand_rp"]]
+    hist = hist.loc[
+        hist["level"] == level, ["area", "province", "year", "expenditure_thousand_rp"]
+    ]
     hist = hist.assign(area=hist["area"].replace(_HISTORY_RENAMES))
     both = pd.concat([hist, comp], ignore_index=True)
     both["log_expenditure"] = np.log(both.pop("expenditure_thousand_rp") * 1000.0)
     both = both.sort_values(["area", "province", "year"], ignore_index=True)
     counts = both.groupby(["area", "province"]).size()
-    if (counts != 7).any():  # every area must have 2016-2018 history and 2019-2022 components
-        raise EstimationError(f"BPS tables do not match for {list(counts[counts != 7].index)[:3]}")
+    if (
+        counts != 7
+    ).any():  # every area must have 2016-2018 history and 2019-2022 components
+        raise EstimationError(
+            f"BPS tables do not match for {list(counts[counts != 7].index)[:3]}"
+        )
     return both[["area", "province", "year", *COMPONENTS]]
 
 
@@ -121,7 +140,8 @@ def changes(frame: pd.DataFrame, fit_years: Iterable[int]) -> pd.DataFrame:
     years = sorted(set(fit_years))
     out = []
     wide_all = frame.assign(area_id=frame["area"] + "|" + frame["province"]).pivot(
-        index="area_id", columns="year", values=list(COMPONENTS))
+        index="area_id", columns="year", values=list(COMPONENTS)
+    )
     for c in COMPONENTS:
         wide = wide_all[c]
         for t in years:
@@ -129,14 +149,27 @@ def changes(frame: pd.DataFrame, fit_years: Iterable[int]) -> pd.DataFrame:
                 continue
             prev, now = wide[t - 1].to_numpy(), wide[t].to_numpy()
             ok = ~(np.isnan(prev) | np.isnan(now))
-            out.append(pd.DataFrame({"area_id": wide.index[ok], "component": c, "year": t, "previous": prev[ok],
-                                     "change": (now - prev)[ok], "gap": GOALS[c] - prev[ok]}))
+            out.append(
+                pd.DataFrame(
+                    {
+                        "area_id": wide.index[ok],
+                        "component": c,
+                        "year": t,
+                        "previous": prev[ok],
+                        "change": (now - prev)[ok],
+                        "gap": GOALS[c] - prev[ok],
+                    }
+                )
+            )
     if not out:
-        return pd.DataFrame(columns=["area_id", "component", "year", "previous", "change", "gap"])
+        return pd.DataFrame(
+            columns=["area_id", "component", "year", "previous", "change", "gap"]
+        )
     return pd.concat(out, ignore_index=True)
 
 
 # --- the estimate ----------------------------------------------------------------------------
+
 
 def parameter_names(shock_years: Iterable[int] = SHOCK_YEARS) -> tuple[str, ...]:
     """Names of the parameters, ``"<component>.<rate|trend|shock_YYYY>"``, in the estimate's order."""
@@ -172,7 +205,11 @@ class DynamicsEstimate:
 
     def params(self, component: str) -> dict[str, float]:
         """The point estimates of one component, e.g. ``{"rate": 0.006, "trend": 0.02, "shock_2020": 0.04}``."""
-        return {n.split(".", 1)[1]: float(v) for n, v in zip(self.names, self.mean) if n.split(".", 1)[0] == component}
+        return {
+            n.split(".", 1)[1]: float(v)
+            for n, v in zip(self.names, self.mean)
+            if n.split(".", 1)[0] == component
+        }
 
     def std_errors(self) -> np.ndarray:
         """Standard errors, in the order of ``names``."""
@@ -181,11 +218,25 @@ class DynamicsEstimate:
     def table(self) -> pd.DataFrame:
         """Tidy table: level, component, parameter, estimate, std_error, ci_low, ci_high (95 %), n_obs, n_clusters."""
         se = self.std_errors()
-        t = stats.t.ppf(0.975, self.df_resid) if self.df_resid > 0 else stats.norm.ppf(0.975)
+        t = (
+            stats.t.ppf(0.975, self.df_resid)
+            if self.df_resid > 0
+            else stats.norm.ppf(0.975)
+        )
         comp, par = zip(*(n.split(".", 1) for n in self.names))
-        return pd.DataFrame({"level": self.level, "component": comp, "parameter": par, "estimate": self.mean,
-                             "std_error": se, "ci_low": self.mean - t * se, "ci_high": self.mean + t * se,
-                             "n_obs": [self.n_obs.get(c, 0) for c in comp], "n_clusters": self.n_clusters})
+        return pd.DataFrame(
+            {
+                "level": self.level,
+                "component": comp,
+                "parameter": par,
+                "estimate": self.mean,
+                "std_error": se,
+                "ci_low": self.mean - t * se,
+                "ci_high": self.mean + t * se,
+                "n_obs": [self.n_obs.get(c, 0) for c in comp],
+                "n_clusters": self.n_clusters,
+            }
+        )
 
     def draw(self, n: int, rng: np.random.Generator) -> pd.DataFrame:
         """``n`` parameter sets from the multivariate normal of the estimate, one row each.
@@ -216,8 +267,16 @@ class DynamicsEstimate:
         for c in COMPONENTS:
             p = self.params(c)
             q = quarterly_parameters(p["rate"], p["trend"])
-            rows.append({"component": c, "goal": GOALS[c], "annual_rate": p["rate"], "annual_trend": p["trend"],
-                         "quarterly_rate": float(q[0]), "quarterly_trend": float(q[1])})
+            rows.append(
+                {
+                    "component": c,
+                    "goal": GOALS[c],
+                    "annual_rate": p["rate"],
+                    "annual_trend": p["trend"],
+                    "quarterly_rate": float(q[0]),
+                    "quarterly_trend": float(q[1]),
+                }
+            )
         return pd.DataFrame(rows)
 
 
@@ -233,20 +292,30 @@ def _design(ch: pd.DataFrame, shock_years: tuple[int, ...]) -> pd.DataFrame:
     return pd.DataFrame(cols, index=ch.index)
 
 
-def _check_identified(ch: pd.DataFrame, shock_years: tuple[int, ...], fit_years: tuple[int, ...]) -> None:
+def _check_identified(
+    ch: pd.DataFrame, shock_years: tuple[int, ...], fit_years: tuple[int, ...]
+) -> None:
     """Every component needs a change in each shock year and one outside them, or its trend and shock collide."""
     for c in COMPONENTS:
         years = set(ch.loc[ch["component"] == c, "year"])
         first, last = DATA_YEARS[c]
         if not years - set(shock_years):
-            raise EstimationError(f"fit years {list(fit_years)}: {c} has no change outside the shock years {list(shock_years)}; "
-                                  f"allowed: fit years that also include a year from {first + 1} on that is not a shock year")
+            raise EstimationError(
+                f"fit years {list(fit_years)}: {c} has no change outside the shock years {list(shock_years)}; "
+                f"allowed: fit years that also include a year from {first + 1} on that is not a shock year"
+            )
         if missing := sorted(set(shock_years) - years):
-            raise EstimationError(f"shock years {missing}: {c} has no change then; allowed: years from {first + 1} to {last}")
+            raise EstimationError(
+                f"shock years {missing}: {c} has no change then; allowed: years from {first + 1} to {last}"
+            )
 
 
-def estimate(level: str, fit_years: Iterable[int] = DEFAULT_FIT_YEARS, shock_years: Iterable[int] = SHOCK_YEARS,
-             frame: pd.DataFrame | None = None) -> DynamicsEstimate:
+def estimate(
+    level: str,
+    fit_years: Iterable[int] = DEFAULT_FIT_YEARS,
+    shock_years: Iterable[int] = SHOCK_YEARS,
+    frame: pd.DataFrame | None = None,
+) -> DynamicsEstimate:
     """Fit the annual law of every component for one level.
 
     Args:
@@ -266,26 +335,43 @@ def estimate(level: str, fit_years: Iterable[int] = DEFAULT_FIT_YEARS, shock_yea
     fit_years = tuple(sorted(set(int(y) for y in fit_years)))
     shock_years = tuple(sorted(set(int(y) for y in shock_years)))
     if not fit_years:
-        raise EstimationError("fit years: none given; allowed: years t of changes t-1 -> t, e.g. 2017-2021")
+        raise EstimationError(
+            "fit years: none given; allowed: years t of changes t-1 -> t, e.g. 2017-2021"
+        )
     if not set(shock_years) <= set(fit_years):
-        raise EstimationError(f"shock years {list(shock_years)}: not all among the fit years {list(fit_years)}; "
-                              "allowed: shock years that are fit years")
+        raise EstimationError(
+            f"shock years {list(shock_years)}: not all among the fit years {list(fit_years)}; "
+            "allowed: shock years that are fit years"
+        )
     data = panel(level) if frame is None else frame
     ch = changes(data, fit_years)
     _check_identified(ch, shock_years, fit_years)
     X = _design(ch, shock_years)
     groups = pd.factorize(ch["area_id"])[0]
     # The trend columns sum to one, an implicit constant: saying so spares statsmodels a rank check.
-    fit = sm.OLS(ch["change"].to_numpy(), X, hasconst=True).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    fit = sm.OLS(ch["change"].to_numpy(), X, hasconst=True).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}
+    )
     n_clusters = int(len(np.unique(groups)))
-    return DynamicsEstimate(level=level, names=tuple(X.columns), mean=np.asarray(fit.params, dtype=float),
-                            cov=np.asarray(fit.cov_params(), dtype=float), fit_years=fit_years, shock_years=shock_years,
-                            n_obs={c: int((ch["component"] == c).sum()) for c in COMPONENTS},
-                            n_clusters=n_clusters, df_resid=n_clusters - 1)
+    return DynamicsEstimate(
+        level=level,
+        names=tuple(X.columns),
+        mean=np.asarray(fit.params, dtype=float),
+        cov=np.asarray(fit.cov_params(), dtype=float),
+        fit_years=fit_years,
+        shock_years=shock_years,
+        n_obs={c: int((ch["component"] == c).sum()) for c in COMPONENTS},
+        n_clusters=n_clusters,
+        df_resid=n_clusters - 1,
+    )
 
 
-def form_comparison(level: str, fit_years: Iterable[int] = DEFAULT_FIT_YEARS, shock_years: Iterable[int] = SHOCK_YEARS,
-                    frame: pd.DataFrame | None = None) -> pd.DataFrame:
+def form_comparison(
+    level: str,
+    fit_years: Iterable[int] = DEFAULT_FIT_YEARS,
+    shock_years: Iterable[int] = SHOCK_YEARS,
+    frame: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """How well the change is explained by the gap itself or by its log, per component (the choice of form).
 
     Each component is fitted alone, by OLS with the same trend and year effects, once on the
@@ -302,22 +388,45 @@ def form_comparison(level: str, fit_years: Iterable[int] = DEFAULT_FIT_YEARS, sh
     rows = []
     for c in COMPONENTS:
         g = ch[ch["component"] == c]
-        for form, x in (("gap", g["gap"].to_numpy()), ("log gap", np.log(g["gap"].to_numpy()))):
-            X = np.column_stack([x, np.ones(len(g)), *((g["year"].to_numpy() == y).astype(float) for y in shock_years)])
+        for form, x in (
+            ("gap", g["gap"].to_numpy()),
+            ("log gap", np.log(g["gap"].to_numpy())),
+        ):
+            X = np.column_stack(
+                [
+                    x,
+                    np.ones(len(g)),
+                    *((g["year"].to_numpy() == y).astype(float) for y in shock_years),
+                ]
+            )
             fit = sm.OLS(g["change"].to_numpy(), X, hasconst=True).fit()
-            rows.append({"level": level, "component": c, "form": form, "aic": float(fit.aic), "r_squared": float(fit.rsquared),
-                         "slope": float(fit.params[0])})
+            rows.append(
+                {
+                    "level": level,
+                    "component": c,
+                    "form": form,
+                    "aic": float(fit.aic),
+                    "r_squared": float(fit.rsquared),
+                    "slope": float(fit.params[0]),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def estimate_all(fit_years: Iterable[int] = DEFAULT_FIT_YEARS, shock_years: Iterable[int] = SHOCK_YEARS) -> dict[str, DynamicsEstimate]:
+def estimate_all(
+    fit_years: Iterable[int] = DEFAULT_FIT_YEARS,
+    shock_years: Iterable[int] = SHOCK_YEARS,
+) -> dict[str, DynamicsEstimate]:
     """:func:`estimate` for provinces and districts, keyed by level."""
     return {lvl: estimate(lvl, fit_years, shock_years) for lvl in LEVELS}
 
 
 # --- the law, applied ------------------------------------------------------------------------
 
-def step(x: ArrayLike, goal: float, rate: ArrayLike, trend: ArrayLike, shock: ArrayLike = 0.0) -> np.ndarray:
+
+def step(
+    x: ArrayLike, goal: float, rate: ArrayLike, trend: ArrayLike, shock: ArrayLike = 0.0
+) -> np.ndarray:
     """One year (or, with quarterly parameters, one quarter) of the law: ``x + rate * (goal - x) + trend + shock``.
 
     Broadcasts: e.g. ``x`` of shape ``(areas,)`` with ``rate`` and ``trend`` of shape ``(sets, 1)``
@@ -327,7 +436,9 @@ def step(x: ArrayLike, goal: float, rate: ArrayLike, trend: ArrayLike, shock: Ar
     return x + rate * (goal - x) + trend + shock
 
 
-def quarterly_parameters(rate: ArrayLike, trend: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+def quarterly_parameters(
+    rate: ArrayLike, trend: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     """The quarterly rate and trend whose four quarters compound exactly to one year of the law.
 
     Four quarters of ``x <- x + q (G - x) + b`` take the gap ``G - x`` to
@@ -350,7 +461,9 @@ def quarterly_parameters(rate: ArrayLike, trend: ArrayLike) -> tuple[np.ndarray,
     rate = np.asarray(rate, dtype=float)
     trend = np.asarray(trend, dtype=float)
     if not np.all(rate < 1.0):
-        raise EstimationError(f"annual rate {rate.max()!r} is not allowed; allowed: rates below 1")
+        raise EstimationError(
+            f"annual rate {rate.max()!r} is not allowed; allowed: rates below 1"
+        )
     q = 1.0 - (1.0 - rate) ** 0.25
     # q / rate -> 1/4 as rate -> 0; the guarded division keeps that limit exact at 0.
     ratio = np.divide(q, rate, out=np.full_like(q, 0.25), where=rate != 0.0)

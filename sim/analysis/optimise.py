@@ -50,7 +50,9 @@ class Result:
     probability: float
 
 
-def pareto(frame: pd.DataFrame, objectives: tuple[str, ...] = OBJECTIVES) -> pd.DataFrame:
+def pareto(
+    frame: pd.DataFrame, objectives: tuple[str, ...] = OBJECTIVES
+) -> pd.DataFrame:
     """The rows no other row dominates (all objectives minimised)."""
     v = frame[list(objectives)].to_numpy(float)
     keep = np.ones(len(v), dtype=bool)
@@ -60,8 +62,16 @@ def pareto(frame: pd.DataFrame, objectives: tuple[str, ...] = OBJECTIVES) -> pd.
     return frame[keep]
 
 
-def search(evaluate: Callable[[dict[str, float]], dict[str, float]], levers: list[Lever], *, probability: float, trials: int = 60,
-           population: int = 12, seed: int = 0, progress: Callable[[int, int], None] | None = None) -> Result:
+def search(
+    evaluate: Callable[[dict[str, float]], dict[str, float]],
+    levers: list[Lever],
+    *,
+    probability: float,
+    trials: int = 60,
+    population: int = 12,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
     """Search the levers with NSGA-II under the probability constraint.
 
     Args:
@@ -79,16 +89,32 @@ def search(evaluate: Callable[[dict[str, float]], dict[str, float]], levers: lis
     optuna.logging.set_verbosity(logging.WARNING)
 
     sampler = optuna.samplers.NSGAIISampler(population_size=population, seed=seed)
-    study = optuna.create_study(directions=["minimize"] * len(OBJECTIVES), sampler=sampler)
+    study = optuna.create_study(
+        directions=["minimize"] * len(OBJECTIVES), sampler=sampler
+    )
     rows: list[dict[str, Any]] = []
 
     def objective(trial) -> tuple[float, ...]:
-        values = {lv.name: (trial.suggest_int(lv.name, int(lv.low), int(lv.high)) if lv.integer else trial.suggest_float(lv.name, lv.low, lv.high))
-                  for lv in levers}
+        values = {
+            lv.name: (
+                trial.suggest_int(lv.name, int(lv.low), int(lv.high))
+                if lv.integer
+                else trial.suggest_float(lv.name, lv.low, lv.high)
+            )
+            for lv in levers
+        }
         out = evaluate(values)
-        trial.set_constraint("shortfall", float(probability - out["probability"]))  # feasible when <= 0
-        rows.append({"trial": trial.number, **values, **{k: float(out[k]) for k in (*OBJECTIVES, "probability")},
-                     "feasible": out["probability"] >= probability - 1e-12})
+        trial.set_constraint(
+            "shortfall", float(probability - out["probability"])
+        )  # feasible when <= 0
+        rows.append(
+            {
+                "trial": trial.number,
+                **values,
+                **{k: float(out[k]) for k in (*OBJECTIVES, "probability")},
+                "feasible": out["probability"] >= probability - 1e-12,
+            }
+        )
         if progress is not None:
             progress(len(rows), trials)
         return tuple(float(out[k]) for k in OBJECTIVES)
@@ -97,13 +123,21 @@ def search(evaluate: Callable[[dict[str, float]], dict[str, float]], levers: lis
     table = pd.DataFrame(rows)
     feasible = table[table["feasible"]]
     lever_cols = [lv.name for lv in levers]
-    front = (pareto(feasible).drop_duplicates(lever_cols).sort_values("cost", kind="stable").reset_index(drop=True)
-             if not feasible.empty else feasible)
+    front = (
+        pareto(feasible)
+        .drop_duplicates(lever_cols)
+        .sort_values("cost", kind="stable")
+        .reset_index(drop=True)
+        if not feasible.empty
+        else feasible
+    )
     cheapest = front.iloc[0] if not front.empty else None
     return Result(table, front, cheapest, probability)
 
 
-def model_evaluator(base, replications: int, level: float, by_year: float, *, workers: int = 1) -> Callable[[dict[str, float]], dict[str, float]]:
+def model_evaluator(
+    base, replications: int, level: float, by_year: float, *, workers: int = 1
+) -> Callable[[dict[str, float]], dict[str, float]]:
     """The model as the search's objective: ``replications`` runs (common random numbers) of the base scenario with the levers set."""
     from sim.analysis.costs import rupiah_per_unit
     from sim.experiment.run import run_many
@@ -111,21 +145,38 @@ def model_evaluator(base, replications: int, level: float, by_year: float, *, wo
     per_unit, _ = rupiah_per_unit(None)
 
     def evaluate(values: dict[str, float]) -> dict[str, float]:
-        scn = base.with_overrides({**values, "scenario.target": float(level)}, source="optimise")
-        runs = run_many([scn], replications, workers=workers, names=["candidate"])["runs"]
+        scn = base.with_overrides(
+            {**values, "scenario.target": float(level)}, source="optimise"
+        )
+        runs = run_many([scn], replications, workers=workers, names=["candidate"])[
+            "runs"
+        ]
         runs = runs[runs["status"] == "ok"]
         if runs.empty:
-            return {"cost": math.inf, "years": math.inf, "inequality": math.inf, "probability": 0.0}
+            return {
+                "cost": math.inf,
+                "years": math.inf,
+                "inequality": math.inf,
+                "probability": 0.0,
+            }
         tau = float(runs["censored_at_years"].min())
-        years = np.where(runs["reached"], np.minimum(runs["years_to_target"], tau), tau)  # restricted at tau: censored runs count as tau
+        years = np.where(
+            runs["reached"], np.minimum(runs["years_to_target"], tau), tau
+        )  # restricted at tau: censored runs count as tau
         by = runs["reached"] & (runs["year_reached"] <= by_year + 1e-9)
-        return {"cost": float(runs["government_spending"].mean() * per_unit), "years": float(years.mean()),
-                "inequality": float(runs["inequality"].mean()), "probability": float(by.mean())}
+        return {
+            "cost": float(runs["government_spending"].mean() * per_unit),
+            "years": float(years.mean()),
+            "inequality": float(runs["inequality"].mean()),
+            "probability": float(by.mean()),
+        }
 
     return evaluate
 
 
-def write_front(base, result: Result, levers: list[Lever], out: Path, level: float) -> list[Path]:
+def write_front(
+    base, result: Result, levers: list[Lever], out: Path, level: float
+) -> list[Path]:
     """Each point of the front as a scenario file (``front_01.toml`` ...), cheapest first, and the tables as CSV."""
     from sim.scenario import dumps
 
@@ -134,12 +185,22 @@ def write_front(base, result: Result, levers: list[Lever], out: Path, level: flo
     result.front.to_csv(out / "front.csv", index=False, float_format="%.6g")
     files = []
     for k, (_, row) in enumerate(result.front.iterrows(), 1):
-        values = {lv.name: (int(row[lv.name]) if lv.integer else float(row[lv.name])) for lv in levers}
+        values = {
+            lv.name: (int(row[lv.name]) if lv.integer else float(row[lv.name]))
+            for lv in levers
+        }
         name = f"{base.name}_front_{k:02d}"
-        text = dumps(base, {**values, "scenario.name": name, "scenario.target": float(level),
-                            "scenario.description": f"Pareto front point {k} of kemitraan optimise: government cost "
-                                                    f"{row['cost']:.4g} Rp, {row['years']:.2f} years to target, P(reached in time) "
-                                                    f"{row['probability']:.2f}"})
+        text = dumps(
+            base,
+            {
+                **values,
+                "scenario.name": name,
+                "scenario.target": float(level),
+                "scenario.description": f"Pareto front point {k} of kemitraan optimise: government cost "
+                f"{row['cost']:.4g} Rp, {row['years']:.2f} years to target, P(reached in time) "
+                f"{row['probability']:.2f}",
+            },
+        )
         path = out / f"front_{k:02d}.toml"
         path.write_text(text)
         files.append(path)
@@ -159,20 +220,47 @@ def front_figure(result: Result, path: Path) -> None:
     t, f = result.trials, result.front
     fig, ax = plt.subplots(figsize=(7.5, 4.8))
     bad = t[~t["feasible"]]
-    ax.scatter(bad["years"], bad["cost"], s=14, c="#bbbbbb", label=f"P(in time) < {result.probability:g}")
+    ax.scatter(
+        bad["years"],
+        bad["cost"],
+        s=14,
+        c="#bbbbbb",
+        label=f"P(in time) < {result.probability:g}",
+    )
     ok = t[t["feasible"]]
     ax.scatter(ok["years"], ok["cost"], s=14, c="#7fa7d8", label="feasible")
     if not f.empty:
-        sc = ax.scatter(f["years"], f["cost"], s=46, c=f["inequality"], cmap="viridis", edgecolors="black", label="Pareto front", zorder=3)
+        sc = ax.scatter(
+            f["years"],
+            f["cost"],
+            s=46,
+            c=f["inequality"],
+            cmap="viridis",
+            edgecolors="black",
+            label="Pareto front",
+            zorder=3,
+        )
         fig.colorbar(sc, ax=ax, label="regional inequality of the index")
         for k, (_, r) in enumerate(f.iterrows(), 1):
-            ax.annotate(f"{k:02d}", (r["years"], r["cost"]), textcoords="offset points", xytext=(4, 3), fontsize=7)
+            ax.annotate(
+                f"{k:02d}",
+                (r["years"], r["cost"]),
+                textcoords="offset points",
+                xytext=(4, 3),
+                fontsize=7,
+            )
     ax.set_xlabel("years to target (restricted mean up to the horizon)")
     ax.set_ylabel("government spending over the run")
-    ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: format_rupiah(v, 1)))
+    ax.yaxis.set_major_formatter(
+        matplotlib.ticker.FuncFormatter(lambda v, _: format_rupiah(v, 1))
+    )
     ax.legend(fontsize=8, loc="upper right")
     ax.set_title("Cost against time: every policy mix searched", fontsize=10)
     fig.tight_layout()
     for ext in ("png", "svg"):
-        fig.savefig(path.with_suffix(f".{ext}"), dpi=110, metadata={"Date": None} if ext == "svg" else None)
+        fig.savefig(
+            path.with_suffix(f".{ext}"),
+            dpi=110,
+            metadata={"Date": None} if ext == "svg" else None,
+        )
     plt.close(fig)

@@ -44,15 +44,32 @@ from sim.parameters import BY_NAME, PARAMETERS, Param
 from sim.scenario import Scenario, dumps
 
 EXCLUDED_SECTIONS = ("scenario", "start")
-EXCLUDED = {p.name for p in PARAMETERS if p.section == "population" and p.key not in ("regional_spread", "max_partnerships")}
-OUTCOMES: tuple[str, ...] = ("years_to_target_or_horizon", "government_share", "partnerships_formed")
-MAX_CENSORED = 0.1      # share of runs not reaching the target above which the horizon is lengthened
-WIDTH = 0.1             # default largest 95% interval width of a Sobol index
+EXCLUDED = {
+    p.name
+    for p in PARAMETERS
+    if p.section == "population"
+    and p.key not in ("regional_spread", "max_partnerships")
+}
+OUTCOMES: tuple[str, ...] = (
+    "years_to_target_or_horizon",
+    "government_share",
+    "partnerships_formed",
+)
+MAX_CENSORED = (
+    0.1  # share of runs not reaching the target above which the horizon is lengthened
+)
+WIDTH = 0.1  # default largest 95% interval width of a Sobol index
 
 
 def candidates() -> list[Param]:
     """The parameters the analysis varies."""
-    return [p for p in PARAMETERS if p.kind in (int, float) and p.section not in EXCLUDED_SECTIONS and p.name not in EXCLUDED]
+    return [
+        p
+        for p in PARAMETERS
+        if p.kind in (int, float)
+        and p.section not in EXCLUDED_SECTIONS
+        and p.name not in EXCLUDED
+    ]
 
 
 def sensitivity_range(p: Param) -> tuple[float, float]:
@@ -70,16 +87,32 @@ def sensitivity_range(p: Param) -> tuple[float, float]:
     return lo, hi
 
 
-def sweep_text(base: Scenario, kind: str, names: list[str], samples: int, replications: int, years: float, name: str,
-               ranges: dict[str, tuple[float, float]] | None = None) -> str:
+def sweep_text(
+    base: Scenario,
+    kind: str,
+    names: list[str],
+    samples: int,
+    replications: int,
+    years: float,
+    name: str,
+    ranges: dict[str, tuple[float, float]] | None = None,
+) -> str:
     """A scenario file: the base scenario with a new name and horizon, and a sampled ``[design]``.
 
     ``ranges`` replaces the rule's range of the parameters it names (the hook for calibrated ranges).
     """
     ranges = ranges or {}
-    text = dumps(base, {"scenario.name": name, "scenario.years": float(years),
-                        "scenario.description": f"{kind} sensitivity analysis of {base.name}"})
-    design = [f"[design]\ntype = \"{kind}\"\nsamples = {samples}\nreplications = {replications}\n\n[design.ranges]"]
+    text = dumps(
+        base,
+        {
+            "scenario.name": name,
+            "scenario.years": float(years),
+            "scenario.description": f"{kind} sensitivity analysis of {base.name}",
+        },
+    )
+    design = [
+        f'[design]\ntype = "{kind}"\nsamples = {samples}\nreplications = {replications}\n\n[design.ranges]'
+    ]
     for n in names:
         lo, hi = ranges.get(n) or sensitivity_range(BY_NAME[n])
         design.append(f'"{n}" = [{lo!r}, {hi!r}]')
@@ -101,7 +134,9 @@ def select(morris: dict[str, pd.DataFrame], keep: int) -> list[str]:
     """The parameters that matter: the union over outcomes of the ``keep`` largest normalised mu*."""
     chosen: list[str] = []
     for table in morris.values():
-        t = table.assign(norm=table["mu_star"] / max(table["mu_star"].max(), 1e-300)).sort_values("norm", ascending=False, kind="stable")
+        t = table.assign(
+            norm=table["mu_star"] / max(table["mu_star"].max(), 1e-300)
+        ).sort_values("norm", ascending=False, kind="stable")
         for name in t["parameter"].head(keep):
             if name not in chosen:
                 chosen.append(name)
@@ -115,17 +150,38 @@ def figure(tables: dict[str, pd.DataFrame], kind: str, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(tables), figsize=(5.5 * len(tables), 0.32 * max(len(t) for t in tables.values()) + 1.8), squeeze=False)
+    fig, axes = plt.subplots(
+        1,
+        len(tables),
+        figsize=(5.5 * len(tables), 0.32 * max(len(t) for t in tables.values()) + 1.8),
+        squeeze=False,
+    )
     for ax, (outcome, t) in zip(axes[0], tables.items(), strict=True):
         if kind == "morris":
             t = t.sort_values("mu_star", kind="stable").tail(20)
-            ax.barh(t["parameter"], t["mu_star"], xerr=t["mu_star_conf"], color="#3b7dd8")
+            ax.barh(
+                t["parameter"], t["mu_star"], xerr=t["mu_star_conf"], color="#3b7dd8"
+            )
             ax.set_xlabel("mu* (mean absolute elementary effect)")
         else:
             t = t.sort_values("ST", kind="stable")
             y = range(len(t))
-            ax.barh([i + 0.2 for i in y], t["ST"], height=0.4, xerr=t["ST_conf"], color="#d8743b", label="total order ST")
-            ax.barh([i - 0.2 for i in y], t["S1"], height=0.4, xerr=t["S1_conf"], color="#3b7dd8", label="first order S1")
+            ax.barh(
+                [i + 0.2 for i in y],
+                t["ST"],
+                height=0.4,
+                xerr=t["ST_conf"],
+                color="#d8743b",
+                label="total order ST",
+            )
+            ax.barh(
+                [i - 0.2 for i in y],
+                t["S1"],
+                height=0.4,
+                xerr=t["S1_conf"],
+                color="#3b7dd8",
+                label="first order S1",
+            )
             ax.set_yticks(list(y), t["parameter"])
             ax.set_xlabel("Sobol index (95% CI)")
             ax.legend(loc="lower right", fontsize=8)
@@ -133,13 +189,31 @@ def figure(tables: dict[str, pd.DataFrame], kind: str, path: Path) -> None:
         ax.tick_params(axis="y", labelsize=7)
     fig.tight_layout()
     for ext in ("png", "svg"):
-        fig.savefig(path.with_suffix(f".{ext}"), dpi=110, metadata={"Date": None} if ext == "svg" else None)
+        fig.savefig(
+            path.with_suffix(f".{ext}"),
+            dpi=110,
+            metadata={"Date": None} if ext == "svg" else None,
+        )
     plt.close(fig)
 
 
-def run_stage(base: Scenario, kind: str, names: list[str], samples: int, replications: int, years: float, out: Path,
-              *, workers: int, executor=None, resume: bool, force: bool, progress=None,
-              ranges: dict[str, tuple[float, float]] | None = None, tag: str = "") -> Stage:
+def run_stage(
+    base: Scenario,
+    kind: str,
+    names: list[str],
+    samples: int,
+    replications: int,
+    years: float,
+    out: Path,
+    *,
+    workers: int,
+    executor=None,
+    resume: bool,
+    force: bool,
+    progress=None,
+    ranges: dict[str, tuple[float, float]] | None = None,
+    tag: str = "",
+) -> Stage:
     """Write one stage's sweep file, run it, and compute its indices for every outcome."""
     from sim.analysis.compare import sensitivity
     from sim.experiment.results import load_results
@@ -149,13 +223,25 @@ def run_stage(base: Scenario, kind: str, names: list[str], samples: int, replica
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{kind}{tag}"
     file = out / f"{stem}.toml"
-    text = sweep_text(base, kind, names, samples, replications, years, f"{base.name}_{stem}", ranges)
+    text = sweep_text(
+        base, kind, names, samples, replications, years, f"{base.name}_{stem}", ranges
+    )
     if not (resume and file.is_file() and file.read_text() == text):
         file.write_text(text)
     folder = out / stem
-    run_sweep(plan(load(file)), folder, workers=workers, executor=executor, resume=resume, force=force, progress=progress)
+    run_sweep(
+        plan(load(file)),
+        folder,
+        workers=workers,
+        executor=executor,
+        resume=resume,
+        force=force,
+        progress=progress,
+    )
     res = load_results(folder)
-    indices = {o: sensitivity(res["runs"], res["manifest"]["design"], o) for o in OUTCOMES}
+    indices = {
+        o: sensitivity(res["runs"], res["manifest"]["design"], o) for o in OUTCOMES
+    }
     if kind == "sobol":
         indices = {o: t.assign(resolved=resolved(t)) for o, t in indices.items()}
     for o, t in indices.items():
@@ -177,11 +263,18 @@ def resolved(table: pd.DataFrame) -> pd.Series:
 
 def ci_width(tables: dict[str, pd.DataFrame]) -> dict[str, float]:
     """The widest 95% interval (first or total order) over the parameters, per outcome."""
-    return {o: float(max((2 * t["S1_conf"]).max(), (2 * t["ST_conf"]).max())) for o, t in tables.items()}
+    return {
+        o: float(max((2 * t["S1_conf"]).max(), (2 * t["ST_conf"]).max()))
+        for o, t in tables.items()
+    }
 
 
-def converge(run_at: Callable[[int], dict[str, pd.DataFrame]], start: int, max_samples: int, width: float = WIDTH
-             ) -> tuple[dict[str, pd.DataFrame], list[dict[str, float]], bool]:
+def converge(
+    run_at: Callable[[int], dict[str, pd.DataFrame]],
+    start: int,
+    max_samples: int,
+    width: float = WIDTH,
+) -> tuple[dict[str, pd.DataFrame], list[dict[str, float]], bool]:
     """Double the Sobol base sample from ``start`` until every interval is narrower than ``width`` (or ``max_samples``).
 
     Args:
@@ -218,6 +311,18 @@ def index_text(value: float, conf: float, ok: bool) -> str:
 def printable(table: pd.DataFrame) -> pd.DataFrame:
     """The Sobol table as printed: unresolved indices named as such, not shown as numbers."""
     s1_ok = (2 * table["S1_conf"] < table["S1"].abs()) & (table["S1"] > 0)
-    return pd.DataFrame({"parameter": table["parameter"],
-                         "S1 (95% CI)": [index_text(v, c, k) for v, c, k in zip(table["S1"], table["S1_conf"], s1_ok, strict=True)],
-                         "ST (95% CI)": [index_text(v, c, k) for v, c, k in zip(table["ST"], table["ST_conf"], resolved(table), strict=True)]})
+    return pd.DataFrame(
+        {
+            "parameter": table["parameter"],
+            "S1 (95% CI)": [
+                index_text(v, c, k)
+                for v, c, k in zip(table["S1"], table["S1_conf"], s1_ok, strict=True)
+            ],
+            "ST (95% CI)": [
+                index_text(v, c, k)
+                for v, c, k in zip(
+                    table["ST"], table["ST_conf"], resolved(table), strict=True
+                )
+            ],
+        }
+    )

@@ -101,7 +101,9 @@ def _t_effect(diff: np.ndarray, confidence: float, method: str, **extra) -> Effe
     diff = diff[np.isfinite(diff)]
     n = int(diff.size)
     if n == 0:
-        return Effect(math.nan, math.nan, math.nan, math.nan, math.nan, 0, method, **extra)
+        return Effect(
+            math.nan, math.nan, math.nan, math.nan, math.nan, 0, method, **extra
+        )
     m = float(diff.mean())
     if n < 2:
         return Effect(m, math.nan, math.nan, math.nan, math.nan, n, method, **extra)
@@ -110,7 +112,11 @@ def _t_effect(diff: np.ndarray, confidence: float, method: str, **extra) -> Effe
     return Effect(m, m - h, m + h, se, float(n - 1), n, method, **extra)
 
 
-def paired_difference(treatment: Sequence[float], reference: Sequence[float], confidence: float = CONFIDENCE) -> Effect:
+def paired_difference(
+    treatment: Sequence[float],
+    reference: Sequence[float],
+    confidence: float = CONFIDENCE,
+) -> Effect:
     """Mean of paired differences with a t interval (for outcomes that are never censored)."""
     d = np.asarray(treatment, dtype=float) - np.asarray(reference, dtype=float)
     return _t_effect(d, confidence, MEAN_METHOD)
@@ -144,11 +150,22 @@ def rmst(durations: Sequence[float], observed: Sequence[bool], tau: float) -> fl
 
 def administrative(durations: np.ndarray, observed: np.ndarray, tau: float) -> bool:
     """Whether every censored run is censored at or after ``tau`` (then RMST = mean of min(T, tau))."""
-    return bool(np.all(np.asarray(durations)[~np.asarray(observed, dtype=bool)] >= tau - 1e-9))
+    return bool(
+        np.all(np.asarray(durations)[~np.asarray(observed, dtype=bool)] >= tau - 1e-9)
+    )
 
 
-def rmst_difference(durations: Sequence[float], observed: Sequence[bool], ref_durations: Sequence[float], ref_observed: Sequence[bool],
-                    tau: float, confidence: float = CONFIDENCE, *, n_boot: int = BOOTSTRAP, seed: int = 0) -> Effect:
+def rmst_difference(
+    durations: Sequence[float],
+    observed: Sequence[bool],
+    ref_durations: Sequence[float],
+    ref_observed: Sequence[bool],
+    tau: float,
+    confidence: float = CONFIDENCE,
+    *,
+    n_boot: int = BOOTSTRAP,
+    seed: int = 0,
+) -> Effect:
     """Paired difference in restricted mean time to target up to ``tau`` (treatment - reference).
 
     The arrays are aligned by replication (pair i is replication i of both points). ``durations``
@@ -163,11 +180,18 @@ def rmst_difference(durations: Sequence[float], observed: Sequence[bool], ref_du
         seed: Seed of the bootstrap.
     """
     d, o = np.asarray(durations, dtype=float), np.asarray(observed, dtype=bool)
-    rd, ro = np.asarray(ref_durations, dtype=float), np.asarray(ref_observed, dtype=bool)
+    rd, ro = (
+        np.asarray(ref_durations, dtype=float),
+        np.asarray(ref_observed, dtype=bool),
+    )
     if d.shape != rd.shape:
         raise ValueError(f"paired samples differ in size: {d.size} and {rd.size}")
     method = TIME_METHOD.format(tau=tau)
-    extra = {"censored": int((~o).sum()), "censored_ref": int((~ro).sum()), "tau": float(tau)}
+    extra = {
+        "censored": int((~o).sum()),
+        "censored_ref": int((~ro).sum()),
+        "tau": float(tau),
+    }
     if administrative(d, o, tau) and administrative(rd, ro, tau):
         # min(T, tau) for reached runs; tau for censored ones (their time is beyond tau).
         a = np.where(o, np.minimum(d, tau), tau)
@@ -182,9 +206,27 @@ def rmst_difference(durations: Sequence[float], observed: Sequence[bool], ref_du
         boot[i] = rmst(d[idx], o[idx], tau) - rmst(rd[idx], ro[idx], tau)
     boot = boot[np.isfinite(boot)]
     if n < 2 or boot.size < 10 or not math.isfinite(est):
-        return Effect(est, math.nan, math.nan, math.nan, math.nan, n, method + " (bootstrap)", **extra)
+        return Effect(
+            est,
+            math.nan,
+            math.nan,
+            math.nan,
+            math.nan,
+            n,
+            method + " (bootstrap)",
+            **extra,
+        )
     lo, hi = np.quantile(boot, [0.5 - confidence / 2, 0.5 + confidence / 2])
-    return Effect(float(est), float(lo), float(hi), float(boot.std(ddof=1)), math.inf, n, method + " (paired bootstrap)", **extra)
+    return Effect(
+        float(est),
+        float(lo),
+        float(hi),
+        float(boot.std(ddof=1)),
+        math.inf,
+        n,
+        method + " (paired bootstrap)",
+        **extra,
+    )
 
 
 def min_effect(outcome: str, reference_mean: float = math.nan) -> float:
@@ -192,7 +234,9 @@ def min_effect(outcome: str, reference_mean: float = math.nan) -> float:
     size, kind = MIN_EFFECT.get(outcome, DEFAULT_MIN_EFFECT)
     if kind == "abs":
         return float(size)
-    return float(size * abs(reference_mean)) if math.isfinite(reference_mean) else math.nan
+    return (
+        float(size * abs(reference_mean)) if math.isfinite(reference_mean) else math.nan
+    )
 
 
 def p_beyond(effect: Effect, sign: int, margin: float) -> float:
@@ -222,24 +266,46 @@ def holm(pvalues: Sequence[float], alpha: float = ALPHA) -> np.ndarray:
     return out
 
 
-def verdict(effect: Effect, sign: int, margin: float, p_holds: float, p_fails: float, alpha: float = ALPHA) -> str:
+def verdict(
+    effect: Effect,
+    sign: int,
+    margin: float,
+    p_holds: float,
+    p_fails: float,
+    alpha: float = ALPHA,
+) -> str:
     """``holds`` / ``fails`` / ``negligible`` / ``unclear`` from Holm-corrected one-sided p-values (module docstring)."""
     if math.isfinite(p_holds) and p_holds < alpha:
         return "holds"
     if math.isfinite(p_fails) and p_fails < alpha:
         return "fails"
-    if math.isfinite(effect.low) and math.isfinite(effect.high) and math.isfinite(margin) and -margin < effect.low and effect.high < margin:
+    if (
+        math.isfinite(effect.low)
+        and math.isfinite(effect.high)
+        and math.isfinite(margin)
+        and -margin < effect.low
+        and effect.high < margin
+    ):
         return "negligible"
     return "unclear"
 
 
-def direction_verdict(effect: Effect, margin: float, p_up: float, p_down: float, alpha: float = ALPHA) -> str:
+def direction_verdict(
+    effect: Effect, margin: float, p_up: float, p_down: float, alpha: float = ALPHA
+) -> str:
     """For comparisons without an expected direction: ``higher`` / ``lower`` (beyond the margin), ``negligible`` or ``unclear``."""
     v = verdict(effect, +1, margin, p_up, p_down, alpha)
     return {"holds": "higher", "fails": "lower"}.get(v, v)
 
 
-def censored_verdict(verdict: str, censored: int, censored_ref: int, n: int, higher: str = "higher", lower: str = "lower") -> str:
+def censored_verdict(
+    verdict: str,
+    censored: int,
+    censored_ref: int,
+    n: int,
+    higher: str = "higher",
+    lower: str = "lower",
+) -> str:
     """A time-to-target verdict where most runs of a side never reach the target.
 
     The restricted mean difference is then a bound, not an estimate of the gap: with the

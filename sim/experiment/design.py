@@ -34,11 +34,35 @@ from typing import Any, overload
 import numpy as np
 
 from sim.parameters import BY_NAME
-from sim.scenario import Scenario, ScenarioError, _check_value, _event_to_dict, _follow_index, check_relations, shown
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    _check_value,
+    _event_to_dict,
+    _follow_index,
+    check_relations,
+    shown,
+)
 
-DESIGN_TYPES: tuple[str, ...] = ("none", "factorial", "variants", "lhs", "sobol", "morris")
+DESIGN_TYPES: tuple[str, ...] = (
+    "none",
+    "factorial",
+    "variants",
+    "lhs",
+    "sobol",
+    "morris",
+)
 SAMPLED: tuple[str, ...] = ("lhs", "sobol", "morris")
-DESIGN_KEYS: tuple[str, ...] = ("type", "replications", "samples", "reference", "levels", "factors", "ranges", "variants")
+DESIGN_KEYS: tuple[str, ...] = (
+    "type",
+    "replications",
+    "samples",
+    "reference",
+    "levels",
+    "factors",
+    "ranges",
+    "variants",
+)
 MAX_POINTS = 1_000_000
 # Most runs (points x replications) one sweep may plan: its manifest lists every run.
 MAX_RUNS = 10_000_000
@@ -91,17 +115,33 @@ class Design:
     def problem(self) -> dict[str, Any]:
         """The SALib problem dict of a sampled design."""
         names = list(self.ranges)
-        return {"num_vars": len(names), "names": names, "bounds": [list(self.ranges[n]) for n in names]}
+        return {
+            "num_vars": len(names),
+            "names": names,
+            "bounds": [list(self.ranges[n]) for n in names],
+        }
 
     def matrix(self) -> np.ndarray:
         """Sampled designs: the (points x parameters) matrix of values, in ``varied`` order."""
-        return np.array([[float(p.overrides[k]) for k in self.varied] for p in self.points])
+        return np.array(
+            [[float(p.overrides[k]) for k in self.varied] for p in self.points]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-data form for the manifest."""
-        return {"type": self.type, "replications": self.replications, "samples": self.samples, "levels": self.levels,
-                "reference": self.reference, "varied": list(self.varied), "ranges": {k: list(v) for k, v in self.ranges.items()},
-                "points": [{"id": p.id, "name": p.name, "overrides": p.overrides} for p in self.points]}
+        return {
+            "type": self.type,
+            "replications": self.replications,
+            "samples": self.samples,
+            "levels": self.levels,
+            "reference": self.reference,
+            "varied": list(self.varied),
+            "ranges": {k: list(v) for k, v in self.ranges.items()},
+            "points": [
+                {"id": p.id, "name": p.name, "overrides": p.overrides}
+                for p in self.points
+            ],
+        }
 
 
 class GridPoints(Sequence[DesignPoint]):
@@ -112,14 +152,25 @@ class GridPoints(Sequence[DesignPoint]):
     in ``itertools.product(variants, *axes)`` (the last factor varies fastest).
     """
 
-    def __init__(self, variants: list[tuple[str | None, dict[str, Any]]], axes: list[list[tuple[str, Any]]], fallback: str):
+    def __init__(
+        self,
+        variants: list[tuple[str | None, dict[str, Any]]],
+        axes: list[list[tuple[str, Any]]],
+        fallback: str,
+    ):
         self.variants, self.axes, self.fallback = variants, axes, fallback
         self._len = len(variants) * math.prod(len(a) for a in axes)
 
     def __len__(self) -> int:
         return self._len
 
-    def _point(self, i: int, vname: str | None, vset: dict[str, Any], cell: Sequence[tuple[str, Any]]) -> DesignPoint:
+    def _point(
+        self,
+        i: int,
+        vname: str | None,
+        vset: dict[str, Any],
+        cell: Sequence[tuple[str, Any]],
+    ) -> DesignPoint:
         cell_name = ",".join(f"{k}={_show(v)}" for k, v in cell)
         name = "|".join(x for x in (vname, cell_name) if x) or self.fallback
         return DesignPoint(i, name, {**vset, **dict(cell)})
@@ -143,7 +194,9 @@ class GridPoints(Sequence[DesignPoint]):
         return self._point(i, vname, vset, cell[::-1])
 
     def __iter__(self) -> Iterator[DesignPoint]:
-        for i, ((vname, vset), cell) in enumerate(itertools.product(self.variants, itertools.product(*self.axes))):
+        for i, ((vname, vset), cell) in enumerate(
+            itertools.product(self.variants, itertools.product(*self.axes))
+        ):
             yield self._point(i, vname, vset, cell)
 
     def index(self, name: str, *args: Any) -> int:  # type: ignore[override]
@@ -157,7 +210,7 @@ class GridPoints(Sequence[DesignPoint]):
                     continue
                 if not name.startswith(vname + "|"):
                     continue
-                rest = name[len(vname) + 1:]
+                rest = name[len(vname) + 1 :]
             elif not self.axes:
                 if name == self.fallback:
                     return vi
@@ -177,18 +230,24 @@ class GridPoints(Sequence[DesignPoint]):
         for j, (k, v) in enumerate(self.axes[a]):
             piece = f"{k}={_show(v)}" + ("," if a + 1 < len(self.axes) else "")
             if text.startswith(piece):
-                tail = self._match(text[len(piece):], a + 1)
+                tail = self._match(text[len(piece) :], a + 1)
                 if tail is not None:
                     return [j, *tail]
         return None
 
     def __contains__(self, point: object) -> bool:
-        return isinstance(point, DesignPoint) and 0 <= point.id < self._len and self[point.id] == point
+        return (
+            isinstance(point, DesignPoint)
+            and 0 <= point.id < self._len
+            and self[point.id] == point
+        )
 
 
 def _point_names_distinct(points: Sequence[DesignPoint]) -> str | None:
     """A name two points share, or None. A grid's names are distinct when each axis's values are."""
-    if isinstance(points, GridPoints) and not any(v and "|" in v for v, _ in points.variants):
+    if isinstance(points, GridPoints) and not any(
+        v and "|" in v for v, _ in points.variants
+    ):
         vnames = [v for v, _ in points.variants]
         if len(set(vnames)) != len(vnames):
             return next(v for v in vnames if vnames.count(v) > 1)
@@ -240,25 +299,33 @@ class PointChecker:
         self.seen: set[tuple[Any, ...]] = set()
         self.full_checks = 0
 
-    def _signature(self, keys: tuple[str, ...], overrides: Mapping[str, Any]) -> tuple[Any, ...]:
+    def _signature(
+        self, keys: tuple[str, ...], overrides: Mapping[str, Any]
+    ) -> tuple[Any, ...]:
         return (keys, tuple(overrides.get(k, _BASE) for k in keys))
 
     def known(self, overrides: Mapping[str, Any]) -> bool:
         """True when a point agreeing with these overrides on every key read was already found valid."""
-        return any(self._signature(keys, overrides) in self.seen for keys in self.read_sets)
+        return any(
+            self._signature(keys, overrides) in self.seen for keys in self.read_sets
+        )
 
     def check(self, name: str, overrides: Mapping[str, Any]) -> set[str]:
         """Check one point (raises ScenarioError naming it); returns the keys its verdict depends on."""
         if self.known(overrides):
             return set()
-        self.scenario.with_overrides(overrides, source=f"{self.source} (design point {name!r})")
+        self.scenario.with_overrides(
+            overrides, source=f"{self.source} (design point {name!r})"
+        )
         self.full_checks += 1
         doc = {s: dict(v) for s, v in self.scenario.values.items()}
         for dotted, value in overrides.items():
             section, key = dotted.split(".", 1)
             doc[section][key] = value
         _follow_index(doc, self.scenario.values, overrides)
-        reads: set[str] = {"scenario.index"}  # the index also moves other defaults (_follow_index)
+        reads: set[str] = {
+            "scenario.index"
+        }  # the index also moves other defaults (_follow_index)
         recorded: dict[str, Any] = {s: _Reads(s, v, reads) for s, v in doc.items()}
         recorded["events"] = [_event_to_dict(e) for e in self.scenario.events]
         check_relations(recorded, self.source)
@@ -272,7 +339,9 @@ class PointChecker:
 _BASE = object()  # "not overridden" in a point's signature
 
 
-def check_points(points: Sequence[DesignPoint], scenario: Scenario, source: str) -> PointChecker:
+def check_points(
+    points: Sequence[DesignPoint], scenario: Scenario, source: str
+) -> PointChecker:
     """Check that every design point makes a valid scenario, in time proportional to the distinct cases."""
     checker = PointChecker(scenario, source)
     if not isinstance(points, GridPoints):
@@ -287,8 +356,12 @@ def check_points(points: Sequence[DesignPoint], scenario: Scenario, source: str)
         vary_variants = any(k in reads for _, vset in points.variants for k in vset)
         variants = points.variants if vary_variants else points.variants[:1]
         grown = False
-        for (vname, vset), picks in itertools.product(variants, itertools.product(*(range(len(points.axes[i])) for i in relevant))):
-            cell = [axis[0] for axis in points.axes]  # the axes no check reads stay at their first value
+        for (vname, vset), picks in itertools.product(
+            variants, itertools.product(*(range(len(points.axes[i])) for i in relevant))
+        ):
+            cell = [
+                axis[0] for axis in points.axes
+            ]  # the axes no check reads stay at their first value
             for i, j in zip(relevant, picks, strict=True):
                 cell[i] = points.axes[i][j]
             point = points._point(0, vname, vset, cell)
@@ -306,63 +379,145 @@ def _err(source: str, key: str, problem: str):
 def _param(source: str, where: str, name: Any):
     if not isinstance(name, str) or name not in BY_NAME:
         close = difflib.get_close_matches(str(name), list(BY_NAME), n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else "; allowed: any key in docs/scenarios.md"
+        hint = (
+            f"; did you mean '{close[0]}'?"
+            if close
+            else "; allowed: any key in docs/scenarios.md"
+        )
         _err(source, where, f"unknown parameter {shown(name)}{hint}")
     p = BY_NAME[name]
     if p.section in ("scenario",) and p.key in ("name", "description", "seed"):
-        _err(source, where, f"{shown(name)} cannot be varied by a design; allowed: any model parameter")
+        _err(
+            source,
+            where,
+            f"{shown(name)} cannot be varied by a design; allowed: any model parameter",
+        )
     return p
 
 
-def parse_design(raw: Mapping[str, Any] | None, scenario: Scenario, source: str) -> Design:
+def parse_design(
+    raw: Mapping[str, Any] | None, scenario: Scenario, source: str
+) -> Design:
     """Validate a ``[design]`` table (None: a single point) and expand it into points."""
     if raw is None:
-        return Design("none", 1, (DesignPoint(0, scenario.name, {}),), (), reference=scenario.name)
+        return Design(
+            "none", 1, (DesignPoint(0, scenario.name, {}),), (), reference=scenario.name
+        )
     if not isinstance(raw, Mapping):
         _err(source, "design", "must be a table ([design])")
     for key in raw:
         if key not in DESIGN_KEYS:
             close = difflib.get_close_matches(key, list(DESIGN_KEYS), n=1, cutoff=0.5)
-            hint = f"; did you mean '{close[0]}'?" if close else f"; allowed: {', '.join(DESIGN_KEYS)}"
+            hint = (
+                f"; did you mean '{close[0]}'?"
+                if close
+                else f"; allowed: {', '.join(DESIGN_KEYS)}"
+            )
             _err(source, f"design.{key}", "unknown key" + hint)
-    kind = raw.get("type", "variants" if "variants" in raw else "factorial" if "factors" in raw else "none")
+    kind = raw.get(
+        "type",
+        "variants"
+        if "variants" in raw
+        else "factorial"
+        if "factors" in raw
+        else "none",
+    )
     if kind not in DESIGN_TYPES:
-        _err(source, "design.type", f"{shown(kind)} is not allowed; allowed: one of {', '.join(map(repr, DESIGN_TYPES))}")
+        _err(
+            source,
+            "design.type",
+            f"{shown(kind)} is not allowed; allowed: one of {', '.join(map(repr, DESIGN_TYPES))}",
+        )
     reps = raw.get("replications", 1)
     if isinstance(reps, bool) or not isinstance(reps, int) or not 1 <= reps <= 100_000:
-        _err(source, "design.replications", f"{shown(reps)} is not allowed; allowed: an integer from 1 to 100000")
+        _err(
+            source,
+            "design.replications",
+            f"{shown(reps)} is not allowed; allowed: an integer from 1 to 100000",
+        )
     reference = raw.get("reference")
     if reference is not None and not isinstance(reference, str):
-        _err(source, "design.reference", f"{shown(reference)} is not allowed; allowed: the name of a design point")
+        _err(
+            source,
+            "design.reference",
+            f"{shown(reference)} is not allowed; allowed: the name of a design point",
+        )
 
     if kind in SAMPLED:
         design = _sampled(raw, kind, reps, scenario, source)
     else:
-        variants = _variants(raw.get("variants"), source) if "variants" in raw else [(None, {})]
+        variants = (
+            _variants(raw.get("variants"), source)
+            if "variants" in raw
+            else [(None, {})]
+        )
         axes = _axes(raw.get("factors"), source) if "factors" in raw else []
         if kind == "factorial" and "factors" not in raw:
-            _err(source, "design.factors", "missing; a factorial design needs [design.factors]")
+            _err(
+                source,
+                "design.factors",
+                "missing; a factorial design needs [design.factors]",
+            )
         if kind == "variants" and "variants" not in raw:
-            _err(source, "design.variants", "missing; a variants design needs [[design.variants]]")
+            _err(
+                source,
+                "design.variants",
+                "missing; a variants design needs [[design.variants]]",
+            )
         size = len(variants) * math.prod(len(a) for a in axes)
         if size > MAX_POINTS:
-            _err(source, "design.factors" if axes else "design.variants", f"the design has {size} points; allowed: at most {MAX_POINTS}")
+            _err(
+                source,
+                "design.factors" if axes else "design.variants",
+                f"the design has {size} points; allowed: at most {MAX_POINTS}",
+            )
         points = GridPoints(variants, axes, scenario.name)
         dup = _point_names_distinct(points)
         if dup is not None:
-            _err(source, "design.variants", f"two design points are both named {shown(dup)}; allowed: distinct names")
-        varied = tuple(dict.fromkeys([k for _, vset in variants for k in vset] + [a[0][0] for a in axes]))
+            _err(
+                source,
+                "design.variants",
+                f"two design points are both named {shown(dup)}; allowed: distinct names",
+            )
+        varied = tuple(
+            dict.fromkeys(
+                [k for _, vset in variants for k in vset] + [a[0][0] for a in axes]
+            )
+        )
         design = Design(kind, reps, points, varied)
     if len(design.points) > MAX_POINTS:
-        _err(source, "design", f"{len(design.points)} points is too many; allowed: at most {MAX_POINTS}")
+        _err(
+            source,
+            "design",
+            f"{len(design.points)} points is too many; allowed: at most {MAX_POINTS}",
+        )
     if len(design.points) * reps > MAX_RUNS:
-        _err(source, "design.replications", f"{len(design.points)} points x {reps} replications is {len(design.points) * reps} runs; allowed: at most {MAX_RUNS} runs")
-    ref = reference or ("baseline" if _has_point(design.points, "baseline") else design.points[0].name)
+        _err(
+            source,
+            "design.replications",
+            f"{len(design.points)} points x {reps} replications is {len(design.points) * reps} runs; allowed: at most {MAX_RUNS} runs",
+        )
+    ref = reference or (
+        "baseline" if _has_point(design.points, "baseline") else design.points[0].name
+    )
     if not _has_point(design.points, ref):
-        _err(source, "design.reference", f"{shown(ref)} is not a design point; allowed: one of {', '.join(shown(p.name) for p in design.points[:10])}")
+        _err(
+            source,
+            "design.reference",
+            f"{shown(ref)} is not a design point; allowed: one of {', '.join(shown(p.name) for p in design.points[:10])}",
+        )
     # Every point must make a valid scenario (e.g. an hdi target with an ipm index).
     check_points(design.points, scenario, source)
-    return Design(design.type, design.replications, design.points, design.varied, design.ranges, ref, design.samples, design.levels)
+    return Design(
+        design.type,
+        design.replications,
+        design.points,
+        design.varied,
+        design.ranges,
+        ref,
+        design.samples,
+        design.levels,
+    )
 
 
 def _has_point(points: Sequence[DesignPoint], name: str) -> bool:
@@ -390,7 +545,11 @@ def _show(v: Any) -> str:
 
 def _variants(raw: Any, source: str) -> list[tuple[str, dict[str, Any]]]:
     if not isinstance(raw, list) or not raw:
-        _err(source, "design.variants", "must be a non-empty array of tables ([[design.variants]])")
+        _err(
+            source,
+            "design.variants",
+            "must be a non-empty array of tables ([[design.variants]])",
+        )
     out = []
     for i, v in enumerate(raw):
         where = f"design.variants[{i}]"
@@ -430,19 +589,39 @@ def _axes(raw: Any, source: str) -> list[list[tuple[str, Any]]]:
     return axes
 
 
-def _sampled(raw: Mapping[str, Any], kind: str, reps: int, scenario: Scenario, source: str) -> Design:
+def _sampled(
+    raw: Mapping[str, Any], kind: str, reps: int, scenario: Scenario, source: str
+) -> Design:
     ranges_raw = raw.get("ranges")
     if not isinstance(ranges_raw, Mapping) or not ranges_raw:
-        _err(source, "design.ranges", f"missing; a {kind} design needs [design.ranges] with parameter = [low, high]")
+        _err(
+            source,
+            "design.ranges",
+            f"missing; a {kind} design needs [design.ranges] with parameter = [low, high]",
+        )
     ranges: dict[str, tuple[float, float]] = {}
     for k, bounds in ranges_raw.items():
         where = f"design.ranges.{k}"
         p = _param(source, where, k)
         if p.kind not in (int, float):
-            _err(source, where, f"{k} is not a number; allowed: numeric parameters (use a factorial design for {p.allowed()})")
-        if (not isinstance(bounds, list) or len(bounds) != 2 or any(isinstance(b, bool) or not isinstance(b, (int, float)) for b in bounds)
-                or not bounds[0] < bounds[1]):
-            _err(source, where, f"{shown(bounds)} is not allowed; allowed: [low, high] with low < high")
+            _err(
+                source,
+                where,
+                f"{k} is not a number; allowed: numeric parameters (use a factorial design for {p.allowed()})",
+            )
+        if (
+            not isinstance(bounds, list)
+            or len(bounds) != 2
+            or any(
+                isinstance(b, bool) or not isinstance(b, (int, float)) for b in bounds
+            )
+            or not bounds[0] < bounds[1]
+        ):
+            _err(
+                source,
+                where,
+                f"{shown(bounds)} is not allowed; allowed: [low, high] with low < high",
+            )
         for b in bounds:
             _check_value(p, b, source, where)
         ranges[k] = (float(bounds[0]), float(bounds[1]))
@@ -450,27 +629,63 @@ def _sampled(raw: Mapping[str, Any], kind: str, reps: int, scenario: Scenario, s
         _err(source, "design.ranges", "a sobol design needs at least 2 parameters")
     samples = raw.get("samples", 64)
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 2:
-        _err(source, "design.samples", f"{shown(samples)} is not allowed; allowed: an integer >= 2")
+        _err(
+            source,
+            "design.samples",
+            f"{shown(samples)} is not allowed; allowed: an integer >= 2",
+        )
     if kind == "sobol" and samples & (samples - 1):
-        _err(source, "design.samples", f"{samples} is not allowed for sobol; allowed: a power of 2 (e.g. 64, 128, 256)")
+        _err(
+            source,
+            "design.samples",
+            f"{samples} is not allowed for sobol; allowed: a power of 2 (e.g. 64, 128, 256)",
+        )
     levels = raw.get("levels", 4)
-    if isinstance(levels, bool) or not isinstance(levels, int) or levels < 2 or levels % 2 or levels > 1000:
-        _err(source, "design.levels", f"{shown(levels)} is not allowed; allowed: an even integer from 2 to 1000")
+    if (
+        isinstance(levels, bool)
+        or not isinstance(levels, int)
+        or levels < 2
+        or levels % 2
+        or levels > 1000
+    ):
+        _err(
+            source,
+            "design.levels",
+            f"{shown(levels)} is not allowed; allowed: an even integer from 2 to 1000",
+        )
     # Sized from the parameters before anything is sampled: Saltelli's scheme gives N (k + 2)
     # points without second-order terms, Morris N (k + 1), a Latin hypercube N.
     k = len(ranges)
     size = samples * {"lhs": 1, "sobol": k + 2, "morris": k + 1}[kind]
     if size > MAX_POINTS:
-        per = {"lhs": "", "sobol": f" x (k + 2) = {k + 2}", "morris": f" x (k + 1) = {k + 1}"}[kind]
-        _err(source, "design.samples", f"{shown(samples)} samples{per} make {size} points; allowed: at most {MAX_POINTS} points")
+        per = {
+            "lhs": "",
+            "sobol": f" x (k + 2) = {k + 2}",
+            "morris": f" x (k + 1) = {k + 1}",
+        }[kind]
+        _err(
+            source,
+            "design.samples",
+            f"{shown(samples)} samples{per} make {size} points; allowed: at most {MAX_POINTS} points",
+        )
     names = list(ranges)
-    problem = {"num_vars": len(names), "names": names, "bounds": [list(ranges[n]) for n in names]}
+    problem = {
+        "num_vars": len(names),
+        "names": names,
+        "bounds": [list(ranges[n]) for n in names],
+    }
     # The design's own random numbers derive from the scenario's root seed, apart from the runs'.
-    seed = int(np.random.SeedSequence(scenario.scenario.seed, spawn_key=(2**31 - 1,)).generate_state(1)[0])
+    seed = int(
+        np.random.SeedSequence(
+            scenario.scenario.seed, spawn_key=(2**31 - 1,)
+        ).generate_state(1)[0]
+    )
     if kind == "lhs":
         from scipy.stats import qmc
 
-        unit = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(samples)
+        unit = qmc.LatinHypercube(
+            d=len(names), seed=np.random.default_rng(seed)
+        ).random(samples)
         lo = np.array([ranges[n][0] for n in names])
         hi = np.array([ranges[n][1] for n in names])
         x = qmc.scale(unit, lo, hi) if len(names) else unit
@@ -485,9 +700,14 @@ def _sampled(raw: Mapping[str, Any], kind: str, reps: int, scenario: Scenario, s
     points = []
     width = len(str(x.shape[0] - 1))
     for i, row in enumerate(x):
-        over = {n: (int(round(v)) if BY_NAME[n].kind is int else float(v)) for n, v in zip(names, row, strict=True)}
+        over = {
+            n: (int(round(v)) if BY_NAME[n].kind is int else float(v))
+            for n, v in zip(names, row, strict=True)
+        }
         points.append(DesignPoint(i, f"sample-{i:0{width}d}", over))
-    return Design(kind, reps, tuple(points), tuple(names), ranges, samples=samples, levels=levels)
+    return Design(
+        kind, reps, tuple(points), tuple(names), ranges, samples=samples, levels=levels
+    )
 
 
 def _salib(module: str, source: str):
@@ -497,7 +717,11 @@ def _salib(module: str, source: str):
     try:
         return importlib.import_module(f"SALib.sample.{module}")
     except ImportError:
-        _err(source, "design.type", f"a {module} design needs SALib, which is not installed; install it with: pip install 'kemitraan[sweep]' (or pip install SALib)")
+        _err(
+            source,
+            "design.type",
+            f"a {module} design needs SALib, which is not installed; install it with: pip install 'kemitraan[sweep]' (or pip install SALib)",
+        )
 
 
 def from_scenario(scenario: Scenario, replications: int | None = None) -> Design:
@@ -505,8 +729,25 @@ def from_scenario(scenario: Scenario, replications: int | None = None) -> Design
     design = parse_design(scenario.design, scenario, scenario.source)
     if replications is not None:
         if not 1 <= replications <= 100_000:
-            _err("--replications", "replications", f"{shown(replications)} is not allowed; allowed: an integer from 1 to 100000")
+            _err(
+                "--replications",
+                "replications",
+                f"{shown(replications)} is not allowed; allowed: an integer from 1 to 100000",
+            )
         if len(design.points) * replications > MAX_RUNS:
-            _err("--replications", "replications", f"{len(design.points)} points x {replications} replications is too many runs; allowed: at most {MAX_RUNS}")
-        design = Design(design.type, replications, design.points, design.varied, design.ranges, design.reference, design.samples, design.levels)
+            _err(
+                "--replications",
+                "replications",
+                f"{len(design.points)} points x {replications} replications is too many runs; allowed: at most {MAX_RUNS}",
+            )
+        design = Design(
+            design.type,
+            replications,
+            design.points,
+            design.varied,
+            design.ranges,
+            design.reference,
+            design.samples,
+            design.levels,
+        )
     return design

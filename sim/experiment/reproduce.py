@@ -16,14 +16,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiment.results import ResultsError, _sha256, load_results, read_manifest, versions
+from sim.experiment.results import (
+    ResultsError,
+    _sha256,
+    load_results,
+    read_manifest,
+    versions,
+)
 from sim.experiment.run import execute
 from sim.scenario import load_text
 from sim.experiment.sweep import TABLES, Sweep, plan, plan_files
 
 # What may differ between two runs of the same seed: wall-clock time only.
 VOLATILE = ("wall_seconds",)
-COMPARED_VERSIONS = ("python", "kemitraan", "model_version", "mesa", "numpy", "scipy", "pandas", "pyarrow")
+COMPARED_VERSIONS = (
+    "python",
+    "kemitraan",
+    "model_version",
+    "mesa",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+)
 
 
 @dataclass
@@ -59,28 +74,58 @@ class Reproduction:
 
 def sweep_from_manifest(manifest: dict[str, Any]) -> Sweep:
     """Plan the same tasks as the sweep that wrote ``manifest``."""
-    how = manifest.get("plan") or {"kind": "design", "replications": None, "steps": None, "overrides": {}}
+    how = manifest.get("plan") or {
+        "kind": "design",
+        "replications": None,
+        "steps": None,
+        "overrides": {},
+    }
     scenarios = [load_text(s["text"], s["source"]) for s in manifest["scenarios"]]
     if how["kind"] == "files":
         sweep = plan_files(scenarios, how["replications"], steps=how.get("steps"))
     else:
-        sweep = plan(scenarios[0], replications=how.get("replications"), steps=how.get("steps"),
-                     overrides=how.get("overrides") or None, checked=bool(how.get("checked")))
+        sweep = plan(
+            scenarios[0],
+            replications=how.get("replications"),
+            steps=how.get("steps"),
+            overrides=how.get("overrides") or None,
+            checked=bool(how.get("checked")),
+        )
     stored = {(r["run"], r["run_seed"]) for r in manifest["runs"]}
     from sim.model import run_fingerprint
 
-    planned = {(t.run, run_fingerprint(int(t.scenario.scenario.seed), t.replication)) for t in sweep.tasks}
+    planned = {
+        (t.run, run_fingerprint(int(t.scenario.scenario.seed), t.replication))
+        for t in sweep.tasks
+    }
     if planned != stored:
-        raise ResultsError("the manifest's runs and seeds cannot be planned again from its scenario and design; the folder may be edited")
+        raise ResultsError(
+            "the manifest's runs and seeds cannot be planned again from its scenario and design; the folder may be edited"
+        )
     return sweep
 
 
-def _first_difference(run: int, name: str, stored: pd.DataFrame, rerun: pd.DataFrame) -> Difference | None:
-    stored = stored.drop(columns=[c for c in VOLATILE if c in stored.columns]).reset_index(drop=True)
-    rerun = rerun.drop(columns=[c for c in VOLATILE if c in rerun.columns]).reset_index(drop=True)
+def _first_difference(
+    run: int, name: str, stored: pd.DataFrame, rerun: pd.DataFrame
+) -> Difference | None:
+    stored = stored.drop(
+        columns=[c for c in VOLATILE if c in stored.columns]
+    ).reset_index(drop=True)
+    rerun = rerun.drop(columns=[c for c in VOLATILE if c in rerun.columns]).reset_index(
+        drop=True
+    )
     if list(stored.columns) != list(rerun.columns):
-        missing = [c for c in stored.columns if c not in rerun.columns] + [c for c in rerun.columns if c not in stored.columns]
-        return Difference(run, name, ",".join(map(str, missing)) or "(order)", -1, list(stored.columns), list(rerun.columns))
+        missing = [c for c in stored.columns if c not in rerun.columns] + [
+            c for c in rerun.columns if c not in stored.columns
+        ]
+        return Difference(
+            run,
+            name,
+            ",".join(map(str, missing)) or "(order)",
+            -1,
+            list(stored.columns),
+            list(rerun.columns),
+        )
     if len(stored) != len(rerun):
         return Difference(run, name, "(rows)", -1, len(stored), len(rerun))
     for col in stored.columns:
@@ -89,14 +134,29 @@ def _first_difference(run: int, name: str, stored: pd.DataFrame, rerun: pd.DataF
             a, b = a.astype(float), b.astype(float)
             same = (a == b) | (np.isnan(a) & np.isnan(b))
         else:
-            same = np.array([x == y or (x != x and y != y) for x, y in zip(a, b, strict=True)], dtype=bool)
+            same = np.array(
+                [x == y or (x != x and y != y) for x, y in zip(a, b, strict=True)],
+                dtype=bool,
+            )
         if not same.all():
             i = int(np.flatnonzero(~same)[0])
-            return Difference(run, name, col, i, a[i].item() if hasattr(a[i], "item") else a[i], b[i].item() if hasattr(b[i], "item") else b[i])
+            return Difference(
+                run,
+                name,
+                col,
+                i,
+                a[i].item() if hasattr(a[i], "item") else a[i],
+                b[i].item() if hasattr(b[i], "item") else b[i],
+            )
     return None
 
 
-def check_folder(folder: Path, manifest: dict[str, Any], tables: dict[str, pd.DataFrame], sweep: Sweep) -> list[str]:
+def check_folder(
+    folder: Path,
+    manifest: dict[str, Any],
+    tables: dict[str, pd.DataFrame],
+    sweep: Sweep,
+) -> list[str]:
     """Everything about a folder that needs no rerun: tables present with their hashes, runs and rows.
 
     Returns one line per problem: a table missing or changed since the manifest was written,
@@ -113,18 +173,38 @@ def check_folder(folder: Path, manifest: dict[str, Any], tables: dict[str, pd.Da
         elif not (folder / filename).is_file():
             problems.append(f"table {filename} is missing")
         elif _sha256(folder / filename) != listed[filename]:
-            problems.append(f"table {filename} differs from its SHA-256 in the manifest (changed since the sweep wrote it)")
+            problems.append(
+                f"table {filename} differs from its SHA-256 in the manifest (changed since the sweep wrote it)"
+            )
     planned = [t.run for t in sweep.tasks]
     runs = tables.get("runs", pd.DataFrame())
     stored = [int(r) for r in runs["run"]] if "run" in runs.columns else []
     if sorted(stored) != planned:
         missing = sorted(set(planned) - set(stored))
-        twice = sorted({r for r in stored if stored.count(r) > 1}) if len(stored) != len(set(stored)) else []
+        twice = (
+            sorted({r for r in stored if stored.count(r) > 1})
+            if len(stored) != len(set(stored))
+            else []
+        )
         extra = sorted(set(stored) - set(planned))
-        parts = ([f"{len(missing)} missing (run {', '.join(map(str, missing[:5]))}{'...' if len(missing) > 5 else ''})"] if missing else []) + \
-                ([f"{len(twice)} there twice (run {', '.join(map(str, twice[:5]))})"] if twice else []) + \
-                ([f"{len(extra)} not in the plan"] if extra else [])
-        problems.append(f"the runs table has {len(stored)} runs, the plan {len(planned)}: {'; '.join(parts)}")
+        parts = (
+            (
+                [
+                    f"{len(missing)} missing (run {', '.join(map(str, missing[:5]))}{'...' if len(missing) > 5 else ''})"
+                ]
+                if missing
+                else []
+            )
+            + (
+                [f"{len(twice)} there twice (run {', '.join(map(str, twice[:5]))})"]
+                if twice
+                else []
+            )
+            + ([f"{len(extra)} not in the plan"] if extra else [])
+        )
+        problems.append(
+            f"the runs table has {len(stored)} runs, the plan {len(planned)}: {'; '.join(parts)}"
+        )
     for name, expected in (manifest.get("rows") or {}).items():
         actual = len(tables.get(name, pd.DataFrame()))
         if actual != expected:
@@ -134,13 +214,19 @@ def check_folder(folder: Path, manifest: dict[str, Any], tables: dict[str, pd.Da
         ts = tables.get("timeseries", pd.DataFrame())
         with_rows = set(ts["run"].astype(int)) if "run" in ts.columns else set()
         if ok - with_rows:
-            problems.append(f"{len(ok - with_rows)} finished runs have no time series (run {min(ok - with_rows)} first)")
+            problems.append(
+                f"{len(ok - with_rows)} finished runs have no time series (run {min(ok - with_rows)} first)"
+            )
         if with_rows - ok:
-            problems.append(f"the time series has rows of {len(with_rows - ok)} runs that did not finish ok")
+            problems.append(
+                f"the time series has rows of {len(with_rows - ok)} runs that did not finish ok"
+            )
     return problems
 
 
-def reproduce(folder: str | Path, runs: int | None = None, seed: int = 0) -> Reproduction:
+def reproduce(
+    folder: str | Path, runs: int | None = None, seed: int = 0
+) -> Reproduction:
     """Check a results folder whole, rerun its runs, and compare them with the stored tables.
 
     Args:
@@ -152,16 +238,27 @@ def reproduce(folder: str | Path, runs: int | None = None, seed: int = 0) -> Rep
     folder = Path(folder)
     manifest = read_manifest(folder)
     if manifest.get("status") != "complete":
-        raise ResultsError(f"{folder}: the sweep is not complete; finish it with --resume first")
+        raise ResultsError(
+            f"{folder}: the sweep is not complete; finish it with --resume first"
+        )
     res = load_results(folder)
     sweep = sweep_from_manifest(manifest)
     ids = [t.run for t in sweep.tasks]
     if runs is not None and runs < len(ids):
-        ids = sorted(np.random.default_rng(seed).choice(ids, size=runs, replace=False).tolist())
+        ids = sorted(
+            np.random.default_rng(seed).choice(ids, size=runs, replace=False).tolist()
+        )
     now_versions = versions()
-    warnings = [f"{k}: results made with {manifest['versions'].get(k)}, installed {now_versions.get(k)}"
-                for k in COMPARED_VERSIONS if manifest.get("versions", {}).get(k) != now_versions.get(k)]
-    out = Reproduction(ids, version_warnings=warnings, problems=check_folder(folder, manifest, res, sweep))
+    warnings = [
+        f"{k}: results made with {manifest['versions'].get(k)}, installed {now_versions.get(k)}"
+        for k in COMPARED_VERSIONS
+        if manifest.get("versions", {}).get(k) != now_versions.get(k)
+    ]
+    out = Reproduction(
+        ids,
+        version_warnings=warnings,
+        problems=check_folder(folder, manifest, res, sweep),
+    )
     by_run = {t.run: t for t in sweep.tasks}
     stored_by_run = {name: _by_run(res.get(name, pd.DataFrame())) for name in TABLES}
     for run in ids:
@@ -191,6 +288,8 @@ def describe_manifest(folder: str | Path) -> str:
     """A short provenance summary of a results folder."""
     m = read_manifest(folder)
     v = m.get("versions", {})
-    return (f"{m.get('name')}: {len(m.get('runs', []))} runs, design {m.get('design', {}).get('type')}, "
-            f"kemitraan {v.get('kemitraan')} (model {v.get('model_version')}, git {str(v.get('git_commit'))[:10]}"
-            f"{' dirty' if v.get('git_dirty') == 'yes' else ''}), Python {v.get('python')}, Mesa {v.get('mesa')}, numpy {v.get('numpy')}")
+    return (
+        f"{m.get('name')}: {len(m.get('runs', []))} runs, design {m.get('design', {}).get('type')}, "
+        f"kemitraan {v.get('kemitraan')} (model {v.get('model_version')}, git {str(v.get('git_commit'))[:10]}"
+        f"{' dirty' if v.get('git_dirty') == 'yes' else ''}), Python {v.get('python')}, Mesa {v.get('mesa')}, numpy {v.get('numpy')}"
+    )

@@ -44,7 +44,9 @@ class ResultsError(RuntimeError):
     """A results folder that cannot be written or read; the message is one line."""
 
 
-def safe_output_dir(out: str | Path | None, name: str, root: str | Path = "results") -> Path:
+def safe_output_dir(
+    out: str | Path | None, name: str, root: str | Path = "results"
+) -> Path:
     """The results folder for a scenario name, refusing names that would escape ``root``.
 
     An explicit ``out`` from the command line is a path the user typed and may lead anywhere,
@@ -53,10 +55,19 @@ def safe_output_dir(out: str | Path | None, name: str, root: str | Path = "resul
     if out is not None:
         text = str(out)
         if not text or any(ord(c) < 32 or c == "\x7f" for c in text):
-            raise ResultsError(f"--out {text!r}: not a usable folder name; allowed: a path without control characters")
+            raise ResultsError(
+                f"--out {text!r}: not a usable folder name; allowed: a path without control characters"
+            )
         return Path(out)
-    if not name or name.startswith(".") or any(c in name for c in "/\\\0") or ".." in name:
-        raise ResultsError(f"scenario name {name!r} cannot be a folder name; allowed: letters, digits, '-', '_' and '.'")
+    if (
+        not name
+        or name.startswith(".")
+        or any(c in name for c in "/\\\0")
+        or ".." in name
+    ):
+        raise ResultsError(
+            f"scenario name {name!r} cannot be a folder name; allowed: letters, digits, '-', '_' and '.'"
+        )
     return Path(root) / name
 
 
@@ -78,8 +89,22 @@ def versions() -> dict[str, str]:
 def _git() -> dict[str, str]:
     root = Path(__file__).resolve().parent.parent
     try:
-        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=5, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True, text=True, timeout=5, check=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        ).stdout.strip()
         return {"git_commit": commit, "git_dirty": "yes" if dirty else "no"}
     except (OSError, subprocess.SubprocessError):
         return {"git_commit": "unknown", "git_dirty": "unknown"}
@@ -97,7 +122,9 @@ def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "parquet":
         df.to_parquet(path, engine="pyarrow", index=False)
     else:
-        df.to_csv(path, index=False, float_format="%.17g")  # 17 digits: floats survive the round trip exactly
+        df.to_csv(
+            path, index=False, float_format="%.17g"
+        )  # 17 digits: floats survive the round trip exactly
 
 
 @contextmanager
@@ -109,15 +136,23 @@ def folder_swap(dest: Path, what: str = "results") -> Iterator[Path]:
     """
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent))
+        tmp = Path(
+            tempfile.mkdtemp(
+                prefix=f".{dest.name}.", suffix=".partial", dir=dest.parent
+            )
+        )
     except OSError as exc:
-        raise ResultsError(f"{dest.parent}: cannot write the {what} here ({exc.strerror or exc})") from None
+        raise ResultsError(
+            f"{dest.parent}: cannot write the {what} here ({exc.strerror or exc})"
+        ) from None
     try:
         yield tmp
         replace_folder(tmp, dest)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise ResultsError(f"{dest}: cannot write the {what} ({exc.strerror or exc})") from None
+        raise ResultsError(
+            f"{dest}: cannot write the {what} ({exc.strerror or exc})"
+        ) from None
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -166,29 +201,52 @@ def read_manifest(folder: str | Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestError(f"{path}: cannot be read ({exc.__class__.__name__}); the folder is damaged") from None
+        raise ManifestError(
+            f"{path}: cannot be read ({exc.__class__.__name__}); the folder is damaged"
+        ) from None
     if not text.strip():
-        raise ManifestError(f"{path}: is empty; the folder is damaged (kemitraan run --resume repairs it while its chunks are there)")
+        raise ManifestError(
+            f"{path}: is empty; the folder is damaged (kemitraan run --resume repairs it while its chunks are there)"
+        )
     try:
         manifest = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
-        raise ManifestError(f"{path}: is not valid JSON{where} (truncated or edited); the folder is damaged "
-                            f"(kemitraan run --resume repairs it while its chunks are there)") from None
+        where = (
+            f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
+        )
+        raise ManifestError(
+            f"{path}: is not valid JSON{where} (truncated or edited); the folder is damaged "
+            f"(kemitraan run --resume repairs it while its chunks are there)"
+        ) from None
     if not isinstance(manifest, dict) or manifest.get("kemitraan_results") != 1:
-        raise ManifestError(f"{path}: is not a kemitraan manifest (no kemitraan_results = 1)")
+        raise ManifestError(
+            f"{path}: is not a kemitraan manifest (no kemitraan_results = 1)"
+        )
     status = manifest.get("status")
     if status not in STATUSES:
         shown = repr(status)[:40]
-        raise ManifestError(f"{path}: status {shown} is not one a sweep writes; allowed: {', '.join(STATUSES)} "
-                            f"(kemitraan run --resume repairs it)")
-    if not isinstance(manifest.get("runs"), list) or not all(isinstance(r, dict) and isinstance(r.get("run"), int) for r in manifest["runs"]):
-        raise ManifestError(f"{path}: its runs list is missing or edited; the folder is damaged")
+        raise ManifestError(
+            f"{path}: status {shown} is not one a sweep writes; allowed: {', '.join(STATUSES)} "
+            f"(kemitraan run --resume repairs it)"
+        )
+    if not isinstance(manifest.get("runs"), list) or not all(
+        isinstance(r, dict) and isinstance(r.get("run"), int) for r in manifest["runs"]
+    ):
+        raise ManifestError(
+            f"{path}: its runs list is missing or edited; the folder is damaged"
+        )
     tables = manifest.get("tables")
-    if status == "complete" and (not isinstance(tables, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tables.items())):
-        raise ManifestError(f"{path}: complete, but its table hashes are missing or edited; the folder is damaged")
+    if status == "complete" and (
+        not isinstance(tables, dict)
+        or not all(isinstance(k, str) and isinstance(v, str) for k, v in tables.items())
+    ):
+        raise ManifestError(
+            f"{path}: complete, but its table hashes are missing or edited; the folder is damaged"
+        )
     if manifest.get("format", "parquet") not in FORMATS:
-        raise ManifestError(f"{path}: format {repr(manifest.get('format'))[:40]} is not allowed; allowed: {', '.join(FORMATS)}")
+        raise ManifestError(
+            f"{path}: format {repr(manifest.get('format'))[:40]} is not allowed; allowed: {', '.join(FORMATS)}"
+        )
     return manifest
 
 
@@ -201,18 +259,26 @@ def load_results(folder: str | Path) -> dict[str, Any]:
     folder = Path(folder)
     manifest = read_manifest(folder)
     if manifest["status"] != "complete":
-        raise ResultsError(f"{folder}: the sweep is not finished (status {manifest['status']}); finish it with kemitraan run --resume")
+        raise ResultsError(
+            f"{folder}: the sweep is not finished (status {manifest['status']}); finish it with kemitraan run --resume"
+        )
     fmt = manifest.get("format", "parquet")
     out: dict[str, Any] = {"manifest": manifest}
     for filename in manifest.get("tables", {}):
         path = folder / filename
         name = path.name.rsplit(".", 1)[0]
         if not path.is_file():
-            raise ResultsError(f"{path}: missing; the folder is damaged (rerun the sweep with --force)")
+            raise ResultsError(
+                f"{path}: missing; the folder is damaged (rerun the sweep with --force)"
+            )
         try:
             out[name] = pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
-        except Exception as exc:  # pyarrow and pandas raise many kinds for a damaged file
-            raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}); the folder is damaged (rerun the sweep with --force)") from None
+        except (
+            Exception
+        ) as exc:  # pyarrow and pandas raise many kinds for a damaged file
+            raise ResultsError(
+                f"{path}: cannot be read ({type(exc).__name__}); the folder is damaged (rerun the sweep with --force)"
+            ) from None
     return out
 
 
@@ -231,19 +297,27 @@ def folder_lock(folder: Path) -> Iterator[None]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise ResultsError(f"{folder}: cannot lock the results folder ({exc.strerror or exc})") from None
+        raise ResultsError(
+            f"{folder}: cannot lock the results folder ({exc.strerror or exc})"
+        ) from None
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
-            raise ResultsError(f"{folder}: another kemitraan process ({holder}) is writing this results folder; "
-                               f"wait for it to finish, or stop it, then rerun with --resume") from None
+            raise ResultsError(
+                f"{folder}: another kemitraan process ({holder}) is writing this results folder; "
+                f"wait for it to finish, or stop it, then rerun with --resume"
+            ) from None
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} on {platform.node()} since {now()}\n".encode(), 0)
+        os.pwrite(
+            fd, f"pid {os.getpid()} on {platform.node()} since {now()}\n".encode(), 0
+        )
         yield
     finally:
-        os.close(fd)  # releases the lock; the file stays, since removing it would race with a waiting process
+        os.close(
+            fd
+        )  # releases the lock; the file stays, since removing it would race with a waiting process
 
 
 def now() -> str:

@@ -13,7 +13,13 @@ import signal
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +48,9 @@ class RunResult:
     events: pd.DataFrame
 
 
-def simulate(scenario: Scenario, replication: int = 0, *, checked: bool = False) -> RunResult:
+def simulate(
+    scenario: Scenario, replication: int = 0, *, checked: bool = False
+) -> RunResult:
     """Run one replication of a scenario to its horizon."""
     t0 = time.perf_counter()
     model = PartnershipModel(scenario, replication=replication, checked=checked).run()
@@ -78,22 +86,47 @@ class Task:
 def execute(task: Task) -> tuple[int, dict[str, pd.DataFrame]]:
     """Run one task into its tables; a run that raises becomes a ``failed`` row, never an exception."""
     seed = run_fingerprint(int(task.scenario.scenario.seed), task.replication)
-    head = {"run": task.run, "point": task.point, "point_name": task.point_name, **task.varied, "replication": task.replication}
+    head = {
+        "run": task.run,
+        "point": task.point,
+        "point_name": task.point_name,
+        **task.varied,
+        "replication": task.replication,
+    }
     t0 = time.perf_counter()
     try:
         res = simulate(task.scenario, task.replication, checked=task.checked)
     except Exception as exc:  # a failing run is recorded and the sweep goes on
-        last = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        last = (
+            traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+        )
         where = f" at {Path(last.filename).name}:{last.lineno}" if last else ""
-        row = {**head, "status": "failed", "error": f"{type(exc).__name__}: {exc}{where}", "run_seed": seed,
-               "root_seed": int(task.scenario.scenario.seed), "wall_seconds": round(time.perf_counter() - t0, 4)}
+        row = {
+            **head,
+            "status": "failed",
+            "error": f"{type(exc).__name__}: {exc}{where}",
+            "run_seed": seed,
+            "root_seed": int(task.scenario.scenario.seed),
+            "wall_seconds": round(time.perf_counter() - t0, 4),
+        }
         return task.run, {"runs": pd.DataFrame([row])}
     summary = dict(res.summary)
-    row = {**head, "status": "ok", "error": "", "run_seed": summary.pop("run_seed"), "root_seed": summary.pop("root_seed"),
-           "wall_seconds": summary.pop("wall_seconds"), **{k: v for k, v in summary.items() if k != "replication"}}
+    row = {
+        **head,
+        "status": "ok",
+        "error": "",
+        "run_seed": summary.pop("run_seed"),
+        "root_seed": summary.pop("root_seed"),
+        "wall_seconds": summary.pop("wall_seconds"),
+        **{k: v for k, v in summary.items() if k != "replication"},
+    }
     tables = {"runs": pd.DataFrame([row])}
     keys = {"run": task.run, "point": task.point, "replication": task.replication}
-    for name, df in (("timeseries", res.timeseries), ("regions", res.regions), ("events", res.events)):
+    for name, df in (
+        ("timeseries", res.timeseries),
+        ("regions", res.regions),
+        ("events", res.events),
+    ):
         df = df.copy()
         for i, (k, v) in enumerate(keys.items()):
             df.insert(i, k, v)
@@ -114,8 +147,15 @@ class ExecutorLost(RuntimeError):
         super().__init__(f"{type(cause).__name__}{': ' + text[:160] if text else ''}")
 
 
-def execute_all(tasks: Iterable[Task], on_result: Callable[..., None], *, workers: int = 1,
-                executor: Executor | None = None, max_in_flight: int | None = None, fn: Callable[[Task], tuple] = execute) -> None:
+def execute_all(
+    tasks: Iterable[Task],
+    on_result: Callable[..., None],
+    *,
+    workers: int = 1,
+    executor: Executor | None = None,
+    max_in_flight: int | None = None,
+    fn: Callable[[Task], tuple] = execute,
+) -> None:
     """Run tasks and hand each result to ``on_result`` as it arrives (in any order).
 
     Args:
@@ -136,8 +176,11 @@ def execute_all(tasks: Iterable[Task], on_result: Callable[..., None], *, worker
             on_result(*fn(t))
         return
     own = executor is None
-    pool = executor or ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"),
-                                           initializer=_worker_ignores_sigint)
+    pool = executor or ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_worker_ignores_sigint,
+    )
     limit = max_in_flight or max(4 * workers, 8)
     queue = iter(tasks)
     pending: set[Future] = set()
@@ -171,8 +214,15 @@ def _worker_ignores_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def run_many(scenarios: Sequence[Scenario], replications: int, *, workers: int = 1, executor: Executor | None = None,
-             progress: Callable[[int, int], None] | None = None, names: Sequence[str] | None = None) -> dict[str, pd.DataFrame]:
+def run_many(
+    scenarios: Sequence[Scenario],
+    replications: int,
+    *,
+    workers: int = 1,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    names: Sequence[str] | None = None,
+) -> dict[str, pd.DataFrame]:
     """Run every scenario ``replications`` times in memory (no results folder) and gather the tables.
 
     Scenario i is design point i (named ``names[i]``, default its scenario name); rows come back
@@ -181,7 +231,11 @@ def run_many(scenarios: Sequence[Scenario], replications: int, *, workers: int =
     names = list(names) if names is not None else [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ: {names}")
-    tasks = [Task(i * replications + r, i, names[i], r, s, {}) for i, s in enumerate(scenarios) for r in range(replications)]
+    tasks = [
+        Task(i * replications + r, i, names[i], r, s, {})
+        for i, s in enumerate(scenarios)
+        for r in range(replications)
+    ]
     results: dict[int, dict[str, pd.DataFrame]] = {}
 
     def keep(run: int, tables: dict[str, pd.DataFrame]) -> None:

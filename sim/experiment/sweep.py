@@ -45,8 +45,18 @@ import pyarrow.parquet as pq
 
 from sim.experiment.design import Design, from_scenario
 from sim.model import run_fingerprint
-from sim.experiment.results import (LOCK_NAME, ManifestError, ResultsError, _json_default, _sha256, _write_table, folder_lock, now,
-                                   read_manifest, versions)
+from sim.experiment.results import (
+    LOCK_NAME,
+    ManifestError,
+    ResultsError,
+    _json_default,
+    _sha256,
+    _write_table,
+    folder_lock,
+    now,
+    read_manifest,
+    versions,
+)
 from sim.experiment.run import ExecutorLost, Task, execute, execute_all
 from sim.scenario import Scenario
 
@@ -58,7 +68,9 @@ class SweepInterrupted(Exception):
 
     def __init__(self, done: int, total: int):
         self.done, self.total = done, total
-        super().__init__(f"interrupted: {done} of {total} runs are finished and saved; rerun with --resume to finish")
+        super().__init__(
+            f"interrupted: {done} of {total} runs are finished and saved; rerun with --resume to finish"
+        )
 
 
 class SweepLost(Exception):
@@ -66,8 +78,10 @@ class SweepLost(Exception):
 
     def __init__(self, done: int, total: int, cause: str, where: str):
         self.done, self.total = done, total
-        super().__init__(f"lost {where} ({cause}); {done} of {total} runs are finished and saved; "
-                         f"rerun the same command with --resume to finish")
+        super().__init__(
+            f"lost {where} ({cause}); {done} of {total} runs are finished and saved; "
+            f"rerun the same command with --resume to finish"
+        )
 
 
 @dataclass
@@ -90,8 +104,14 @@ class Sweep:
         return len(self.tasks)
 
 
-def plan(scenario: Scenario, *, replications: int | None = None, steps: int | None = None, overrides: dict[str, Any] | None = None,
-         checked: bool = False) -> Sweep:
+def plan(
+    scenario: Scenario,
+    *,
+    replications: int | None = None,
+    steps: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    checked: bool = False,
+) -> Sweep:
     """Expand a scenario's design into tasks.
 
     Args:
@@ -101,21 +121,47 @@ def plan(scenario: Scenario, *, replications: int | None = None, steps: int | No
         overrides: Parameter overrides applied to every point (``--set``).
         checked: Assert the model's invariants every step of every run.
     """
-    how = {"kind": "design", "replications": replications, "steps": steps, "overrides": dict(overrides or {}), "checked": checked}
+    how = {
+        "kind": "design",
+        "replications": replications,
+        "steps": steps,
+        "overrides": dict(overrides or {}),
+        "checked": checked,
+    }
     if overrides:
         scenario = scenario.with_overrides(overrides)
     if steps is not None:
-        scenario = scenario.with_overrides({"scenario.years": steps / 4.0}, source="--steps")
+        scenario = scenario.with_overrides(
+            {"scenario.years": steps / 4.0}, source="--steps"
+        )
     design = from_scenario(scenario, replications)
     tasks = []
     for p in design.points:
-        point_scenario = scenario.with_overrides(p.overrides, source=f"{scenario.source} (design point {p.name!r})") if p.overrides else scenario
+        point_scenario = (
+            scenario.with_overrides(
+                p.overrides, source=f"{scenario.source} (design point {p.name!r})"
+            )
+            if p.overrides
+            else scenario
+        )
         for r in range(design.replications):
-            tasks.append(Task(p.id * design.replications + r, p.id, p.name, r, point_scenario, dict(p.overrides), checked))
+            tasks.append(
+                Task(
+                    p.id * design.replications + r,
+                    p.id,
+                    p.name,
+                    r,
+                    point_scenario,
+                    dict(p.overrides),
+                    checked,
+                )
+            )
     return Sweep(scenario.name, [scenario], design, tasks, how)
 
 
-def plan_files(scenarios: Sequence[Scenario], replications: int, steps: int | None = None) -> Sweep:
+def plan_files(
+    scenarios: Sequence[Scenario], replications: int, steps: int | None = None
+) -> Sweep:
     """Several scenario files as the points of one sweep (``kemitraan compare``)."""
     from sim.experiment.design import DesignPoint
 
@@ -124,12 +170,25 @@ def plan_files(scenarios: Sequence[Scenario], replications: int, steps: int | No
         raise ResultsError(f"scenario names must differ to be compared: {names}")
     originals = list(scenarios)
     if steps is not None:
-        scenarios = [s.with_overrides({"scenario.years": steps / 4.0}, source="--steps") for s in scenarios]
+        scenarios = [
+            s.with_overrides({"scenario.years": steps / 4.0}, source="--steps")
+            for s in scenarios
+        ]
     points = tuple(DesignPoint(i, s.name, {}) for i, s in enumerate(scenarios))
     ref = "baseline" if "baseline" in names else names[0]
     design = Design("variants", replications, points, (), reference=ref)
-    tasks = [Task(i * replications + r, i, s.name, r, s, {}) for i, s in enumerate(scenarios) for r in range(replications)]
-    how = {"kind": "files", "replications": replications, "steps": steps, "overrides": {}, "checked": False}
+    tasks = [
+        Task(i * replications + r, i, s.name, r, s, {})
+        for i, s in enumerate(scenarios)
+        for r in range(replications)
+    ]
+    how = {
+        "kind": "files",
+        "replications": replications,
+        "steps": steps,
+        "overrides": {},
+        "checked": False,
+    }
     return Sweep("experiment", originals, design, tasks, how)
 
 
@@ -145,7 +204,9 @@ def encode_tables(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
     """One run's tables as Arrow IPC files in memory (done by the worker, so the parent only writes bytes)."""
     out = {}
     for name, df in tables.items():
-        table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(None)
+        table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(
+            None
+        )
         sink = pa.BufferOutputStream()
         with pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
@@ -168,7 +229,9 @@ class ChunkCheck:
     def describe(self) -> str:
         """One line naming the chunks that will be rerun, e.g. ``run 3 (truncated), run 7 (missing file)``."""
         items = [f"run {r} ({why})" for r, why in sorted(self.damaged.items())]
-        return ", ".join(items[:10]) + (f" and {len(items) - 10} more" if len(items) > 10 else "")
+        return ", ".join(items[:10]) + (
+            f" and {len(items) - 10} more" if len(items) > 10 else ""
+        )
 
 
 class ChunkStore:
@@ -220,7 +283,9 @@ class ChunkStore:
             return None, {}
         fingerprint, entries = None, {}
         try:
-            lines = self.journal.read_text(encoding="utf-8", errors="replace").splitlines()
+            lines = self.journal.read_text(
+                encoding="utf-8", errors="replace"
+            ).splitlines()
         except OSError:
             return None, {}
         for line in lines:
@@ -232,7 +297,9 @@ class ChunkStore:
                 continue
             if "sweep" in entry and fingerprint is None:
                 fingerprint = entry["sweep"]
-            elif isinstance(entry.get("run"), int) and isinstance(entry.get("files"), dict):
+            elif isinstance(entry.get("run"), int) and isinstance(
+                entry.get("files"), dict
+            ):
                 entries[entry["run"]] = entry["files"]
         return fingerprint, entries
 
@@ -248,14 +315,19 @@ class ChunkStore:
             files = {}
             for name, data in encoded.items():
                 _write_file(tmp / f"{name}{CHUNK_SUFFIX}", data)
-                files[f"{name}{CHUNK_SUFFIX}"] = [hashlib.sha256(data).hexdigest(), len(data)]
+                files[f"{name}{CHUNK_SUFFIX}"] = [
+                    hashlib.sha256(data).hexdigest(),
+                    len(data),
+                ]
             if final.exists():  # a rerun of the same run: same seed, same numbers
                 shutil.rmtree(final)
             tmp.rename(final)
             self._append({"run": run, "files": files})
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
-            raise ResultsError(f"{self.dir}: cannot save run {run} ({exc.strerror or exc}); finished runs before it are intact") from None
+            raise ResultsError(
+                f"{self.dir}: cannot save run {run} ({exc.strerror or exc}); finished runs before it are intact"
+            ) from None
         except BaseException:  # Ctrl-C mid-write: the run is simply not saved
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -344,7 +416,12 @@ def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
 
 def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     """Write (or rewrite) manifest.json atomically."""
-    _write_atomic(folder / "manifest.json", lambda p: p.write_text(json.dumps(manifest, indent=2, default=_json_default) + "\n"))
+    _write_atomic(
+        folder / "manifest.json",
+        lambda p: p.write_text(
+            json.dumps(manifest, indent=2, default=_json_default) + "\n"
+        ),
+    )
 
 
 def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
@@ -357,25 +434,60 @@ def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
         "started": now(),
         "finished": None,
         "versions": versions(),
-        "scenarios": [{"name": s.name, "source": s.source, "sha256": s.sha256, "text": s.text, "parameters": s.flat(),
-                       "events": [e.describe() for e in s.events]} for s in sweep.scenarios],
+        "scenarios": [
+            {
+                "name": s.name,
+                "source": s.source,
+                "sha256": s.sha256,
+                "text": s.text,
+                "parameters": s.flat(),
+                "events": [e.describe() for e in s.events],
+            }
+            for s in sweep.scenarios
+        ],
         "design": sweep.design.to_dict(),
         "plan": sweep.how,
-        "runs": [{"run": t.run, "point": t.point, "replication": t.replication, "root_seed": int(t.scenario.scenario.seed),
-                  "run_seed": run_fingerprint(int(t.scenario.scenario.seed), t.replication)} for t in sweep.tasks],
+        "runs": [
+            {
+                "run": t.run,
+                "point": t.point,
+                "replication": t.replication,
+                "root_seed": int(t.scenario.scenario.seed),
+                "run_seed": run_fingerprint(
+                    int(t.scenario.scenario.seed), t.replication
+                ),
+            }
+            for t in sweep.tasks
+        ],
     }
 
 
 def _identity(manifest: dict[str, Any]) -> dict[str, Any]:
     """What makes two sweeps the same one: scenarios, design, runs and seeds, plan (not times or versions)."""
-    plain = json.loads(json.dumps({k: manifest.get(k) for k in ("design", "plan")}, default=_json_default))
-    return {"scenarios": [s.get("sha256") for s in manifest.get("scenarios", []) if isinstance(s, dict)], **plain,
-            "runs": [{k: v for k, v in r.items() if k not in ("wall_seconds",)} for r in manifest.get("runs", [])]}
+    plain = json.loads(
+        json.dumps(
+            {k: manifest.get(k) for k in ("design", "plan")}, default=_json_default
+        )
+    )
+    return {
+        "scenarios": [
+            s.get("sha256")
+            for s in manifest.get("scenarios", [])
+            if isinstance(s, dict)
+        ],
+        **plain,
+        "runs": [
+            {k: v for k, v in r.items() if k not in ("wall_seconds",)}
+            for r in manifest.get("runs", [])
+        ],
+    }
 
 
 def fingerprint(manifest: dict[str, Any]) -> str:
     """SHA-256 of a sweep's identity (written at the head of the chunk journal)."""
-    return hashlib.sha256(json.dumps(_identity(manifest), sort_keys=True, default=_json_default).encode()).hexdigest()
+    return hashlib.sha256(
+        json.dumps(_identity(manifest), sort_keys=True, default=_json_default).encode()
+    ).hexdigest()
 
 
 def _same_sweep(old: dict[str, Any], new: dict[str, Any]) -> bool:
@@ -403,7 +515,11 @@ def _status_edited(folder: Path, planned: dict[str, Any]) -> dict[str, Any] | No
         old = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         return None
-    if not isinstance(old, dict) or old.get("kemitraan_results") != 1 or not isinstance(old.get("runs"), list):
+    if (
+        not isinstance(old, dict)
+        or old.get("kemitraan_results") != 1
+        or not isinstance(old.get("runs"), list)
+    ):
         return None
     try:
         same = _same_sweep(old, planned)
@@ -427,21 +543,41 @@ def _empty_folder_but_lock(folder: Path) -> None:
 
 
 def _is_results_folder(folder: Path) -> bool:
-    return (folder / "manifest.json").is_file() or (folder / "chunks" / JOURNAL).is_file()
+    return (folder / "manifest.json").is_file() or (
+        folder / "chunks" / JOURNAL
+    ).is_file()
 
 
 def check_destination(folder: Path, *, resume: bool, force: bool) -> None:
     """Refuse, before anything is written, a folder that is not ours or that would be overwritten."""
     if folder.exists() and not folder.is_dir():
-        raise ResultsError(f"{folder}: exists and is not a folder; choose another --out")
-    if folder.is_dir() and not _is_results_folder(folder) and any(p.name != LOCK_NAME for p in folder.iterdir()):
-        raise ResultsError(f"{folder}: exists and is not a results folder; choose another --out")
+        raise ResultsError(
+            f"{folder}: exists and is not a folder; choose another --out"
+        )
+    if (
+        folder.is_dir()
+        and not _is_results_folder(folder)
+        and any(p.name != LOCK_NAME for p in folder.iterdir())
+    ):
+        raise ResultsError(
+            f"{folder}: exists and is not a results folder; choose another --out"
+        )
     if _is_results_folder(folder) and not resume and not force:
-        raise ResultsError(f"{folder}: results folder exists; use --resume to finish it or --force to replace it")
+        raise ResultsError(
+            f"{folder}: results folder exists; use --resume to finish it or --force to replace it"
+        )
 
 
-def prepare_folder(folder: Path, sweep: Sweep, *, resume: bool, force: bool, fmt: str, command: str,
-                   notify: Callable[[str], None] | None = None) -> tuple[dict[str, Any], set[int]]:
+def prepare_folder(
+    folder: Path,
+    sweep: Sweep,
+    *,
+    resume: bool,
+    force: bool,
+    fmt: str,
+    command: str,
+    notify: Callable[[str], None] | None = None,
+) -> tuple[dict[str, Any], set[int]]:
     """Create, replace or reopen a results folder (held by the caller's lock); returns its manifest and the finished runs.
 
     On ``--resume`` every chunk is checked against the journal and damaged ones are rerun; a
@@ -460,25 +596,37 @@ def prepare_folder(folder: Path, sweep: Sweep, *, resume: bool, force: bool, fmt
         except ManifestError as exc:
             old, damage = _status_edited(folder, manifest), str(exc)
             if old is not None:
-                say(f"{folder}: manifest.json had an edited status; restored from its tables and chunks")
+                say(
+                    f"{folder}: manifest.json had an edited status; restored from its tables and chunks"
+                )
         if old is not None and not _same_sweep(old, manifest):
-            raise ResultsError(f"{folder}: holds a different sweep (scenario, design or seeds changed); use --force to replace it")
+            raise ResultsError(
+                f"{folder}: holds a different sweep (scenario, design or seeds changed); use --force to replace it"
+            )
         if old is not None and old["status"] == "complete":
             problem = _tables_intact(folder, old)
             if problem is None:
-                shutil.rmtree(store.dir, ignore_errors=True)  # left by a kill after the manifest said complete
+                shutil.rmtree(
+                    store.dir, ignore_errors=True
+                )  # left by a kill after the manifest said complete
                 if damage is not None:
                     write_manifest(folder, old)
                 return old, set(planned)
             if not store.dir.is_dir():
-                raise ResultsError(f"{folder}: complete, but {problem}, and its chunks are gone; rerun the sweep with --force")
+                raise ResultsError(
+                    f"{folder}: complete, but {problem}, and its chunks are gone; rerun the sweep with --force"
+                )
             say(f"{folder}: {problem}; rebuilding the tables from the chunks")
         journal_sweep, _ = store.read_journal()
         if old is None:
             if journal_sweep != fp:
-                raise ResultsError(f"{damage.rstrip('.')}; its chunks cannot be matched to this sweep, so it cannot be repaired; "
-                                   f"rerun the sweep with --force")
-            say(f"{folder}: manifest.json was damaged; rebuilt from the plan (the chunks' journal matches this sweep)")
+                raise ResultsError(
+                    f"{damage.rstrip('.')}; its chunks cannot be matched to this sweep, so it cannot be repaired; "
+                    f"rerun the sweep with --force"
+                )
+            say(
+                f"{folder}: manifest.json was damaged; rebuilt from the plan (the chunks' journal matches this sweep)"
+            )
         else:
             manifest["started"] = old.get("started", manifest["started"])
         store.clean()
@@ -486,7 +634,9 @@ def prepare_folder(folder: Path, sweep: Sweep, *, resume: bool, force: bool, fmt
             store.start(fp)
         check = store.verify(planned, fp)
         if check.damaged:
-            say(f"{folder}: {len(check.damaged)} damaged or unrecorded chunk{'s' if len(check.damaged) > 1 else ''} will be rerun: {check.describe()}")
+            say(
+                f"{folder}: {len(check.damaged)} damaged or unrecorded chunk{'s' if len(check.damaged) > 1 else ''} will be rerun: {check.describe()}"
+            )
         write_manifest(folder, manifest)
         return manifest, check.good
     if folder.is_dir() and force:
@@ -495,12 +645,16 @@ def prepare_folder(folder: Path, sweep: Sweep, *, resume: bool, force: bool, fmt
         folder.mkdir(parents=True, exist_ok=True)
         store.start(fp)
     except OSError as exc:
-        raise ResultsError(f"{folder}: cannot create the results folder ({exc.strerror or exc})") from None
+        raise ResultsError(
+            f"{folder}: cannot create the results folder ({exc.strerror or exc})"
+        ) from None
     write_manifest(folder, manifest)
     return manifest, set()
 
 
-def _unified_schema(store: ChunkStore, runs: Sequence[int], name: str) -> tuple[pa.Schema | None, list[int]]:
+def _unified_schema(
+    store: ChunkStore, runs: Sequence[int], name: str
+) -> tuple[pa.Schema | None, list[int]]:
     """The schema of a table across runs (as pandas.concat would make it) and the runs that have rows."""
     schemas, with_rows = [], []
     for run in runs:
@@ -509,7 +663,9 @@ def _unified_schema(store: ChunkStore, runs: Sequence[int], name: str) -> tuple[
             continue
         with pa.memory_map(str(path)) as source:
             reader = pa.ipc.open_file(source)
-            rows = sum(reader.get_batch(i).num_rows for i in range(reader.num_record_batches))
+            rows = sum(
+                reader.get_batch(i).num_rows for i in range(reader.num_record_batches)
+            )
             schema = reader.schema
         if rows:
             schemas.append(schema)
@@ -519,11 +675,21 @@ def _unified_schema(store: ChunkStore, runs: Sequence[int], name: str) -> tuple[
     return pa.unify_schemas(schemas, promote_options="permissive"), with_rows
 
 
-def _stream_table(store: ChunkStore, runs: list[int], name: str, schema: pa.Schema, path: Path,
-                  walls: dict[int, float]) -> int:
+def _stream_table(
+    store: ChunkStore,
+    runs: list[int],
+    name: str,
+    schema: pa.Schema,
+    path: Path,
+    walls: dict[int, float],
+) -> int:
     """Write one final Parquet table from the chunks, run by run, a few runs per row group; returns its rows."""
     if name == "runs":
-        schema = schema.remove(schema.get_field_index("wall_seconds")) if "wall_seconds" in schema.names else schema
+        schema = (
+            schema.remove(schema.get_field_index("wall_seconds"))
+            if "wall_seconds" in schema.names
+            else schema
+        )
     rows, pending, pending_rows = 0, [], 0
     with pq.ParquetWriter(path, schema) as writer:
         for run in runs:
@@ -535,7 +701,9 @@ def _stream_table(store: ChunkStore, runs: list[int], name: str, schema: pa.Sche
             pending.append(table)
             pending_rows += table.num_rows
             if pending_rows >= ROW_GROUP_ROWS:
-                writer.write_table(pa.concat_tables(pending), row_group_size=pending_rows)
+                writer.write_table(
+                    pa.concat_tables(pending), row_group_size=pending_rows
+                )
                 rows += pending_rows
                 pending, pending_rows = [], 0
         if pending:
@@ -556,7 +724,9 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def finalize(folder: Path, sweep: Sweep, manifest: dict[str, Any]) -> dict[str, pd.DataFrame]:
+def finalize(
+    folder: Path, sweep: Sweep, manifest: dict[str, Any]
+) -> dict[str, pd.DataFrame]:
     """Stream the chunks into the final tables, mark the manifest complete, remove the chunks.
 
     Parquet tables are written from the chunks run by run (memory stays flat, nothing is
@@ -573,28 +743,54 @@ def finalize(folder: Path, sweep: Sweep, manifest: dict[str, Any]) -> dict[str, 
         if fmt == "parquet":
             try:
                 schema, with_rows = _unified_schema(store, runs, name)
-            except (pa.ArrowInvalid, pa.ArrowTypeError):  # types no promotion reconciles: pandas' concat decides
+            except (
+                pa.ArrowInvalid,
+                pa.ArrowTypeError,
+            ):  # types no promotion reconciles: pandas' concat decides
                 schema, with_rows = None, None
             if schema is not None:
-                _write_atomic(path, lambda p, n=name, s=schema, w=with_rows: counts.__setitem__(n, _stream_table(store, w, n, s, p, walls)))
+                _write_atomic(
+                    path,
+                    lambda p, n=name, s=schema, w=with_rows: counts.__setitem__(
+                        n, _stream_table(store, w, n, s, p, walls)
+                    ),
+                )
             else:
                 frames = store.read(runs)[name] if with_rows is None else pd.DataFrame()
                 if name == "runs" and "wall_seconds" in frames.columns:
-                    walls.update(zip(frames["run"].tolist(), frames["wall_seconds"].tolist(), strict=True))
+                    walls.update(
+                        zip(
+                            frames["run"].tolist(),
+                            frames["wall_seconds"].tolist(),
+                            strict=True,
+                        )
+                    )
                     frames = frames.drop(columns="wall_seconds")
                 counts[name] = len(frames)
                 _write_atomic(path, lambda p, df=frames: _write_table(df, p, fmt))
         else:
             frames = store.read(runs)[name]
             if name == "runs" and "wall_seconds" in frames.columns:
-                walls.update(zip(frames["run"].tolist(), frames["wall_seconds"].tolist(), strict=True))
+                walls.update(
+                    zip(
+                        frames["run"].tolist(),
+                        frames["wall_seconds"].tolist(),
+                        strict=True,
+                    )
+                )
                 frames = frames.drop(columns="wall_seconds")
             counts[name] = len(frames)
             _write_atomic(path, lambda p, df=frames: _write_table(df, p, fmt))
         hashes[path.name] = _sha256(path)
     # Wall time differs between reruns; it goes to the manifest so every table is byte-identical.
-    manifest = dict(manifest, runs=[dict(r, wall_seconds=walls.get(r["run"])) for r in manifest["runs"]],
-                    status="complete", finished=now(), tables=hashes, rows=counts)
+    manifest = dict(
+        manifest,
+        runs=[dict(r, wall_seconds=walls.get(r["run"])) for r in manifest["runs"]],
+        status="complete",
+        finished=now(),
+        tables=hashes,
+        rows=counts,
+    )
     write_manifest(folder, manifest)
     shutil.rmtree(store.dir, ignore_errors=True)
     return load_tables(folder)
@@ -615,9 +811,13 @@ class FolderTables(Mapping[str, pd.DataFrame]):
             fmt = self.manifest.get("format", "parquet")
             path = self.folder / f"{name}.{fmt}"
             try:
-                self._cache[name] = pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
+                self._cache[name] = (
+                    pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
+                )
             except Exception as exc:  # noqa: BLE001 - pyarrow and pandas raise many kinds for a damaged file
-                raise ResultsError(f"{path}: cannot be read ({type(exc).__name__}); the folder is damaged") from None
+                raise ResultsError(
+                    f"{path}: cannot be read ({type(exc).__name__}); the folder is damaged"
+                ) from None
         return self._cache[name]
 
     def __iter__(self) -> Iterator[str]:
@@ -634,9 +834,21 @@ def load_tables(folder: Path) -> Mapping[str, pd.DataFrame]:
 
 # --- running --------------------------------------------------------------------------------
 
-def run_sweep(sweep: Sweep, folder: Path, *, workers: int = 1, executor: Executor | None = None, resume: bool = False,
-              force: bool = False, fmt: str = "parquet", command: str = "", progress: Callable[[int, int, int], None] | None = None,
-              max_in_flight: int | None = None, notify: Callable[[str], None] | None = None) -> tuple[Mapping[str, pd.DataFrame], int]:
+
+def run_sweep(
+    sweep: Sweep,
+    folder: Path,
+    *,
+    workers: int = 1,
+    executor: Executor | None = None,
+    resume: bool = False,
+    force: bool = False,
+    fmt: str = "parquet",
+    command: str = "",
+    progress: Callable[[int, int, int], None] | None = None,
+    max_in_flight: int | None = None,
+    notify: Callable[[str], None] | None = None,
+) -> tuple[Mapping[str, pd.DataFrame], int]:
     """Run every task not yet finished, saving each as it finishes, then gather the tables.
 
     One process at a time may write a folder (see :func:`sim.experiment.results.folder_lock`).
@@ -666,9 +878,19 @@ def run_sweep(sweep: Sweep, folder: Path, *, workers: int = 1, executor: Executo
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ResultsError(f"{folder}: cannot create the results folder ({exc.strerror or exc})") from None
+        raise ResultsError(
+            f"{folder}: cannot create the results folder ({exc.strerror or exc})"
+        ) from None
     with folder_lock(folder):
-        manifest, done = prepare_folder(folder, sweep, resume=resume, force=force, fmt=fmt, command=command, notify=notify)
+        manifest, done = prepare_folder(
+            folder,
+            sweep,
+            resume=resume,
+            force=force,
+            fmt=fmt,
+            command=command,
+            notify=notify,
+        )
         store = ChunkStore(folder)
         todo = [t for t in sweep.tasks if t.run not in done]
         total = len(sweep.tasks)
@@ -687,11 +909,23 @@ def run_sweep(sweep: Sweep, folder: Path, *, workers: int = 1, executor: Executo
         if progress:
             progress(finished, failed, total)
         try:
-            execute_all(todo, record, workers=workers, executor=executor, max_in_flight=max_in_flight, fn=execute_encoded)
+            execute_all(
+                todo,
+                record,
+                workers=workers,
+                executor=executor,
+                max_in_flight=max_in_flight,
+                fn=execute_encoded,
+            )
         except KeyboardInterrupt:
             raise SweepInterrupted(finished, total) from None
         except ExecutorLost as exc:
-            raise SweepLost(finished, total, str(exc), "the Dask cluster" if executor is not None else "a worker process") from None
+            raise SweepLost(
+                finished,
+                total,
+                str(exc),
+                "the Dask cluster" if executor is not None else "a worker process",
+            ) from None
         tables = finalize(folder, sweep, manifest)
     runs = tables["runs"]
     failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0

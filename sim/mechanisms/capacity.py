@@ -18,13 +18,19 @@ from sim.state import MENTOR_KINDS, NO_MEMBER, sorted_unique
 from sim.world import World
 
 
-
 def build_capacity(model: World) -> None:
     """One quarter of training, mentoring, learning and decay."""
-    cp, community, table, ledger = model.params["capacity"], model.community, model.partnerships, model.ledger
+    cp, community, table, ledger = (
+        model.params["capacity"],
+        model.community,
+        model.partnerships,
+        model.ledger,
+    )
     cap = community.capacity
     n = community.n
-    budget = cp["budget"] * model.public_factor * float(model.regions.population.sum()) / 4.0
+    budget = (
+        cp["budget"] * model.public_factor * float(model.regions.population.sum()) / 4.0
+    )
     ledger.credit("central", budget)
     gap = 1.0 - cap
     # Training goes to organisations in proportion to their capacity gap; its effect depends on
@@ -34,7 +40,9 @@ def build_capacity(model: World) -> None:
     if n and need.sum() > 0 and budget > 0:
         spend = budget * need / need.sum()
         ledger.spend("central", "capacity", spend.sum())
-        training = gap * (1.0 - np.exp(-cp["training_effect"] * spend / 1e6 / np.maximum(orgs, 1e-12)))
+        training = gap * (
+            1.0 - np.exp(-cp["training_effect"] * spend / 1e6 / np.maximum(orgs, 1e-12))
+        )
     else:
         training = np.zeros(n)
     ledger.lapse("central")
@@ -48,9 +56,15 @@ def build_capacity(model: World) -> None:
         idx = np.maximum(members, 0)
         is_mentor = mask & np.isin(community.kind[idx], MENTOR_KINDS)
         best = np.where(is_mentor, cap[idx], -1.0).max(axis=1)
-        gain = np.where(mask & (best[:, None] > cap[idx]), cp["mentoring"] * (best[:, None] - cap[idx]), 0.0)
+        gain = np.where(
+            mask & (best[:, None] > cap[idx]),
+            cp["mentoring"] * (best[:, None] - cap[idx]),
+            0.0,
+        )
         # An agent in several partnerships takes its best mentor's lesson, not the sum.
         np.maximum.at(mentoring, idx[mask], gain[mask])
         in_any = sorted_unique(idx[mask])
         learning[in_any] = cp["learning"] * (1.0 - cap[in_any])
-    community.capacity = np.clip(cap + training + mentoring + learning - cp["decay"] * cap, 0.0, 1.0)
+    community.capacity = np.clip(
+        cap + training + mentoring + learning - cp["decay"] * cap, 0.0, 1.0
+    )

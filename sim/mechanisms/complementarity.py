@@ -20,7 +20,9 @@ import numpy as np
 from sim.state import FloatArray
 
 
-def lift(partnership_output: FloatArray, population: FloatArray, params: dict) -> FloatArray:
+def lift(
+    partnership_output: FloatArray, population: FloatArray, params: dict
+) -> FloatArray:
     """Multiplier on programme investment per region and activity, shape of ``partnership_output``.
 
     Args:

@@ -21,7 +21,13 @@ from sim.state import NO_MEMBER
 from sim.world import World
 
 
-REASONS: tuple[str, ...] = ("funding_cut", "low_trust", "net_benefit", "term_ended", "legal_uncertainty")
+REASONS: tuple[str, ...] = (
+    "funding_cut",
+    "low_trust",
+    "net_benefit",
+    "term_ended",
+    "legal_uncertainty",
+)
 # A partnership needs this many quarters before its realised benefit can end it.
 GRACE_QUARTERS = 2
 
@@ -45,7 +51,11 @@ def dissolve(model: World) -> np.ndarray:
     renew = over & ~losing & (rng.random(ids.shape[0]) < t)
     term_ended = over & ~renew
     coh = trust.regional_cohesion(model)[table.region[ids]]
-    hazard = p["regulation"]["base_hazard"] * (1.0 - p["regulation"]["legal_certainty"]) * (1.0 - coh)
+    hazard = (
+        p["regulation"]["base_hazard"]
+        * (1.0 - p["regulation"]["legal_certainty"])
+        * (1.0 - coh)
+    )
     dispute = rng.random(ids.shape[0]) < hazard
     # Renewal restarts the agreed term.
     table.start[ids[renew]] = model.steps

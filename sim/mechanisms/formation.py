@@ -21,10 +21,22 @@ from __future__ import annotations
 import numpy as np
 
 from sim.mechanisms import network, targeting
-from sim.mechanisms.operation import MAX_QUALITY, deduction, member_inputs, net_benefit, quality
-from sim.state import NO_MEMBER, CommunityState, FloatArray, IntArray, first_occurrences, pair_keys
+from sim.mechanisms.operation import (
+    MAX_QUALITY,
+    deduction,
+    member_inputs,
+    net_benefit,
+    quality,
+)
+from sim.state import (
+    NO_MEMBER,
+    CommunityState,
+    FloatArray,
+    IntArray,
+    first_occurrences,
+    pair_keys,
+)
 from sim.world import World
-
 
 
 def row_sums(x: FloatArray) -> FloatArray:
@@ -45,7 +57,9 @@ def covered(need: FloatArray, endowment: FloatArray) -> FloatArray:
     return row_sums(np.minimum(need, endowment)) / np.maximum(row_sums(need), 1e-12)
 
 
-def pair_scores(community: CommunityState, s: IntArray, c: IntArray, w: float) -> tuple[FloatArray, FloatArray, FloatArray]:
+def pair_scores(
+    community: CommunityState, s: IntArray, c: IntArray, w: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Vision similarity (cosine), complementarity and combined score of proposals s -> c.
 
     Complementarity is mutual need (saling membutuhkan): the mean of the share of the
@@ -53,17 +67,23 @@ def pair_scores(community: CommunityState, s: IntArray, c: IntArray, w: float) -
     covers, so both sides rank a proposal by the same symmetric score.
     """
     vision, endow = community.vision, community.endowment
-    norm = community.derived("vision_norm", lambda: np.linalg.norm(vision, axis=1), vision)
+    norm = community.derived(
+        "vision_norm", lambda: np.linalg.norm(vision, axis=1), vision
+    )
     m = s.shape[0]
     sim, comp = np.empty(m), np.empty(m)
     # Row by row, so in blocks: the same numbers, without (m, 4) temporaries of a million rows.
     for lo in range(0, m, PAIR_BLOCK):
-        bs, bc = s[lo: lo + PAIR_BLOCK], c[lo: lo + PAIR_BLOCK]
+        bs, bc = s[lo : lo + PAIR_BLOCK], c[lo : lo + PAIR_BLOCK]
         # np.take gathers rows several times faster than fancy indexing; norms are per agent.
         vs, vc = np.take(vision, bs, axis=0), np.take(vision, bc, axis=0)
-        sim[lo: lo + PAIR_BLOCK] = row_sums(vs * vc) / np.maximum(np.take(norm, bs) * np.take(norm, bc), 1e-12)
+        sim[lo : lo + PAIR_BLOCK] = row_sums(vs * vc) / np.maximum(
+            np.take(norm, bs) * np.take(norm, bc), 1e-12
+        )
         es, ec = np.take(endow, bs, axis=0), np.take(endow, bc, axis=0)
-        comp[lo: lo + PAIR_BLOCK] = 0.5 * (covered(1.0 - es, ec) + covered(1.0 - ec, es))
+        comp[lo : lo + PAIR_BLOCK] = 0.5 * (
+            covered(1.0 - es, ec) + covered(1.0 - ec, es)
+        )
     return sim, comp, (1.0 - w) * sim + w * comp
 
 
@@ -101,7 +121,13 @@ def mutual_best(a: IntArray, b: IntArray, score: FloatArray) -> np.ndarray:
     return (best_of[a] == prop) & (best_of[b] == prop)
 
 
-def expected_net_benefit(model: World, members: IntArray, activity: IntArray, governance: FloatArray, extra_membership: np.ndarray) -> FloatArray:
+def expected_net_benefit(
+    model: World,
+    members: IntArray,
+    activity: IntArray,
+    governance: FloatArray,
+    extra_membership: np.ndarray,
+) -> FloatArray:
     """Each member's expected net benefit per quarter in a (prospective) group.
 
     Args:
@@ -127,18 +153,38 @@ def expected_net_benefit(model: World, members: IntArray, activity: IntArray, go
     funds, labour = np.where(mask, funds, 0.0), np.where(mask, labour, 0.0)
     saved = np.where(mask, deduction(community.kind[idx], p, funds), 0.0)
     base = (funds + labour).sum(axis=1)
-    leverage = 1.0 + p["funding"]["cofunding_match"] * model.expect["cofunding_fill"] + model.expect["grant_ratio"]
+    leverage = (
+        1.0
+        + p["funding"]["cofunding_match"] * model.expect["cofunding_fill"]
+        + model.expect["grant_ratio"]
+    )
     output = base * leverage * quality(members, community, governance)
     size = np.maximum(mask.sum(axis=1), 1)
     vis = np.where(mask, community.vision[idx, activity[:, None]], 0.0)
-    nb = net_benefit(p["formation"]["impact_value"], vis, (output / size)[:, None], funds, labour, saved,
-                     p["gotong_royong"]["warm_glow"], model.expect["cash_per_participant"] * community.organisations[idx] / np.maximum(after, 1))
+    nb = net_benefit(
+        p["formation"]["impact_value"],
+        vis,
+        (output / size)[:, None],
+        funds,
+        labour,
+        saved,
+        p["gotong_royong"]["warm_glow"],
+        model.expect["cash_per_participant"]
+        * community.organisations[idx]
+        / np.maximum(after, 1),
+    )
     return np.where(mask, nb, 0.0)
 
 
 def _target_region(model: World, home: IntArray) -> IntArray:
     """Home region, or with the information system's reach a needy region (targeting)."""
-    return targeting.choose_regions(model.streams["formation"], home, model.region_index, model.index_scale, model.params)
+    return targeting.choose_regions(
+        model.streams["formation"],
+        home,
+        model.region_index,
+        model.index_scale,
+        model.params,
+    )
 
 
 def form(model: World) -> IntArray:
@@ -148,9 +194,18 @@ def form(model: World) -> IntArray:
     if not fp["enabled"]:
         return np.zeros(0, np.int64)
     rng = model.streams["formation"]
-    who = network.seekers(model.streams["search"], community, p["network"]["socialization"])
-    s, c = network.find_candidates(model.streams["search"], community, model.ties, who, p["network"]["candidates"],
-                                   p["network"]["information_system"], fp["complementarity_weight"])
+    who = network.seekers(
+        model.streams["search"], community, p["network"]["socialization"]
+    )
+    s, c = network.find_candidates(
+        model.streams["search"],
+        community,
+        model.ties,
+        who,
+        p["network"]["candidates"],
+        p["network"]["information_system"],
+        fp["complementarity_weight"],
+    )
     if s.shape[0] == 0:
         return np.zeros(0, np.int64)
     # The same pair can come from both channels or both directions: keep its first proposal.
@@ -169,8 +224,12 @@ def form(model: World) -> IntArray:
     members = np.full((s.shape[0], width), NO_MEMBER, dtype=np.int64)
     members[:, 0], members[:, 1] = s, c
     activity = np.argmax(community.vision[s] + community.vision[c], axis=1)
-    governance = np.clip(rng.normal(p["governance"]["quality"], 0.1, s.shape[0]), 0.0, 1.0)
-    term = np.maximum(1, np.round(fp["term"] * rng.uniform(0.5, 1.5, s.shape[0]))).astype(np.int64)
+    governance = np.clip(
+        rng.normal(p["governance"]["quality"], 0.1, s.shape[0]), 0.0, 1.0
+    )
+    term = np.maximum(
+        1, np.round(fp["term"] * rng.uniform(0.5, 1.5, s.shape[0]))
+    ).astype(np.int64)
     new = members != NO_MEMBER
     nb = expected_net_benefit(model, members, activity, governance, new)
     # Each member pays the cost for every real organisation it stands for.
@@ -179,9 +238,16 @@ def form(model: World) -> IntArray:
     agree = np.all(np.where(new, term[:, None] * nb - tc * orgs > 0, True), axis=1)
     if not agree.any():
         return np.zeros(0, np.int64)
-    members, activity, governance, term = members[agree], activity[agree], governance[agree], term[agree]
+    members, activity, governance, term = (
+        members[agree],
+        activity[agree],
+        governance[agree],
+        term[agree],
+    )
     region = _target_region(model, community.region[members[:, 0]])
-    return model.open_partnerships(members, activity, region, term, governance, transaction_cost=tc)
+    return model.open_partnerships(
+        members, activity, region, term, governance, transaction_cost=tc
+    )
 
 
 def recruit(model: World, busy: IntArray) -> int:
@@ -207,14 +273,19 @@ def recruit(model: World, busy: IntArray) -> int:
     members = table.members[ids]
     mask = members != NO_MEMBER
     # Candidates: forum neighbours of a random member, and best matches through the information system.
-    lead = members[np.arange(ids.shape[0]), np.floor(rng.random(ids.shape[0]) * table.size[ids]).astype(np.int64)]
+    lead = members[
+        np.arange(ids.shape[0]),
+        np.floor(rng.random(ids.shape[0]) * table.size[ids]).astype(np.int64),
+    ]
     k = p["network"]["candidates"]
     s1, c1 = network.network_candidates(model.streams["search"], model.ties, lead, k)
     # network_candidates drops leads without ties and repeats each kept lead k times, in order.
     indptr, _ = model.ties.adjacency()
     rows1 = np.repeat(np.flatnonzero(indptr[lead + 1] > indptr[lead]), k)
     w = fp["complementarity_weight"]
-    gvision = np.where(mask[..., None], community.vision[np.maximum(members, 0)], 0.0).sum(axis=1)
+    gvision = np.where(
+        mask[..., None], community.vision[np.maximum(members, 0)], 0.0
+    ).sum(axis=1)
     gvision = gvision / np.maximum(gvision.sum(axis=1, keepdims=True), 1e-12)
     e = np.where(mask[..., None], community.endowment[np.maximum(members, 0)], 0.0)
     gap = np.prod(1.0 - e, axis=1)
@@ -225,10 +296,14 @@ def recruit(model: World, busy: IntArray) -> int:
     if reach > 0 and community.n > 1:
         # Which of the kk best matches are visible is drawn first: only partnerships that see one are searched.
         kk = min(k, community.n)
-        vis = (model.streams["search"].random(ids.shape[0] * kk) < reach).reshape(ids.shape[0], kk)
+        vis = (model.streams["search"].random(ids.shape[0] * kk) < reach).reshape(
+            ids.shape[0], kk
+        )
         look = np.flatnonzero(vis.any(axis=1))
         idx = np.full((ids.shape[0], kk), -1, dtype=np.int64)
-        idx[look] = network.nearest_matches(table, network.community_tree(community, w), kk).nearest(ids[look], queries[look])
+        idx[look] = network.nearest_matches(
+            table, network.community_tree(community, w), kk
+        ).nearest(ids[look], queries[look])
         rows2 = np.repeat(np.arange(ids.shape[0]), kk)[vis.ravel()]
         c2 = idx.ravel()[vis.ravel()]
     rows = np.concatenate([rows1, rows2])
@@ -236,7 +311,9 @@ def recruit(model: World, busy: IntArray) -> int:
     free = community.memberships[cand] < community.cap[cand]
     already = (members[rows] == cand[:, None]).any(axis=1)
     vc = community.vision[cand]
-    sim = (gvision[rows] * vc).sum(axis=1) / np.maximum(np.linalg.norm(gvision[rows], axis=1) * np.linalg.norm(vc, axis=1), 1e-12)
+    sim = (gvision[rows] * vc).sum(axis=1) / np.maximum(
+        np.linalg.norm(gvision[rows], axis=1) * np.linalg.norm(vc, axis=1), 1e-12
+    )
     ok = free & ~already & ~np.isin(cand, busy) & (sim >= fp["vision_threshold"])
     rows, cand, sim = rows[ok], cand[ok], sim[ok]
     if rows.shape[0] == 0:
@@ -263,7 +340,11 @@ def recruit(model: World, busy: IntArray) -> int:
     tc = p["regulation"]["transaction_cost"]
     old_mask = old != NO_MEMBER
     olds_gain = np.all(np.where(old_mask, nb_new >= nb_old, True), axis=1)
-    newcomer_gain = remaining * nb_new[np.arange(pid.shape[0]), size] - tc * community.organisations[cand] > 0
+    newcomer_gain = (
+        remaining * nb_new[np.arange(pid.shape[0]), size]
+        - tc * community.organisations[cand]
+        > 0
+    )
     agree = olds_gain & newcomer_gain
     if not agree.any():
         return 0
@@ -271,4 +352,11 @@ def recruit(model: World, busy: IntArray) -> int:
     return int(agree.sum())
 
 
-__all__ = ["MAX_QUALITY", "expected_net_benefit", "form", "mutual_best", "pair_scores", "recruit"]
+__all__ = [
+    "MAX_QUALITY",
+    "expected_net_benefit",
+    "form",
+    "mutual_best",
+    "pair_scores",
+    "recruit",
+]

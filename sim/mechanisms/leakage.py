@@ -31,7 +31,9 @@ def concentration(contributions: FloatArray, members: IntArray) -> FloatArray:
     return np.where(total > 0, (share**2).sum(axis=1), 1.0)
 
 
-def leaked_share(governance: FloatArray, herfindahl: FloatArray, params: dict) -> FloatArray:
+def leaked_share(
+    governance: FloatArray, herfindahl: FloatArray, params: dict
+) -> FloatArray:
     """Share of each partnership's pooled money lost this quarter, in [0, 1].
 
     Args:
@@ -41,5 +43,10 @@ def leaked_share(governance: FloatArray, herfindahl: FloatArray, params: dict) -
     """
     lp = params["leakage"]
     honesty = params["governance"]["honesty"]
-    raw = lp["weak_governance"] * (1.0 - governance) * (1.0 + lp["capture"] * herfindahl) * (1.0 - lp["self_evaluation"] * honesty)
+    raw = (
+        lp["weak_governance"]
+        * (1.0 - governance)
+        * (1.0 + lp["capture"] * herfindahl)
+        * (1.0 - lp["self_evaluation"] * honesty)
+    )
     return np.clip(raw - lp["audit_effect"] * lp["audit_rate"], 0.0, 1.0)

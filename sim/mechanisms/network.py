@@ -18,7 +18,13 @@ from scipy.spatial import cKDTree
 from sim.state import CommunityState, FloatArray, IntArray, TieTable
 
 
-def forum_network(rng: np.random.Generator, region: IntArray, density: float, local_share: float, trust: float) -> TieTable:
+def forum_network(
+    rng: np.random.Generator,
+    region: IntArray,
+    density: float,
+    local_share: float,
+    trust: float,
+) -> TieTable:
     """Draw the community-forum network.
 
     Args:
@@ -35,14 +41,18 @@ def forum_network(rng: np.random.Generator, region: IntArray, density: float, lo
     n = region.shape[0]
     n_ties = int(round(n * density / 2))
     if n < 2 or n_ties == 0:
-        return TieTable.from_pairs(n, np.zeros(0, np.int64), np.zeros(0, np.int64), trust, True)
+        return TieTable.from_pairs(
+            n, np.zeros(0, np.int64), np.zeros(0, np.int64), trust, True
+        )
     a = rng.integers(0, n, size=n_ties)
     # Local ties pick uniformly among agents of a's region via the region-sorted order.
     order = np.argsort(region, kind="stable")
     counts = np.bincount(region, minlength=int(region.max()) + 1)
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     ra = region[a]
-    local_pick = order[starts[ra] + np.floor(rng.random(n_ties) * counts[ra]).astype(np.int64)]
+    local_pick = order[
+        starts[ra] + np.floor(rng.random(n_ties) * counts[ra]).astype(np.int64)
+    ]
     # Non-local ties pick uniformly among agents of the other regions: skip a's block in the order.
     others = n - counts[ra]
     u = np.floor(rng.random(n_ties) * np.maximum(others, 1)).astype(np.int64)
@@ -52,7 +62,9 @@ def forum_network(rng: np.random.Generator, region: IntArray, density: float, lo
     return TieTable.from_pairs(n, a, b, trust, True)
 
 
-def seekers(rng: np.random.Generator, community: CommunityState, socialization: float) -> IntArray:
+def seekers(
+    rng: np.random.Generator, community: CommunityState, socialization: float
+) -> IntArray:
     """Agents with a free slot who look for partners this quarter.
 
     The chance is ``socialization x motivation / 0.5``: at the neutral motivation 0.5 it is
@@ -63,7 +75,9 @@ def seekers(rng: np.random.Generator, community: CommunityState, socialization: 
     return np.flatnonzero(free & (rng.random(community.n) < p))
 
 
-def search_features(community: CommunityState, complementarity_weight: float) -> tuple[FloatArray, FloatArray]:
+def search_features(
+    community: CommunityState, complementarity_weight: float
+) -> tuple[FloatArray, FloatArray]:
     """Points and queries for the partner search.
 
     Points are ``[sqrt(1-w) * vision, sqrt(w) * endowment]``; a seeker queries with
@@ -71,26 +85,50 @@ def search_features(community: CommunityState, complementarity_weight: float) ->
     ``(1-w)|v_i - v_j|^2 + w|need_i - endowment_j|^2``: near neighbours share the vision
     and bring what the seeker lacks.
     """
-    return search_points(community, complementarity_weight), search_queries(community, complementarity_weight)
+    return search_points(community, complementarity_weight), search_queries(
+        community, complementarity_weight
+    )
 
 
-def search_points(community: CommunityState, complementarity_weight: float, rows: IntArray | None = None) -> FloatArray:
+def search_points(
+    community: CommunityState,
+    complementarity_weight: float,
+    rows: IntArray | None = None,
+) -> FloatArray:
     """The search points (of ``rows`` only, if given: the same numbers as those rows of all points)."""
     w = complementarity_weight
-    vision = community.vision if rows is None else np.take(community.vision, rows, axis=0)
-    endowment = community.endowment if rows is None else np.take(community.endowment, rows, axis=0)
+    vision = (
+        community.vision if rows is None else np.take(community.vision, rows, axis=0)
+    )
+    endowment = (
+        community.endowment
+        if rows is None
+        else np.take(community.endowment, rows, axis=0)
+    )
     return np.hstack([np.sqrt(1.0 - w) * vision, np.sqrt(w) * endowment])
 
 
-def search_queries(community: CommunityState, complementarity_weight: float, rows: IntArray | None = None) -> FloatArray:
+def search_queries(
+    community: CommunityState,
+    complementarity_weight: float,
+    rows: IntArray | None = None,
+) -> FloatArray:
     """The seekers' queries (of ``rows`` only, if given: the same numbers as those rows of all queries)."""
     w = complementarity_weight
-    vision = community.vision if rows is None else np.take(community.vision, rows, axis=0)
-    endowment = community.endowment if rows is None else np.take(community.endowment, rows, axis=0)
+    vision = (
+        community.vision if rows is None else np.take(community.vision, rows, axis=0)
+    )
+    endowment = (
+        community.endowment
+        if rows is None
+        else np.take(community.endowment, rows, axis=0)
+    )
     return np.hstack([np.sqrt(1.0 - w) * vision, np.sqrt(w) * (1.0 - endowment)])
 
 
-def network_candidates(rng: np.random.Generator, ties: TieTable, who: IntArray, k: int) -> tuple[IntArray, IntArray]:
+def network_candidates(
+    rng: np.random.Generator, ties: TieTable, who: IntArray, k: int
+) -> tuple[IntArray, IntArray]:
     """Up to ``k`` random forum neighbours of each seeker (with replacement).
 
     Returns:
@@ -125,7 +163,9 @@ class SearchTree:
         first = cKDTree(points, leafsize=64, balanced_tree=False, compact_nodes=False)
         self.order = np.asarray(first.indices, dtype=np.int64)
         del first
-        self.tree = cKDTree(points[self.order], leafsize=64, balanced_tree=False, compact_nodes=False)
+        self.tree = cKDTree(
+            points[self.order], leafsize=64, balanced_tree=False, compact_nodes=False
+        )
 
     def query(self, queries: FloatArray, k: int) -> IntArray:
         """(m, k) indices of the k nearest points of each query row, nearest first."""
@@ -133,14 +173,21 @@ class SearchTree:
         return self.order[np.asarray(idx, dtype=np.int64).reshape(queries.shape[0], k)]
 
 
-def community_tree(community: CommunityState, complementarity_weight: float) -> SearchTree:
+def community_tree(
+    community: CommunityState, complementarity_weight: float
+) -> SearchTree:
     """The search tree over the community's points: built once a run (``CommunityState.derived``).
 
     Visions and endowments do not change during a run (they are read only); a community
     whose arrays can still be written gets a fresh tree on every call.
     """
     w = complementarity_weight
-    return community.derived(f"search_tree:{w!r}", lambda: SearchTree(search_points(community, w)), community.vision, community.endowment)
+    return community.derived(
+        f"search_tree:{w!r}",
+        lambda: SearchTree(search_points(community, w)),
+        community.vision,
+        community.endowment,
+    )
 
 
 class NearestMatches:
@@ -161,7 +208,12 @@ class NearestMatches:
             agents. Then no query is stored or compared.
     """
 
-    def __init__(self, tree: SearchTree, k: int, query_rows: Callable[[IntArray], FloatArray] | None = None):
+    def __init__(
+        self,
+        tree: SearchTree,
+        k: int,
+        query_rows: Callable[[IntArray], FloatArray] | None = None,
+    ):
         self.tree = tree
         self.k = min(k, tree.n)
         self.query_rows = query_rows
@@ -173,11 +225,17 @@ class NearestMatches:
         if need <= self.known.shape[0]:
             return
         if self.query_rows is not None:
-            grow = max(need, self.tree.n) - self.known.shape[0]  # the keys are the agents: room for all at once
+            grow = (
+                max(need, self.tree.n) - self.known.shape[0]
+            )  # the keys are the agents: room for all at once
         else:
             grow = max(need, 2 * self.known.shape[0]) - self.known.shape[0]
-            self.queries = np.concatenate([self.queries, np.zeros((grow, self.queries.shape[1]))])
-        self.found = np.concatenate([self.found, np.zeros((grow, self.k), dtype=np.int64)])
+            self.queries = np.concatenate(
+                [self.queries, np.zeros((grow, self.queries.shape[1]))]
+            )
+        self.found = np.concatenate(
+            [self.found, np.zeros((grow, self.k), dtype=np.int64)]
+        )
         self.known = np.concatenate([self.known, np.zeros(grow, dtype=bool)])
 
     def nearest(self, keys: IntArray, queries: FloatArray) -> IntArray:
@@ -189,7 +247,12 @@ class NearestMatches:
             return np.zeros((0, self.k), dtype=np.int64)
         self._grow(int(keys.max()) + 1)
         out = np.take(self.found, keys, axis=0)
-        miss = np.flatnonzero(~(self.known[keys] & np.all(np.take(self.queries, keys, axis=0) == queries, axis=1)))
+        miss = np.flatnonzero(
+            ~(
+                self.known[keys]
+                & np.all(np.take(self.queries, keys, axis=0) == queries, axis=1)
+            )
+        )
         if miss.shape[0]:
             idx = self.tree.query(queries[miss], self.k)
             out[miss] = idx
@@ -209,7 +272,7 @@ class NearestMatches:
         missing = rows[~self.known[rows]]
         # In blocks, so that the queries and the tree's distance arrays stay small at a million agents.
         for lo in range(0, missing.shape[0], SEARCH_BLOCK):
-            part = missing[lo: lo + SEARCH_BLOCK]
+            part = missing[lo : lo + SEARCH_BLOCK]
             self.found[part] = self.tree.query(self.query_rows(part), self.k)
             self.known[part] = True
         return np.take(self.found, rows, axis=0)
@@ -218,19 +281,33 @@ class NearestMatches:
 SEARCH_BLOCK = 65_536
 
 
-def nearest_matches(holder: object, tree: SearchTree, k: int, query_rows: Callable[[IntArray], FloatArray] | None = None) -> NearestMatches:
+def nearest_matches(
+    holder: object,
+    tree: SearchTree,
+    k: int,
+    query_rows: Callable[[IntArray], FloatArray] | None = None,
+) -> NearestMatches:
     """The :class:`NearestMatches` kept on ``holder`` (the community, the partnership table), renewed with the tree."""
     memo = getattr(holder, "_nearest_matches", None)
-    if memo is None or memo.tree is not tree or memo.k != min(k, tree.n) or (memo.query_rows is None) != (query_rows is None):
+    if (
+        memo is None
+        or memo.tree is not tree
+        or memo.k != min(k, tree.n)
+        or (memo.query_rows is None) != (query_rows is None)
+    ):
         memo = NearestMatches(tree, k, query_rows)
         holder._nearest_matches = memo  # a cache, not a dataclass field
     return memo
 
 
-def community_matches(community: CommunityState, k: int, complementarity_weight: float) -> NearestMatches:
+def community_matches(
+    community: CommunityState, k: int, complementarity_weight: float
+) -> NearestMatches:
     """The community's remembered best matches, ``k`` per agent, for its own queries."""
     w = complementarity_weight
-    return nearest_matches(community, community_tree(community, w), k, _CommunityQueries(community, w))
+    return nearest_matches(
+        community, community_tree(community, w), k, _CommunityQueries(community, w)
+    )
 
 
 class _CommunityQueries:
@@ -255,14 +332,30 @@ def prepare_search(community: CommunityState, params: dict) -> None:
     information system (``network.information_system`` 0) or for a community whose arrays
     can still be written (its tree is not kept).
     """
-    if params["network"]["information_system"] <= 0 or community.n < 2 or community.vision.flags.writeable or community.endowment.flags.writeable:
+    if (
+        params["network"]["information_system"] <= 0
+        or community.n < 2
+        or community.vision.flags.writeable
+        or community.endowment.flags.writeable
+    ):
         return
-    memo = community_matches(community, params["network"]["candidates"] + 1, params["formation"]["complementarity_weight"])
+    memo = community_matches(
+        community,
+        params["network"]["candidates"] + 1,
+        params["formation"]["complementarity_weight"],
+    )
     memo.nearest_rows(memo.tree.order)
 
 
-def information_candidates(rng: np.random.Generator, points: FloatArray | None, queries: FloatArray | None, who: IntArray, k: int, reach: float,
-                           matches: NearestMatches | None = None) -> tuple[IntArray, IntArray]:
+def information_candidates(
+    rng: np.random.Generator,
+    points: FloatArray | None,
+    queries: FloatArray | None,
+    who: IntArray,
+    k: int,
+    reach: float,
+    matches: NearestMatches | None = None,
+) -> tuple[IntArray, IntArray]:
     """Best matches anywhere, each visible with probability ``reach``.
 
     One batched ``cKDTree`` query answers every seeker at once (seekers whose matches are all
@@ -280,23 +373,47 @@ def information_candidates(rng: np.random.Generator, points: FloatArray | None, 
     matches = NearestMatches(SearchTree(points), kk) if matches is None else matches
     idx = np.full((who.shape[0], kk), -1, dtype=np.int64)
     look = np.flatnonzero(visible.any(axis=1))
-    idx[look] = matches.nearest_rows(who[look]) if own else matches.nearest(who[look], queries[who[look]])
+    idx[look] = (
+        matches.nearest_rows(who[look])
+        if own
+        else matches.nearest(who[look], queries[who[look]])
+    )
     # Move the seeker itself (usually its own nearest point) to the end of its row, keep k.
     is_self = idx == who[:, None]
-    idx = np.take_along_axis(idx, np.argsort(is_self, axis=1, kind="stable"), axis=1)[:, :keep]
+    idx = np.take_along_axis(idx, np.argsort(is_self, axis=1, kind="stable"), axis=1)[
+        :, :keep
+    ]
     seeker = np.repeat(who, keep)
     cand = idx.ravel()
     visible = visible.ravel() & (cand != seeker)
     return seeker[visible], cand[visible]
 
 
-def find_candidates(rng: np.random.Generator, community: CommunityState, ties: TieTable, who: IntArray, k: int, reach: float, complementarity_weight: float) -> tuple[IntArray, IntArray]:
+def find_candidates(
+    rng: np.random.Generator,
+    community: CommunityState,
+    ties: TieTable,
+    who: IntArray,
+    k: int,
+    reach: float,
+    complementarity_weight: float,
+) -> tuple[IntArray, IntArray]:
     """All (seeker, candidate) pairs from both channels, self-pairs and full candidates dropped."""
     s1, c1 = network_candidates(rng, ties, who, k)
     if reach > 0 and who.shape[0] and community.n > 1:
-        s2, c2 = information_candidates(rng, None, None, who, k, reach, community_matches(community, k + 1, complementarity_weight))
+        s2, c2 = information_candidates(
+            rng,
+            None,
+            None,
+            who,
+            k,
+            reach,
+            community_matches(community, k + 1, complementarity_weight),
+        )
     else:
-        s2, c2 = information_candidates(rng, np.zeros((community.n, 0)), None, who, k, reach)
+        s2, c2 = information_candidates(
+            rng, np.zeros((community.n, 0)), None, who, k, reach
+        )
     s = np.concatenate([s1, s2])
     c = np.concatenate([c1, c2])
     ok = (s != c) & (community.memberships[c] < community.cap[c])

@@ -14,7 +14,14 @@ import numpy as np
 
 from sim.mechanisms import complementarity, leakage, mobilisation, targeting
 from sim.parameters import ACTIVITIES
-from sim.state import BUSINESS, NO_MEMBER, CommunityState, FloatArray, IntArray, sorted_unique
+from sim.state import (
+    BUSINESS,
+    NO_MEMBER,
+    CommunityState,
+    FloatArray,
+    IntArray,
+    sorted_unique,
+)
 from sim.world import World
 
 
@@ -35,7 +42,9 @@ MAX_QUALITY = 1.5
 SOCIAL = ACTIVITIES.index("social")
 
 
-def member_inputs(community: CommunityState, params: dict, memberships: IntArray) -> tuple[FloatArray, FloatArray]:
+def member_inputs(
+    community: CommunityState, params: dict, memberships: IntArray
+) -> tuple[FloatArray, FloatArray]:
     """Money and volunteer labour value each agent puts into each of its partnerships per quarter.
 
     Args:
@@ -60,7 +69,12 @@ def labour_value(community: CommunityState, gotong_royong: dict) -> FloatArray:
     Volunteer days per person x people the agent stands for x its labour endowment x its
     willingness x the shadow wage.
     """
-    days = gotong_royong["volunteer_days"] * community.people * community.endowment[:, 1] * community.volunteer
+    days = (
+        gotong_royong["volunteer_days"]
+        * community.people
+        * community.endowment[:, 1]
+        * community.volunteer
+    )
     return days * gotong_royong["shadow_wage"]
 
 
@@ -81,7 +95,9 @@ def coverage(members: IntArray, endowment: FloatArray) -> FloatArray:
     A group whose members each cover what the others lack scores high; a group of
     look-alikes leaves the same gaps open.
     """
-    e = np.where(members[..., None] != NO_MEMBER, endowment[np.maximum(members, 0)], 0.0)
+    e = np.where(
+        members[..., None] != NO_MEMBER, endowment[np.maximum(members, 0)], 0.0
+    )
     cov = 1.0 - np.prod(1.0 - e, axis=1)
     return np.exp(np.mean(np.log(np.clip(cov, 1e-9, 1.0)), axis=1))
 
@@ -93,13 +109,26 @@ def group_mean(members: IntArray, values: FloatArray) -> FloatArray:
     return v.sum(axis=1) / np.maximum(m.sum(axis=1), 1)
 
 
-def quality(members: IntArray, community: CommunityState, governance: FloatArray) -> FloatArray:
+def quality(
+    members: IntArray, community: CommunityState, governance: FloatArray
+) -> FloatArray:
     """Output per rupiah of input: coverage x (0.5 + mean capacity) x (0.5 + governance / 2)."""
-    return coverage(members, community.endowment) * (0.5 + group_mean(members, community.capacity)) * (0.5 + 0.5 * governance)
+    return (
+        coverage(members, community.endowment)
+        * (0.5 + group_mean(members, community.capacity))
+        * (0.5 + 0.5 * governance)
+    )
 
 
-def duplication_factor(region: IntArray, activity: IntArray, count: FloatArray, population: FloatArray, loss: float,
-                       coordination: float, half: float) -> FloatArray:
+def duplication_factor(
+    region: IntArray,
+    activity: IntArray,
+    count: FloatArray,
+    population: FloatArray,
+    loss: float,
+    coordination: float,
+    half: float,
+) -> FloatArray:
     """Share of output kept when partnerships crowd the same region and activity.
 
     ``1 - loss x (1 - coordination) x d / (d + half)``, where ``d`` is the density of real
@@ -118,18 +147,35 @@ def duplication_factor(region: IntArray, activity: IntArray, count: FloatArray, 
     if region.shape[0] == 0:
         return np.zeros(0)
     cell = region * len(ACTIVITIES) + activity
-    real = np.bincount(cell, weights=count, minlength=population.shape[0] * len(ACTIVITIES))[cell]
+    real = np.bincount(
+        cell, weights=count, minlength=population.shape[0] * len(ACTIVITIES)
+    )[cell]
     density = real / (population[region] / 1e5)
     return 1.0 - loss * (1.0 - coordination) * density / (density + half)
 
 
-def net_benefit(impact_value: float, vision_weight: FloatArray, output_share: FloatArray, funds: FloatArray, labour: FloatArray, tax_saved: FloatArray, warm_glow: float, cash: float | FloatArray) -> FloatArray:
+def net_benefit(
+    impact_value: float,
+    vision_weight: FloatArray,
+    output_share: FloatArray,
+    funds: FloatArray,
+    labour: FloatArray,
+    tax_saved: FloatArray,
+    warm_glow: float,
+    cash: float | FloatArray,
+) -> FloatArray:
     """A member's net benefit per quarter (Rp equivalent).
 
     The value it puts on its share of the output in an activity it cares about, plus the
     warm glow of volunteering and any cash reward, less what it gives.
     """
-    return impact_value * vision_weight * output_share + warm_glow * labour + cash - (funds - tax_saved) - labour
+    return (
+        impact_value * vision_weight * output_share
+        + warm_glow * labour
+        + cash
+        - (funds - tax_saved)
+        - labour
+    )
 
 
 def _allocate(demand: FloatArray, budget: float) -> FloatArray:
@@ -140,7 +186,9 @@ def _allocate(demand: FloatArray, budget: float) -> FloatArray:
     return demand * min(1.0, budget / total)
 
 
-def _allocate_by_group(demand: FloatArray, group: IntArray, budgets: FloatArray) -> FloatArray:
+def _allocate_by_group(
+    demand: FloatArray, group: IntArray, budgets: FloatArray
+) -> FloatArray:
     """Pro-rata allocation within each group (e.g. region) against that group's budget."""
     total = np.bincount(group, weights=demand, minlength=budgets.shape[0])
     fill = np.divide(budgets, total, out=np.ones_like(budgets), where=total > 0)
@@ -154,7 +202,12 @@ def operate(model: World) -> FloatArray:
         Effective investment per region and activity, shape (regions, activities), Rp.
     """
     p = model.params
-    f, community, table, ledger = p["funding"], model.community, model.partnerships, model.ledger
+    f, community, table, ledger = (
+        p["funding"],
+        model.community,
+        model.partnerships,
+        model.ledger,
+    )
     regions = model.regions
     shock = model.public_factor
     weights = regions.weights
@@ -187,7 +240,9 @@ def operate(model: World) -> FloatArray:
         ledger.spend("regional", "cofunding", from_region.sum())
         ledger.lapse("regional")
         ledger.credit("central", f["central_cofunding"] * shock * people)
-        from_centre = _allocate(demand - from_region, f["central_cofunding"] * shock * people)
+        from_centre = _allocate(
+            demand - from_region, f["central_cofunding"] * shock * people
+        )
         ledger.spend("central", "cofunding", from_centre.sum())
         ledger.lapse("central")
         cofund = from_region + from_centre
@@ -195,8 +250,10 @@ def operate(model: World) -> FloatArray:
         # Donors: part pooled in the trust fund, the rest granted directly (with overhead).
         pooled_share = f["trust_fund_share"]
         grants = np.zeros(ids.shape[0])
-        for budget, eligible in ((f["international_donors"] * people, INTERNATIONAL_ACTIVITIES[activity]),
-                                 (f["philanthropy"] * people, np.ones(ids.shape[0], bool))):
+        for budget, eligible in (
+            (f["international_donors"] * people, INTERNATIONAL_ACTIVITIES[activity]),
+            (f["philanthropy"] * people, np.ones(ids.shape[0], bool)),
+        ):
             ledger.credit("donors", budget)
             ledger.transfer("donors", "trust_fund", budget * pooled_share)
             g = _allocate(np.where(eligible, base, 0.0), budget * (1.0 - pooled_share))
@@ -209,9 +266,21 @@ def operate(model: World) -> FloatArray:
                 need = 1.0 - model.region_index / model.index_scale
                 rule = need[region] * base
             else:
-                rule = np.where(table.score[ids] >= p["rewards"]["performance_threshold"], table.score[ids], 0.0) * base
-            g = np.minimum(_allocate(rule, ledger.balance["trust_fund"] * TRUST_FUND_DISBURSEMENT), base)
-            ledger.spend("trust_fund", "grants", g.sum() * (1.0 - f["trust_fund_overhead"]))
+                rule = (
+                    np.where(
+                        table.score[ids] >= p["rewards"]["performance_threshold"],
+                        table.score[ids],
+                        0.0,
+                    )
+                    * base
+                )
+            g = np.minimum(
+                _allocate(rule, ledger.balance["trust_fund"] * TRUST_FUND_DISBURSEMENT),
+                base,
+            )
+            ledger.spend(
+                "trust_fund", "grants", g.sum() * (1.0 - f["trust_fund_overhead"])
+            )
             ledger.spend("trust_fund", "overhead", g.sum() * f["trust_fund_overhead"])
             grants += g * (1.0 - f["trust_fund_overhead"])
 
@@ -222,15 +291,26 @@ def operate(model: World) -> FloatArray:
         pending = table.pending[ids]
         table.pending[ids] = 0.0
         pooled = base + cofund + grants + pending
-        new_input = mobilisation.additional_input(funds, labour, p) + cofund + grants + pending
-        lost = leakage.leaked_share(table.governance[ids], leakage.concentration(funds_m + labour_m, members), p)
+        new_input = (
+            mobilisation.additional_input(funds, labour, p) + cofund + grants + pending
+        )
+        lost = leakage.leaked_share(
+            table.governance[ids], leakage.concentration(funds_m + labour_m, members), p
+        )
         ledger.record_leakage(float((lost * pooled).sum()))
         real = represented(members, community.organisations)
         _audit(model, real)
         q = quality(members, community, table.governance[ids])
         inst = p["institutions"]
-        dup = duplication_factor(region, activity, real, regions.population,
-                                 inst["duplication_loss"], inst["coordination"], inst["overlap_half"])
+        dup = duplication_factor(
+            region,
+            activity,
+            real,
+            regions.population,
+            inst["duplication_loss"],
+            inst["coordination"],
+            inst["overlap_half"],
+        )
         output = new_input * (1.0 - lost) * q * dup * targeting.return_multiplier(p)
         np.add.at(invest, (region, activity), output)
 
@@ -243,17 +323,32 @@ def operate(model: World) -> FloatArray:
         # Members' realised net benefit, smoothed so one bad quarter does not end a partnership.
         size = np.maximum(table.size[ids], 1)
         vis = np.where(mask, community.vision[idx, activity[:, None]], 0.0)
-        nb = net_benefit(p["formation"]["impact_value"], vis, (output / size)[:, None], funds_m, labour_m, saved_m,
-                         p["gotong_royong"]["warm_glow"],
-                         model.expect["cash_per_participant"] * community.organisations[idx] / np.maximum(community.memberships[idx], 1))
+        nb = net_benefit(
+            p["formation"]["impact_value"],
+            vis,
+            (output / size)[:, None],
+            funds_m,
+            labour_m,
+            saved_m,
+            p["gotong_royong"]["warm_glow"],
+            model.expect["cash_per_participant"]
+            * community.organisations[idx]
+            / np.maximum(community.memberships[idx], 1),
+        )
         fresh = (model.steps - table.start[ids]) <= 1
         old = table.net_benefit[ids]
-        table.net_benefit[ids] = np.where(mask, np.where(fresh[:, None], nb, 0.5 * old + 0.5 * nb), 0.0)
+        table.net_benefit[ids] = np.where(
+            mask, np.where(fresh[:, None], nb, 0.5 * old + 0.5 * nb), 0.0
+        )
         community.experience[sorted_unique(members[mask])] += 1.0
 
         total_base = base.sum()
-        model.expect["cofunding_fill"] = float(cofund.sum() / max(demand.sum(), 1e-12)) if demand.sum() > 0 else 1.0
-        model.expect["grant_ratio"] = float(grants.sum() / total_base) if total_base > 0 else 0.0
+        model.expect["cofunding_fill"] = (
+            float(cofund.sum() / max(demand.sum(), 1e-12)) if demand.sum() > 0 else 1.0
+        )
+        model.expect["grant_ratio"] = (
+            float(grants.sum() / total_base) if total_base > 0 else 0.0
+        )
     else:
         # Nobody to co-fund: the appropriations lapse, donor money still reaches the trust fund.
         ledger.credit("regional", f["regional_cofunding"] * shock * people)
@@ -279,10 +374,16 @@ def operate(model: World) -> FloatArray:
     ledger.spend("central", "village_fund", village)
     ledger.credit("regional", regional)
     ledger.spend("regional", "programmes", regional)
-    programmes = (central * tilt + regional * weights)[:, None] * PROGRAMME_SHARES[None, :]
+    programmes = (central * tilt + regional * weights)[:, None] * PROGRAMME_SHARES[
+        None, :
+    ]
     villages = (village * weights)[:, None] * VILLAGE_FUND_SHARES[None, :]
     # Complementarity: partnership work in a region and activity raises what programmes achieve there.
-    invest += f["programme_efficiency"] * (programmes + villages) * complementarity.lift(invest, regions.population, p)
+    invest += (
+        f["programme_efficiency"]
+        * (programmes + villages)
+        * complementarity.lift(invest, regions.population, p)
+    )
     return invest
 
 

@@ -51,6 +51,8 @@ def schedule(model: World) -> list[PolicyEventHandler]:
     handlers = []
     for ev in model.scenario.events:
         h = PolicyEventHandler(model, ev)
-        model.schedule_event(h.fire, at=event_time(ev, model.scenario.scenario.start_year))
+        model.schedule_event(
+            h.fire, at=event_time(ev, model.scenario.scenario.start_year)
+        )
         handlers.append(h)
     return handlers

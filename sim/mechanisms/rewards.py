@@ -38,11 +38,15 @@ VOLUNTEER_RECOVERY = 0.02
 CROWDING_SPEED = 0.25
 
 
-def self_score(rng: np.random.Generator, performance: FloatArray, honesty: float) -> FloatArray:
+def self_score(
+    rng: np.random.Generator, performance: FloatArray, honesty: float
+) -> FloatArray:
     """Self-evaluated scores: exact when honesty is 1, inflated and noisy as it falls."""
     dishonest = 1.0 - honesty
     noise = rng.normal(0.0, SELF_NOISE, performance.shape[0]) * dishonest
-    return np.clip(performance + dishonest * SELF_BIAS * (1.0 - performance) + noise, 0.0, 1.0)
+    return np.clip(
+        performance + dishonest * SELF_BIAS * (1.0 - performance) + noise, 0.0, 1.0
+    )
 
 
 def top_share(score: FloatArray, share: float, limit: int | None = None) -> np.ndarray:
@@ -62,12 +66,21 @@ def _boost(model: World, members: np.ndarray, amount: float) -> None:
 
 def evaluate_and_reward(model: World) -> None:
     """Score every active partnership, pay the reward scheme, update motivation and volunteering."""
-    p, community, table, ledger = model.params, model.community, model.partnerships, model.ledger
+    p, community, table, ledger = (
+        model.params,
+        model.community,
+        model.partnerships,
+        model.ledger,
+    )
     rp = p["rewards"]
     ids = table.active_ids()
-    scores = self_score(model.streams["rewards"], table.performance[ids], p["governance"]["honesty"])
+    scores = self_score(
+        model.streams["rewards"], table.performance[ids], p["governance"]["honesty"]
+    )
     table.score[ids] = scores
-    budget = rp["budget"] * model.public_factor * float(model.regions.population.sum()) / 4.0
+    budget = (
+        rp["budget"] * model.public_factor * float(model.regions.population.sum()) / 4.0
+    )
     scheme = rp["scheme"]
     cash_paid = np.zeros(community.n)
     model.expect["cash_per_participant"] = 0.0
@@ -76,7 +89,11 @@ def evaluate_and_reward(model: World) -> None:
         ledger.credit("rewards", budget)
     # A model partnership stands for many real ones (its members' mean organisations), and an
     # agent for many organisations: awards and cash are paid for all of them.
-    real = represented(table.members[ids], community.organisations) if ids.shape[0] else np.zeros(0)
+    real = (
+        represented(table.members[ids], community.organisations)
+        if ids.shape[0]
+        else np.zeros(0)
+    )
     if scheme == "recognition" and ids.shape[0]:
         ranked = top_share(scores, rp["winners_share"])
         cost = rp["award_cost"] * real[ranked]
@@ -86,8 +103,12 @@ def evaluate_and_reward(model: World) -> None:
     elif scheme == "cash_per_participant":
         participants = np.flatnonzero(community.memberships > 0)
         if participants.shape[0]:
-            per_organisation = ledger.balance["rewards"] / float(community.organisations[participants].sum())
-            cash_paid[participants] = per_organisation * community.organisations[participants]
+            per_organisation = ledger.balance["rewards"] / float(
+                community.organisations[participants].sum()
+            )
+            cash_paid[participants] = (
+                per_organisation * community.organisations[participants]
+            )
             ledger.spend("rewards", "rewards", float(cash_paid.sum()))
             model.expect["cash_per_participant"] = per_organisation
     elif scheme == "performance" and ids.shape[0]:
@@ -99,12 +120,16 @@ def evaluate_and_reward(model: World) -> None:
             table.pending[ids] += grant
     elif scheme == "tournament" and ids.shape[0] and model.steps % 4 == 0:
         win = top_share(scores, rp["winners_share"])
-        prize = ledger.balance["rewards"] * real[win] / max(float(real[win].sum()), 1e-12)
+        prize = (
+            ledger.balance["rewards"] * real[win] / max(float(real[win].sum()), 1e-12)
+        )
         ledger.spend("rewards", "rewards", float(prize.sum()))
         table.pending[ids[win]] += prize
         _boost(model, table.members[ids[win]], rp["recognition_boost"])
     if scheme in ("none", "recognition", "cash_per_participant", "performance"):
-        ledger.lapse("rewards")  # only the tournament carries its fund over to the year's end
+        ledger.lapse(
+            "rewards"
+        )  # only the tournament carries its fund over to the year's end
 
     # Success and failure move motivation; everyone drifts back toward neutral.
     if ids.shape[0]:
@@ -119,6 +144,15 @@ def evaluate_and_reward(model: World) -> None:
     # Crowding out: cash relative to the value of the labour a member volunteers.
     labour = labour_value(community, p["gotong_royong"])
     paid = cash_paid > 0
-    crowd = rp["crowding_out"] * CROWDING_SPEED * cash_paid / np.maximum(cash_paid + labour, 1e-12)
-    community.volunteer = np.where(paid, community.volunteer * (1.0 - crowd),
-                                   community.volunteer + VOLUNTEER_RECOVERY * (community.volunteer_base - community.volunteer))
+    crowd = (
+        rp["crowding_out"]
+        * CROWDING_SPEED
+        * cash_paid
+        / np.maximum(cash_paid + labour, 1e-12)
+    )
+    community.volunteer = np.where(
+        paid,
+        community.volunteer * (1.0 - crowd),
+        community.volunteer
+        + VOLUNTEER_RECOVERY * (community.volunteer_base - community.volunteer),
+    )

@@ -22,6 +22,14 @@ def apply(regions: RegionState, shocks: dict, method: str) -> None:
     """Move every region's components by one quarter of the shocks in force, in place."""
     gp = hdi.goalposts(method)
     if shocks["expenditure"]:
-        regions.income = np.clip(regions.income * np.exp(shocks["expenditure"] / QUARTERS), gp.income_min, gp.income_max)
+        regions.income = np.clip(
+            regions.income * np.exp(shocks["expenditure"] / QUARTERS),
+            gp.income_min,
+            gp.income_max,
+        )
     if shocks["life_expectancy"]:
-        regions.life_expectancy = np.clip(regions.life_expectancy + shocks["life_expectancy"] / QUARTERS, gp.le_min, gp.le_max)
+        regions.life_expectancy = np.clip(
+            regions.life_expectancy + shocks["life_expectancy"] / QUARTERS,
+            gp.le_min,
+            gp.le_max,
+        )

@@ -26,10 +26,19 @@ def return_multiplier(params: dict) -> float:
     return 1.0 + tp["reach"] * (tp["missed_return"] - 1.0)
 
 
-def choose_regions(rng: np.random.Generator, home: IntArray, region_index: FloatArray, scale: float, params: dict) -> IntArray:
+def choose_regions(
+    rng: np.random.Generator,
+    home: IntArray,
+    region_index: FloatArray,
+    scale: float,
+    params: dict,
+) -> IntArray:
     """Target region of each new partnership: home, or (informed) a needy region drawn by need."""
     informed = rng.random(home.shape[0]) < params["network"]["information_system"]
-    need = np.clip(1.0 - region_index / scale, 1e-12, None) ** params["targeting"]["need_focus"]
+    need = (
+        np.clip(1.0 - region_index / scale, 1e-12, None)
+        ** params["targeting"]["need_focus"]
+    )
     p = need / need.sum()
     drawn = rng.choice(region_index.shape[0], size=home.shape[0], p=p)
     return np.where(informed, drawn, home)

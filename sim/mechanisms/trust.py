@@ -37,14 +37,23 @@ def update(model: World, invest_social: FloatArray) -> None:
     together = np.zeros(ties.keys.shape[0], dtype=bool)
     together[pos[found]] = True
     floor = np.where(ties.forum, tp["initial"], 0.0)
-    ties.trust = np.where(together, ties.trust + tp["growth"] * (1.0 - ties.trust),
-                          ties.trust - tp["decay"] * np.maximum(ties.trust - floor, 0.0))
+    ties.trust = np.where(
+        together,
+        ties.trust + tp["growth"] * (1.0 - ties.trust),
+        ties.trust - tp["decay"] * np.maximum(ties.trust - floor, 0.0),
+    )
     # Social activities build kerukunan among the forum members of their region.
     i, j = ties.endpoints()
     per_person = invest_social / model.regions.population / 1e6  # Rp million per person
     region = model.community.region
-    lift = np.clip(tp["social_effect"] * 0.5 * (per_person[region[i]] + per_person[region[j]]), 0.0, 1.0)
-    ties.trust = np.where(ties.forum, ties.trust + lift * (1.0 - ties.trust), ties.trust)
+    lift = np.clip(
+        tp["social_effect"] * 0.5 * (per_person[region[i]] + per_person[region[j]]),
+        0.0,
+        1.0,
+    )
+    ties.trust = np.where(
+        ties.forum, ties.trust + lift * (1.0 - ties.trust), ties.trust
+    )
     np.clip(ties.trust, 0.0, 1.0, out=ties.trust)
     ties.drop(~ties.forum & ~together & (ties.trust < DROP_BELOW))
 
@@ -58,7 +67,12 @@ def partnership_trust(model: World, ids: np.ndarray) -> FloatArray:
     t = np.where(found, known, model.params["trust"]["initial"])
     total = np.bincount(rows, weights=t, minlength=ids.shape[0])
     count = np.bincount(rows, minlength=ids.shape[0])
-    return np.divide(total, count, out=np.full(ids.shape[0], model.params["trust"]["initial"]), where=count > 0)
+    return np.divide(
+        total,
+        count,
+        out=np.full(ids.shape[0], model.params["trust"]["initial"]),
+        where=count > 0,
+    )
 
 
 def cohesion(model: World) -> float:
@@ -78,4 +92,9 @@ def regional_cohesion(model: World) -> FloatArray:
     t = np.concatenate([ties.trust, ties.trust])
     total = np.bincount(r, weights=t, minlength=n_regions)
     count = np.bincount(r, minlength=n_regions)
-    return np.divide(total, count, out=np.full(n_regions, model.params["trust"]["initial"]), where=count > 0)
+    return np.divide(
+        total,
+        count,
+        out=np.full(n_regions, model.params["trust"]["initial"]),
+        where=count > 0,
+    )

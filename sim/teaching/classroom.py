@@ -43,13 +43,27 @@ from sim.parameters import BY_NAME, KINDS
 from sim.scenario import PolicyEvent, Scenario, defaults
 
 # Population keys, in the order of sim.parameters.KINDS.
-POPULATION_KEYS: tuple[str, ...] = ("community_groups", "ngos", "religious_bodies", "businesses", "universities")
+POPULATION_KEYS: tuple[str, ...] = (
+    "community_groups",
+    "ngos",
+    "religious_bodies",
+    "businesses",
+    "universities",
+)
 assert len(POPULATION_KEYS) == len(KINDS)
 
 # Regulation presets, the same values as scenarios/regulation_{restrictive,supportive}.toml.
 REGULATION: dict[str, dict[str, float]] = {
-    "restrictive": {"regulation.transaction_cost": 20.0, "regulation.legal_certainty": 0.3, "regulation.tax_deduction": 0.0},
-    "supportive": {"regulation.transaction_cost": 1.0, "regulation.legal_certainty": 0.95, "regulation.tax_deduction": 0.5},
+    "restrictive": {
+        "regulation.transaction_cost": 20.0,
+        "regulation.legal_certainty": 0.3,
+        "regulation.tax_deduction": 0.0,
+    },
+    "supportive": {
+        "regulation.transaction_cost": 1.0,
+        "regulation.legal_certainty": 0.95,
+        "regulation.tax_deduction": 0.5,
+    },
 }
 
 # How far into the run the "funding cut" contrast strikes (years after the start), and by how much.
@@ -121,28 +135,38 @@ class Contrast:
     funding_cut: bool = False
 
 
-CONTRASTS: dict[str, Contrast] = {c.key: c for c in (
-    Contrast("gotong_royong_off", levers={"gotong_royong": False}),
-    Contrast("gotong_royong_on", levers={"gotong_royong": True}),
-    Contrast("reward_none", levers={"reward_scheme": "none"}),
-    Contrast("reward_recognition", levers={"reward_scheme": "recognition"}),
-    Contrast("reward_cash_per_participant", levers={"reward_scheme": "cash_per_participant"}),
-    Contrast("reward_performance", levers={"reward_scheme": "performance"}),
-    Contrast("reward_tournament", levers={"reward_scheme": "tournament"}),
-    Contrast("funding_cut", funding_cut=True),
-    Contrast("funding_low", levers={"public_funding": 60.0}),
-    Contrast("funding_high", levers={"public_funding": 150.0}),
-    Contrast("trust_fund_none", levers={"trust_fund": 0.0}),
-    Contrast("trust_fund_high", levers={"trust_fund": 0.8}),
-    Contrast("regulation_restrictive", levers={"regulation": "restrictive"}),
-    Contrast("regulation_supportive", levers={"regulation": "supportive"}),
-    Contrast("information_none", levers={"information_system": 0.0}),
-    Contrast("information_high", levers={"information_system": 0.8}),
-    Contrast("capacity_none", levers={"capacity_building": 0.0}),
-    Contrast("capacity_high", levers={"capacity_building": None}),  # three times world A's budget
-    Contrast("government_alone", overrides={"formation.enabled": False}),
-)}
-assert set(CONTRASTS) == set(CHOICES["compare"]), "every contrast needs its labels in sim.teaching.labels"
+CONTRASTS: dict[str, Contrast] = {
+    c.key: c
+    for c in (
+        Contrast("gotong_royong_off", levers={"gotong_royong": False}),
+        Contrast("gotong_royong_on", levers={"gotong_royong": True}),
+        Contrast("reward_none", levers={"reward_scheme": "none"}),
+        Contrast("reward_recognition", levers={"reward_scheme": "recognition"}),
+        Contrast(
+            "reward_cash_per_participant",
+            levers={"reward_scheme": "cash_per_participant"},
+        ),
+        Contrast("reward_performance", levers={"reward_scheme": "performance"}),
+        Contrast("reward_tournament", levers={"reward_scheme": "tournament"}),
+        Contrast("funding_cut", funding_cut=True),
+        Contrast("funding_low", levers={"public_funding": 60.0}),
+        Contrast("funding_high", levers={"public_funding": 150.0}),
+        Contrast("trust_fund_none", levers={"trust_fund": 0.0}),
+        Contrast("trust_fund_high", levers={"trust_fund": 0.8}),
+        Contrast("regulation_restrictive", levers={"regulation": "restrictive"}),
+        Contrast("regulation_supportive", levers={"regulation": "supportive"}),
+        Contrast("information_none", levers={"information_system": 0.0}),
+        Contrast("information_high", levers={"information_system": 0.8}),
+        Contrast("capacity_none", levers={"capacity_building": 0.0}),
+        Contrast(
+            "capacity_high", levers={"capacity_building": None}
+        ),  # three times world A's budget
+        Contrast("government_alone", overrides={"formation.enabled": False}),
+    )
+}
+assert set(CONTRASTS) == set(CHOICES["compare"]), (
+    "every contrast needs its labels in sim.teaching.labels"
+)
 DEFAULT_CONTRAST = "gotong_royong_off"
 
 
@@ -153,33 +177,56 @@ def population_total(scenario: Scenario) -> int:
 
 def scaled_population(scenario: Scenario, total: int) -> dict[str, int]:
     """Population counts summing to ``total`` in the scenario's proportions (largest remainder)."""
-    counts = np.array([scenario.get(f"population.{k}") for k in POPULATION_KEYS], dtype=float)
+    counts = np.array(
+        [scenario.get(f"population.{k}") for k in POPULATION_KEYS], dtype=float
+    )
     if int(counts.sum()) == total:
-        return {f"population.{k}": int(c) for k, c in zip(POPULATION_KEYS, counts, strict=True)}
-    shares = counts / counts.sum() if counts.sum() else np.full(len(counts), 1.0 / len(counts))
+        return {
+            f"population.{k}": int(c)
+            for k, c in zip(POPULATION_KEYS, counts, strict=True)
+        }
+    shares = (
+        counts / counts.sum()
+        if counts.sum()
+        else np.full(len(counts), 1.0 / len(counts))
+    )
     exact = shares * total
     whole = np.floor(exact).astype(int)
     for i in np.argsort(-(exact - whole), kind="stable")[: total - int(whole.sum())]:
         whole[i] += 1
-    return {f"population.{k}": int(c) for k, c in zip(POPULATION_KEYS, whole, strict=True)}
+    return {
+        f"population.{k}": int(c) for k, c in zip(POPULATION_KEYS, whole, strict=True)
+    }
 
 
-def funding_cut_events(scenario: Scenario, factor: float = FUNDING_CUT_FACTOR) -> list[PolicyEvent]:
+def funding_cut_events(
+    scenario: Scenario, factor: float = FUNDING_CUT_FACTOR
+) -> list[PolicyEvent]:
     """A mid-run cut of every public budget (``funding.public_scale``): after 5 years, or a quarter into a shorter run."""
     years = float(scenario.get("scenario.years"))
     after = round(min(FUNDING_CUT_AFTER_YEARS, years / 4.0) * 4.0) / 4.0
     year = float(scenario.get("scenario.start_year")) + max(after, 0.25)
     pct = round((1.0 - factor) * 100)
-    return [PolicyEvent(year, "funding.public_scale", None, factor, f"public budgets -{pct}%")]
+    return [
+        PolicyEvent(
+            year, "funding.public_scale", None, factor, f"public budgets -{pct}%"
+        )
+    ]
 
 
-def with_events(scenario: Scenario, events: Sequence[PolicyEvent], source: str = "classroom") -> Scenario:
+def with_events(
+    scenario: Scenario, events: Sequence[PolicyEvent], source: str = "classroom"
+) -> Scenario:
     """The scenario with more policy events, validated like ``[[events]]`` in a file."""
     return scenario.with_events(events, source)
 
 
-def scenario_for(base: Scenario, levers: Levers, overrides: Mapping[str, Any] | None = None,
-                 events: Sequence[PolicyEvent] = ()) -> Scenario:
+def scenario_for(
+    base: Scenario,
+    levers: Levers,
+    overrides: Mapping[str, Any] | None = None,
+    events: Sequence[PolicyEvent] = (),
+) -> Scenario:
     """The scenario of one world: the base file with the levers (and any extra parameters and events) applied."""
     ov: dict[str, Any] = {
         "rewards.scheme": levers.reward_scheme,
@@ -202,7 +249,9 @@ def world_b_levers(a: Levers, contrast: Contrast) -> Levers:
     """World A's levers with the contrast's lever values."""
     changes = dict(contrast.levers)
     if "capacity_building" in changes and changes["capacity_building"] is None:
-        changes["capacity_building"] = min(3.0 * a.capacity_building, float(BY_NAME["capacity.budget"].high))
+        changes["capacity_building"] = min(
+            3.0 * a.capacity_building, float(BY_NAME["capacity.budget"].high)
+        )
     return a.replace(**changes) if changes else a
 
 
@@ -226,35 +275,66 @@ class Classroom(mesa.Model):
         serial: A number no other classroom in this process has (the app keys its pictures on it).
     """
 
-    def __init__(self, base: Scenario | None = None, *, reward_scheme: str | None = None, public_funding: float = 100.0,
-                 trust_fund: float | None = None, regulation: str = "scenario", gotong_royong: bool | None = None,
-                 information_system: float | None = None, capacity_building: float | None = None, agents: int | None = None,
-                 compare: str = DEFAULT_CONTRAST, replication: int = 0, seed: int | None = None):
+    def __init__(
+        self,
+        base: Scenario | None = None,
+        *,
+        reward_scheme: str | None = None,
+        public_funding: float = 100.0,
+        trust_fund: float | None = None,
+        regulation: str = "scenario",
+        gotong_royong: bool | None = None,
+        information_system: float | None = None,
+        capacity_building: float | None = None,
+        agents: int | None = None,
+        compare: str = DEFAULT_CONTRAST,
+        replication: int = 0,
+        seed: int | None = None,
+    ):
         super().__init__(rng=0)
         base = base if base is not None else defaults()
         start = Levers.from_scenario(base)
         given = {
-            "reward_scheme": None if reward_scheme is None else choice_key("reward_scheme", reward_scheme),
+            "reward_scheme": None
+            if reward_scheme is None
+            else choice_key("reward_scheme", reward_scheme),
             "public_funding": None if public_funding is None else float(public_funding),
             "trust_fund": None if trust_fund is None else float(trust_fund),
-            "regulation": None if regulation is None else choice_key("regulation", regulation),
+            "regulation": None
+            if regulation is None
+            else choice_key("regulation", regulation),
             "gotong_royong": None if gotong_royong is None else bool(gotong_royong),
-            "information_system": None if information_system is None else float(information_system),
-            "capacity_building": None if capacity_building is None else float(capacity_building),
-            "agents": None if agents is None else int(min(max(int(agents), AGENTS_MIN), AGENTS_MAX)),
+            "information_system": None
+            if information_system is None
+            else float(information_system),
+            "capacity_building": None
+            if capacity_building is None
+            else float(capacity_building),
+            "agents": None
+            if agents is None
+            else int(min(max(int(agents), AGENTS_MIN), AGENTS_MAX)),
         }
         self.base = base
-        self.levers_a = start.replace(**{k: v for k, v in given.items() if v is not None})
+        self.levers_a = start.replace(
+            **{k: v for k, v in given.items() if v is not None}
+        )
         self.contrast = CONTRASTS[choice_key("compare", compare)]
         self.levers_b = world_b_levers(self.levers_a, self.contrast)
         self.replication = int(replication)
         scenario_a = scenario_for(base, self.levers_a)
-        scenario_b = scenario_for(base, self.levers_b, self.contrast.overrides,
-                                  funding_cut_events(scenario_a) if self.contrast.funding_cut else ())
+        scenario_b = scenario_for(
+            base,
+            self.levers_b,
+            self.contrast.overrides,
+            funding_cut_events(scenario_a) if self.contrast.funding_cut else (),
+        )
         self.a = PartnershipModel(scenario_a, replication=self.replication, seed=seed)
         self.b = PartnershipModel(scenario_b, replication=self.replication, seed=seed)
         self.worlds: tuple[PartnershipModel, PartnershipModel] = (self.a, self.b)
-        self.identical = scenario_a.values == scenario_b.values and scenario_a.events == scenario_b.events
+        self.identical = (
+            scenario_a.values == scenario_b.values
+            and scenario_a.events == scenario_b.events
+        )
         self.layout = network_layout(self.a)
         self.serial = next(_SERIALS)
 
@@ -283,7 +363,10 @@ class Classroom(mesa.Model):
     @property
     def same_seed(self) -> bool:
         """Whether both worlds draw from the same root seed and replication."""
-        return self.a.root_seed == self.b.root_seed and self.a.replication == self.b.replication
+        return (
+            self.a.root_seed == self.b.root_seed
+            and self.a.replication == self.b.replication
+        )
 
     def contrast_label(self, lang: str = "en") -> str:
         """What world B differs by, in words."""
@@ -354,6 +437,7 @@ def network_layout(model: PartnershipModel) -> Layout:
 
 # --- offline demos: the three ready comparisons ------------------------------------------
 
+
 @dataclass(frozen=True)
 class Demo:
     """A ready comparison for slides: world A's levers and the contrast that makes world B."""
@@ -363,18 +447,33 @@ class Demo:
     levers: Mapping[str, Any] = field(default_factory=dict)
 
 
-DEMOS: dict[str, Demo] = {d.name: d for d in (
-    Demo("gotong-royong", "gotong_royong_off", {"gotong_royong": True}),
-    Demo("reward", "reward_performance", {"reward_scheme": "none"}),
-    Demo("funding-cut", "funding_cut"),
-)}
+DEMOS: dict[str, Demo] = {
+    d.name: d
+    for d in (
+        Demo("gotong-royong", "gotong_royong_off", {"gotong_royong": True}),
+        Demo("reward", "reward_performance", {"reward_scheme": "none"}),
+        Demo("funding-cut", "funding_cut"),
+    )
+}
 
 
-def demo_classroom(name: str, base: Scenario | None = None, *, replication: int = 0, agents: int | None = None,
-                   years: float | None = None) -> Classroom:
+def demo_classroom(
+    name: str,
+    base: Scenario | None = None,
+    *,
+    replication: int = 0,
+    agents: int | None = None,
+    years: float | None = None,
+) -> Classroom:
     """The classroom of one of :data:`DEMOS`, optionally on a smaller world or a shorter run."""
     demo = DEMOS[name]
     base = base if base is not None else defaults()
     if years is not None:
         base = base.with_overrides({"scenario.years": float(years)}, source="demo")
-    return Classroom(base, compare=demo.compare, replication=replication, agents=agents, **dict(demo.levers))
+    return Classroom(
+        base,
+        compare=demo.compare,
+        replication=replication,
+        agents=agents,
+        **dict(demo.levers),
+    )

@@ -75,6 +75,7 @@ def time_text(world: PartnershipModel, lang: str) -> str:
 
 # --- the network ---------------------------------------------------------------------------
 
+
 def _pairs(world: PartnershipModel, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if ids.shape[0] == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -99,7 +100,14 @@ def _wipe(ax) -> None:
         artist.remove()
 
 
-def draw_network(ax, world: PartnershipModel, layout: Layout, lang: str = "en", title: str | None = None, fresh: bool = True) -> None:
+def draw_network(
+    ax,
+    world: PartnershipModel,
+    layout: Layout,
+    lang: str = "en",
+    title: str | None = None,
+    fresh: bool = True,
+) -> None:
     """Draw a world's partnership network on ``ax``.
 
     Regions are discs tinted by their IPM band and labelled with their index; dots are
@@ -119,8 +127,21 @@ def draw_network(ax, world: PartnershipModel, layout: Layout, lang: str = "en", 
     for g in range(centres.shape[0]):
         value = float(world.region_index[g])
         band = hdi.ipm_band(value * (100.0 if method == "hdi" else 1.0))
-        ax.add_patch(Circle(centres[g], radii[g] + 0.6, facecolor=BAND_COLOURS[band], edgecolor="#9a9a9a", lw=0.8, zorder=0))
-        text = f"{t('region', lang, n=g + 1)} · {value:.1f}" if method == "ipm" else f"{t('region', lang, n=g + 1)} · {value:.3f}"
+        ax.add_patch(
+            Circle(
+                centres[g],
+                radii[g] + 0.6,
+                facecolor=BAND_COLOURS[band],
+                edgecolor="#9a9a9a",
+                lw=0.8,
+                zorder=0,
+            )
+        )
+        text = (
+            f"{t('region', lang, n=g + 1)} · {value:.1f}"
+            if method == "ipm"
+            else f"{t('region', lang, n=g + 1)} · {value:.3f}"
+        )
         # Labels sit outside the ring, on the side away from the middle.
         out = centres[g] - middle
         norm = float(np.hypot(*out))
@@ -128,24 +149,58 @@ def draw_network(ax, world: PartnershipModel, layout: Layout, lang: str = "en", 
         pos = centres[g] + u * (radii[g] + 1.2)
         ha = "left" if u[0] > 0.35 else ("right" if u[0] < -0.35 else "center")
         va = "bottom" if u[1] > 0.35 else ("top" if u[1] < -0.35 else "center")
-        ax.text(pos[0], pos[1], text, ha=ha, va=va, fontsize=FONT["small"], color="#222222", zorder=5)
+        ax.text(
+            pos[0],
+            pos[1],
+            text,
+            ha=ha,
+            va=va,
+            fontsize=FONT["small"],
+            color="#222222",
+            zorder=5,
+        )
     home = world.community.region
     active = t_.active_ids()
     a, b = _pairs(world, active)
     if a.shape[0]:
         # Partnerships across regions are drawn fainter, so the regions' own stay readable.
         colours = _rgba(EDGE_ACTIVE, np.where(home[a] == home[b], 0.6, 0.16))
-        ax.add_collection(LineCollection(_segments(xy, a, b), colors=colours, linewidths=0.7, zorder=1))
-    ended = np.flatnonzero((~t_.active[:count]) & (t_.end[:count] == steps)) if steps else np.zeros(0, np.int64)
+        ax.add_collection(
+            LineCollection(
+                _segments(xy, a, b), colors=colours, linewidths=0.7, zorder=1
+            )
+        )
+    ended = (
+        np.flatnonzero((~t_.active[:count]) & (t_.end[:count] == steps))
+        if steps
+        else np.zeros(0, np.int64)
+    )
     a, b = _pairs(world, ended)
     if a.shape[0]:
-        ax.add_collection(LineCollection(_segments(xy, a, b), colors=_rgba(EDGE_ENDED, np.where(home[a] == home[b], 0.9, 0.45)),
-                                         linewidths=1.1, linestyles=(0, (1.5, 1.5)), zorder=2))
-    new = np.flatnonzero(t_.active[:count] & (t_.formed[:count] == steps)) if steps else np.zeros(0, np.int64)
+        ax.add_collection(
+            LineCollection(
+                _segments(xy, a, b),
+                colors=_rgba(EDGE_ENDED, np.where(home[a] == home[b], 0.9, 0.45)),
+                linewidths=1.1,
+                linestyles=(0, (1.5, 1.5)),
+                zorder=2,
+            )
+        )
+    new = (
+        np.flatnonzero(t_.active[:count] & (t_.formed[:count] == steps))
+        if steps
+        else np.zeros(0, np.int64)
+    )
     a, b = _pairs(world, new)
     if a.shape[0]:
-        ax.add_collection(LineCollection(_segments(xy, a, b), colors=_rgba(EDGE_NEW, np.where(home[a] == home[b], 0.95, 0.45)),
-                                         linewidths=1.3, zorder=3))
+        ax.add_collection(
+            LineCollection(
+                _segments(xy, a, b),
+                colors=_rgba(EDGE_NEW, np.where(home[a] == home[b], 0.95, 0.45)),
+                linewidths=1.3,
+                zorder=3,
+            )
+        )
     margin = np.array([12.0, 4.0])
     lo = (centres - radii[:, None]).min(axis=0) - margin
     hi = (centres + radii[:, None]).max(axis=0) + margin
@@ -160,36 +215,89 @@ def draw_network(ax, world: PartnershipModel, layout: Layout, lang: str = "en", 
     kind = world.community.kind
     colours = np.array([KIND_COLOURS[k] for k in KINDS])[kind]
     member = world.community.memberships > 0
-    ax.scatter(xy[member, 0], xy[member, 1], s=size, c=colours[member], edgecolors="none", zorder=4)
-    ax.scatter(xy[~member, 0], xy[~member, 1], s=size, facecolors="white", edgecolors=colours[~member],
-               linewidths=max(0.5, 0.12 * np.sqrt(size)), zorder=4)
+    ax.scatter(
+        xy[member, 0],
+        xy[member, 1],
+        s=size,
+        c=colours[member],
+        edgecolors="none",
+        zorder=4,
+    )
+    ax.scatter(
+        xy[~member, 0],
+        xy[~member, 1],
+        s=size,
+        facecolors="white",
+        edgecolors=colours[~member],
+        linewidths=max(0.5, 0.12 * np.sqrt(size)),
+        zorder=4,
+    )
     if title is not None:
         ax.set_title(title, fontsize=FONT["title"], loc="left")
 
 
 def network_legend_handles(lang: str = "en", bands: bool = True) -> list:
     """Legend entries for the network: the kinds, the three kinds of line and the regions' IPM bands."""
-    handles = [Line2D([], [], marker="o", ls="", color=KIND_COLOURS[k], markersize=7, label=choice_label("kind", k, lang)) for k in KINDS]
-    handles.append(Line2D([], [], marker="o", ls="", markerfacecolor="white", markeredgecolor="#555555", markersize=7, label=t("not_in_partnership", lang)))
+    handles = [
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            color=KIND_COLOURS[k],
+            markersize=7,
+            label=choice_label("kind", k, lang),
+        )
+        for k in KINDS
+    ]
+    handles.append(
+        Line2D(
+            [],
+            [],
+            marker="o",
+            ls="",
+            markerfacecolor="white",
+            markeredgecolor="#555555",
+            markersize=7,
+            label=t("not_in_partnership", lang),
+        )
+    )
     handles += [
-        Line2D([], [], color=EDGE_ACTIVE, lw=1.5, alpha=0.6, label=t("edge_active", lang)),
+        Line2D(
+            [], [], color=EDGE_ACTIVE, lw=1.5, alpha=0.6, label=t("edge_active", lang)
+        ),
         Line2D([], [], color=EDGE_NEW, lw=1.8, label=t("edge_new", lang)),
-        Line2D([], [], color=EDGE_ENDED, lw=1.5, ls=(0, (1.5, 1.5)), label=t("edge_ended", lang)),
+        Line2D(
+            [],
+            [],
+            color=EDGE_ENDED,
+            lw=1.5,
+            ls=(0, (1.5, 1.5)),
+            label=t("edge_ended", lang),
+        ),
     ]
     if bands:
-        handles += [Patch(facecolor=BAND_COLOURS[b], edgecolor="#9a9a9a", label=f"{name} {rng}")
-                    for b, name, rng in (("low", "IPM", "< 60"), ("medium", "IPM", "60–70"), ("high", "IPM", "70–80"), ("very high", "IPM", "≥ 80"))]
+        handles += [
+            Patch(facecolor=BAND_COLOURS[b], edgecolor="#9a9a9a", label=f"{name} {rng}")
+            for b, name, rng in (
+                ("low", "IPM", "< 60"),
+                ("medium", "IPM", "60–70"),
+                ("high", "IPM", "70–80"),
+                ("very high", "IPM", "≥ 80"),
+            )
+        ]
     return handles
 
 
 def network_title(world: PartnershipModel, lang: str, prefix: str = "") -> str:
-    """"World A · end of 2017 Q3 · 368 partnerships"."""
+    """ "World A · end of 2017 Q3 · 368 partnerships"."""
     n = int(world.metrics["active_partnerships"])
     head = f"{prefix} · " if prefix else ""
     return f"{head}{time_text(world, lang)} · {n} {t('edge_active', lang) if n == 1 else t('active_partnerships', lang).lower()}"
 
 
 # --- the charts ----------------------------------------------------------------------------
+
 
 def _event_marks(series: Sequence[Series]) -> list[tuple[float, str, str]]:
     """(year, label, colour) of each distinct policy event: grey when every world has it."""
@@ -212,7 +320,9 @@ def _year_text(year: float) -> str:
     return f"{year:g}" if float(year).is_integer() else f"{year:.2f}"
 
 
-def draw_charts(axes: Sequence, series: Sequence[Series], lang: str = "en", fresh: bool = True) -> None:
+def draw_charts(
+    axes: Sequence, series: Sequence[Series], lang: str = "en", fresh: bool = True
+) -> None:
     """Draw the four charts (index with target, partnerships, government share, cohesion) on four axes."""
     first = series[0].world
     start = first.start_year
@@ -223,7 +333,11 @@ def draw_charts(axes: Sequence, series: Sequence[Series], lang: str = "en", fres
     for ax in axes:
         ax.clear() if fresh else _wipe(ax)
         ax.set_xlim(start, end)
-        ax.xaxis.set_major_locator(MultipleLocator(5) if end - start >= 10 else MaxNLocator(nbins=5, integer=True))
+        ax.xaxis.set_major_locator(
+            MultipleLocator(5)
+            if end - start >= 10
+            else MaxNLocator(nbins=5, integer=True)
+        )
         ax.grid(True, color="#e4e4e4", lw=0.6)
         ax.tick_params(labelsize=FONT["tick"])
         for spine in ("top", "right"):
@@ -249,24 +363,54 @@ def draw_charts(axes: Sequence, series: Sequence[Series], lang: str = "en", fres
         if reached is not None and reached > 0:
             when = start + reached / 4.0
             ax_index.plot([when], [index[reached]], "o", color=s.colour, ms=7, zorder=5)
-        status = t("reached", lang, when=reached_text(s.world, lang)) if reached is not None else t("not_reached", lang)
+        status = (
+            t("reached", lang, when=reached_text(s.world, lang))
+            if reached is not None
+            else t("not_reached", lang)
+        )
         reached_lines.append((f"{s.label.split(':', 1)[0]}: {status}", s.colour))
     scale = 1.0 if method == "ipm" else 0.01
     ax_index.set_ylim(min(lows) - 1.0 * scale, max(highs) + 1.5 * scale)
     ax_index.axhline(target, color="#444444", ls=":", lw=1.4)
     fmt = f"{target:g}" if method == "ipm" else f"{target:.3f}"
-    ax_index.text(start + 0.2, target, t("target", lang, value=fmt), va="bottom", ha="left", fontsize=FONT["small"], color="#444444")
+    ax_index.text(
+        start + 0.2,
+        target,
+        t("target", lang, value=fmt),
+        va="bottom",
+        ha="left",
+        fontsize=FONT["small"],
+        color="#444444",
+    )
     # When each world first reached the target, in its colour, at the lower right.
     for k, (text, colour) in enumerate(reversed(reached_lines)):
-        ax_index.text(0.98, 0.04 + 0.09 * k, text, transform=ax_index.transAxes, ha="right", va="bottom",
-                      fontsize=FONT["small"], color=colour)
+        ax_index.text(
+            0.98,
+            0.04 + 0.09 * k,
+            text,
+            transform=ax_index.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=FONT["small"],
+            color=colour,
+        )
     ax_active.set_ylim(0, most_active * 1.12)
     ax_share.set_ylim(0, 100)
-    lo_c = min(float(np.min(s.world.datacollector.model_vars["cohesion"])) for s in series)
-    hi_c = max(float(np.max(s.world.datacollector.model_vars["cohesion"])) for s in series)
-    ax_cohesion.set_ylim(max(0.0, min(lo_c, 0.3) - 0.03), min(1.0, max(hi_c, 0.6) + 0.03))
-    titles = (t("index_ipm" if method == "ipm" else "index_hdi", lang), t("active_partnerships", lang),
-              t("government_share", lang), t("cohesion", lang))
+    lo_c = min(
+        float(np.min(s.world.datacollector.model_vars["cohesion"])) for s in series
+    )
+    hi_c = max(
+        float(np.max(s.world.datacollector.model_vars["cohesion"])) for s in series
+    )
+    ax_cohesion.set_ylim(
+        max(0.0, min(lo_c, 0.3) - 0.03), min(1.0, max(hi_c, 0.6) + 0.03)
+    )
+    titles = (
+        t("index_ipm" if method == "ipm" else "index_hdi", lang),
+        t("active_partnerships", lang),
+        t("government_share", lang),
+        t("cohesion", lang),
+    )
     for ax, title in zip(axes, titles, strict=True):
         ax.set_title(title, fontsize=FONT["label"], loc="left")
     for ax in (ax_share, ax_cohesion):
@@ -274,8 +418,22 @@ def draw_charts(axes: Sequence, series: Sequence[Series], lang: str = "en", fres
     for year, label, colour in _event_marks(series):
         for ax in axes:
             ax.axvline(year, color=colour, ls="-.", lw=1.3, alpha=0.9)
-        ax_active.text(year, ax_active.get_ylim()[1], " " + t("policy_event", lang, year=_year_text(year), label=event_label(label, lang)),
-                       rotation=0, va="top", ha="left", fontsize=FONT["small"], color=colour)
+        ax_active.text(
+            year,
+            ax_active.get_ylim()[1],
+            " "
+            + t(
+                "policy_event",
+                lang,
+                year=_year_text(year),
+                label=event_label(label, lang),
+            ),
+            rotation=0,
+            va="top",
+            ha="left",
+            fontsize=FONT["small"],
+            color=colour,
+        )
 
 
 def reached_text(world: PartnershipModel, lang: str) -> str:
@@ -289,41 +447,93 @@ def reached_text(world: PartnershipModel, lang: str) -> str:
 
 # --- whole figures --------------------------------------------------------------------------
 
-def network_figure(world: PartnershipModel, layout: Layout, lang: str = "en", size: tuple[float, float] = (6.6, 7.0),
-                   prefix: str = "") -> Figure:
+
+def network_figure(
+    world: PartnershipModel,
+    layout: Layout,
+    lang: str = "en",
+    size: tuple[float, float] = (6.6, 7.0),
+    prefix: str = "",
+) -> Figure:
     """One world's network with its legend."""
     fig = Figure(figsize=size)
     ax = fig.add_axes((0.01, 0.16, 0.98, 0.78))
     draw_network(ax, world, layout, lang)
     ax.set_title(network_title(world, lang, prefix), fontsize=FONT["title"], loc="left")
-    fig.legend(handles=network_legend_handles(lang), loc="lower center", ncol=4, fontsize=FONT["small"] - 1, frameon=False,
-               columnspacing=0.7, handlelength=1.3, handletextpad=0.35)
+    fig.legend(
+        handles=network_legend_handles(lang),
+        loc="lower center",
+        ncol=4,
+        fontsize=FONT["small"] - 1,
+        frameon=False,
+        columnspacing=0.7,
+        handlelength=1.3,
+        handletextpad=0.35,
+    )
     return fig
 
 
-def charts_figure(series: Sequence[Series], lang: str = "en", size: tuple[float, float] = (7.4, 6.4), legend: bool = False) -> Figure:
+def charts_figure(
+    series: Sequence[Series],
+    lang: str = "en",
+    size: tuple[float, float] = (7.4, 6.4),
+    legend: bool = False,
+) -> Figure:
     """The four charts in a 2 x 2 grid; with ``legend`` the worlds are named above them."""
     fig = Figure(figsize=size)
     axes = fig.subplots(2, 2).ravel()
     # Fixed margins (not constrained layout): four times faster, and the axes never jump.
-    fig.subplots_adjust(left=0.075, right=0.965, bottom=0.085, top=0.88 if legend else 0.94, hspace=0.38, wspace=0.22)
+    fig.subplots_adjust(
+        left=0.075,
+        right=0.965,
+        bottom=0.085,
+        top=0.88 if legend else 0.94,
+        hspace=0.38,
+        wspace=0.22,
+    )
     draw_charts(axes, series, lang)
     if legend:
-        fig.legend(handles=[Line2D([], [], color=s.colour, ls=s.style, lw=2.4, label=s.label) for s in series],
-                   loc="upper center", ncol=len(series), fontsize=FONT["label"], frameon=False)
+        fig.legend(
+            handles=[
+                Line2D([], [], color=s.colour, ls=s.style, lw=2.4, label=s.label)
+                for s in series
+            ],
+            loc="upper center",
+            ncol=len(series),
+            fontsize=FONT["label"],
+            frameon=False,
+        )
     return fig
 
 
-def classroom_series(room: Classroom, lang: str = "en", label_a: str | None = None) -> list[Series]:
+def classroom_series(
+    room: Classroom, lang: str = "en", label_a: str | None = None
+) -> list[Series]:
     """Worlds A and B of a classroom as chart lines (A solid blue, B dashed orange)."""
     return [
-        Series(room.a, label_a or t("world_a_is", lang), WORLD_COLOURS["A"], WORLD_STYLES["A"]),
-        Series(room.b, t("world_b_is", lang, contrast=room.contrast_label(lang)), WORLD_COLOURS["B"], WORLD_STYLES["B"]),
+        Series(
+            room.a,
+            label_a or t("world_a_is", lang),
+            WORLD_COLOURS["A"],
+            WORLD_STYLES["A"],
+        ),
+        Series(
+            room.b,
+            t("world_b_is", lang, contrast=room.contrast_label(lang)),
+            WORLD_COLOURS["B"],
+            WORLD_STYLES["B"],
+        ),
     ]
 
 
-def draw_side_by_side(fig: Figure | SubFigure, room: Classroom, lang: str = "en", label_a: str | None = None,
-                      charts: bool = True, title: str | None = None) -> dict:
+def draw_side_by_side(
+    fig: Figure | SubFigure,
+    room: Classroom,
+    lang: str = "en",
+    label_a: str | None = None,
+    charts: bool = True,
+    title: str | None = None,
+) -> dict:
     """Both worlds' networks side by side and, below, their charts overlaid; an optional title above.
 
     Returns the axes (``networks``, ``charts``), for :func:`refresh_side_by_side`.
@@ -331,52 +541,104 @@ def draw_side_by_side(fig: Figure | SubFigure, room: Classroom, lang: str = "en"
     series = classroom_series(room, lang, label_a)
     if title:
         head, fig = fig.subfigures(2, 1, height_ratios=[0.055, 1.0])
-        head.text(0.01, 0.5, title, fontsize=FONT["title"] + 3, ha="left", va="center", weight="bold")
+        head.text(
+            0.01,
+            0.5,
+            title,
+            fontsize=FONT["title"] + 3,
+            ha="left",
+            va="center",
+            weight="bold",
+        )
     if charts:
         top, bottom = fig.subfigures(2, 1, height_ratios=[1.15, 1.0])
     else:
         top, bottom = fig, None
     ax_a, ax_b = top.subplots(1, 2)
     top.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.13, wspace=0.04)
-    for ax, s, name in ((ax_a, series[0], t("world_a", lang)), (ax_b, series[1], t("world_b", lang))):
+    for ax, s, name in (
+        (ax_a, series[0], t("world_a", lang)),
+        (ax_b, series[1], t("world_b", lang)),
+    ):
         draw_network(ax, s.world, room.layout, lang)
-        ax.set_title(f"{name} · {s.label.split(': ', 1)[-1]}\n{network_title(s.world, lang)}", fontsize=FONT["label"], loc="left", color=s.colour)
-    top.legend(handles=network_legend_handles(lang), loc="lower center", ncol=7, fontsize=FONT["small"] - 1, frameon=False,
-               columnspacing=1.0, handletextpad=0.3)
+        ax.set_title(
+            f"{name} · {s.label.split(': ', 1)[-1]}\n{network_title(s.world, lang)}",
+            fontsize=FONT["label"],
+            loc="left",
+            color=s.colour,
+        )
+    top.legend(
+        handles=network_legend_handles(lang),
+        loc="lower center",
+        ncol=7,
+        fontsize=FONT["small"] - 1,
+        frameon=False,
+        columnspacing=1.0,
+        handletextpad=0.3,
+    )
     if bottom is not None:
         axes = bottom.subplots(1, 4)
-        bottom.subplots_adjust(left=0.05, right=0.975, top=0.82, bottom=0.14, wspace=0.28)
+        bottom.subplots_adjust(
+            left=0.05, right=0.975, top=0.82, bottom=0.14, wspace=0.28
+        )
         draw_charts(axes, series, lang)
         handles = {"networks": (ax_a, ax_b), "charts": axes}
-        bottom.legend(handles=[Line2D([], [], color=s.colour, ls=s.style, lw=2.4, label=s.label) for s in series],
-                      loc="upper center", ncol=2, fontsize=FONT["label"], frameon=False)
+        bottom.legend(
+            handles=[
+                Line2D([], [], color=s.colour, ls=s.style, lw=2.4, label=s.label)
+                for s in series
+            ],
+            loc="upper center",
+            ncol=2,
+            fontsize=FONT["label"],
+            frameon=False,
+        )
         return handles
     return {"networks": (ax_a, ax_b), "charts": None}
 
 
-def refresh_side_by_side(handles: dict, room: Classroom, lang: str = "en", label_a: str | None = None) -> None:
+def refresh_side_by_side(
+    handles: dict, room: Classroom, lang: str = "en", label_a: str | None = None
+) -> None:
     """Redraw what changes from one quarter to the next on a figure made by :func:`draw_side_by_side`.
 
     The axes, their ticks and the legends stay; only the data artists are replaced. This is what
     makes an animation frame cost a fraction of a whole new figure.
     """
     series = classroom_series(room, lang, label_a)
-    for ax, s, name in zip(handles["networks"], series, (t("world_a", lang), t("world_b", lang)), strict=True):
+    for ax, s, name in zip(
+        handles["networks"],
+        series,
+        (t("world_a", lang), t("world_b", lang)),
+        strict=True,
+    ):
         draw_network(ax, s.world, room.layout, lang, fresh=False)
-        ax.set_title(f"{name} · {s.label.split(': ', 1)[-1]}\n{network_title(s.world, lang)}", fontsize=FONT["label"], loc="left", color=s.colour)
+        ax.set_title(
+            f"{name} · {s.label.split(': ', 1)[-1]}\n{network_title(s.world, lang)}",
+            fontsize=FONT["label"],
+            loc="left",
+            color=s.colour,
+        )
     if handles["charts"] is not None:
         draw_charts(handles["charts"], series, lang, fresh=False)
 
 
-def networks_figure(room: Classroom, lang: str = "en", size: tuple[float, float] = (13.0, 6.2)) -> Figure:
+def networks_figure(
+    room: Classroom, lang: str = "en", size: tuple[float, float] = (13.0, 6.2)
+) -> Figure:
     """Worlds A and B's networks side by side (the app's classroom tab)."""
     fig = Figure(figsize=size)
     draw_side_by_side(fig, room, lang, charts=False)
     return fig
 
 
-def side_by_side_figure(room: Classroom, lang: str = "en", title: str | None = None, label_a: str | None = None,
-                        size: tuple[float, float] = (16.0, 9.0)) -> Figure:
+def side_by_side_figure(
+    room: Classroom,
+    lang: str = "en",
+    title: str | None = None,
+    label_a: str | None = None,
+    size: tuple[float, float] = (16.0, 9.0),
+) -> Figure:
     """The slide: both networks above, the overlaid charts below, a title on top."""
     fig = Figure(figsize=size)
     draw_side_by_side(fig, room, lang, label_a, title=title)
@@ -391,13 +653,30 @@ A_LABELS = {"gotong-royong": "gotong_royong_on", "reward": "reward_none"}
 
 def demo_label_a(name: str, lang: str) -> str:
     """What world A is in a ready demo, in words ("A: gotong-royong on")."""
-    what = t("no_cut", lang) if name == "funding-cut" else choice_label("compare", A_LABELS[name], lang)
+    what = (
+        t("no_cut", lang)
+        if name == "funding-cut"
+        else choice_label("compare", A_LABELS[name], lang)
+    )
     return t("world_a_what", lang, what=what)
 
 
-def write_demo(name: str, out: str | Path, base: Scenario | None = None, *, lang: str = "en", replication: int = 0,
-               agents: int | None = None, years: float | None = None, animation: bool = True, fps: int = 3,
-               dpi: int = 120, frame_dpi: int = 50, every: int = 4, progress=None) -> dict[str, Path]:
+def write_demo(
+    name: str,
+    out: str | Path,
+    base: Scenario | None = None,
+    *,
+    lang: str = "en",
+    replication: int = 0,
+    agents: int | None = None,
+    years: float | None = None,
+    animation: bool = True,
+    fps: int = 3,
+    dpi: int = 120,
+    frame_dpi: int = 50,
+    every: int = 4,
+    progress=None,
+) -> dict[str, Path]:
     """Run a ready comparison and write its figure (PNG, SVG), animation (GIF, MP4) and manifest (JSON).
 
     Args:
@@ -423,7 +702,9 @@ def write_demo(name: str, out: str | Path, base: Scenario | None = None, *, lang
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
-    room = demo_classroom(name, base, replication=replication, agents=agents, years=years)
+    room = demo_classroom(
+        name, base, replication=replication, agents=agents, years=years
+    )
     title = t("demo_title", lang, name=choice_label("demo", name, lang))
     label_a = demo_label_a(name, lang)
     files: dict[str, Path] = {}
@@ -437,7 +718,14 @@ def write_demo(name: str, out: str | Path, base: Scenario | None = None, *, lang
         writers.append((PillowWriter(fps=fps), files["gif"]))
         if shutil.which("ffmpeg"):
             files["mp4"] = out / f"{name}.mp4"
-            writers.append((FFMpegWriter(fps=fps, codec="h264", extra_args=["-pix_fmt", "yuv420p"]), files["mp4"]))
+            writers.append(
+                (
+                    FFMpegWriter(
+                        fps=fps, codec="h264", extra_args=["-pix_fmt", "yuv420p"]
+                    ),
+                    files["mp4"],
+                )
+            )
         for writer, path in writers:
             writer.setup(fig, str(path), dpi=frame_dpi)
 
@@ -484,7 +772,11 @@ def write_demo(name: str, out: str | Path, base: Scenario | None = None, *, lang
         "demo": name,
         "title": title,
         "language": lang,
-        "scenario": {"name": room.base.name, "source": room.base.source, "sha256": room.base.sha256},
+        "scenario": {
+            "name": room.base.name,
+            "source": room.base.source,
+            "sha256": room.base.sha256,
+        },
         "worlds": {
             key: {
                 "label": label,
@@ -492,15 +784,27 @@ def write_demo(name: str, out: str | Path, base: Scenario | None = None, *, lang
                 "replication": w.replication,
                 "levers": asdict(levers),
                 "events": [e.describe() for e in w.scenario.events],
-                "summary": {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in w.summary().items()},
+                "summary": {
+                    k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                    for k, v in w.summary().items()
+                },
             }
-            for key, label, w, levers in (("A", label_a, room.a, room.levers_a),
-                                         ("B", t("world_b_is", lang, contrast=room.contrast_label(lang)), room.b, room.levers_b))
+            for key, label, w, levers in (
+                ("A", label_a, room.a, room.levers_a),
+                (
+                    "B",
+                    t("world_b_is", lang, contrast=room.contrast_label(lang)),
+                    room.b,
+                    room.levers_b,
+                ),
+            )
         },
         "same_seed": room.same_seed,
         "contrast": room.contrast.key,
         "files": {k: p.name for k, p in files.items()},
         "wall_seconds": round(time.perf_counter() - t0, 2),
     }
-    files["json"].write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    files["json"].write_text(
+        json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8"
+    )
     return files

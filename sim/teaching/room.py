@@ -48,7 +48,9 @@ MONEY_LEVELS: tuple[int, ...] = (0, 50, 100, 150, 200)
 LABOUR_LEVELS: tuple[int, ...] = (0, 50, 100, 150, 200)
 MAX_PARTICIPANTS = 60
 # Join codes avoid letters and digits that read alike on a projector (0/O, 1/I/L).
-CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "0O1IL")
+CODE_ALPHABET = "".join(
+    c for c in string.ascii_uppercase + string.digits if c not in "0O1IL"
+)
 CODE_LENGTH = 5
 
 
@@ -69,7 +71,9 @@ class Choice:
 
     def __post_init__(self) -> None:
         if not 0 <= self.money <= 200 or not 0 <= self.labour <= 200:
-            raise ValueError(f"money and labour are 0..200 (% of the usual); got {self.money}, {self.labour}")
+            raise ValueError(
+                f"money and labour are 0..200 (% of the usual); got {self.money}, {self.labour}"
+            )
 
 
 USUAL = Choice()
@@ -83,20 +87,33 @@ def _declining(model: PartnershipModel, declined: np.ndarray) -> Iterator[None]:
         return
     open_original, add_original = model.open_partnerships, model.add_members
 
-    def open_partnerships(members, activity, region, term, governance, transaction_cost):
+    def open_partnerships(
+        members, activity, region, term, governance, transaction_cost
+    ):
         keep = ~np.isin(members, declined).any(axis=1)
         if keep.all():
-            return open_original(members, activity, region, term, governance, transaction_cost)
+            return open_original(
+                members, activity, region, term, governance, transaction_cost
+            )
         if not keep.any():
             return np.zeros(0, np.int64)
-        return open_original(members[keep], activity[keep], region[keep], term[keep], governance[keep], transaction_cost)
+        return open_original(
+            members[keep],
+            activity[keep],
+            region[keep],
+            term[keep],
+            governance[keep],
+            transaction_cost,
+        )
 
     def add_members(ids, agents, transaction_cost):
         keep = ~np.isin(agents, declined)
         if keep.any():
             add_original(ids[keep], agents[keep], transaction_cost)
 
-    model.open_partnerships = open_partnerships  # this instance only; the class is untouched
+    model.open_partnerships = (
+        open_partnerships  # this instance only; the class is untouched
+    )
     model.add_members = add_members
     try:
         yield
@@ -131,19 +148,30 @@ def play_quarter(model: PartnershipModel, choices: Mapping[int, Choice]) -> None
         c = model.community  # the model may have replaced arrays during the step
         c.funds[rows] = funds
         # Keep the quarter's own change in willingness (crowding out, recovery), on the usual level.
-        c.volunteer[rows] = np.clip(willing + (c.volunteer[rows] - willing * labour), 0.0, 1.0)
+        c.volunteer[rows] = np.clip(
+            willing + (c.volunteer[rows] - willing * labour), 0.0, 1.0
+        )
 
 
-def contribution(model: PartnershipModel, row: int, choice: Choice = USUAL) -> tuple[float, float]:
+def contribution(
+    model: PartnershipModel, row: int, choice: Choice = USUAL
+) -> tuple[float, float]:
     """Money and labour value (Rp million per quarter, over all its partnerships) a component gives with ``choice``.
 
     A component in no partnership gets what it would give to a first one.
     """
-    from sim.mechanisms.operation import member_inputs  # read-only use of the model's own rule
+    from sim.mechanisms.operation import (
+        member_inputs,
+    )  # read-only use of the model's own rule
 
-    funds, labour = member_inputs(model.community, model.params, model.community.memberships)
+    funds, labour = member_inputs(
+        model.community, model.params, model.community.memberships
+    )
     held = max(int(model.community.memberships[row]), 1)
-    return (float(funds[row]) * held * choice.money / 100.0, float(labour[row]) * held * choice.labour / 100.0)
+    return (
+        float(funds[row]) * held * choice.money / 100.0,
+        float(labour[row]) * held * choice.labour / 100.0,
+    )
 
 
 def new_code(rng: secrets.SystemRandom | None = None) -> str:
@@ -192,7 +220,13 @@ class Room:
         version: Bumped on every change, so pages can tell when to redraw.
     """
 
-    def __init__(self, scenario: Scenario | None = None, *, replication: int = 0, code: str | None = None):
+    def __init__(
+        self,
+        scenario: Scenario | None = None,
+        *,
+        replication: int = 0,
+        code: str | None = None,
+    ):
         self.scenario = scenario if scenario is not None else defaults()
         self.replication = int(replication)
         self.code = (code or new_code()).upper()
@@ -258,7 +292,9 @@ class Room:
     @property
     def all_decided(self) -> bool:
         """Whether every participant has decided for the coming quarter (False with nobody in the room)."""
-        return bool(self.participants) and all(p.decided >= self.quarter for p in self.participants.values())
+        return bool(self.participants) and all(
+            p.decided >= self.quarter for p in self.participants.values()
+        )
 
     def choices(self) -> dict[int, Choice]:
         """The choices in force, by component row."""
@@ -312,7 +348,9 @@ class Room:
 
     # --- what the screens show ----------------------------------------------------------------
 
-    def partnerships_of(self, row: int, world: PartnershipModel | None = None) -> list[dict]:
+    def partnerships_of(
+        self, row: int, world: PartnershipModel | None = None
+    ) -> list[dict]:
         """The active partnerships a component is in: id, activity, region and the other members' rows."""
         from sim.parameters import ACTIVITIES
 
@@ -320,9 +358,16 @@ class Room:
         t = w.partnerships
         ids = t.active_ids()
         mine = ids[(t.members[ids] == row).any(axis=1)]
-        return [{"id": int(i), "activity": ACTIVITIES[int(t.activity[i])], "region": int(t.region[i]),
-                 "since": int(t.formed[i]), "with": [int(m) for m in t.members[i, : t.size[i]] if m != row]}
-                for i in mine.tolist()]
+        return [
+            {
+                "id": int(i),
+                "activity": ACTIVITIES[int(t.activity[i])],
+                "region": int(t.region[i]),
+                "since": int(t.formed[i]),
+                "with": [int(m) for m in t.members[i, : t.size[i]] if m != row],
+            }
+            for i in mine.tolist()
+        ]
 
     def kind_of(self, row: int) -> str:
         """A component's kind (one of :data:`sim.parameters.KINDS`)."""
@@ -337,17 +382,32 @@ class Room:
         a, b = self.world, self.shadow
         return {
             "index": float(a.national_index - b.national_index),
-            "active_partnerships": float(a.metrics["active_partnerships"] - b.metrics["active_partnerships"]),
+            "active_partnerships": float(
+                a.metrics["active_partnerships"] - b.metrics["active_partnerships"]
+            ),
             "formed": float(a.totals["formed"] - b.totals["formed"]),
             "cohesion": float(a.metrics["cohesion"] - b.metrics["cohesion"]),
         }
 
     def summary(self) -> dict:
         """The room's state as plain data (for a log or a test)."""
-        return {"code": self.code, "quarter": self.quarter, "paused": self.paused,
-                "participants": [{"name": p.name, "row": p.row, "kind": self.kind_of(p.row), "region": self.region_of(p.row),
-                                  "choice": asdict(p.choice), "decided": p.decided} for p in self.participants.values()],
-                "difference": self.difference()}
+        return {
+            "code": self.code,
+            "quarter": self.quarter,
+            "paused": self.paused,
+            "participants": [
+                {
+                    "name": p.name,
+                    "row": p.row,
+                    "kind": self.kind_of(p.row),
+                    "region": self.region_of(p.row),
+                    "choice": asdict(p.choice),
+                    "decided": p.decided,
+                }
+                for p in self.participants.values()
+            ],
+            "difference": self.difference(),
+        }
 
 
 def _assignment_order(model: PartnershipModel) -> np.ndarray:
@@ -362,7 +422,9 @@ def _assignment_order(model: PartnershipModel) -> np.ndarray:
     for row in np.lexsort((np.arange(kind.shape[0]), region, kind)).tolist():
         buckets.setdefault((int(region[row]), int(kind[row])), []).append(row)
     # Round-robin: first one of each (region, kind), region by region, then the second of each, ...
-    keys = sorted(buckets, key=lambda k: (k[1] != 0, k[0], k[1]))  # community groups of every region come first
+    keys = sorted(
+        buckets, key=lambda k: (k[1] != 0, k[0], k[1])
+    )  # community groups of every region come first
     order: list[int] = []
     depth = 0
     while len(order) < kind.shape[0]:

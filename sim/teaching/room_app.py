@@ -23,7 +23,14 @@ import threading
 import solara
 
 from sim.teaching.labels import choice_label, lang_from_env, number, t
-from sim.teaching.room import LABOUR_LEVELS, MONEY_LEVELS, Choice, Room, RoomError, contribution
+from sim.teaching.room import (
+    LABOUR_LEVELS,
+    MONEY_LEVELS,
+    Choice,
+    Room,
+    RoomError,
+    contribution,
+)
 from sim.teaching.svg import Player, legend_html, network_svg
 from sim.teaching.classroom import network_layout
 from sim.teaching.demo import time_text
@@ -74,16 +81,28 @@ def _query(router) -> dict[str, str]:
 
 
 def component_text(room: Room, row: int, lang: str) -> str:
-    """"Kelompok masyarakat di W3"."""
-    return t("room_component", lang, kind=choice_label("kind", room.kind_of(row), lang), region=t("region", lang, n=room.region_of(row) + 1))
+    """ "Kelompok masyarakat di W3"."""
+    return t(
+        "room_component",
+        lang,
+        kind=choice_label("kind", room.kind_of(row), lang),
+        region=t("region", lang, n=room.region_of(row) + 1),
+    )
 
 
 def choice_text(c: Choice, lang: str) -> str:
     """A participant's choice in a few words."""
-    return t("room_choice_line", lang, money=c.money, labour=c.labour, accept=t("yes" if c.accept else "no", lang))
+    return t(
+        "room_choice_line",
+        lang,
+        money=c.money,
+        labour=c.labour,
+        accept=t("yes" if c.accept else "no", lang),
+    )
 
 
 # --- the projector ---------------------------------------------------------------------------
+
 
 @solara.component
 def Trainer(lang: str):
@@ -110,7 +129,11 @@ def Trainer(lang: str):
             if cancel.wait(1.0 / speed.value):
                 return
 
-    solara.use_thread(loop, dependencies=[playing.value, speed.value, wait_all.value], intrusive_cancel=False)
+    solara.use_thread(
+        loop,
+        dependencies=[playing.value, speed.value, wait_all.value],
+        intrusive_cancel=False,
+    )
 
     def set_playing(on: bool) -> None:
         playing.set(on)
@@ -120,48 +143,121 @@ def Trainer(lang: str):
     world = room.shadow if show_shadow.value else room.world
     with room.lock:
         players = [Player(p.row, p.name) for p in room.participants.values()]
-        net = network_svg(world, _LAYOUT, lang, scale=scale, players=players, title=t("network", lang))
-        chart = app.index_chart([room.world, room.shadow], [t("room_with", lang), t("room_without", lang)], ["A", "C"], lang, scale)
+        net = network_svg(
+            world, _LAYOUT, lang, scale=scale, players=players, title=t("network", lang)
+        )
+        chart = app.index_chart(
+            [room.world, room.shadow],
+            [t("room_with", lang), t("room_without", lang)],
+            ["A", "C"],
+            lang,
+            scale,
+        )
         diff = room.difference()
         people = list(room.participants.values())
         rows = []
         for p in people:
             mine = room.partnerships_of(p.row)
             ok = "✓" if p.decided >= room.quarter else "…"
-            rows.append(f"<tr><td><b>{p.name}</b></td><td>{component_text(room, p.row, lang)}</td><td>{len(mine)}</td>"
-                        f"<td>{choice_text(p.choice, lang)}</td><td>{ok}</td></tr>")
+            rows.append(
+                f"<tr><td><b>{p.name}</b></td><td>{component_text(room, p.row, lang)}</td><td>{len(mine)}</td>"
+                f"<td>{choice_text(p.choice, lang)}</td><td>{ok}</td></tr>"
+            )
         quarter = time_text(room.world, lang)
-    head = [t("room_name", lang), t("room_component_h", lang), t("room_partnerships", lang), t("room_choice", lang), t("room_decided", lang)]
-    table = ("<table class='km-score kemitraan-participants'><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>" + "".join(rows) + "</table>")
+    head = [
+        t("room_name", lang),
+        t("room_component_h", lang),
+        t("room_partnerships", lang),
+        t("room_choice", lang),
+        t("room_decided", lang),
+    ]
+    table = (
+        "<table class='km-score kemitraan-participants'><tr>"
+        + "".join(f"<th>{h}</th>" for h in head)
+        + "</tr>"
+        + "".join(rows)
+        + "</table>"
+    )
     digits = 2 if room.world.method == "ipm" else 3
-    diff_text = t("room_difference", lang, index=("+" if diff["index"] >= 0 else "") + number(diff["index"], digits + 1, lang),
-                  active=("+" if diff["active_partnerships"] >= 0 else "") + number(diff["active_partnerships"], 0, lang),
-                  formed=("+" if diff["formed"] >= 0 else "") + number(diff["formed"], 0, lang))
+    diff_text = t(
+        "room_difference",
+        lang,
+        index=("+" if diff["index"] >= 0 else "")
+        + number(diff["index"], digits + 1, lang),
+        active=("+" if diff["active_partnerships"] >= 0 else "")
+        + number(diff["active_partnerships"], 0, lang),
+        formed=("+" if diff["formed"] >= 0 else "") + number(diff["formed"], 0, lang),
+    )
     solara.Style(app.CSS)
     solara.Title(t("room_title", lang))
-    with solara.Div(classes=["km-root"] + (["km-big"] if big.value else []), style={"padding": "4px 8px"}):
+    with solara.Div(
+        classes=["km-root"] + (["km-big"] if big.value else []),
+        style={"padding": "4px 8px"},
+    ):
         with solara.Div(classes=["km-bar"]):
-            solara.HTML(tag="div", classes=["km-time", "kemitraan-room-code"],
-                        unsafe_innerHTML=f"{t('room_code', lang)}: <span style='letter-spacing:.12em'>{room.code}</span>")
-            solara.HTML(tag="div", classes=["kemitraan-time"], unsafe_innerHTML=f"<b>{quarter}</b> · {t('room_people', lang, n=len(people))}")
-            solara.Button(t("btn_step", lang), on_click=room.step, disabled=playing.value or not room.running)
+            solara.HTML(
+                tag="div",
+                classes=["km-time", "kemitraan-room-code"],
+                unsafe_innerHTML=f"{t('room_code', lang)}: <span style='letter-spacing:.12em'>{room.code}</span>",
+            )
+            solara.HTML(
+                tag="div",
+                classes=["kemitraan-time"],
+                unsafe_innerHTML=f"<b>{quarter}</b> · {t('room_people', lang, n=len(people))}",
+            )
+            solara.Button(
+                t("btn_step", lang),
+                on_click=room.step,
+                disabled=playing.value or not room.running,
+            )
             if playing.value:
-                solara.Button(t("btn_pause", lang), on_click=lambda: set_playing(False), color="warning")
+                solara.Button(
+                    t("btn_pause", lang),
+                    on_click=lambda: set_playing(False),
+                    color="warning",
+                )
             else:
-                solara.Button(t("btn_play", lang), on_click=lambda: set_playing(True), disabled=not room.running, color="success")
+                solara.Button(
+                    t("btn_play", lang),
+                    on_click=lambda: set_playing(True),
+                    disabled=not room.running,
+                    color="success",
+                )
             if not room.running:
-                solara.Button(t("btn_extend", lang), on_click=room.extend, color="primary")
-            speeds = [t("per_second", lang, n=number(s, 1 if s < 1 else 0, lang)) for s in ROOM_SPEEDS]
-            solara.ToggleButtonsSingle(value=speeds[ROOM_SPEEDS.index(speed.value)], values=speeds,
-                                       on_value=lambda v: speed.set(ROOM_SPEEDS[speeds.index(v)]))
+                solara.Button(
+                    t("btn_extend", lang), on_click=room.extend, color="primary"
+                )
+            speeds = [
+                t("per_second", lang, n=number(s, 1 if s < 1 else 0, lang))
+                for s in ROOM_SPEEDS
+            ]
+            solara.ToggleButtonsSingle(
+                value=speeds[ROOM_SPEEDS.index(speed.value)],
+                values=speeds,
+                on_value=lambda v: speed.set(ROOM_SPEEDS[speeds.index(v)]),
+            )
             solara.Checkbox(label=t("room_wait_all", lang), value=wait_all)
             solara.Checkbox(label=t("room_show_without", lang), value=show_shadow)
             solara.Checkbox(label=t("large_text", lang), value=big)
-            solara.Button(t("room_restart", lang), on_click=lambda: (set_playing(False), room.restart()), outlined=True)
-        solara.HTML(tag="div", classes=["kemitraan-difference"], unsafe_innerHTML=f"<b>{diff_text}</b> · {t('room_join_at', lang)}")
+            solara.Button(
+                t("room_restart", lang),
+                on_click=lambda: (set_playing(False), room.restart()),
+                outlined=True,
+            )
+        solara.HTML(
+            tag="div",
+            classes=["kemitraan-difference"],
+            unsafe_innerHTML=f"<b>{diff_text}</b> · {t('room_join_at', lang)}",
+        )
         with solara.Div(classes=["km-row"]):
-            with solara.Div(classes=["km-net"], style={"display": "flex", "flex-direction": "column"}):
-                solara.HTML(tag="div", unsafe_innerHTML=f"<b>{t('room_without', lang) if show_shadow.value else t('room_with', lang)}</b>")
+            with solara.Div(
+                classes=["km-net"],
+                style={"display": "flex", "flex-direction": "column"},
+            ):
+                solara.HTML(
+                    tag="div",
+                    unsafe_innerHTML=f"<b>{t('room_without', lang) if show_shadow.value else t('room_with', lang)}</b>",
+                )
                 app.Svg(net, classes=["kemitraan-network", "km-fill"])
             with solara.Div(classes=["km-charts"]):
                 app.Svg(chart, classes=["km-index", "kemitraan-index"])
@@ -170,6 +266,7 @@ def Trainer(lang: str):
 
 
 # --- a participant ------------------------------------------------------------------------------
+
 
 @solara.component
 def Participant(lang: str):
@@ -195,12 +292,20 @@ def Participant(lang: str):
         error.set("")
         pid.set(person.pid)
 
-    with solara.Div(classes=["km-root", "kemitraan-participant"], style={"padding": "8px", "max-width": "560px"}):
+    with solara.Div(
+        classes=["km-root", "kemitraan-participant"],
+        style={"padding": "8px", "max-width": "560px"},
+    ):
         if not pid.value or pid.value not in room.participants:
             solara.HTML(tag="h3", unsafe_innerHTML=t("room_join_title", lang))
             solara.InputText(t("room_code", lang), value=code, continuous_update=True)
             solara.InputText(t("room_name", lang), value=name, continuous_update=True)
-            solara.Button(t("room_join", lang), on_click=join, color="primary", classes=["kemitraan-join"])
+            solara.Button(
+                t("room_join", lang),
+                on_click=join,
+                color="primary",
+                classes=["kemitraan-join"],
+            )
             if error.value:
                 solara.Error(error.value)
             return
@@ -211,26 +316,60 @@ def Participant(lang: str):
             usual_money, usual_labour = contribution(room.world, person.row)
             decided = person.decided >= room.quarter
             index = number(room.world.national_index, 2, lang)
-        solara.HTML(tag="div", classes=["kemitraan-me"], unsafe_innerHTML=(
-            f"<b>{person.name}</b> · {component_text(room, person.row, lang)}<br>"
-            f"<span class='km-time'>{quarter}</span> · IPM {index}<br>"
-            f"{t('room_my_partnerships', lang, n=len(mine))}"
-            + "".join(f"<br>– {t('room_partnership_line', lang, activity=t('activity_' + m['activity'], lang), n=len(m['with']))}" for m in mine)
-            + f"<br>{t('room_usual', lang, money=number(usual_money, 1, lang), labour=number(usual_labour, 1, lang))}"))
+        solara.HTML(
+            tag="div",
+            classes=["kemitraan-me"],
+            unsafe_innerHTML=(
+                f"<b>{person.name}</b> · {component_text(room, person.row, lang)}<br>"
+                f"<span class='km-time'>{quarter}</span> · IPM {index}<br>"
+                f"{t('room_my_partnerships', lang, n=len(mine))}"
+                + "".join(
+                    f"<br>– {t('room_partnership_line', lang, activity=t('activity_' + m['activity'], lang), n=len(m['with']))}"
+                    for m in mine
+                )
+                + f"<br>{t('room_usual', lang, money=number(usual_money, 1, lang), labour=number(usual_labour, 1, lang))}"
+            ),
+        )
         solara.HTML(tag="div", unsafe_innerHTML=f"<b>{t('room_decide_for', lang)}</b>")
-        solara.ToggleButtonsSingle(value=money.value, values=list(MONEY_LEVELS), on_value=money.set, classes=["kemitraan-money"])
+        solara.ToggleButtonsSingle(
+            value=money.value,
+            values=list(MONEY_LEVELS),
+            on_value=money.set,
+            classes=["kemitraan-money"],
+        )
         solara.HTML(tag="div", unsafe_innerHTML=t("room_money", lang, v=money.value))
-        solara.ToggleButtonsSingle(value=labour.value, values=list(LABOUR_LEVELS), on_value=labour.set, classes=["kemitraan-labour"])
+        solara.ToggleButtonsSingle(
+            value=labour.value,
+            values=list(LABOUR_LEVELS),
+            on_value=labour.set,
+            classes=["kemitraan-labour"],
+        )
         solara.HTML(tag="div", unsafe_innerHTML=t("room_labour", lang, v=labour.value))
         solara.Checkbox(label=t("room_accept", lang), value=accept)
-        solara.Button(t("room_send", lang), color="success", classes=["kemitraan-decide"],
-                      on_click=lambda: room.decide(pid.value, Choice(int(money.value), int(labour.value), bool(accept.value))))
-        solara.HTML(tag="div", classes=["kemitraan-status"],
-                    unsafe_innerHTML=t("room_waiting", lang) if decided else t("room_not_yet", lang))
+        solara.Button(
+            t("room_send", lang),
+            color="success",
+            classes=["kemitraan-decide"],
+            on_click=lambda: room.decide(
+                pid.value,
+                Choice(int(money.value), int(labour.value), bool(accept.value)),
+            ),
+        )
+        solara.HTML(
+            tag="div",
+            classes=["kemitraan-status"],
+            unsafe_innerHTML=t("room_waiting", lang)
+            if decided
+            else t("room_not_yet", lang),
+        )
 
 
 def _why(message: str) -> str:
-    return {"wrong join code": "code", "a name is needed": "name", "the room is full": "full"}.get(message, "code")
+    return {
+        "wrong join code": "code",
+        "a name is needed": "name",
+        "the room is full": "full",
+    }.get(message, "code")
 
 
 @solara.component

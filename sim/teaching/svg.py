@@ -37,7 +37,12 @@ KIND_COLOURS: dict[str, str] = {
     "university": "#CC79A7",
 }
 # ColorBrewer PuOr (colour-blind safe), light tints so the dots stay visible on them.
-BAND_COLOURS = {"low": "#f4b76d", "medium": "#fde5c4", "high": "#dcdaee", "very high": "#ada3d3"}
+BAND_COLOURS = {
+    "low": "#f4b76d",
+    "medium": "#fde5c4",
+    "high": "#dcdaee",
+    "very high": "#ada3d3",
+}
 WORLD_COLOURS = {"A": "#0072B2", "B": "#D55E00", "C": "#555555"}
 WORLD_DASH = {"A": "", "B": "7 4", "C": "2 3"}
 EDGE_ACTIVE, EDGE_NEW, EDGE_ENDED, PLAYER = "#707070", "#111111", "#b2182b", "#000000"
@@ -57,7 +62,10 @@ def _path(xy: np.ndarray, a: np.ndarray, b: np.ndarray) -> str:
     if a.shape[0] == 0:
         return ""
     pa, pb = xy[a], xy[b]
-    return "".join(f"M{_f(x0)} {_f(-y0)}L{_f(x1)} {_f(-y1)}" for x0, y0, x1, y1 in np.column_stack([pa, pb]).tolist())
+    return "".join(
+        f"M{_f(x0)} {_f(-y0)}L{_f(x1)} {_f(-y1)}"
+        for x0, y0, x1, y1 in np.column_stack([pa, pb]).tolist()
+    )
 
 
 def _pairs(world: PartnershipModel, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -83,8 +91,15 @@ class Player:
     name: str
 
 
-def network_svg(world: PartnershipModel, layout: Layout, lang: str = "en", *, scale: float = 1.0,
-                players: Sequence[Player] = (), title: str = "") -> str:
+def network_svg(
+    world: PartnershipModel,
+    layout: Layout,
+    lang: str = "en",
+    *,
+    scale: float = 1.0,
+    players: Sequence[Player] = (),
+    title: str = "",
+) -> str:
     """A world's partnership network as an SVG element (width 100%, height set by the page).
 
     Args:
@@ -100,14 +115,18 @@ def network_svg(world: PartnershipModel, layout: Layout, lang: str = "en", *, sc
     hi = (centres + radii[:, None]).max(axis=0) + np.array([3.0, 5.0])
     width, height = hi - lo
     font = max(width, height) / 36.0 * scale
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_f(lo[0])} {_f(-hi[1])} {_f(width)} {_f(height)}" '
-             f'preserveAspectRatio="xMidYMid meet" style="width:100%;height:100%;display:block" role="img" aria-label="{_e(title)}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_f(lo[0])} {_f(-hi[1])} {_f(width)} {_f(height)}" '
+        f'preserveAspectRatio="xMidYMid meet" style="width:100%;height:100%;display:block" role="img" aria-label="{_e(title)}">'
+    ]
     method = world.method
     for g in range(centres.shape[0]):
         value = float(world.region_index[g])
         band = hdi.ipm_band(value * (100.0 if method == "hdi" else 1.0))
         cx, cy = centres[g]
-        parts.append(f'<circle cx="{_f(cx)}" cy="{_f(-cy)}" r="{_f(radii[g] + 0.6)}" fill="{BAND_COLOURS[band]}" stroke="#8a8a8a" stroke-width="0.15"/>')
+        parts.append(
+            f'<circle cx="{_f(cx)}" cy="{_f(-cy)}" r="{_f(radii[g] + 0.6)}" fill="{BAND_COLOURS[band]}" stroke="#8a8a8a" stroke-width="0.15"/>'
+        )
     # Ties: within a region one by one, across regions bundled per pair of regions.
     t_ = world.partnerships
     home = world.community.region
@@ -115,25 +134,36 @@ def network_svg(world: PartnershipModel, layout: Layout, lang: str = "en", *, sc
     a, b = _pairs(world, t_.active_ids())
     local = home[a] == home[b]
     la, lb = _thin(a[local], b[local], MAX_LOCAL_EDGES)
-    parts.append(f'<path d="{_path(xy, la, lb)}" stroke="{EDGE_ACTIVE}" stroke-opacity="0.55" stroke-width="0.14" fill="none"/>')
-    ga, gb = np.minimum(home[a[~local]], home[b[~local]]), np.maximum(home[a[~local]], home[b[~local]])
+    parts.append(
+        f'<path d="{_path(xy, la, lb)}" stroke="{EDGE_ACTIVE}" stroke-opacity="0.55" stroke-width="0.14" fill="none"/>'
+    )
+    ga, gb = (
+        np.minimum(home[a[~local]], home[b[~local]]),
+        np.maximum(home[a[~local]], home[b[~local]]),
+    )
     if ga.shape[0]:
         keys, counts = np.unique(ga * centres.shape[0] + gb, return_counts=True)
         for key, n in zip(keys.tolist(), counts.tolist(), strict=True):
             g1, g2 = divmod(key, centres.shape[0])
             (x0, y0), (x1, y1) = centres[g1], centres[g2]
-            parts.append(f'<line x1="{_f(x0)}" y1="{_f(-y0)}" x2="{_f(x1)}" y2="{_f(-y1)}" stroke="{EDGE_ACTIVE}" stroke-opacity="0.35" '
-                         f'stroke-width="{_f(min(0.25 + 0.12 * math.sqrt(n), 3.0))}" stroke-linecap="round"/>')
+            parts.append(
+                f'<line x1="{_f(x0)}" y1="{_f(-y0)}" x2="{_f(x1)}" y2="{_f(-y1)}" stroke="{EDGE_ACTIVE}" stroke-opacity="0.35" '
+                f'stroke-width="{_f(min(0.25 + 0.12 * math.sqrt(n), 3.0))}" stroke-linecap="round"/>'
+            )
     if steps:
         count = t_.count
         new = np.flatnonzero(t_.active[:count] & (t_.formed[:count] == steps))
         ended = np.flatnonzero((~t_.active[:count]) & (t_.end[:count] == steps))
         na, nb = _pairs(world, new)
         keep = home[na] == home[nb]
-        parts.append(f'<path d="{_path(xy, na[keep], nb[keep])}" stroke="{EDGE_NEW}" stroke-width="0.22" fill="none"/>')
+        parts.append(
+            f'<path d="{_path(xy, na[keep], nb[keep])}" stroke="{EDGE_NEW}" stroke-width="0.22" fill="none"/>'
+        )
         ea, eb = _pairs(world, ended)
         keep = home[ea] == home[eb]
-        parts.append(f'<path d="{_path(xy, ea[keep], eb[keep])}" stroke="{EDGE_ENDED}" stroke-width="0.2" stroke-dasharray="0.5 0.4" fill="none"/>')
+        parts.append(
+            f'<path d="{_path(xy, ea[keep], eb[keep])}" stroke="{EDGE_ENDED}" stroke-width="0.2" stroke-dasharray="0.5 0.4" fill="none"/>'
+        )
     # Components: filled when in a partnership, hollow when not.
     kind = world.community.kind
     member = world.community.memberships > 0
@@ -157,22 +187,28 @@ def network_svg(world: PartnershipModel, layout: Layout, lang: str = "en", *, sc
                 others = part[(part >= 0) & (part != r)]
                 pa.extend([r] * others.shape[0])
                 pb.extend(others.tolist())
-        parts.append(f'<path d="{_path(xy, np.array(pa, dtype=np.int64), np.array(pb, dtype=np.int64))}" stroke="{PLAYER}" '
-                     f'stroke-width="0.35" fill="none" class="kemitraan-player-ties"/>')
+        parts.append(
+            f'<path d="{_path(xy, np.array(pa, dtype=np.int64), np.array(pb, dtype=np.int64))}" stroke="{PLAYER}" '
+            f'stroke-width="0.35" fill="none" class="kemitraan-player-ties"/>'
+        )
     for p in players:
         x, y = xy[p.row]
-        parts.append(f'<circle cx="{_f(x)}" cy="{_f(-y)}" r="1.1" fill="none" stroke="{PLAYER}" stroke-width="0.3"/>'
-                     f'<text x="{_f(x + 1.3)}" y="{_f(-y - 0.9)}" font-size="{_f(font * 1.1)}" font-weight="bold" '
-                     f'paint-order="stroke" stroke="#ffffff" stroke-width="{_f(font * 0.18)}">{_e(p.name)}</text>')
+        parts.append(
+            f'<circle cx="{_f(x)}" cy="{_f(-y)}" r="1.1" fill="none" stroke="{PLAYER}" stroke-width="0.3"/>'
+            f'<text x="{_f(x + 1.3)}" y="{_f(-y - 0.9)}" font-size="{_f(font * 1.1)}" font-weight="bold" '
+            f'paint-order="stroke" stroke="#ffffff" stroke-width="{_f(font * 0.18)}">{_e(p.name)}</text>'
+        )
     # Region labels last, with a white halo, so no dot or tie hides them.
     for g in range(centres.shape[0]):
         value = float(world.region_index[g])
         band = hdi.ipm_band(value * (100.0 if method == "hdi" else 1.0))
         cx, cy = centres[g]
         text = f"{t('region', lang, n=g + 1)} {number(value, 1 if method == 'ipm' else 3, lang)}"
-        parts.append(f'<text x="{_f(cx)}" y="{_f(-cy - radii[g] - 0.9)}" font-size="{_f(font)}" text-anchor="middle" '
-                     f'paint-order="stroke" stroke="#ffffff" stroke-width="{_f(font * 0.2)}" fill="#111111">{_e(text)}'
-                     f'<title>{_e(choice_label("band", band, lang))}</title></text>')
+        parts.append(
+            f'<text x="{_f(cx)}" y="{_f(-cy - radii[g] - 0.9)}" font-size="{_f(font)}" text-anchor="middle" '
+            f'paint-order="stroke" stroke="#ffffff" stroke-width="{_f(font * 0.2)}" fill="#111111">{_e(text)}'
+            f"<title>{_e(choice_label('band', band, lang))}</title></text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -180,11 +216,26 @@ def network_svg(world: PartnershipModel, layout: Layout, lang: str = "en", *, sc
 def network_legend(lang: str = "en") -> list[tuple[str, str, str]]:
     """Legend entries (swatch kind, colour, text): kinds, hollow dots, ties, IPM bands."""
     entries = [("dot", KIND_COLOURS[k], choice_label("kind", k, lang)) for k in KINDS]
-    entries += [("hollow", "#555555", t("not_in_partnership", lang)), ("line", EDGE_ACTIVE, t("edge_active", lang)),
-                ("line", EDGE_NEW, t("edge_new", lang)), ("dash", EDGE_ENDED, t("edge_ended", lang)),
-                ("band", "", t("edge_bundle", lang))]
-    for band, rng in (("low", "< 60"), ("medium", "60–70"), ("high", "70–80"), ("very high", "≥ 80")):
-        entries.append(("band", BAND_COLOURS[band], f"IPM {choice_label('band', band, lang)} ({rng})"))
+    entries += [
+        ("hollow", "#555555", t("not_in_partnership", lang)),
+        ("line", EDGE_ACTIVE, t("edge_active", lang)),
+        ("line", EDGE_NEW, t("edge_new", lang)),
+        ("dash", EDGE_ENDED, t("edge_ended", lang)),
+        ("band", "", t("edge_bundle", lang)),
+    ]
+    for band, rng in (
+        ("low", "< 60"),
+        ("medium", "60–70"),
+        ("high", "70–80"),
+        ("very high", "≥ 80"),
+    ):
+        entries.append(
+            (
+                "band",
+                BAND_COLOURS[band],
+                f"IPM {choice_label('band', band, lang)} ({rng})",
+            )
+        )
     return entries
 
 
@@ -204,11 +255,18 @@ def legend_html(lang: str = "en") -> str:
             sw = f'<span style="display:inline-block;width:1em;height:.8em;background:{colour};border:1px solid #888"></span>'
         else:
             sw = f'<span style="display:inline-block;width:1.4em;border-top:6px solid {EDGE_ACTIVE};opacity:.45;vertical-align:middle"></span>'
-        items.append(f'<span style="white-space:nowrap;margin-right:.9em">{sw} {_e(text)}</span>')
-    return '<div class="kemitraan-legend" style="line-height:1.5">' + " ".join(items) + "</div>"
+        items.append(
+            f'<span style="white-space:nowrap;margin-right:.9em">{sw} {_e(text)}</span>'
+        )
+    return (
+        '<div class="kemitraan-legend" style="line-height:1.5">'
+        + " ".join(items)
+        + "</div>"
+    )
 
 
 # --- charts ------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Line:
@@ -233,19 +291,44 @@ def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
 
 
 def _digits(step: float) -> int:
-    return 0 if float(step).is_integer() else max(0, -math.floor(math.log10(step)) + (1 if (step * 10 ** -math.floor(math.log10(step))) % 1 else 0))
+    return (
+        0
+        if float(step).is_integer()
+        else max(
+            0,
+            -math.floor(math.log10(step))
+            + (1 if (step * 10 ** -math.floor(math.log10(step))) % 1 else 0),
+        )
+    )
 
 
-def line_chart_svg(lines: Sequence[Line], x_range: tuple[float, float], y_range: tuple[float, float], *, title: str,
-                   lang: str = "en", target: float | None = None, target_text: str = "", size: tuple[int, int] = (560, 250),
-                   scale: float = 1.0, events: Sequence[tuple[float, str]] = (), y_suffix: str = "", x_ticks: bool = True) -> str:
+def line_chart_svg(
+    lines: Sequence[Line],
+    x_range: tuple[float, float],
+    y_range: tuple[float, float],
+    *,
+    title: str,
+    lang: str = "en",
+    target: float | None = None,
+    target_text: str = "",
+    size: tuple[int, int] = (560, 250),
+    scale: float = 1.0,
+    events: Sequence[tuple[float, str]] = (),
+    y_suffix: str = "",
+    x_ticks: bool = True,
+) -> str:
     """A line chart as SVG: lines over the years, y ticks in the language's number format, optional target line.
 
     The SVG's own units are pixels at ``size``; it scales to its box, text and all.
     """
     w, h = size
     fs = 13.0 * scale
-    left, right, top, bottom = 10 + 3.4 * fs, 10, (1.9 if title else 0.6) * fs, (1.8 if x_ticks else 0.6) * fs
+    left, right, top, bottom = (
+        10 + 3.4 * fs,
+        10,
+        (1.9 if title else 0.6) * fs,
+        (1.8 if x_ticks else 0.6) * fs,
+    )
     x0, x1 = x_range
     y0, y1 = y_range
     if y1 <= y0:
@@ -257,32 +340,58 @@ def line_chart_svg(lines: Sequence[Line], x_range: tuple[float, float], y_range:
     def py(y: float) -> float:
         return h - bottom - (y - y0) / (y1 - y0) * (h - top - bottom)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" '
-             f'style="width:100%;height:100%;display:block" role="img" aria-label="{_e(title)}" font-size="{_f(fs)}">',
-             f'<text x="{_f(left)}" y="{_f(fs * 1.2)}" font-weight="bold" font-size="{_f(fs * 1.08)}">{_e(title)}</text>' if title else ""]
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" '
+        f'style="width:100%;height:100%;display:block" role="img" aria-label="{_e(title)}" font-size="{_f(fs)}">',
+        f'<text x="{_f(left)}" y="{_f(fs * 1.2)}" font-weight="bold" font-size="{_f(fs * 1.08)}">{_e(title)}</text>'
+        if title
+        else "",
+    ]
     yt = _ticks(y0, y1, 4 if x_ticks else 2)
     dig = _digits(yt[1] - yt[0]) if len(yt) > 1 else 0
     for v in yt:
-        parts.append(f'<line x1="{_f(left)}" x2="{_f(w - right)}" y1="{_f(py(v))}" y2="{_f(py(v))}" stroke="#e2e2e2"/>'
-                     f'<text x="{_f(left - 4)}" y="{_f(py(v) + fs * 0.35)}" text-anchor="end" fill="#333">{_e(number(v, dig, lang) + y_suffix)}</text>')
-    for v in _ticks(x0, x1, 5 if x1 - x0 > 6 else max(int(x1 - x0), 1)) if x_ticks else ():
+        parts.append(
+            f'<line x1="{_f(left)}" x2="{_f(w - right)}" y1="{_f(py(v))}" y2="{_f(py(v))}" stroke="#e2e2e2"/>'
+            f'<text x="{_f(left - 4)}" y="{_f(py(v) + fs * 0.35)}" text-anchor="end" fill="#333">{_e(number(v, dig, lang) + y_suffix)}</text>'
+        )
+    for v in (
+        _ticks(x0, x1, 5 if x1 - x0 > 6 else max(int(x1 - x0), 1)) if x_ticks else ()
+    ):
         if float(v).is_integer():
-            parts.append(f'<text x="{_f(px(v))}" y="{_f(h - bottom + fs * 1.2)}" text-anchor="middle" fill="#333">{int(v)}</text>')
-    parts.append(f'<line x1="{_f(left)}" x2="{_f(left)}" y1="{_f(top)}" y2="{_f(h - bottom)}" stroke="#999"/>'
-                 f'<line x1="{_f(left)}" x2="{_f(w - right)}" y1="{_f(h - bottom)}" y2="{_f(h - bottom)}" stroke="#999"/>')
+            parts.append(
+                f'<text x="{_f(px(v))}" y="{_f(h - bottom + fs * 1.2)}" text-anchor="middle" fill="#333">{int(v)}</text>'
+            )
+    parts.append(
+        f'<line x1="{_f(left)}" x2="{_f(left)}" y1="{_f(top)}" y2="{_f(h - bottom)}" stroke="#999"/>'
+        f'<line x1="{_f(left)}" x2="{_f(w - right)}" y1="{_f(h - bottom)}" y2="{_f(h - bottom)}" stroke="#999"/>'
+    )
     for year, label in events:
-        parts.append(f'<line x1="{_f(px(year))}" x2="{_f(px(year))}" y1="{_f(top)}" y2="{_f(h - bottom)}" stroke="#555" stroke-dasharray="6 3 2 3"/>'
-                     f'<text x="{_f(px(year) + 3)}" y="{_f(top + fs)}" fill="#333">{_e(label)}</text>')
+        parts.append(
+            f'<line x1="{_f(px(year))}" x2="{_f(px(year))}" y1="{_f(top)}" y2="{_f(h - bottom)}" stroke="#555" stroke-dasharray="6 3 2 3"/>'
+            f'<text x="{_f(px(year) + 3)}" y="{_f(top + fs)}" fill="#333">{_e(label)}</text>'
+        )
     if target is not None and y0 <= target <= y1:
-        parts.append(f'<line x1="{_f(left)}" x2="{_f(w - right)}" y1="{_f(py(target))}" y2="{_f(py(target))}" stroke="#333" stroke-dasharray="2 3" stroke-width="1.5"/>'
-                     f'<text x="{_f(left + 4)}" y="{_f(py(target) - 4)}" fill="#333">{_e(target_text)}</text>')
+        parts.append(
+            f'<line x1="{_f(left)}" x2="{_f(w - right)}" y1="{_f(py(target))}" y2="{_f(py(target))}" stroke="#333" stroke-dasharray="2 3" stroke-width="1.5"/>'
+            f'<text x="{_f(left + 4)}" y="{_f(py(target) - 4)}" fill="#333">{_e(target_text)}</text>'
+        )
     for line in lines:
-        pts = " ".join(f"{_f(px(x))},{_f(py(y))}" for x, y in zip(line.x, line.y, strict=True) if np.isfinite(y))
+        pts = " ".join(
+            f"{_f(px(x))},{_f(py(y))}"
+            for x, y in zip(line.x, line.y, strict=True)
+            if np.isfinite(y)
+        )
         if pts:
             dash = f' stroke-dasharray="{line.dash}"' if line.dash else ""
-            parts.append(f'<polyline points="{pts}" fill="none" stroke="{line.colour}" stroke-width="{_f(2.6 * scale)}"{dash}>'
-                         f'<title>{_e(line.label)}</title></polyline>')
-            last = [(x, y) for x, y in zip(line.x, line.y, strict=True) if np.isfinite(y)][-1]
-            parts.append(f'<circle cx="{_f(px(last[0]))}" cy="{_f(py(last[1]))}" r="{_f(3.5 * scale)}" fill="{line.colour}"/>')
+            parts.append(
+                f'<polyline points="{pts}" fill="none" stroke="{line.colour}" stroke-width="{_f(2.6 * scale)}"{dash}>'
+                f"<title>{_e(line.label)}</title></polyline>"
+            )
+            last = [
+                (x, y) for x, y in zip(line.x, line.y, strict=True) if np.isfinite(y)
+            ][-1]
+            parts.append(
+                f'<circle cx="{_f(px(last[0]))}" cy="{_f(py(last[1]))}" r="{_f(3.5 * scale)}" fill="{line.colour}"/>'
+            )
     parts.append("</svg>")
     return "".join(parts)

@@ -37,11 +37,24 @@ import pytest
 
 from tests.conftest import small_scenario_text
 
-CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None)
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium; .ci/run installs it)")
+CHROMIUM = shutil.which("chromium") or (
+    "/usr/bin/chromium" if Path("/usr/bin/chromium").is_file() else None
+)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="Debian's chromium is not installed (apt-get install chromium; .ci/run installs it)",
+)
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ROOT = Path(__file__).resolve().parents[2]
 # Bounds the tests enforce on a shared 2-core machine; the goals (0.3 s, 0.5 s, 4 quarters/s) and
 # the measured values are in docs/teaching.md.
@@ -59,7 +72,9 @@ def wait_for(predicate, timeout: float, what: str, every: float = 0.2):
 
 
 def shots_dir(tmp_path_factory) -> Path:
-    shots = Path(os.environ.get("KEMITRAAN_SCREENSHOTS") or tmp_path_factory.mktemp("shots"))
+    shots = Path(
+        os.environ.get("KEMITRAAN_SCREENSHOTS") or tmp_path_factory.mktemp("shots")
+    )
     shots.mkdir(parents=True, exist_ok=True)
     return shots
 
@@ -72,8 +87,14 @@ def start(folder: Path, args: list[str], ready: str = "Ready"):
         app.fetch_assets(log=lambda *_: None)
     log = folder / "server.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "sim", *args], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", *args],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
     def lines() -> list[str]:
         assert proc.poll() is None, "the server exited:\n" + log.read_text()
@@ -84,7 +105,9 @@ def start(folder: Path, args: list[str], ready: str = "Ready"):
 
 
 def stop(proc) -> None:
-    os.killpg(proc.pid, signal.SIGTERM)  # the process group this test started: kemitraan and its solara server
+    os.killpg(
+        proc.pid, signal.SIGTERM
+    )  # the process group this test started: kemitraan and its solara server
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
@@ -147,7 +170,11 @@ def step_times(page, button: str, n: int) -> list[float]:
         before = clock_text(page)
         t0 = time.perf_counter()
         page.get_by_role("button", name=button, exact=True).click()
-        page.wait_for_function("b => document.querySelector('.kemitraan-time').innerText != b", arg=before, timeout=10_000)
+        page.wait_for_function(
+            "b => document.querySelector('.kemitraan-time').innerText != b",
+            arg=before,
+            timeout=10_000,
+        )
         out.append(time.perf_counter() - t0)
     return out
 
@@ -161,14 +188,21 @@ def box(page, selector: str) -> dict:
 
 
 def overlaps(a: dict, b: dict) -> bool:
-    return not (a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1
-                or a["y"] + a["height"] <= b["y"] + 1 or b["y"] + b["height"] <= a["y"] + 1)
+    return not (
+        a["x"] + a["width"] <= b["x"] + 1
+        or b["x"] + b["width"] <= a["x"] + 1
+        or a["y"] + a["height"] <= b["y"] + 1
+        or b["y"] + b["height"] <= a["y"] + 1
+    )
 
 
 def uncovered(page, selector: str) -> bool:
     """Whether the element's centre is its own (no overlay, badge or panel drawn over it)."""
-    return page.evaluate("""s => { const e = document.querySelector(s); const r = e.getBoundingClientRect();
-        const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2); return !!top && e.contains(top); }""", selector)
+    return page.evaluate(
+        """s => { const e = document.querySelector(s); const r = e.getBoundingClientRect();
+        const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2); return !!top && e.contains(top); }""",
+        selector,
+    )
 
 
 def test_speed_and_layout_at_1366x768(browser, baseline_viz, timings, tmp_path_factory):
@@ -184,14 +218,18 @@ def test_speed_and_layout_at_1366x768(browser, baseline_viz, timings, tmp_path_f
     assert statistics.median(one) < STEP_ONE_MAX, one
     assert page.locator(".kemitraan-network img").count() == 0
     # Everything the class looks at fits, uncovered, without scrolling.
-    size = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.scrollHeight, innerWidth, innerHeight]")
+    size = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.scrollHeight, innerWidth, innerHeight]"
+    )
     assert size[0] <= size[2] and size[1] <= size[3] + 2, size
     for sel in (".kemitraan-network", ".kemitraan-index", ".kemitraan-scoreboard"):
         b = box(page, sel)
         assert b["y"] + b["height"] <= 768 and b["x"] + b["width"] <= 1366, (sel, b)
         assert uncovered(page, sel), sel
     assert not overlaps(box(page, ".kemitraan-network"), box(page, ".kemitraan-index"))
-    assert not overlaps(box(page, ".kemitraan-levers-panel"), box(page, ".kemitraan-network"))
+    assert not overlaps(
+        box(page, ".kemitraan-levers-panel"), box(page, ".kemitraan-network")
+    )
     page.screenshot(path=str(shots / "app_one_world.png"))
 
     # Play at 4 quarters a second, then Pause: it stops on the quarter on screen.
@@ -220,7 +258,12 @@ def test_speed_and_layout_at_1366x768(browser, baseline_viz, timings, tmp_path_f
     both = step_times(page, "Step", 6)[1:]
     timings["step_side_by_side_s"] = round(statistics.median(both), 3)
     assert statistics.median(both) < STEP_BOTH_MAX, both
-    for sel in (".kemitraan-network-A", ".kemitraan-network-B", ".kemitraan-index", ".kemitraan-scoreboard"):
+    for sel in (
+        ".kemitraan-network-A",
+        ".kemitraan-network-B",
+        ".kemitraan-index",
+        ".kemitraan-scoreboard",
+    ):
         assert uncovered(page, sel), sel
     page.screenshot(path=str(shots / "app_side_by_side.png"))
     q1 = quarter_of(clock_text(page))
@@ -241,14 +284,20 @@ def test_speed_and_layout_at_1366x768(browser, baseline_viz, timings, tmp_path_f
 
 def test_layout_at_150_percent_zoom(browser, baseline_viz, tmp_path_factory):
     """Browser zoom 150% on a 1366x768 screen: 911x512 CSS pixels at 1.5 device pixels each."""
-    page = browser.new_page(viewport={"width": 911, "height": 512}, device_scale_factor=1.5)
+    page = browser.new_page(
+        viewport={"width": 911, "height": 512}, device_scale_factor=1.5
+    )
     page.goto(baseline_viz)
     page.locator(".kemitraan-network svg").wait_for(timeout=60_000)
     page.get_by_role("button", name="Step", exact=True).click()
     width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
     assert width[0] <= width[1] + 1, f"horizontal scrolling at 150%: {width}"
-    for a, b in ((".kemitraan-levers-panel", ".kemitraan-network"), (".kemitraan-network", ".kemitraan-index"),
-                 (".kemitraan-index", ".kemitraan-scoreboard"), (".kemitraan-levers-panel", ".kemitraan-index")):
+    for a, b in (
+        (".kemitraan-levers-panel", ".kemitraan-network"),
+        (".kemitraan-network", ".kemitraan-index"),
+        (".kemitraan-index", ".kemitraan-scoreboard"),
+        (".kemitraan-levers-panel", ".kemitraan-index"),
+    ):
         assert not overlaps(box(page, a), box(page, b)), (a, b)
     page.locator(".kemitraan-scoreboard").scroll_into_view_if_needed()
     assert uncovered(page, ".kemitraan-scoreboard")
@@ -268,10 +317,28 @@ def test_bahasa_indonesia_controls_and_the_end_of_a_run(browser, tmp_path_factor
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.goto(f"http://127.0.0.1:{port}/")
         page.locator(".kemitraan-network svg").wait_for(timeout=60_000)
-        text = page.locator("body").text_content()  # as written, not as the buttons' capitals show it
-        for word in ("Ulang", "Maju", "Jalankan", "Huruf besar", "Tuas dunia A", "IPM saat ini", "selama simulasi", "tidak ada"):
+        text = page.locator(
+            "body"
+        ).text_content()  # as written, not as the buttons' capitals show it
+        for word in (
+            "Ulang",
+            "Maju",
+            "Jalankan",
+            "Huruf besar",
+            "Tuas dunia A",
+            "IPM saat ini",
+            "selama simulasi",
+            "tidak ada",
+        ):
             assert word in text, word
-        for english in ("Reset", "Step", "Play", "Controls", "Model Parameters", "Play Interval"):
+        for english in (
+            "Reset",
+            "Step",
+            "Play",
+            "Controls",
+            "Model Parameters",
+            "Play Interval",
+        ):
             assert not re.search(rf"\b{english}\b", text), english
         page.get_by_role("button", name="Maju", exact=True).click()
         page.get_by_text("Triwulan I 2019").first.wait_for(timeout=10_000)
@@ -283,8 +350,12 @@ def test_bahasa_indonesia_controls_and_the_end_of_a_run(browser, tmp_path_factor
         page.get_by_role("button", name="Tambah 5 tahun").click()
         page.get_by_role("button", name="Maju", exact=True).click()
         page.get_by_text("langkah 17 dari 36").wait_for(timeout=10_000)
-        assert re.search(r"\d,\d", page.locator(".kemitraan-scoreboard").inner_text())  # decimal commas
-        assert not re.search(r"\d\.\d\d\b", page.locator(".kemitraan-scoreboard").inner_text())
+        assert re.search(
+            r"\d,\d", page.locator(".kemitraan-scoreboard").inner_text()
+        )  # decimal commas
+        assert not re.search(
+            r"\d\.\d\d\b", page.locator(".kemitraan-scoreboard").inner_text()
+        )
         page.screenshot(path=str(shots_dir(tmp_path_factory) / "app_bahasa.png"))
         page.close()
     finally:
@@ -300,12 +371,18 @@ def test_a_room_with_four_participants(browser, tmp_path_factory):
     scenario = folder / "small.toml"
     scenario.write_text(small_scenario_text())
     port = app.free_port()
-    proc, lines = start(folder, ["classroom", str(scenario), "--port", str(port), "--code", "KMTRN"])
+    proc, lines = start(
+        folder, ["classroom", str(scenario), "--port", str(port), "--code", "KMTRN"]
+    )
     try:
-        trainer_url = next(x for x in lines() if "trainer" in x).split(": ", 2)[-1].strip()
+        trainer_url = (
+            next(x for x in lines() if "trainer" in x).split(": ", 2)[-1].strip()
+        )
         assert trainer_url.startswith(f"http://127.0.0.1:{port}/trainer?key=")
         join_url = f"http://127.0.0.1:{port}/"
-        projector = browser.new_context(viewport={"width": 1366, "height": 768}).new_page()
+        projector = browser.new_context(
+            viewport={"width": 1366, "height": 768}
+        ).new_page()
         projector.goto(trainer_url)
         projector.locator(".kemitraan-room-code").wait_for(timeout=60_000)
         expect(projector.locator(".kemitraan-room-code")).to_contain_text("KMTRN")
@@ -325,44 +402,66 @@ def test_a_room_with_four_participants(browser, tmp_path_factory):
         wrong.get_by_text("the code is not right").wait_for(timeout=20_000)
         wrong.context.close()
         for i, name in enumerate(("Ani", "Budi", "Citra", "Dewi")):
-            phone = browser.new_context(viewport={"width": 390, "height": 800}).new_page()
+            phone = browser.new_context(
+                viewport={"width": 390, "height": 800}
+            ).new_page()
             phone.goto(join_url)
             phone.get_by_label("Join code").fill("kmtrn")
             phone.get_by_label("Name").fill(name)
             phone.get_by_role("button", name="Join").click()
             phone.locator(".kemitraan-me").wait_for(timeout=30_000)
             phones.append(phone)
-        expect(projector.locator(".kemitraan-time")).to_contain_text("4 playing", timeout=15_000)
+        expect(projector.locator(".kemitraan-time")).to_contain_text(
+            "4 playing", timeout=15_000
+        )
         # Two give nothing and refuse offers, two give double.
         for i, phone in enumerate(phones):
             level = "0" if i < 2 else "200"
-            phone.locator(".kemitraan-money").get_by_role("button", name=level, exact=True).click()
-            phone.locator(".kemitraan-labour").get_by_role("button", name=level, exact=True).click()
+            phone.locator(".kemitraan-money").get_by_role(
+                "button", name=level, exact=True
+            ).click()
+            phone.locator(".kemitraan-labour").get_by_role(
+                "button", name=level, exact=True
+            ).click()
             if i < 2:
                 phone.get_by_label("Accept partnership offers").uncheck()
             phone.get_by_role("button", name="Decide").click()
-            expect(phone.locator(".kemitraan-status")).to_contain_text("Decided", timeout=15_000)
+            expect(phone.locator(".kemitraan-status")).to_contain_text(
+                "Decided", timeout=15_000
+            )
         table = projector.locator(".kemitraan-participants")
         expect(table).to_contain_text("Dewi", timeout=15_000)
         expect(table).to_contain_text("money 0% · labour 0% · accepts offers: no")
         expect(table).to_contain_text("money 200% · labour 200% · accepts offers: yes")
         # The trainer plays; with "wait until everyone has decided" the room moves as they decide.
         projector.get_by_role("button", name="Step", exact=True).click()
-        expect(projector.locator(".kemitraan-time")).to_contain_text("Q1", timeout=15_000)
+        expect(projector.locator(".kemitraan-time")).to_contain_text(
+            "Q1", timeout=15_000
+        )
         for phone in phones:
             expect(phone.locator(".kemitraan-me")).to_contain_text("Q1", timeout=15_000)
-            expect(phone.locator(".kemitraan-status")).to_contain_text("Not decided", timeout=15_000)
+            expect(phone.locator(".kemitraan-status")).to_contain_text(
+                "Not decided", timeout=15_000
+            )
         projector.get_by_label("Wait until everyone has decided").uncheck()
         projector.get_by_role("button", name="4 quarters/s").click()
         projector.get_by_role("button", name="Play", exact=True).click()
         projector.get_by_role("button", name="Extend 5 years").wait_for(timeout=30_000)
         expect(projector.locator(".kemitraan-time")).to_contain_text("2022 Q4")
-        expect(projector.locator(".kemitraan-difference")).to_contain_text("The class's choices so far")
+        expect(projector.locator(".kemitraan-difference")).to_contain_text(
+            "The class's choices so far"
+        )
         # The same seed without the class, on the projector.
         projector.get_by_label("Show the world without the class").check()
-        expect(projector.locator(".km-net")).to_contain_text("without the class", timeout=10_000)
-        projector.screenshot(path=str(shots_dir(tmp_path_factory) / "app_room_projector.png"))
-        phones[0].screenshot(path=str(shots_dir(tmp_path_factory) / "app_room_phone.png"))
+        expect(projector.locator(".km-net")).to_contain_text(
+            "without the class", timeout=10_000
+        )
+        projector.screenshot(
+            path=str(shots_dir(tmp_path_factory) / "app_room_projector.png")
+        )
+        phones[0].screenshot(
+            path=str(shots_dir(tmp_path_factory) / "app_room_phone.png")
+        )
         for phone in phones:
             phone.context.close()
         projector.context.close()

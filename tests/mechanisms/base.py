@@ -38,7 +38,9 @@ def snapshot(model: PartnershipModel) -> dict[str, Any]:
     """Every piece of state a run produces, copied, keyed by a readable name."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(model.community):
-        out[f"community.{f.name}"] = np.array(getattr(model.community, f.name), copy=True)
+        out[f"community.{f.name}"] = np.array(
+            getattr(model.community, f.name), copy=True
+        )
     for f in dataclasses.fields(model.regions):
         out[f"regions.{f.name}"] = np.array(getattr(model.regions, f.name), copy=True)
     t = model.partnerships
@@ -84,26 +86,44 @@ def differs(a: Any, b: Any) -> bool:
     return a.shape != b.shape or not np.array_equal(a, b)
 
 
-def open_hand_partnership(model: PartnershipModel, members: list[int], *, activity: int = 0, region: int | None = None,
-                          term: int = 12, governance: float = 0.7, transaction_cost: float = 0.0) -> int:
+def open_hand_partnership(
+    model: PartnershipModel,
+    members: list[int],
+    *,
+    activity: int = 0,
+    region: int | None = None,
+    term: int = 12,
+    governance: float = 0.7,
+    transaction_cost: float = 0.0,
+) -> int:
     """Open one partnership among the given agent rows; returns its id."""
     width = model.partnerships.width
     assert len(members) <= width
     row = np.full((1, width), NO_MEMBER, dtype=np.int64)
     row[0, : len(members)] = members
     reg = int(model.community.region[members[0]]) if region is None else region
-    ids = model.open_partnerships(row, np.array([activity]), np.array([reg]), np.array([term]),
-                                  np.array([governance]), transaction_cost=transaction_cost)
+    ids = model.open_partnerships(
+        row,
+        np.array([activity]),
+        np.array([reg]),
+        np.array([term]),
+        np.array([governance]),
+        transaction_cost=transaction_cost,
+    )
     return int(ids[0])
 
 
-def hand_ties(n: int, pairs: list[tuple[int, int]], trust: list[float], forum: list[bool]) -> TieTable:
+def hand_ties(
+    n: int, pairs: list[tuple[int, int]], trust: list[float], forum: list[bool]
+) -> TieTable:
     """A tie table with given pairs, trust and forum flags (pairs in any order)."""
     a = np.array([p[0] for p in pairs], dtype=np.int64)
     b = np.array([p[1] for p in pairs], dtype=np.int64)
     keys = np.minimum(a, b) * n + np.maximum(a, b)
     order = np.argsort(keys)
-    return TieTable(n, keys[order], np.asarray(trust, float)[order], np.asarray(forum, bool)[order])
+    return TieTable(
+        n, keys[order], np.asarray(trust, float)[order], np.asarray(forum, bool)[order]
+    )
 
 
 def cosine(u: np.ndarray, v: np.ndarray) -> float:
@@ -141,7 +161,9 @@ class MechanismTestCase:
     def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
         if "lever_setting" in metafunc.fixturenames:
             settings = [{}, dict(self.levers), *map(dict, self.extra_levers)]
-            metafunc.parametrize("lever_setting", settings, ids=[label(s) for s in settings])
+            metafunc.parametrize(
+                "lever_setting", settings, ids=[label(s) for s in settings]
+            )
         if "invariant_seed" in metafunc.fixturenames:
             metafunc.parametrize("invariant_seed", list(self.seeds))
 
@@ -151,7 +173,9 @@ class MechanismTestCase:
     # --- shared checks ---------------------------------------------------------------
 
     def test_declares_mechanism_and_levers(self) -> None:
-        assert isinstance(self.mechanism, ModuleType) and self.mechanism.__name__.startswith("sim.mechanisms.")
+        assert isinstance(
+            self.mechanism, ModuleType
+        ) and self.mechanism.__name__.startswith("sim.mechanisms.")
         assert self.levers, "a mechanism test must declare the levers that exercise it"
 
     def test_levers_are_valid_scenario_keys(self, small: Scenario) -> None:
@@ -195,20 +219,29 @@ class MechanismTestCase:
         for key in a:
             if key.startswith(("community.", "regions.")):
                 assert np.array_equal(a[key], b[key]), key
-        if not any(k.startswith("network.forum_density") or k.startswith("network.local_share") for k in self.levers):
+        if not any(
+            k.startswith("network.forum_density") or k.startswith("network.local_share")
+            for k in self.levers
+        ):
             assert np.array_equal(a["ties.keys"], b["ties.keys"])
 
-    def test_invariants_every_step(self, make_model, lever_setting: dict[str, Any], invariant_seed: int) -> None:
+    def test_invariants_every_step(
+        self, make_model, lever_setting: dict[str, Any], invariant_seed: int
+    ) -> None:
         model = make_model(lever_setting, seed=invariant_seed, checked=True)
         gp = hdi.goalposts(model.method)
         while model.running:
             model.step()  # checked=True: model.check_invariants() after every step
             t = model.partnerships
             ids = t.active_ids()
-            assert np.all(t.size[ids] <= max(model.params["formation"]["max_group_size"], 2))
+            assert np.all(
+                t.size[ids] <= max(model.params["formation"]["max_group_size"], 2)
+            )
             m = t.members[: t.count]
             assert np.all((m == NO_MEMBER) | ((m >= 0) & (m < model.community.n)))
-            assert np.all(np.diff(model.ties.keys) > 0), "tie keys must stay sorted and unique"
+            assert np.all(np.diff(model.ties.keys) > 0), (
+                "tie keys must stay sorted and unique"
+            )
             i, j = model.ties.endpoints()
             assert np.all(i < j)
             assert np.all(model.regions.life_expectancy <= gp.le_max + 1e-9)
@@ -225,7 +258,9 @@ class MechanismTestCase:
 
 def budget_for(model: PartnershipModel, rupiah_this_quarter: float) -> float:
     """The per-person-per-year budget that gives ``rupiah_this_quarter`` in the model's current quarter."""
-    return rupiah_this_quarter / (model.public_factor * float(model.regions.population.sum()) / 4.0)
+    return rupiah_this_quarter / (
+        model.public_factor * float(model.regions.population.sum()) / 4.0
+    )
 
 
 def one_organisation_each(model: PartnershipModel) -> None:

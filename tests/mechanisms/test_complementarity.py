@@ -24,12 +24,24 @@ class TestComplementarity(MechanismTestCase):
         out = np.array([[0.0, half * 1e6], [1e12 * 1e6, 0.0]])
         lift = complementarity.lift(out, pop, PARAMS)
         s = PARAMS["complementarity"]["strength"]
-        assert lift[0, 0] == 1.0 and lift[0, 1] == pytest.approx(1 + s / 2) and lift[1, 0] == pytest.approx(1 + s, rel=1e-6)
+        assert (
+            lift[0, 0] == 1.0
+            and lift[0, 1] == pytest.approx(1 + s / 2)
+            and lift[1, 0] == pytest.approx(1 + s, rel=1e-6)
+        )
 
-    def test_partnerships_raise_programme_investment_in_their_cell_only(self, make_model) -> None:
+    def test_partnerships_raise_programme_investment_in_their_cell_only(
+        self, make_model
+    ) -> None:
         invest = []
         for strength in (0.0, 0.5):
-            m = make_model({"formation.enabled": False, "complementarity.strength": strength, "funding.political_will": 1.0})
+            m = make_model(
+                {
+                    "formation.enabled": False,
+                    "complementarity.strength": strength,
+                    "funding.political_will": 1.0,
+                }
+            )
             open_hand_partnership(m, [0, 1], activity=0, region=0)
             m.step()
             invest.append(m.investment.copy())

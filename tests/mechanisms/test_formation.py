@@ -14,15 +14,26 @@ from sim.state import NO_MEMBER, CommunityState
 from .base import MechanismTestCase, cosine
 
 
-def hand_community(vision, endowment, *, kind=None, funds=None, memberships=None) -> CommunityState:
+def hand_community(
+    vision, endowment, *, kind=None, funds=None, memberships=None
+) -> CommunityState:
     vision = np.asarray(vision, float)
     endowment = np.asarray(endowment, float)
     n = vision.shape[0]
     return CommunityState(
-        kind=np.zeros(n, np.int64) if kind is None else np.asarray(kind, np.int64), region=np.zeros(n, np.int64),
-        vision=vision, endowment=endowment, funds=np.full(n, 10.0) if funds is None else np.asarray(funds, float),
-        capacity=np.full(n, 0.5), motivation=np.full(n, 0.5), volunteer=np.full(n, 0.5), volunteer_base=np.full(n, 0.5),
-        cap=np.full(n, 3, np.int64), memberships=np.zeros(n, np.int64) if memberships is None else np.asarray(memberships, np.int64),
+        kind=np.zeros(n, np.int64) if kind is None else np.asarray(kind, np.int64),
+        region=np.zeros(n, np.int64),
+        vision=vision,
+        endowment=endowment,
+        funds=np.full(n, 10.0) if funds is None else np.asarray(funds, float),
+        capacity=np.full(n, 0.5),
+        motivation=np.full(n, 0.5),
+        volunteer=np.full(n, 0.5),
+        volunteer_base=np.full(n, 0.5),
+        cap=np.full(n, 3, np.int64),
+        memberships=np.zeros(n, np.int64)
+        if memberships is None
+        else np.asarray(memberships, np.int64),
         experience=np.zeros(n),
     )
 
@@ -34,12 +45,20 @@ def formed_founders(model) -> np.ndarray:
 
 class TestFormation(MechanismTestCase):
     mechanism = formation
-    levers = {"formation.vision_threshold": 0.8, "formation.complementarity_weight": 0.9, "formation.max_group_size": 6,
-              "regulation.transaction_cost": 1.0}
+    levers = {
+        "formation.vision_threshold": 0.8,
+        "formation.complementarity_weight": 0.9,
+        "formation.max_group_size": 6,
+        "regulation.transaction_cost": 1.0,
+    }
     extra_levers = (
         {"formation.max_group_size": 2, "formation.complementarity_weight": 0.0},
         {"formation.enabled": False},
-        {"formation.term": 2, "formation.impact_value": 10.0, "regulation.transaction_cost": 0.0},
+        {
+            "formation.term": 2,
+            "formation.impact_value": 10.0,
+            "regulation.transaction_cost": 0.0,
+        },
     )
 
     def step_checks(self, model) -> None:
@@ -50,7 +69,10 @@ class TestFormation(MechanismTestCase):
         joined = ev[(ev["step"] == model.steps) & (ev["event"] == "joined")]
         agents += [int(r.split(":")[1]) for r in joined["reason"]]
         assert len(agents) == len(set(agents))
-        assert np.all(model.partnerships.size[: model.partnerships.count] <= max(model.params["formation"]["max_group_size"], 2))
+        assert np.all(
+            model.partnerships.size[: model.partnerships.count]
+            <= max(model.params["formation"]["max_group_size"], 2)
+        )
 
     # --- pair scores ---------------------------------------------------------------------
 
@@ -78,17 +100,26 @@ class TestFormation(MechanismTestCase):
 
     def test_complementarity_is_mutual_need(self) -> None:
         # 1 brings everything 0 lacks; 0 brings nothing, so 1's own needs stay uncovered
-        c = hand_community(np.full((2, 4), 0.25), [[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.5]])
+        c = hand_community(
+            np.full((2, 4), 0.25), [[0.0, 0.0, 0.0, 0.0], [1.0, 1.0, 1.0, 0.5]]
+        )
         _, comp, _ = formation.pair_scores(c, np.array([0]), np.array([1]), 0.5)
         assert comp[0] == pytest.approx(0.5 * (3.5 / 4.0 + 0.0))
         nothing = hand_community(np.full((2, 4), 0.25), np.zeros((2, 4)))
-        assert formation.pair_scores(nothing, np.array([0]), np.array([1]), 0.5)[1][0] == 0.0
+        assert (
+            formation.pair_scores(nothing, np.array([0]), np.array([1]), 0.5)[1][0]
+            == 0.0
+        )
 
     def test_pair_scores_are_symmetric(self) -> None:
         rng = np.random.default_rng(3)
         c = hand_community(rng.dirichlet(np.ones(4), 8), rng.random((8, 4)))
         s, t = np.array([0, 1, 2, 3, 4]), np.array([5, 6, 7, 0, 1])
-        for a, b in zip(formation.pair_scores(c, s, t, 0.4), formation.pair_scores(c, t, s, 0.4), strict=True):
+        for a, b in zip(
+            formation.pair_scores(c, s, t, 0.4),
+            formation.pair_scores(c, t, s, 0.4),
+            strict=True,
+        ):
             assert np.allclose(a, b)
 
     def test_covered_share(self) -> None:
@@ -104,7 +135,9 @@ class TestFormation(MechanismTestCase):
         s, t = np.array([0, 1, 2, 3]), np.array([4, 5, 0, 1])
         sim, comp, score = formation.pair_scores(c, s, t, w)
         assert np.allclose(score, (1 - w) * sim + w * comp)
-        assert np.all((sim >= 0) & (sim <= 1 + 1e-12) & (comp >= 0) & (comp <= 1 + 1e-12))
+        assert np.all(
+            (sim >= 0) & (sim <= 1 + 1e-12) & (comp >= 0) & (comp <= 1 + 1e-12)
+        )
 
     # --- mutual best ---------------------------------------------------------------------
 
@@ -113,19 +146,36 @@ class TestFormation(MechanismTestCase):
         b = np.array([1, 2, 3, 3])
         score = np.array([0.9, 0.5, 0.8, 0.95])
         # agent 1 prefers proposal 3 (0.95) to 0 (0.9); agent 3 too: only proposal 3 is mutual.
-        assert formation.mutual_best(a, b, score).tolist() == [False, False, False, True]
+        assert formation.mutual_best(a, b, score).tolist() == [
+            False,
+            False,
+            False,
+            True,
+        ]
 
     def test_mutual_best_breaks_ties_by_proposal_order(self) -> None:
         a, b = np.array([0, 0, 1]), np.array([1, 2, 2])
-        assert formation.mutual_best(a, b, np.full(3, 0.5)).tolist() == [True, False, False]
+        assert formation.mutual_best(a, b, np.full(3, 0.5)).tolist() == [
+            True,
+            False,
+            False,
+        ]
 
     def test_mutual_best_keeps_disjoint_pairs(self) -> None:
         a, b = np.array([0, 2, 4]), np.array([1, 3, 5])
         assert formation.mutual_best(a, b, np.array([0.1, 0.2, 0.3])).all()
-        assert formation.mutual_best(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)).shape == (0,)
+        assert formation.mutual_best(
+            np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        ).shape == (0,)
 
     @settings(max_examples=150, deadline=None)
-    @given(st.lists(st.tuples(st.integers(0, 12), st.integers(0, 12), st.floats(0, 1)), min_size=1, max_size=40))
+    @given(
+        st.lists(
+            st.tuples(st.integers(0, 12), st.integers(0, 12), st.floats(0, 1)),
+            min_size=1,
+            max_size=40,
+        )
+    )
     def test_mutual_best_never_picks_an_agent_twice(self, proposals) -> None:
         proposals = [(x, y, sc) for x, y, sc in proposals if x != y]
         if not proposals:
@@ -146,26 +196,51 @@ class TestFormation(MechanismTestCase):
                 assert score[k] >= score[mine].max()
 
     @settings(max_examples=150, deadline=None)
-    @given(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 9), st.sampled_from([0.1, 0.5, 0.5, 0.9, 0.3])), min_size=1,
-                    max_size=30))
-    def test_mutual_best_same_with_and_without_a_nan_score_elsewhere(self, proposals) -> None:
+    @given(
+        st.lists(
+            st.tuples(
+                st.integers(0, 9),
+                st.integers(0, 9),
+                st.sampled_from([0.1, 0.5, 0.5, 0.9, 0.3]),
+            ),
+            min_size=1,
+            max_size=30,
+        )
+    )
+    def test_mutual_best_same_with_and_without_a_nan_score_elsewhere(
+        self, proposals
+    ) -> None:
         """A NaN score (on agents no other proposal involves) must not change anyone else's choice."""
         a = np.array([p[0] for p in proposals])
         b = np.array([p[1] for p in proposals])
         score = np.array([p[2] for p in proposals])
         plain = formation.mutual_best(a, b, score)
-        with_nan = formation.mutual_best(np.append(a, 100), np.append(b, 101), np.append(score, np.nan))
+        with_nan = formation.mutual_best(
+            np.append(a, 100), np.append(b, 101), np.append(score, np.nan)
+        )
         assert np.array_equal(plain, with_nan[:-1])
 
     # --- the agreement -------------------------------------------------------------------
 
-    def test_expected_net_benefit_without_impact_is_what_members_give(self, make_model) -> None:
-        model = make_model({"formation.impact_value": 0.0, "regulation.tax_deduction": 0.5, "gotong_royong.warm_glow": 0.4})
+    def test_expected_net_benefit_without_impact_is_what_members_give(
+        self, make_model
+    ) -> None:
+        model = make_model(
+            {
+                "formation.impact_value": 0.0,
+                "regulation.tax_deduction": 0.5,
+                "gotong_royong.warm_glow": 0.4,
+            }
+        )
         c, p = model.community, model.params
         business = int(np.flatnonzero(c.kind == 3)[0])
-        members = np.array([[0, business, NO_MEMBER, NO_MEMBER][: model.partnerships.width]])
+        members = np.array(
+            [[0, business, NO_MEMBER, NO_MEMBER][: model.partnerships.width]]
+        )
         new = members != NO_MEMBER
-        nb = formation.expected_net_benefit(model, members, np.array([1]), np.array([0.7]), new)
+        nb = formation.expected_net_benefit(
+            model, members, np.array([1]), np.array([0.7]), new
+        )
         funds, labour = member_inputs(c, p, c.memberships + 1)
         saved = deduction(c.kind[[0, business]], p, funds[[0, business]])
         want = -(funds[[0, business]] - saved) + (0.4 - 1.0) * labour[[0, business]]
@@ -179,12 +254,27 @@ class TestFormation(MechanismTestCase):
         members = np.full((1, lo.partnerships.width), NO_MEMBER)
         members[0, :2] = [3, 97]
         args = (members, np.array([0]), np.array([0.7]), members != NO_MEMBER)
-        assert np.all(formation.expected_net_benefit(hi, *args)[0, :2] > formation.expected_net_benefit(lo, *args)[0, :2])
+        assert np.all(
+            formation.expected_net_benefit(hi, *args)[0, :2]
+            > formation.expected_net_benefit(lo, *args)[0, :2]
+        )
 
-    @pytest.mark.parametrize("levers", [{}, {"formation.impact_value": 0.0, "gotong_royong.warm_glow": 5.0,
-                                             "regulation.transaction_cost": 0.0}], ids=["defaults", "labour-only"])
+    @pytest.mark.parametrize(
+        "levers",
+        [
+            {},
+            {
+                "formation.impact_value": 0.0,
+                "gotong_royong.warm_glow": 5.0,
+                "regulation.transaction_cost": 0.0,
+            },
+        ],
+        ids=["defaults", "labour-only"],
+    )
     @pytest.mark.parametrize("seed", [1, 2, 3])
-    def test_every_founder_expects_to_gain_more_than_the_transaction_cost(self, make_model, levers, seed: int) -> None:
+    def test_every_founder_expects_to_gain_more_than_the_transaction_cost(
+        self, make_model, levers, seed: int
+    ) -> None:
         model = make_model({"network.socialization": 1.0, **levers}, seed=seed)
         before = model.community.memberships.copy()
         new = formation.form(model)
@@ -193,7 +283,9 @@ class TestFormation(MechanismTestCase):
         members = t.members[new]
         after = model.community.memberships.copy()
         model.community.memberships[:] = before  # as the agreement saw them
-        nb = formation.expected_net_benefit(model, members, t.activity[new], t.governance[new], members != NO_MEMBER)
+        nb = formation.expected_net_benefit(
+            model, members, t.activity[new], t.governance[new], members != NO_MEMBER
+        )
         model.community.memberships[:] = after
         tc = model.params["regulation"]["transaction_cost"]
         assert np.all(t.term[new][:, None] * nb[:, :2] - tc > 0)
@@ -207,8 +299,15 @@ class TestFormation(MechanismTestCase):
 
     # --- formation in the model ----------------------------------------------------------
 
-    @pytest.mark.parametrize("levers", [{"regulation.transaction_cost": 1e10}, {"formation.enabled": False},
-                                        {"formation.vision_threshold": 1.0}], ids=["huge-cost", "disabled", "threshold-1"])
+    @pytest.mark.parametrize(
+        "levers",
+        [
+            {"regulation.transaction_cost": 1e10},
+            {"formation.enabled": False},
+            {"formation.vision_threshold": 1.0},
+        ],
+        ids=["huge-cost", "disabled", "threshold-1"],
+    )
     def test_nothing_forms(self, make_model, levers) -> None:
         model = make_model(levers, run=True)
         assert model.totals["formed"] == 0 and model.partnerships.count == 0
@@ -220,23 +319,52 @@ class TestFormation(MechanismTestCase):
         assert model.totals["formed"] > 20
 
     def test_transaction_cost_lowers_formation(self, make_model) -> None:
-        cheap = sum(make_model({"regulation.transaction_cost": 0.0}, seed=s, run=True).totals["formed"] for s in (1, 2))
-        dear = sum(make_model({"regulation.transaction_cost": 60_000_000.0}, seed=s, run=True).totals["formed"] for s in (1, 2))
+        cheap = sum(
+            make_model({"regulation.transaction_cost": 0.0}, seed=s, run=True).totals[
+                "formed"
+            ]
+            for s in (1, 2)
+        )
+        dear = sum(
+            make_model(
+                {"regulation.transaction_cost": 60_000_000.0}, seed=s, run=True
+            ).totals["formed"]
+            for s in (1, 2)
+        )
         assert dear < cheap
 
-    def test_transaction_costs_are_paid_per_membership_and_organisation(self, make_model) -> None:
+    def test_transaction_costs_are_paid_per_membership_and_organisation(
+        self, make_model
+    ) -> None:
         model = make_model({"regulation.transaction_cost": 3.0}, run=True)
         ev = model.events()
-        joined = ev[ev["event"] == "joined"]["reason"].str.removeprefix("joined:").astype(int).to_numpy()
-        founders = np.concatenate([np.array(m.split(";"), dtype=int) for m in ev[ev["event"] == "formed"]["members"]])
+        joined = (
+            ev[ev["event"] == "joined"]["reason"]
+            .str.removeprefix("joined:")
+            .astype(int)
+            .to_numpy()
+        )
+        founders = np.concatenate(
+            [
+                np.array(m.split(";"), dtype=int)
+                for m in ev[ev["event"] == "formed"]["members"]
+            ]
+        )
         orgs = model.community.organisations
         expected = 3.0 * (orgs[founders].sum() + orgs[joined].sum())
-        assert model.ledger.spent[("community", "transaction_costs")] == pytest.approx(expected)
+        assert model.ledger.spent[("community", "transaction_costs")] == pytest.approx(
+            expected
+        )
         # A cost, never development spending.
-        assert model.ledger.costs_by_source(step=False)["community"] >= model.ledger.spent[("community", "transaction_costs")]
+        assert (
+            model.ledger.costs_by_source(step=False)["community"]
+            >= model.ledger.spent[("community", "transaction_costs")]
+        )
 
     @pytest.mark.parametrize("threshold", [0.6, 0.85])
-    def test_every_formed_pair_meets_the_vision_threshold(self, make_model, threshold: float) -> None:
+    def test_every_formed_pair_meets_the_vision_threshold(
+        self, make_model, threshold: float
+    ) -> None:
         model = make_model({"formation.vision_threshold": threshold}, run=True)
         v = model.community.vision
         pairs = formed_founders(model)
@@ -245,13 +373,17 @@ class TestFormation(MechanismTestCase):
         assert min(sims) >= threshold - 1e-12
 
     def test_recruits_share_the_group_vision(self, make_model) -> None:
-        model = make_model({"formation.vision_threshold": 0.7, "formation.max_group_size": 5}, run=True)
+        model = make_model(
+            {"formation.vision_threshold": 0.7, "formation.max_group_size": 5}, run=True
+        )
         t, v = model.partnerships, model.community.vision
         checked = 0
         for pid in range(t.count):
             for col in range(2, t.size[pid]):
                 group = v[t.members[pid, :col]].sum(axis=0)
-                assert cosine(group / group.sum(), v[t.members[pid, col]]) >= 0.7 - 1e-12
+                assert (
+                    cosine(group / group.sum(), v[t.members[pid, col]]) >= 0.7 - 1e-12
+                )
                 checked += 1
         assert checked > 0
 
@@ -259,21 +391,27 @@ class TestFormation(MechanismTestCase):
         def mean_coverage(w: float) -> float:
             covs = []
             for s in (1, 2, 3):
-                model = make_model({"formation.complementarity_weight": w}, seed=s, run=True)
+                model = make_model(
+                    {"formation.complementarity_weight": w}, seed=s, run=True
+                )
                 covs.append(coverage(formed_founders(model), model.community.endowment))
             return float(np.concatenate(covs).mean())
 
         assert mean_coverage(1.0) > mean_coverage(0.0) + 0.03
 
     def test_groups_grow_beyond_two_but_never_past_the_cap(self, make_model) -> None:
-        model = make_model({"formation.max_group_size": 4, "network.socialization": 0.6}, run=True)
+        model = make_model(
+            {"formation.max_group_size": 4, "network.socialization": 0.6}, run=True
+        )
         sizes = model.partnerships.size[: model.partnerships.count]
         assert sizes.max() > 2
         assert sizes.max() <= 4
         assert model.totals["members_added"] == int((sizes - 2).sum())
 
     def test_pairs_only_when_max_group_size_is_two(self, make_model) -> None:
-        model = make_model({"formation.max_group_size": 2, "network.socialization": 0.6}, run=True)
+        model = make_model(
+            {"formation.max_group_size": 2, "network.socialization": 0.6}, run=True
+        )
         t = model.partnerships
         assert t.count > 0 and np.all(t.size[: t.count] == 2)
         assert model.totals["members_added"] == 0
@@ -283,22 +421,35 @@ class TestFormation(MechanismTestCase):
         model = make_model(run=True)
         t, v = model.partnerships, model.community.vision
         pairs = formed_founders(model)
-        assert np.array_equal(t.activity[: t.count], np.argmax(v[pairs[:, 0]] + v[pairs[:, 1]], axis=1))
+        assert np.array_equal(
+            t.activity[: t.count], np.argmax(v[pairs[:, 0]] + v[pairs[:, 1]], axis=1)
+        )
 
-    def test_without_information_system_partnerships_target_home(self, make_model) -> None:
+    def test_without_information_system_partnerships_target_home(
+        self, make_model
+    ) -> None:
         model = make_model({"network.information_system": 0.0}, run=True)
         t = model.partnerships
         assert t.count > 0
-        assert np.array_equal(t.region[: t.count], model.community.region[t.members[: t.count, 0]])
+        assert np.array_equal(
+            t.region[: t.count], model.community.region[t.members[: t.count, 0]]
+        )
 
-    def test_full_information_spreads_partnerships_toward_needier_regions(self, make_model) -> None:
+    def test_full_information_spreads_partnerships_toward_needier_regions(
+        self, make_model
+    ) -> None:
         """Not all to the single neediest region (the old artefact), but more where the need is greater."""
         model = make_model({"network.information_system": 1.0}, run=True)
         t = model.partnerships
         assert t.count > 0
         targets = np.bincount(t.region[: t.count], minlength=model.regions.n)
         assert (targets > 0).sum() > 1
-        start = model.region_series().query("step == 0").sort_values("region")["index"].to_numpy()
+        start = (
+            model.region_series()
+            .query("step == 0")
+            .sort_values("region")["index"]
+            .to_numpy()
+        )
         assert targets[np.argmin(start)] >= targets[np.argmax(start)]
 
     def test_terms_around_the_agreed_mean(self, make_model) -> None:

@@ -16,8 +16,18 @@ params = params_with
 
 class TestLeakage(MechanismTestCase):
     mechanism = leakage
-    levers = {"leakage.weak_governance": 0.6, "leakage.capture": 1.5, "leakage.audit_rate": 0.5}
-    extra_levers = ({"leakage.weak_governance": 1.0, "governance.quality": 0.0, "leakage.self_evaluation": 0.0},)
+    levers = {
+        "leakage.weak_governance": 0.6,
+        "leakage.capture": 1.5,
+        "leakage.audit_rate": 0.5,
+    }
+    extra_levers = (
+        {
+            "leakage.weak_governance": 1.0,
+            "governance.quality": 0.0,
+            "leakage.self_evaluation": 0.0,
+        },
+    )
 
     def step_checks(self, model) -> None:
         assert model.ledger.leakage >= 0.0
@@ -37,14 +47,22 @@ class TestLeakage(MechanismTestCase):
 
     def test_can_lose_more_than_a_programme(self) -> None:
         """A badly governed, captured partnership loses more than a programme does (1 - programme_efficiency)."""
-        p = params(leakage__weak_governance=0.6, leakage__capture=1.0, governance__honesty=0.0)
+        p = params(
+            leakage__weak_governance=0.6, leakage__capture=1.0, governance__honesty=0.0
+        )
         lost = leakage.leaked_share(np.array([0.0]), np.array([1.0]), p)[0]
         assert lost > 1 - PARAMS["funding"]["programme_efficiency"]
 
     def test_honest_self_evaluation_cuts_leakage(self) -> None:
-        honest = leakage.leaked_share(np.array([0.5]), np.array([0.5]), params(governance__honesty=1.0))
-        dishonest = leakage.leaked_share(np.array([0.5]), np.array([0.5]), params(governance__honesty=0.0))
-        assert honest[0] == pytest.approx(dishonest[0] * (1 - PARAMS["leakage"]["self_evaluation"]))
+        honest = leakage.leaked_share(
+            np.array([0.5]), np.array([0.5]), params(governance__honesty=1.0)
+        )
+        dishonest = leakage.leaked_share(
+            np.array([0.5]), np.array([0.5]), params(governance__honesty=0.0)
+        )
+        assert honest[0] == pytest.approx(
+            dishonest[0] * (1 - PARAMS["leakage"]["self_evaluation"])
+        )
 
     def test_concentration_of_contributions(self) -> None:
         members = np.array([[0, 1, NO_MEMBER], [0, 1, 2]])
@@ -54,7 +72,9 @@ class TestLeakage(MechanismTestCase):
     def test_leaked_money_lowers_output_and_is_recorded(self, make_model) -> None:
         outputs = []
         for weak in (0.0, 0.8):
-            m = make_model({"formation.enabled": False, "leakage.weak_governance": weak})
+            m = make_model(
+                {"formation.enabled": False, "leakage.weak_governance": weak}
+            )
             open_hand_partnership(m, [0, 1])
             m.step()
             outputs.append((m.partnerships.output[0], m.ledger.leakage))

@@ -13,11 +13,26 @@ from sim.state import CommunityState, TieTable, new_community
 from .base import MechanismTestCase, hand_ties
 
 
-def community_of(n: int, *, motivation: float = 0.5, memberships: int = 0, cap: int = 3, seed: int = 0) -> CommunityState:
+def community_of(
+    n: int,
+    *,
+    motivation: float = 0.5,
+    memberships: int = 0,
+    cap: int = 3,
+    seed: int = 0,
+) -> CommunityState:
     """A drawn community of n agents, with motivation and memberships set by hand."""
     per = n // 5
-    counts = {"community_group": n - 4 * per, "ngo": per, "religious_body": per, "business": per, "university": per}
-    c = new_community(np.random.default_rng(seed), counts, np.array([5e6, 3e6, 2e6]), cap)
+    counts = {
+        "community_group": n - 4 * per,
+        "ngo": per,
+        "religious_body": per,
+        "business": per,
+        "university": per,
+    }
+    c = new_community(
+        np.random.default_rng(seed), counts, np.array([5e6, 3e6, 2e6]), cap
+    )
     c.motivation[:] = motivation
     c.memberships[:] = memberships
     return c
@@ -29,24 +44,37 @@ def regions_of(sizes: list[int]) -> np.ndarray:
 
 class TestNetwork(MechanismTestCase):
     mechanism = network
-    levers = {"network.forum_density": 12.0, "network.local_share": 0.3, "network.information_system": 0.8,
-              "network.socialization": 0.6, "network.candidates": 3}
+    levers = {
+        "network.forum_density": 12.0,
+        "network.local_share": 0.3,
+        "network.information_system": 0.8,
+        "network.socialization": 0.6,
+        "network.candidates": 3,
+    }
     extra_levers = (
         {"network.forum_density": 0.0, "network.information_system": 1.0},
-        {"network.local_share": 1.0, "network.information_system": 0.0, "network.candidates": 1},
+        {
+            "network.local_share": 1.0,
+            "network.information_system": 0.0,
+            "network.candidates": 1,
+        },
     )
 
     def step_checks(self, model) -> None:
         # Forum ties keep at least the initial trust: the forum is their floor.
         forum = model.ties.forum
-        assert np.all(model.ties.trust[forum] >= model.params["trust"]["initial"] - 1e-12)
+        assert np.all(
+            model.ties.trust[forum] >= model.params["trust"]["initial"] - 1e-12
+        )
 
     # --- forum network -------------------------------------------------------------------
 
     @pytest.mark.parametrize("density", [2.0, 6.0, 20.0])
     def test_forum_density_realised(self, density: float) -> None:
         region = regions_of([500, 300, 200])
-        ties = network.forum_network(np.random.default_rng(1), region, density, 0.8, 0.3)
+        ties = network.forum_network(
+            np.random.default_rng(1), region, density, 0.8, 0.3
+        )
         mean_degree = 2 * ties.keys.shape[0] / region.shape[0]
         # Duplicates and self-ties are dropped, so it can only fall a little short.
         assert 0.95 * density <= mean_degree <= density
@@ -77,9 +105,13 @@ class TestNetwork(MechanismTestCase):
         assert np.all(np.diff(shares) > 0)
 
     @pytest.mark.parametrize("local_share", [0.0, 0.3, 0.5, 0.8])
-    def test_local_share_is_the_share_of_ties_in_the_own_region(self, local_share: float) -> None:
+    def test_local_share_is_the_share_of_ties_in_the_own_region(
+        self, local_share: float
+    ) -> None:
         region = regions_of([400, 350, 250])
-        ties = network.forum_network(np.random.default_rng(6), region, 10.0, local_share, 0.3)
+        ties = network.forum_network(
+            np.random.default_rng(6), region, 10.0, local_share, 0.3
+        )
         i, j = ties.endpoints()
         assert abs(np.mean(region[i] == region[j]) - local_share) < 0.03
 
@@ -98,18 +130,32 @@ class TestNetwork(MechanismTestCase):
         region = regions_of([500, 300, 200])
         ties = network.forum_network(np.random.default_rng(9), region, 20.0, 0.0, 0.3)
         i, j = ties.endpoints()
-        a0 = np.concatenate([j[region[i] == 0], i[region[j] == 0]])  # far ends of region 0's ties
+        a0 = np.concatenate(
+            [j[region[i] == 0], i[region[j] == 0]]
+        )  # far ends of region 0's ties
         share1 = np.mean(region[a0] == 1)
         assert abs(share1 - 0.6) < 0.04  # 300 of the 500 agents outside region 0
 
     def test_forum_network_empty_when_no_ties_possible(self) -> None:
-        assert network.forum_network(np.random.default_rng(0), regions_of([1]), 6.0, 0.8, 0.3).keys.shape[0] == 0
-        assert network.forum_network(np.random.default_rng(0), regions_of([50]), 0.0, 0.8, 0.3).keys.shape[0] == 0
+        assert (
+            network.forum_network(
+                np.random.default_rng(0), regions_of([1]), 6.0, 0.8, 0.3
+            ).keys.shape[0]
+            == 0
+        )
+        assert (
+            network.forum_network(
+                np.random.default_rng(0), regions_of([50]), 0.0, 0.8, 0.3
+            ).keys.shape[0]
+            == 0
+        )
 
     # --- seekers -------------------------------------------------------------------------
 
     @pytest.mark.parametrize("socialization", [0.1, 0.25, 0.6])
-    def test_seeker_share_equals_socialization_at_neutral_motivation(self, socialization: float) -> None:
+    def test_seeker_share_equals_socialization_at_neutral_motivation(
+        self, socialization: float
+    ) -> None:
         c = community_of(20_000, motivation=0.5)
         who = network.seekers(np.random.default_rng(7), c, socialization)
         sd = np.sqrt(socialization * (1 - socialization) / c.n)
@@ -124,7 +170,9 @@ class TestNetwork(MechanismTestCase):
         share = network.seekers(np.random.default_rng(9), c, 0.4).shape[0] / c.n
         assert abs(share - 0.2) < 0.015  # 0.4 x 0.25 / 0.5
         c.motivation[:] = 1.0
-        assert network.seekers(np.random.default_rng(9), c, 0.6).shape[0] == c.n  # 0.6 x 2 clipped to 1
+        assert (
+            network.seekers(np.random.default_rng(9), c, 0.6).shape[0] == c.n
+        )  # 0.6 x 2 clipped to 1
 
     def test_agents_at_their_cap_never_seek(self) -> None:
         c = community_of(3000, motivation=0.95, cap=2)
@@ -149,16 +197,22 @@ class TestNetwork(MechanismTestCase):
 
     def test_network_candidates_hand_example(self) -> None:
         ties = hand_ties(5, [(0, 1), (0, 2), (3, 4)], [0.3, 0.3, 0.3], [True] * 3)
-        s, c = network.network_candidates(np.random.default_rng(0), ties, np.array([0, 1, 2]), 50)
+        s, c = network.network_candidates(
+            np.random.default_rng(0), ties, np.array([0, 1, 2]), 50
+        )
         assert set(c[s == 0].tolist()) == {1, 2}
         assert set(c[s == 1].tolist()) == {0}
         assert set(c[s == 2].tolist()) == {0}
-        s, c = network.network_candidates(np.random.default_rng(0), ties, np.array([], dtype=np.int64), 3)
+        s, c = network.network_candidates(
+            np.random.default_rng(0), ties, np.array([], dtype=np.int64), 3
+        )
         assert s.shape[0] == c.shape[0] == 0
 
     def test_isolated_seekers_get_no_network_candidates(self) -> None:
         ties = TieTable.from_pairs(4, np.array([0]), np.array([1]), 0.3, True)
-        s, _ = network.network_candidates(np.random.default_rng(0), ties, np.array([2, 3]), 5)
+        s, _ = network.network_candidates(
+            np.random.default_rng(0), ties, np.array([2, 3]), 5
+        )
         assert s.shape[0] == 0
 
     def test_information_candidates_nothing_at_reach_zero(self) -> None:
@@ -167,7 +221,9 @@ class TestNetwork(MechanismTestCase):
         s, c = network.information_candidates(rng, pts, q, np.arange(50), 5, 0.0)
         assert s.shape[0] == c.shape[0] == 0
 
-    def test_information_candidates_are_true_nearest_neighbours_at_reach_one(self) -> None:
+    def test_information_candidates_are_true_nearest_neighbours_at_reach_one(
+        self,
+    ) -> None:
         rng = np.random.default_rng(14)
         pts, q = rng.random((50, 8)), rng.random((50, 8))
         who = np.arange(0, 50, 2)
@@ -189,13 +245,19 @@ class TestNetwork(MechanismTestCase):
         assert np.array_equal(np.bincount(s, minlength=50), np.full(50, 3))
         # the seeker's own point is its nearest when it queries its own features
         s, c = network.information_candidates(rng, pts, pts, np.arange(50), 3, 1.0)
-        assert np.array_equal(np.bincount(s, minlength=50), np.full(50, 3)) and not np.any(s == c)
+        assert np.array_equal(
+            np.bincount(s, minlength=50), np.full(50, 3)
+        ) and not np.any(s == c)
 
     def test_information_reach_is_the_visible_share(self) -> None:
         rng = np.random.default_rng(16)
         pts, q = rng.random((2000, 8)), rng.random((2000, 8))
-        s_all, _ = network.information_candidates(np.random.default_rng(1), pts, q, np.arange(2000), 5, 1.0)
-        s_half, _ = network.information_candidates(np.random.default_rng(1), pts, q, np.arange(2000), 5, 0.5)
+        s_all, _ = network.information_candidates(
+            np.random.default_rng(1), pts, q, np.arange(2000), 5, 1.0
+        )
+        s_half, _ = network.information_candidates(
+            np.random.default_rng(1), pts, q, np.arange(2000), 5, 0.5
+        )
         assert abs(s_half.shape[0] / s_all.shape[0] - 0.5) < 0.03
 
     def test_search_features_distance_is_the_documented_mix(self) -> None:
@@ -204,7 +266,9 @@ class TestNetwork(MechanismTestCase):
         points, queries = network.search_features(c, w)
         for i, j in [(0, 1), (2, 7), (5, 5)]:
             d2 = float(((queries[i] - points[j]) ** 2).sum())
-            want = (1 - w) * float(((c.vision[i] - c.vision[j]) ** 2).sum()) + w * float(((c.need[i] - c.endowment[j]) ** 2).sum())
+            want = (1 - w) * float(
+                ((c.vision[i] - c.vision[j]) ** 2).sum()
+            ) + w * float(((c.need[i] - c.endowment[j]) ** 2).sum())
             assert d2 == pytest.approx(want, rel=1e-12, abs=1e-14)
 
     def test_find_candidates_drops_self_pairs_and_full_candidates(self) -> None:
@@ -213,15 +277,24 @@ class TestNetwork(MechanismTestCase):
         c.memberships[full] = 2
         ties = network.forum_network(np.random.default_rng(17), c.region, 8.0, 0.5, 0.3)
         who = np.setdiff1d(np.arange(40), full)
-        s, cand = network.find_candidates(np.random.default_rng(18), c, ties, who, 5, 1.0, 0.5)
+        s, cand = network.find_candidates(
+            np.random.default_rng(18), c, ties, who, 5, 1.0, 0.5
+        )
         assert s.shape[0] > 0
         assert not np.any(s == cand)
         assert not np.any(np.isin(cand, full))
 
     @settings(max_examples=40, deadline=None)
-    @given(n=st.integers(2, 80), density=st.floats(0.0, 15.0), local=st.floats(0.0, 1.0), n_regions=st.integers(1, 5),
-           seed=st.integers(0, 2**32 - 1))
-    def test_forum_network_is_always_a_simple_graph(self, n: int, density: float, local: float, n_regions: int, seed: int) -> None:
+    @given(
+        n=st.integers(2, 80),
+        density=st.floats(0.0, 15.0),
+        local=st.floats(0.0, 1.0),
+        n_regions=st.integers(1, 5),
+        seed=st.integers(0, 2**32 - 1),
+    )
+    def test_forum_network_is_always_a_simple_graph(
+        self, n: int, density: float, local: float, n_regions: int, seed: int
+    ) -> None:
         rng = np.random.default_rng(seed)
         region = rng.integers(0, n_regions, n)
         ties = network.forum_network(rng, region, density, local, 0.3)
@@ -236,12 +309,26 @@ class TestNetwork(MechanismTestCase):
         model = make_model({"network.socialization": 0.0}, run=True)
         assert model.totals["formed"] == 0 and model.totals["members_added"] == 0
 
-    def test_no_forum_and_no_information_means_no_partnerships(self, make_model) -> None:
-        model = make_model({"network.forum_density": 0.0, "network.information_system": 0.0}, run=True)
+    def test_no_forum_and_no_information_means_no_partnerships(
+        self, make_model
+    ) -> None:
+        model = make_model(
+            {"network.forum_density": 0.0, "network.information_system": 0.0}, run=True
+        )
         assert model.ties.keys.shape[0] == 0
         assert model.totals["formed"] == 0
 
     def test_more_socialization_more_partnerships(self, make_model) -> None:
-        low = sum(make_model({"network.socialization": 0.05}, seed=s, run=True).totals["formed"] for s in (1, 2, 3))
-        high = sum(make_model({"network.socialization": 0.8}, seed=s, run=True).totals["formed"] for s in (1, 2, 3))
+        low = sum(
+            make_model({"network.socialization": 0.05}, seed=s, run=True).totals[
+                "formed"
+            ]
+            for s in (1, 2, 3)
+        )
+        high = sum(
+            make_model({"network.socialization": 0.8}, seed=s, run=True).totals[
+                "formed"
+            ]
+            for s in (1, 2, 3)
+        )
         assert high > low

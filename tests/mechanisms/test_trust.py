@@ -18,7 +18,12 @@ def tie_trust(model, a: int, b: int) -> float | None:
 
 class TestTrust(MechanismTestCase):
     mechanism = trust
-    levers = {"trust.growth": 0.5, "trust.decay": 0.3, "trust.initial": 0.5, "trust.social_effect": 5.0}
+    levers = {
+        "trust.growth": 0.5,
+        "trust.decay": 0.3,
+        "trust.initial": 0.5,
+        "trust.social_effect": 5.0,
+    }
     extra_levers = (
         {"trust.initial": 0.0, "trust.dissolve_below": 0.0},
         {"trust.growth": 0.0, "trust.decay": 1.0},
@@ -47,16 +52,29 @@ class TestTrust(MechanismTestCase):
         m.params["trust"].update(initial=0.3, growth=0.1, decay=0.2, social_effect=0.0)
         return m
 
-    def test_working_pairs_grow_and_idle_ties_decay_to_their_floor(self, blank_model) -> None:
+    def test_working_pairs_grow_and_idle_ties_decay_to_their_floor(
+        self, blank_model
+    ) -> None:
         n = blank_model.community.n
-        m = self.make_stage(blank_model, hand_ties(n, [(0, 1), (2, 3), (4, 5)], [0.5, 0.8, 0.5], [True, True, False]))
+        m = self.make_stage(
+            blank_model,
+            hand_ties(
+                n, [(0, 1), (2, 3), (4, 5)], [0.5, 0.8, 0.5], [True, True, False]
+            ),
+        )
         open_hand_partnership(m, [0, 1, 6])
         trust.update(m, np.zeros(m.regions.n))
         assert tie_trust(m, 0, 1) == pytest.approx(0.5 + 0.1 * 0.5)  # worked together
-        assert tie_trust(m, 0, 6) == pytest.approx(0.3 + 0.1 * 0.7)  # new working tie starts at initial
+        assert tie_trust(m, 0, 6) == pytest.approx(
+            0.3 + 0.1 * 0.7
+        )  # new working tie starts at initial
         assert tie_trust(m, 1, 6) == pytest.approx(0.3 + 0.1 * 0.7)
-        assert tie_trust(m, 2, 3) == pytest.approx(0.8 - 0.2 * (0.8 - 0.3))  # forum floor 0.3
-        assert tie_trust(m, 4, 5) == pytest.approx(0.5 - 0.2 * 0.5)  # working-only tie: floor 0
+        assert tie_trust(m, 2, 3) == pytest.approx(
+            0.8 - 0.2 * (0.8 - 0.3)
+        )  # forum floor 0.3
+        assert tie_trust(m, 4, 5) == pytest.approx(
+            0.5 - 0.2 * 0.5
+        )  # working-only tie: floor 0
         for _ in range(200):
             trust.update(m, np.zeros(m.regions.n))
         assert tie_trust(m, 2, 3) == pytest.approx(0.3, abs=1e-9)
@@ -73,7 +91,9 @@ class TestTrust(MechanismTestCase):
         m = blank_model
         n = m.community.n
         r0 = np.flatnonzero(m.community.region == 0)[:4]
-        m.ties = hand_ties(n, [(r0[0], r0[1]), (r0[2], r0[3])], [0.3, 0.3], [True, False])
+        m.ties = hand_ties(
+            n, [(r0[0], r0[1]), (r0[2], r0[3])], [0.3, 0.3], [True, False]
+        )
         m.params["trust"].update(initial=0.3, growth=0.1, decay=0.0, social_effect=0.5)
         social = np.zeros(m.regions.n)
         social[0] = 0.4e6 * m.regions.population[0]  # Rp 0.4 million per person
@@ -83,7 +103,9 @@ class TestTrust(MechanismTestCase):
 
     def test_trust_stays_in_unit_interval_at_extreme_levers(self, blank_model) -> None:
         n = blank_model.community.n
-        m = self.make_stage(blank_model, hand_ties(n, [(0, 1), (2, 3)], [1.0, 0.0], [True, False]))
+        m = self.make_stage(
+            blank_model, hand_ties(n, [(0, 1), (2, 3)], [1.0, 0.0], [True, False])
+        )
         m.params["trust"].update(growth=1.0, decay=1.0, social_effect=10.0)
         open_hand_partnership(m, [0, 1])
         for _ in range(5):
@@ -96,8 +118,12 @@ class TestTrust(MechanismTestCase):
         m = blank_model
         n = m.community.n
         m.params["trust"]["initial"] = 0.3
-        m.ties = hand_ties(n, [(0, 1), (1, 2), (3, 4)], [0.2, 0.5, 0.9], [True, True, True])
-        a = open_hand_partnership(m, [0, 1, 2])  # pairs 0-1 (0.2), 0-2 (no tie: initial), 1-2 (0.5)
+        m.ties = hand_ties(
+            n, [(0, 1), (1, 2), (3, 4)], [0.2, 0.5, 0.9], [True, True, True]
+        )
+        a = open_hand_partnership(
+            m, [0, 1, 2]
+        )  # pairs 0-1 (0.2), 0-2 (no tie: initial), 1-2 (0.5)
         b = open_hand_partnership(m, [3, 4])
         got = trust.partnership_trust(m, np.array([a, b]))
         assert got == pytest.approx([(0.2 + 0.3 + 0.5) / 3, 0.9])
@@ -115,16 +141,26 @@ class TestTrust(MechanismTestCase):
         m = blank_model
         reg = m.community.region
         r0, r1 = np.flatnonzero(reg == 0)[:4], np.flatnonzero(reg == 1)[:2]
-        m.ties = hand_ties(m.community.n, [(r0[0], r0[1]), (r0[2], r0[3]), (r1[0], r1[1])], [0.2, 0.4, 0.9], [True] * 3)
+        m.ties = hand_ties(
+            m.community.n,
+            [(r0[0], r0[1]), (r0[2], r0[3]), (r1[0], r1[1])],
+            [0.2, 0.4, 0.9],
+            [True] * 3,
+        )
         rc = trust.regional_cohesion(m)
         assert rc[0] == pytest.approx(0.3) and rc[1] == pytest.approx(0.9)
         assert rc[2] == m.params["trust"]["initial"]  # no ties: initial trust
 
-    def test_regional_cohesion_counts_cross_region_ties_for_both_regions(self, blank_model) -> None:
+    def test_regional_cohesion_counts_cross_region_ties_for_both_regions(
+        self, blank_model
+    ) -> None:
         m = blank_model
         reg = m.community.region
         a = int(np.flatnonzero(reg == 0)[0])
-        b, c, d = (int(x) for x in np.flatnonzero((reg == 1) & (np.arange(reg.shape[0]) > a))[:3])
+        b, c, d = (
+            int(x)
+            for x in np.flatnonzero((reg == 1) & (np.arange(reg.shape[0]) > a))[:3]
+        )
         m.ties = hand_ties(m.community.n, [(a, b), (c, d)], [0.9, 0.1], [True, True])
         rc = trust.regional_cohesion(m)
         assert rc[0] == pytest.approx(0.9)
@@ -135,11 +171,17 @@ class TestTrust(MechanismTestCase):
 
     def test_working_together_raises_cohesion(self, make_model) -> None:
         on = make_model(run=True).timeseries()["cohesion"]
-        off = make_model({"formation.enabled": False, "trust.social_effect": 0.0}, run=True).timeseries()["cohesion"]
-        assert np.allclose(off, off.iloc[0])  # nobody works together: forum trust stays at its floor
+        off = make_model(
+            {"formation.enabled": False, "trust.social_effect": 0.0}, run=True
+        ).timeseries()["cohesion"]
+        assert np.allclose(
+            off, off.iloc[0]
+        )  # nobody works together: forum trust stays at its floor
         assert on.iloc[-1] > off.iloc[-1]
 
     def test_no_growth_keeps_working_ties_at_initial(self, make_model) -> None:
         model = make_model({"trust.growth": 0.0, "trust.social_effect": 0.0}, run=True)
-        assert np.allclose(model.ties.trust[model.ties.forum], model.params["trust"]["initial"])
+        assert np.allclose(
+            model.ties.trust[model.ties.forum], model.params["trust"]["initial"]
+        )
         assert np.all(model.ties.trust <= model.params["trust"]["initial"] + 1e-12)

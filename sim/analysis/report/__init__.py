@@ -47,7 +47,13 @@ from __future__ import annotations
 # The public API; every public name of the former single module ``sim/analysis/report.py`` stays
 # importable from here. Settings such as ``MAX_OVERLAY`` are read in the module that defines
 # them (here ``figures``): patch them there, not on this package.
-from sim.analysis.report.context import SAMPLED, Context, Sensitivity, load_context, sensitivity_analysis
+from sim.analysis.report.context import (
+    SAMPLED,
+    Context,
+    Sensitivity,
+    load_context,
+    sensitivity_analysis,
+)
 from sim.analysis.report.figures import (
     FIGURE_FORMATS,
     MAX_OVERLAY,
@@ -63,14 +69,47 @@ from sim.analysis.report.figures import (
     fig_sensitivity,
     fig_time_to_target,
 )
-from sim.analysis.report.formatting import OUTCOME_FORMAT, format_diff, format_interval, format_value, quarter_name
+from sim.analysis.report.formatting import (
+    OUTCOME_FORMAT,
+    format_diff,
+    format_interval,
+    format_value,
+    quarter_name,
+)
 from sim.analysis.report.km import CONFIDENCE, KMCurve, km_curve
 from sim.analysis.report.page import CSS, MAX_HEADLINES, build_html
 from sim.analysis.report.write import make_figures, write_report
 
 __all__ = [
-    "CONFIDENCE", "CSS", "FIGURE_FORMATS", "MAX_HEADLINES", "MAX_OVERLAY", "MAX_PANELS", "OUTCOME_FORMAT", "PALETTE", "RC",
-    "REFERENCE_COLOUR", "SAMPLED", "Context", "Figure", "Figures", "KMCurve", "Sensitivity", "build_html", "fig_differences",
-    "fig_partnerships", "fig_scatter", "fig_sensitivity", "fig_time_to_target", "format_diff", "format_interval", "format_value",
-    "km_curve", "load_context", "make_figures", "quarter_name", "sensitivity_analysis", "write_report",
+    "CONFIDENCE",
+    "CSS",
+    "FIGURE_FORMATS",
+    "MAX_HEADLINES",
+    "MAX_OVERLAY",
+    "MAX_PANELS",
+    "OUTCOME_FORMAT",
+    "PALETTE",
+    "RC",
+    "REFERENCE_COLOUR",
+    "SAMPLED",
+    "Context",
+    "Figure",
+    "Figures",
+    "KMCurve",
+    "Sensitivity",
+    "build_html",
+    "fig_differences",
+    "fig_partnerships",
+    "fig_scatter",
+    "fig_sensitivity",
+    "fig_time_to_target",
+    "format_diff",
+    "format_interval",
+    "format_value",
+    "km_curve",
+    "load_context",
+    "make_figures",
+    "quarter_name",
+    "sensitivity_analysis",
+    "write_report",
 ]

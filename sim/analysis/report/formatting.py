@@ -22,6 +22,7 @@ OUTCOME_FORMAT: dict[str, tuple[str, int]] = {
 
 # --- numbers as words ----------------------------------------------------------------------------
 
+
 def _finite(x: Any) -> bool:
     try:
         return x is not None and math.isfinite(float(x))
@@ -56,7 +57,9 @@ def format_diff(x: Any, outcome: str, method: str = "ipm") -> str:
     return f"{float(x):+.{dec}f}"
 
 
-def format_interval(low: Any, high: Any, outcome: str, method: str = "ipm", diff: bool = False) -> str:
+def format_interval(
+    low: Any, high: Any, outcome: str, method: str = "ipm", diff: bool = False
+) -> str:
     """A confidence interval, ``a to b`` (``n/a`` when it cannot be computed)."""
     if not (_finite(low) and _finite(high)):
         return "n/a"
