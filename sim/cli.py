@@ -269,7 +269,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cal = sub.add_parser(
         "calibrate",
-        help="an ensemble of dynamics parameter sets from BPS's panel, its 2020-2021 fit and 2022 forecast",
+        help="fit an ensemble of dynamics and pathway parameter sets to BPS's 2020-2021 (rejection ABC) and forecast 2022",
     )
     cal.add_argument(
         "--level",
@@ -279,6 +279,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     cal.add_argument(
         "--sets", type=int, default=8, help="parameter sets in the ensemble (default 8)"
+    )
+    cal.add_argument(
+        "--candidates",
+        type=int,
+        default=None,
+        help="candidate sets drawn for rejection ABC (default 3 x --sets; the closest --sets are kept)",
     )
     cal.add_argument(
         "--replications", type=int, default=1, help="model runs per set (default 1)"
@@ -1001,6 +1007,12 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.analysis import calibration
 
+    if args.candidates is not None and args.candidates < args.sets:
+        raise ScenarioError(
+            "--candidates",
+            None,
+            f"{args.candidates} is not allowed; allowed: an integer >= --sets ({args.sets})",
+        )
     for name in ("sets", "replications"):
         if getattr(args, name) < 1:
             raise ScenarioError(
@@ -1015,7 +1027,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         args.sets,
         args.replications,
         args.seed,
-        progress=lambda i, n: print(f"  set {i} of {n}", file=sys.stderr),
+        progress=lambda i, n: print(f"  model run {i} of {n}", file=sys.stderr),
+        candidates=args.candidates,
     )
     calibration.write(results, args.level, out)
     print(calibration.report_markdown(args.level, results))

@@ -41,7 +41,7 @@ from sim.mechanisms import (
     trust,
 )
 from sim.mechanisms.dissolution import REASONS
-from sim.parameters import ACTIVITIES, KINDS
+from sim.parameters import ACTIVITIES, BY_NAME, KINDS
 from sim.scenario import Scenario, defaults
 from sim.survival import restricted_mean
 from sim.state import BUSINESS, NO_MEMBER, IntArray, PartnershipTable, new_community
@@ -180,7 +180,15 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             from sim.scenario import ensemble_sets
 
             sets = ensemble_sets(scenario.values, scenario.source)
-            self.params["dynamics"].update(sets[replication % len(sets)])
+            for key, value in sets[replication % len(sets)].items():
+                section, name = key.split(".", 1)
+                # A pathway key the scenario itself sets (e.g. a sweep's lever) keeps the
+                # scenario's value; the set supplies the uncertainties left at their defaults.
+                if (
+                    section == "dynamics"
+                    or self.params[section][name] == BY_NAME[key].default
+                ):
+                    self.params[section][name] = value
         self.method: str = scenario.scenario.index
         self.index_scale = 100.0 if self.method == "ipm" else 1.0
         self.start_year = int(scenario.scenario.start_year)

@@ -631,8 +631,27 @@ def _check_geography(doc: Mapping[str, Any], source: str) -> None:
         ensemble_sets(doc, source)
 
 
+# Sections an ensemble may carry: the dynamics and the partnership pathways' uncertainties.
+ENSEMBLE_SECTIONS = (
+    "dynamics",
+    "targeting",
+    "leakage",
+    "complementarity",
+    "mobilisation",
+)
+
+
 def ensemble_sets(doc: Mapping[str, Any], source: str) -> list[dict[str, float]]:
-    """The parameter sets of ``dynamics.ensemble`` (a CSV of ``dynamics.*`` columns), checked."""
+    """The parameter sets of ``dynamics.ensemble``, checked.
+
+    Args:
+        doc: The filled scenario document.
+        source: The scenario file (the CSV's path is relative to it).
+
+    Returns:
+        One dict per set, from dotted key (``dynamics.*`` or a pathway section's number key)
+        to value.
+    """
     import csv
 
     path = Path(doc["dynamics"]["ensemble"])
@@ -659,18 +678,23 @@ def ensemble_sets(doc: Mapping[str, Any], source: str) -> list[dict[str, float]]
         values = {}
         for key, text in row.items():
             param = BY_NAME.get(key or "")
-            if param is None or param.section != "dynamics" or param.kind is not float:
+            if (
+                param is None
+                or param.section not in ENSEMBLE_SECTIONS
+                or param.kind is not float
+            ):
                 _raise(
                     source,
                     "dynamics.ensemble",
-                    f"{str(path)!r}: column {key!r} is not allowed; allowed: dynamics.* number keys",
+                    f"{str(path)!r}: column {key!r} is not allowed; allowed: number keys of "
+                    + ", ".join(f"{s}.*" for s in ENSEMBLE_SECTIONS),
                 )
             try:
                 value = float(text)
             except (TypeError, ValueError):
                 value = math.nan
             _check_value(param, value, source, f"dynamics.ensemble row {i + 1} {key}")
-            values[key.split(".", 1)[1]] = value
+            values[key] = value
         sets.append(values)
     return sets
 

@@ -8,10 +8,17 @@ runs draw from, so results carry parameter uncertainty as well as chance:
   covariance), converted to quarterly values (exact compounding), rates floored at 0;
 * investment elasticities: the panel has no regional spending, so it cannot identify them;
   they are drawn from their prior range (``ELASTICITY_PRIOR``, from the literature on
-  public spending and outcomes), and the report says so.
+  public spending and outcomes), and the report says so;
+* the partnership pathways' parameters (targeting, leakage, complementarity, mobilisation):
+  drawn from their literature ranges (``PATHWAY_PRIORS``, the ranges in docs/scenarios.md).
 
-Each parameter set is then run through the agent model from the fit years' start (2019) to
-2021, and from 2021 to the held-out 2022, for every province or district; the report gives the
+The candidates are then **fitted by approximate Bayesian computation** (rejection ABC,
+Pritchard et al. 1999): each candidate is run through the agent model from BPS's 2019 to
+2021 for every province or district, and the ``n_sets`` candidates whose IPM is closest to
+BPS's 2020 and 2021 are kept (acceptance by quantile of the distance). The kept sets are the
+ensemble, an approximate posterior sample; the report sets their spread beside the prior's,
+so what the data pin down and what they leave to the prior can be read off. Each kept set is
+then run from 2021 to the held-out 2022; the report gives the
 root-mean-square error per component and for the IPM, beside the estimated law alone and two
 naive forecasts computed the same way (last change carried forward; a linear trend).
 ``kemitraan calibrate`` runs it and writes ``ensemble.csv`` (one row per set: the ``dynamics.*``
@@ -35,6 +42,20 @@ from sim.scenario import Scenario, defaults
 # Economics 16(3)) find elasticities of child and maternal mortality to government health
 # spending of about -0.3 and -0.5; education and livelihood spending show smaller ones.
 ELASTICITY_PRIOR = (0.0, 0.6)
+# Uniform priors of the pathway parameters: the literature ranges given in each parameter's
+# description (sim/parameters.py, docs/scenarios.md); a test ties the two together.
+PATHWAY_PRIORS: dict[str, tuple[float, float]] = {
+    "targeting.reach": (0.0, 0.6),
+    "targeting.missed_return": (0.7, 2.5),
+    "leakage.weak_governance": (0.2, 0.6),
+    "leakage.capture": (0.0, 1.5),
+    "leakage.self_evaluation": (0.0, 0.4),
+    "complementarity.strength": (0.0, 0.3),
+    "mobilisation.money_additionality": (0.2, 0.9),
+    "mobilisation.labour_additionality": (0.5, 1.0),
+}
+# Candidates drawn per kept set: rejection ABC keeps the best third.
+CANDIDATES_PER_SET = 3
 LAW_COMPONENTS = {
     "life_expectancy": "life_expectancy",
     "expected_schooling": "expected_schooling",
@@ -53,7 +74,18 @@ def parameter_ensemble(
     seed: int = 20190101,
     fit_years: tuple[int, ...] = estimation.DEFAULT_FIT_YEARS,
 ) -> pd.DataFrame:
-    """``n`` parameter sets (``dynamics.*`` keys), from the estimate's uncertainty and the elasticities' prior."""
+    """``n`` candidate parameter sets from the estimate's uncertainty and the priors.
+
+    Args:
+        level: ``"province"`` or ``"district"``.
+        n: Number of sets.
+        seed: Seed of the draws.
+        fit_years: Years the panel estimate is fitted to (2022 is refused).
+
+    Returns:
+        One row per set: ``dynamics.rate_*``, ``dynamics.trend_*``, ``dynamics.elasticity_*``
+        and the pathway keys of ``PATHWAY_PRIORS``.
+    """
     rng = np.random.default_rng(seed)
     est = estimation.estimate(level, fit_years)
     draws = est.draw(n, rng)
@@ -67,7 +99,46 @@ def parameter_ensemble(
         out[f"dynamics.trend_{key}"] = b
     for key in LAW_COMPONENTS.values():
         out[f"dynamics.elasticity_{key}"] = rng.uniform(*ELASTICITY_PRIOR, size=n)
+    for key, bounds in PATHWAY_PRIORS.items():
+        out[key] = rng.uniform(*bounds, size=n)
     return pd.DataFrame(out)
+
+
+def distance(fit: pd.DataFrame) -> float:
+    """ABC distance of one candidate: root mean square of its IPM error over the fit years."""
+    return float(np.sqrt((fit["ipm"] ** 2).mean()))
+
+
+def accept(
+    candidates: pd.DataFrame, distances: np.ndarray, n: int
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Rejection ABC: the ``n`` candidates closest to the data (ties kept in draw order).
+
+    Returns:
+        The kept candidates (renumbered 0..n-1) and their positions among the candidates.
+    """
+    order = np.argsort(distances, kind="stable")[:n]
+    kept = np.sort(order)
+    return candidates.iloc[kept].reset_index(drop=True), kept
+
+
+def prior_posterior(candidates: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """Mean and 5-95% range of every parameter among the candidates (prior) and the kept (posterior)."""
+    rows = {}
+    for key in candidates.columns:
+        prior, post = candidates[key], kept[key]
+        rows[key] = {
+            "prior_mean": prior.mean(),
+            "prior_5%": prior.quantile(0.05),
+            "prior_95%": prior.quantile(0.95),
+            "posterior_mean": post.mean(),
+            "posterior_5%": post.quantile(0.05),
+            "posterior_95%": post.quantile(0.95),
+            # Share of the prior's 90% range left after the fit: near 1, the data say little.
+            "range_kept": (post.quantile(0.95) - post.quantile(0.05))
+            / max(prior.quantile(0.95) - prior.quantile(0.05), 1e-300),
+        }
+    return pd.DataFrame(rows).T.rename_axis("parameter")
 
 
 def _base(level: str, start_year: int, years: float) -> Scenario:
@@ -161,18 +232,44 @@ def calibrate(
     replications: int = 1,
     seed: int = 20190101,
     progress: Callable[[int, int], None] | None = None,
+    candidates: int | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The ensemble, its fit to 2020-2021 and its held-out 2022 forecast beside the law and naive forecasts."""
-    ensemble = parameter_ensemble(level, n_sets, seed)
-    fits, preds = [], []
+    """Fit an ensemble by rejection ABC and forecast the held-out year beside the naive forecasts.
+
+    Args:
+        level: ``"province"`` or ``"district"``.
+        n_sets: Parameter sets kept (the ensemble's size).
+        replications: Model runs per set and year (their mean is the set's forecast).
+        seed: Seed of the candidates' draws.
+        progress: Called with (done, total) model evaluations.
+        candidates: Candidates drawn (default ``CANDIDATES_PER_SET`` x ``n_sets``).
+
+    Returns:
+        ``ensemble`` (the kept sets), ``candidates`` (every draw with its distance and whether
+        it was kept), ``posterior`` (prior against posterior per parameter), ``fit``,
+        ``holdout`` and ``holdout_spread``.
+    """
+    n_candidates = candidates or CANDIDATES_PER_SET * n_sets
+    if n_candidates < n_sets:
+        raise ValueError(
+            f"candidates ({n_candidates}) must be at least n_sets ({n_sets})"
+        )
+    drawn = parameter_ensemble(level, n_candidates, seed)
+    total = n_candidates + n_sets
+    fits = []
+    for i, row in drawn.iterrows():
+        fits.append(fit_errors(level, row.to_dict(), replications).assign(set=i))
+        if progress:
+            progress(int(i) + 1, total)
+    distances = np.array([distance(f) for f in fits])
+    ensemble, kept = accept(drawn, distances, n_sets)
     actual = forecast.year_frame(level, forecast.HOLDOUT_YEAR)
     start = forecast.year_frame(level, forecast.ORIGIN_YEAR)
+    preds = []
     for i, row in ensemble.iterrows():
-        params = row.to_dict()
-        fits.append(fit_errors(level, params, replications).assign(set=i))
-        preds.append(model_predictor(level, params, replications)(start))
+        preds.append(model_predictor(level, row.to_dict(), replications)(start))
         if progress:
-            progress(int(i) + 1, n_sets)
+            progress(n_candidates + int(i) + 1, total)
     mean_forecast = sum(preds) / len(preds)
     est = estimation.estimate(level)
     methods = {
@@ -187,9 +284,14 @@ def calibrate(
     members = pd.DataFrame([forecast.rmse(p, actual) for p in preds])
     holdout.loc["model (range over sets)"] = np.nan
     spread = members.max() - members.min()
-    fit = pd.concat(fits).reset_index()
+    fit = pd.concat([fits[k].assign(set=j) for j, k in enumerate(kept)]).reset_index()
+    drawn_table = drawn.assign(
+        distance=distances, kept=np.isin(np.arange(n_candidates), kept)
+    )
     return {
         "ensemble": ensemble,
+        "candidates": drawn_table,
+        "posterior": prior_posterior(drawn, ensemble),
         "fit": fit,
         "holdout": holdout.rename_axis("forecast"),
         "holdout_spread": spread.to_frame("range").T,
@@ -204,9 +306,30 @@ def report_markdown(level: str, results: dict[str, pd.DataFrame]) -> str:
     lines = [
         f"# Calibration report ({level} level)",
         "",
-        f"Ensemble of {len(results['ensemble'])} parameter sets: rates and trends drawn from the panel estimate's "
+        f"Ensemble of {len(results['ensemble'])} parameter sets kept by rejection ABC from "
+        f"{len(results['candidates'])} candidates: rates and trends drawn from the panel estimate's "
         "cluster-robust sampling distribution (fit years to 2021), elasticities from their prior "
-        f"U{ELASTICITY_PRIOR} (not identified by the panel, which has no regional spending).",
+        f"U{ELASTICITY_PRIOR} (not identified by the panel, which has no regional spending), pathway "
+        "parameters from their literature ranges; kept are the candidates whose IPM is closest to "
+        "BPS's 2020 and 2021 (RMS error, run from 2019).",
+        "",
+        "## Prior and posterior (mean, 5-95% range; range kept = posterior 90% range / prior's)",
+        "",
+    ]
+    post = results["posterior"]
+    lines += forecast._md_table(
+        ["parameter", "prior", "posterior", "range kept"],
+        [
+            [
+                key,
+                f"{r['prior_mean']:.4g} [{r['prior_5%']:.4g}, {r['prior_95%']:.4g}]",
+                f"{r['posterior_mean']:.4g} [{r['posterior_5%']:.4g}, {r['posterior_95%']:.4g}]",
+                f"{r['range_kept']:.2f}",
+            ]
+            for key, r in post.iterrows()
+        ],
+    )
+    lines += [
         "",
         "## Fit: RMSE of the model's 2020 and 2021, run from BPS's 2019 (mean over sets)",
         "",
@@ -225,9 +348,11 @@ def report_markdown(level: str, results: dict[str, pd.DataFrame]) -> str:
 
 
 def write(results: dict[str, pd.DataFrame], level: str, out: Path) -> None:
-    """Write ensemble.csv, fit.csv, holdout.csv and report.md into ``out``."""
+    """Write ensemble.csv, candidates.csv, posterior.csv, fit.csv, holdout.csv and report.md into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     results["ensemble"].to_csv(out / "ensemble.csv", index=False)
+    results["candidates"].to_csv(out / "candidates.csv", index_label="candidate")
+    results["posterior"].to_csv(out / "posterior.csv")
     results["fit"].to_csv(out / "fit.csv", index=False)
     results["holdout"].to_csv(out / "holdout.csv")
     (out / "report.md").write_text(report_markdown(level, results))
