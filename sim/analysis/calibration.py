@@ -306,12 +306,14 @@ def report_markdown(level: str, results: dict[str, pd.DataFrame]) -> str:
     lines = [
         f"# Calibration report ({level} level)",
         "",
-        f"Ensemble of {len(results['ensemble'])} parameter sets kept by rejection ABC from "
-        f"{len(results['candidates'])} candidates: rates and trends drawn from the panel estimate's "
-        "cluster-robust sampling distribution (fit years to 2021), elasticities from their prior "
-        f"U{ELASTICITY_PRIOR} (not identified by the panel, which has no regional spending), pathway "
-        "parameters from their literature ranges; kept are the candidates whose IPM is closest to "
-        "BPS's 2020 and 2021 (RMS error, run from 2019).",
+        (
+            f"Ensemble of {len(results['ensemble'])} parameter sets kept by rejection ABC from "
+            f"{len(results['candidates'])} candidates: rates and trends drawn from the panel "
+            "estimate's cluster-robust sampling distribution (fit years to 2021), elasticities "
+            f"from their prior U{ELASTICITY_PRIOR} (not identified by the panel, which has no "
+            "regional spending), pathway parameters from their literature ranges; kept are the "
+            "candidates whose IPM is closest to BPS's 2020 and 2021 (RMS error, run from 2019)."
+        ),
         "",
         "## Prior and posterior (mean, 5-95% range; range kept = posterior 90% range / prior's)",
         "",
