@@ -2,4 +2,4 @@
 
 __version__ = "0.1.0"
 # Bumped whenever a change alters results, so manifests say which model produced them.
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"

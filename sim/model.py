@@ -116,6 +116,19 @@ def run_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(root_seed, spawn_key=(replication,))
 
 
+def crossing_time(step: int, before: float, after: float, target: float) -> float:
+    """Years from the start at which the index crossed the target during quarter ``step``.
+
+    The index moved from ``before`` (end of quarter ``step - 1``) to ``after`` (end of
+    quarter ``step``); the crossing is placed by linear interpolation, so that two policies
+    reaching the target in the same quarter still differ by how far into it they did. A quarter
+    that starts at or above the target (e.g. after a shock pushed the index back) counts whole.
+    """
+    rise = after - before
+    share = (target - before) / rise if rise > 0 and before < target else 1.0
+    return (step - 1 + min(max(share, 0.0), 1.0)) / 4.0
+
+
 class PartnershipModel(Model[CommunityComponent, Scenario]):
     """Community partnerships (kemitraan) forming, working and dissolving, and the HDI they move.
 
@@ -263,6 +276,8 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         self.step_of_target: int | None = (
             0 if self.national_index >= self.target else None
         )
+        # Years from the start to the crossing, interpolated within the quarter it happened in.
+        self.time_of_target: float | None = 0.0 if self.step_of_target == 0 else None
         # Quarter at which each region first reached the target (-1: not yet).
         self.region_step_of_target = np.where(
             self.region_index >= self.target, 0, -1
@@ -317,9 +332,13 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         development.advance(self.regions, invest, self.params["dynamics"], self.method)
         shocks.apply(self.regions, self.params["shocks"], self.method)
         self.region_index = development.regional_index(self.regions, self.method)
+        before = self.national_index
         self.national_index = development.national_index(self.regions, self.method)
         if self.step_of_target is None and self.national_index >= self.target:
             self.step_of_target = self.steps
+            self.time_of_target = crossing_time(
+                self.steps, before, self.national_index, self.target
+            )
         newly = (self.region_step_of_target < 0) & (self.region_index >= self.target)
         self.region_step_of_target[newly] = self.steps
         trust.update(self, invest[:, SOCIAL])
@@ -655,9 +674,9 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "start_index": self.start_index,
             "final_index": self.national_index,
             "reached": reached,
-            "years_to_target": self.step_of_target / 4.0 if reached else float("nan"),
-            "year_reached": self.start_year + self.step_of_target / 4.0
-            if reached
+            "years_to_target": self.time_of_target if reached else float("nan"),
+            "year_reached": self.start_year + self.time_of_target
+            if reached and self.time_of_target is not None
             else float("nan"),
             "censored_at_years": self.steps / 4.0,
             "government_share": self.ledger.government_share(step=False),

@@ -554,3 +554,14 @@ def test_matches_searched_when_the_model_is_built_equal_a_fresh_search() -> None
     _, want = cKDTree(points).query(queries, k=k)
     assert np.array_equal(memo.nearest_rows(np.arange(200)), want)
     assert network.community_matches(c, k, w) is memo  # kept for the run
+
+
+def test_crossing_time_interpolates_within_the_quarter() -> None:
+    """Time to target is placed inside the quarter the index crossed it in."""
+    from sim.model import crossing_time
+
+    assert crossing_time(4, 70.0, 72.0, 71.0) == pytest.approx((3 + 0.5) / 4)
+    assert crossing_time(4, 70.0, 72.0, 72.0) == pytest.approx(1.0)
+    assert crossing_time(1, 69.0, 75.0, 70.0) == pytest.approx(1 / 24)
+    # A quarter starting at or above the target counts whole.
+    assert crossing_time(3, 71.5, 71.2, 71.0) == pytest.approx(0.75)

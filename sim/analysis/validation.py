@@ -21,6 +21,7 @@ setting (:mod:`sim.analysis.statistics`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,29 @@ from sim.analysis import statistics as st
 from sim.analysis.compare import with_derived
 from sim.experiment.run import run_many
 from sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class OwnSetting:
+    """A setting in which one fact is tested beside the common ones.
+
+    Attributes:
+        role: ``"for"`` (the mechanism has room to show the claim) or ``"against"`` (the
+            mechanism says the claim should fail or vanish).
+        name: Short name of the setting.
+        overrides: Parameter overrides applied to both worlds.
+        why: How the mechanisms explain what should happen there.
+    """
+
+    role: str
+    name: str
+    overrides: dict[str, Any]
+    why: str
+
+    @property
+    def label(self) -> str:
+        """The setting's name in the results table."""
+        return f"{self.role}: {self.name}"
 
 
 @dataclass(frozen=True)
@@ -43,14 +67,42 @@ class Fact:
         outcome: Outcome column of the runs table.
         expected: +1 if the treatment should raise the outcome, -1 if lower it.
         reference: Overrides that make the reference world (usually none).
+        own: The fact's own settings (overrides of both worlds): where its mechanism has
+            room to show the claim (``for``) and where the mechanism says it should fail or
+            vanish (``against``), each with how the mechanisms explain it.
     """
 
     key: str
     claim: str
-    treatment: dict[str, Any]
+    treatment: dict[str, Any] | Callable[[Scenario], dict[str, Any]]
     outcome: str
     expected: int
     reference: dict[str, Any] = field(default_factory=dict)
+    own: tuple[OwnSetting, ...] = ()
+
+    def treatment_for(self, base: Scenario) -> dict[str, Any]:
+        """The treatment's overrides for this base scenario."""
+        return self.treatment(base) if callable(self.treatment) else self.treatment
+
+
+def same_public_money_without_partnerships(base: Scenario) -> dict[str, Any]:
+    """Government alone: no partnerships, the co-funding and capacity budgets moved into programmes.
+
+    Public money stays the base scenario's, so the comparison isolates what partnerships do
+    with it (``scenarios/government_only.toml`` does the same for the defaults).
+    """
+    f, cap = base.values["funding"], base.values["capacity"]
+    return {
+        "formation.enabled": False,
+        "funding.central_programmes": f["central_programmes"]
+        + f["central_cofunding"]
+        + cap["budget"],
+        "funding.regional_programmes": f["regional_programmes"]
+        + f["regional_cofunding"],
+        "funding.central_cofunding": 0.0,
+        "funding.regional_cofunding": 0.0,
+        "capacity.budget": 0.0,
+    }
 
 
 FACTS: tuple[Fact, ...] = (
@@ -64,7 +116,7 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "cofunding",
         "More partnership co-funding shortens the time to target",
-        {"funding.central_cofunding": 1500.0, "funding.regional_cofunding": 900.0},
+        {"funding.central_cofunding": 30_000.0, "funding.regional_cofunding": 30_000.0},
         "years_to_target_or_horizon",
         -1,
     ),
@@ -113,7 +165,10 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "regulation",
         "Costly, uncertain regulation means fewer partnerships",
-        {"regulation.transaction_cost": 20.0, "regulation.legal_certainty": 0.3},
+        {
+            "regulation.transaction_cost": 16_000_000.0,
+            "regulation.legal_certainty": 0.3,
+        },
         "mean_active_partnerships",
         -1,
     ),
@@ -135,14 +190,7 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "government_alone",
         "Government alone (no partnerships, same public money) is slower than with partnerships",
-        {
-            "formation.enabled": False,
-            "funding.central_programmes": 6700.0,
-            "funding.regional_programmes": 4300.0,
-            "funding.central_cofunding": 0.0,
-            "funding.regional_cofunding": 0.0,
-            "capacity.budget": 0.0,
-        },
+        same_public_money_without_partnerships,
         "years_to_target_or_horizon",
         +1,
     ),
@@ -151,30 +199,36 @@ FACTS: tuple[Fact, ...] = (
 SETTINGS: dict[str, dict[str, Any]] = {
     "baseline": {},
     "low funding": {"funding.public_scale": 0.6},
-    "weak volunteering": {"gotong_royong.volunteer_days": 10.0},
+    "weak volunteering": {"gotong_royong.volunteer_days": 0.5},
     # Motivation crowding switched off: the crowding-out fact should no longer appear, showing
     # it comes from that mechanism and nothing else.
     "no crowding out": {"rewards.crowding_out": 0.0},
 }
 
 
+def fact_settings(fact: Fact) -> list[tuple[str, dict[str, Any]]]:
+    """The settings a fact is tested in: the common ones, then its own (for, then against)."""
+    return list(SETTINGS.items()) + [(o.label, o.overrides) for o in fact.own]
+
+
 def _arms(base: Scenario) -> list[tuple[str, str, str, Scenario]]:
-    """(setting, fact, arm, scenario) for every distinct world, references shared where equal."""
+    """(setting, fact, arm, scenario) for every world; identical worlds are run once later."""
     out = []
-    for setting, over in SETTINGS.items():
-        for fact in FACTS:
+    for fact in FACTS:
+        for setting, over in fact_settings(fact):
+            world = base.with_overrides(over, source=f"validation: {setting}")
             for arm, extra in (
                 ("reference", fact.reference),
-                ("treatment", fact.treatment),
+                ("treatment", fact.treatment_for(world)),
             ):
-                changes = {**over, **extra}
                 out.append(
                     (
                         setting,
                         fact.key,
                         arm,
                         base.with_overrides(
-                            changes, source=f"validation: {setting}, {fact.key} {arm}"
+                            {**over, **extra},
+                            source=f"validation: {setting}, {fact.key} {arm}",
                         ),
                     )
                 )
@@ -189,11 +243,12 @@ def validate(
     executor=None,
     progress=None,
 ) -> pd.DataFrame:
-    """Test every fact in every setting.
+    """Test every fact in every common setting and in its own setting against it.
 
     Returns:
         One row per setting and fact: the claim, outcome, reference and treatment means,
-        the paired difference with its 95% CI, the expected direction and the verdict.
+        the paired difference with its 95% CI, the expected direction and the verdict;
+        ``role`` is ``common`` for the common settings, ``for`` or ``against`` for the fact's own.
     """
     arms = _arms(base)
     # Identical worlds (e.g. every fact's reference in one setting) run once.
@@ -216,20 +271,18 @@ def validate(
     )
     runs = with_derived(tables["runs"])
     by_world = {w: g.set_index("replication") for w, g in runs.groupby("point")}
+    world_of = {(s, f, a): w for s, f, a, w in keys}
     rows = []
-    for setting in SETTINGS:
-        for fact in FACTS:
-            ref_w = next(
-                w
-                for s, f, a, w in keys
-                if s == setting and f == fact.key and a == "reference"
+    for fact in FACTS:
+        for setting, _ in fact_settings(fact):
+            row = _test(
+                setting,
+                fact,
+                by_world[world_of[(setting, fact.key, "reference")]],
+                by_world[world_of[(setting, fact.key, "treatment")]],
             )
-            trt_w = next(
-                w
-                for s, f, a, w in keys
-                if s == setting and f == fact.key and a == "treatment"
-            )
-            rows.append(_test(setting, fact, by_world[ref_w], by_world[trt_w]))
+            role = next((o.role for o in fact.own if o.label == setting), "common")
+            rows.append({**row, "role": role})
     return _correct(pd.DataFrame(rows))
 
 
@@ -323,31 +376,54 @@ def verdict(expected: int, lo: float, hi: float, margin: float = 0.0) -> str:
     return "unclear"
 
 
+def _cell(r: pd.Series) -> str:
+    cen = ""
+    if r.get("censored_treatment", 0) or r.get("censored_reference", 0):
+        cen = f"; censored {int(r['censored_treatment'])}/{int(r['censored_reference'])} of {int(r['replications'])}"
+    return (
+        f"**{r['verdict']}**: {r['difference']:+.3g} [{r['ci_low']:+.3g}, {r['ci_high']:+.3g}]"
+        f" (p<sub>Holm</sub> {min(r['p_holds_holm'], r['p_fails_holm']):.2g}{cen})"
+    )
+
+
 def markdown(table: pd.DataFrame) -> str:
-    """The verdicts as a Markdown table, one row per fact, one column per setting, with the minimum effect and correction."""
-    settings = list(dict.fromkeys(table["setting"]))
+    """The verdicts as Markdown: one row per fact, a column per common setting and per role of its own settings.
+
+    A second table names each fact's own settings, their overrides and how the mechanisms
+    explain what happens there.
+    """
+    role = (
+        table["role"]
+        if "role" in table.columns
+        else pd.Series("common", index=table.index)
+    )
+    settings = list(dict.fromkeys(table.loc[role == "common", "setting"]))
+    roles = [r for r in ("for", "against") if (role == r).any()]
+    titles = {"for": "where its mechanism has room", "against": "against its mechanism"}
     tests = (
         int(table["tests"].iloc[0]) if "tests" in table.columns and len(table) else 0
     )
     lines = [
-        f"Verdicts: one-sided tests against the minimum effect, Holm-corrected over {tests} tests (every claim, both directions, "
-        "every setting), alpha 0.05. Cells: verdict, paired difference treatment - reference [95% CI]; years to target are "
-        "restricted means up to the horizon.",
+        f"Verdicts: one-sided tests against the minimum effect, Holm-corrected over {tests} tests (every claim, both "
+        "directions, every setting), alpha 0.05. Cells: verdict, paired difference treatment - reference [95% CI]; "
+        "years to target are restricted means up to the horizon.",
         "",
-        "| fact | outcome | expected | minimum effect | " + " | ".join(settings) + " |",
-        "|---|---|---|---|" + "---|" * len(settings),
+        "| fact | outcome | expected | minimum effect | "
+        + " | ".join(settings + [titles[r] for r in roles])
+        + " |",
+        "|---|---|---|---|" + "---|" * (len(settings) + len(roles)),
     ]
-    for key, g in table.groupby("fact", sort=False):
+    for _, g in table.groupby("fact", sort=False):
         first = g.iloc[0]
-        cells = []
-        for s in settings:
-            r = g[g["setting"] == s].iloc[0]
-            cen = ""
-            if r.get("censored_treatment", 0) or r.get("censored_reference", 0):
-                cen = f"; censored {int(r['censored_treatment'])}/{int(r['censored_reference'])} of {int(r['replications'])}"
+        cells = [_cell(g[g["setting"] == s].iloc[0]) for s in settings]
+        for r in roles:
+            own = g[role.loc[g.index] == r]
             cells.append(
-                f"**{r['verdict']}**: {r['difference']:+.3g} [{r['ci_low']:+.3g}, {r['ci_high']:+.3g}]"
-                f" (p<sub>Holm</sub> {min(r['p_holds_holm'], r['p_fails_holm']):.2g}{cen})"
+                "<br>".join(
+                    f"*{o['setting'].split(': ', 1)[1]}*: {_cell(o)}"
+                    for _, o in own.iterrows()
+                )
+                or "-"
             )
         margins = g["min_effect"]
         margin = (
@@ -360,4 +436,17 @@ def markdown(table: pd.DataFrame) -> str:
             + " | ".join(cells)
             + " |"
         )
+    shown = set(table["fact"])
+    own_rows = [(f, o) for f in FACTS if f.key in shown for o in f.own]
+    if own_rows:
+        lines += [
+            "",
+            "Each fact's own settings, and how its mechanisms explain what happens there:",
+            "",
+            "| fact | role | setting | overrides (both worlds) | why |",
+            "|---|---|---|---|---|",
+        ]
+        for f, o in own_rows:
+            over = ", ".join(f"`{k} = {v}`" for k, v in o.overrides.items())
+            lines.append(f"| {f.key} | {o.role} | {o.name} | {over} | {o.why} |")
     return "\n".join(lines)
