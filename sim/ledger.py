@@ -41,6 +41,17 @@ TOLERANCE = 1e-6
 RELATIVE_TOLERANCE = 1e-9
 
 
+# Memo items of the partnership pathways (Ledger.pathways).
+PATHWAY_ITEMS = (
+    "pooled",
+    "new_input",
+    "output",
+    "programmes",
+    "programme_output",
+    "complementarity",
+)
+
+
 class LedgerError(AssertionError):
     """A money invariant failed: a negative balance, or money created or destroyed."""
 
@@ -71,6 +82,10 @@ class Ledger:
         self.step_tax_expenditure = 0.0
         # Money that went missing from partnerships (leakage, capture): a loss inside the spending above.
         self.leakage = 0.0
+        # What the pathways made of partnership money (Rp, cumulative): pooled on the books, new
+        # after mobilisation, effective output, public programmes' money and the complementarity
+        # gain on it. Memo items beside the accounts, never spending.
+        self.pathways: dict[str, float] = dict.fromkeys(PATHWAY_ITEMS, 0.0)
 
     def new_step(self) -> None:
         """Start recording the flows of a new step."""
@@ -127,6 +142,34 @@ class Ledger:
     def record_leakage(self, amount: float) -> None:
         """Money pooled by partnerships that went missing this step (already counted where it was spent)."""
         self.leakage += _nonneg(amount, "leakage", "community")
+
+    def record_pathway(self, item: str, amount: float) -> None:
+        """Add to a pathway memo item (``PATHWAY_ITEMS``) for this step."""
+        if item not in self.pathways:
+            raise KeyError(f"unknown pathway item {item!r}; allowed: {PATHWAY_ITEMS}")
+        self.pathways[item] += _nonneg(amount, item, "community")
+
+    def output_per_rupiah(self) -> dict[str, float]:
+        """Effective development output per rupiah so far: partnerships against programmes.
+
+        Returns:
+            ``partnerships``: their effective output per rupiah pooled on their books;
+            ``partnerships_with_complementarity``: the same with the rise they gave public
+            programmes added; ``programmes``: programmes' effective output per rupiah.
+            NaN where nothing was spent.
+        """
+        w = self.pathways
+
+        def ratio(a: float, b: float) -> float:
+            return a / b if b > 0 else float("nan")
+
+        return {
+            "partnerships": ratio(w["output"], w["pooled"]),
+            "partnerships_with_complementarity": ratio(
+                w["output"] + w["complementarity"], w["pooled"]
+            ),
+            "programmes": ratio(w["programme_output"], w["programmes"]),
+        }
 
     def record_tax_expenditure(self, amount: float) -> None:
         """Tax revenue forgone through deductions: a government cost that moves no cash here."""

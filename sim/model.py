@@ -687,6 +687,12 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
                 self.ledger.costs_by_source(step=False)["central"]
             ),
             "leakage": float(self.ledger.leakage),
+            # Effective output per rupiah: what the pathways make of partnership money, beside
+            # the programmes' (docs/ODD.md 7.4a).
+            **{
+                f"output_per_rupiah_{k}": v
+                for k, v in self.ledger.output_per_rupiah().items()
+            },
             "population": float(self.regions.population.sum()),
             "regions": int(self.regions.n),
             "regions_reached": int(np.count_nonzero(self.region_step_of_target >= 0)),

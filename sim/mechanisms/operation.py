@@ -313,6 +313,9 @@ def operate(model: World) -> FloatArray:
         )
         output = new_input * (1.0 - lost) * q * dup * targeting.return_multiplier(p)
         np.add.at(invest, (region, activity), output)
+        ledger.record_pathway("pooled", float(pooled.sum()))
+        ledger.record_pathway("new_input", float(new_input.sum()))
+        ledger.record_pathway("output", float(output.sum()))
 
         table.cofunding_prev[ids] = table.cofunding[ids]
         table.cofunding[ids] = cofund + grants
@@ -379,10 +382,16 @@ def operate(model: World) -> FloatArray:
     ]
     villages = (village * weights)[:, None] * VILLAGE_FUND_SHARES[None, :]
     # Complementarity: partnership work in a region and activity raises what programmes achieve there.
-    invest += (
-        f["programme_efficiency"]
-        * (programmes + villages)
-        * complementarity.lift(invest, regions.population, p)
+    public = programmes + villages
+    lift = complementarity.lift(invest, regions.population, p)
+    invest += f["programme_efficiency"] * public * lift
+    ledger.record_pathway("programmes", float(public.sum()))
+    ledger.record_pathway(
+        "programme_output", float(f["programme_efficiency"] * public.sum())
+    )
+    ledger.record_pathway(
+        "complementarity",
+        float((f["programme_efficiency"] * public * (lift - 1.0)).sum()),
     )
     return invest
 

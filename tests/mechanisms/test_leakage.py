@@ -86,3 +86,38 @@ class TestLeakage(MechanismTestCase):
         costs = m.ledger.costs_by_source(step=False)
         assert costs["central"] > 0
         assert m.summary()["government_costs"] == pytest.approx(costs["central"])
+
+
+GOOD = {
+    "governance.quality": 0.9,
+    "leakage.capture": 0.0,
+    "leakage.audit_rate": 0.5,
+    "targeting.reach": 0.6,
+    "targeting.missed_return": 2.5,
+}
+WEAK = {
+    "governance.quality": 0.1,
+    "leakage.weak_governance": 0.6,
+    "leakage.capture": 1.5,
+    "leakage.self_evaluation": 0.0,
+    "targeting.reach": 0.6,
+    "targeting.missed_return": 0.7,
+}
+
+
+def test_pathways_can_make_a_partnership_better_or_worse_than_a_programme(
+    make_model,
+) -> None:
+    """Rupiah for rupiah, good governance and targeting beat a programme; capture loses to it."""
+    good = make_model(GOOD, seed=11, run=True).ledger.output_per_rupiah()
+    weak = make_model(WEAK, seed=11, run=True).ledger.output_per_rupiah()
+    assert good["programmes"] == weak["programmes"] > 0
+    assert good["partnerships"] > good["programmes"]
+    assert weak["partnerships"] < weak["programmes"]
+    assert weak["partnerships_with_complementarity"] >= weak["partnerships"]
+
+
+def test_output_per_rupiah_is_in_the_summary(make_model) -> None:
+    s = make_model({}, seed=12, run=True).summary()
+    for k in ("partnerships", "partnerships_with_complementarity", "programmes"):
+        assert np.isfinite(s[f"output_per_rupiah_{k}"]), k
