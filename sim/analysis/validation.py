@@ -105,6 +105,36 @@ def same_public_money_without_partnerships(base: Scenario) -> dict[str, Any]:
     }
 
 
+# Settings the facts' own tests draw on (overrides of both worlds).
+_COMPONENTS = ("life_expectancy", "expected_schooling", "mean_schooling", "expenditure")
+STRONG_PULL = {f"dynamics.elasticity_{c}": 0.6 for c in _COMPONENTS}
+NO_PULL = {f"dynamics.elasticity_{c}": 0.0 for c in _COMPONENTS}
+GOOD_GOVERNANCE = {
+    "governance.quality": 0.9,
+    "leakage.capture": 0.0,
+    "leakage.audit_rate": 0.5,
+    "targeting.reach": 0.6,
+    "targeting.missed_return": 2.5,
+}
+WEAK_GOVERNANCE = {
+    "governance.quality": 0.1,
+    "leakage.weak_governance": 0.6,
+    "leakage.capture": 1.5,
+    "leakage.self_evaluation": 0.0,
+    "targeting.reach": 0.6,
+    "targeting.missed_return": 0.7,
+}
+LARGE_REWARDS = {"rewards.budget": 10_000.0}
+FREE_FORMING = {"regulation.transaction_cost": 0.0}
+RICH_COFUNDING = {
+    "funding.central_cofunding": 50_000.0,
+    "funding.regional_cofunding": 50_000.0,
+}
+_PULL_WHY = (
+    "investment pulls progress with elasticity 0.6 (top of the prior), and good governance "
+    "and targeting make a partnership rupiah worth more than a programme's"
+)
+
 FACTS: tuple[Fact, ...] = (
     Fact(
         "funding",
@@ -112,6 +142,22 @@ FACTS: tuple[Fact, ...] = (
         {"funding.public_scale": 1.5},
         "years_to_target_or_horizon",
         -1,
+        own=(
+            OwnSetting(
+                "for",
+                "strong investment pull",
+                STRONG_PULL,
+                "every rupiah of programmes raises effective investment, and progress rises "
+                "with it at elasticity 0.6",
+            ),
+            OwnSetting(
+                "against",
+                "no investment pull",
+                NO_PULL,
+                "with elasticity 0 progress is the estimated law's convergence and trend "
+                "alone (development.py): money changes nothing",
+            ),
+        ),
     ),
     Fact(
         "cofunding",
@@ -119,6 +165,22 @@ FACTS: tuple[Fact, ...] = (
         {"funding.central_cofunding": 30_000.0, "funding.regional_cofunding": 30_000.0},
         "years_to_target_or_horizon",
         -1,
+        own=(
+            OwnSetting(
+                "for",
+                "strong pull, good governance",
+                {**STRONG_PULL, **GOOD_GOVERNANCE},
+                _PULL_WHY,
+            ),
+            OwnSetting(
+                "against",
+                "weak governance and capture",
+                WEAK_GOVERNANCE,
+                "most pooled money goes missing (leakage.py: weak governance plus elite "
+                "capture) and what is left is steered away from the groups programmes miss "
+                "(targeting.py: return below 1), so co-funding buys almost nothing",
+            ),
+        ),
     ),
     Fact(
         "reward_number",
@@ -126,6 +188,22 @@ FACTS: tuple[Fact, ...] = (
         {"rewards.scheme": "performance"},
         "mean_active_partnerships",
         +1,
+        own=(
+            OwnSetting(
+                "for",
+                "large reward budget",
+                LARGE_REWARDS,
+                "grants of Rp 10,000 per person a year (top of the range) raise expected net "
+                "benefit enough to tip agreements",
+            ),
+            OwnSetting(
+                "against",
+                "free forming",
+                FREE_FORMING,
+                "with no transaction cost nearly every agreement already pays (formation.py), "
+                "so a grant tips none",
+            ),
+        ),
     ),
     Fact(
         "reward_lifespan",
@@ -133,6 +211,22 @@ FACTS: tuple[Fact, ...] = (
         {"rewards.scheme": "performance"},
         "mean_lifespan_years",
         +1,
+        own=(
+            OwnSetting(
+                "for",
+                "large reward budget",
+                LARGE_REWARDS,
+                "grants paid to the partnerships that perform keep their net benefit above "
+                "the exit threshold (dissolution.py)",
+            ),
+            OwnSetting(
+                "against",
+                "full legal certainty",
+                {"regulation.legal_certainty": 1.0},
+                "with no legal hazard partnerships end only at their term or when they fail, "
+                "and a grant changes neither",
+            ),
+        ),
     ),
     Fact(
         "recognition",
@@ -140,6 +234,21 @@ FACTS: tuple[Fact, ...] = (
         {"rewards.scheme": "recognition"},
         "mean_active_partnerships",
         +1,
+        own=(
+            OwnSetting(
+                "for",
+                "large reward budget",
+                LARGE_REWARDS,
+                "recognition of the best raises members' motivation, hence labour and benefit "
+                "(rewards.py)",
+            ),
+            OwnSetting(
+                "against",
+                "free forming",
+                FREE_FORMING,
+                "with no transaction cost agreements pay without it",
+            ),
+        ),
     ),
     Fact(
         "crowding_out",
@@ -147,6 +256,21 @@ FACTS: tuple[Fact, ...] = (
         {"rewards.scheme": "cash_per_participant"},
         "mean_volunteering",
         -1,
+        own=(
+            OwnSetting(
+                "for",
+                "large reward budget",
+                LARGE_REWARDS,
+                "more cash per participant, more displaced willingness (rewards.crowding_out)",
+            ),
+            OwnSetting(
+                "against",
+                "no motivation crowding",
+                {"rewards.crowding_out": 0.0},
+                "the crowding-out fact comes from that one mechanism: switched off, cash "
+                "leaves volunteering where it was",
+            ),
+        ),
     ),
     Fact(
         "gotong_royong_speed",
@@ -154,6 +278,21 @@ FACTS: tuple[Fact, ...] = (
         {"gotong_royong.enabled": False},
         "years_to_target_or_horizon",
         +1,
+        own=(
+            OwnSetting(
+                "for",
+                "strong pull, good governance",
+                {**STRONG_PULL, **GOOD_GOVERNANCE},
+                "volunteer labour is a large part of partnership input, and input counts",
+            ),
+            OwnSetting(
+                "against",
+                "labour not additional",
+                {"mobilisation.labour_additionality": 0.0},
+                "volunteer labour that would have been given anyway adds no new input "
+                "(mobilisation.py), so losing it loses no development",
+            ),
+        ),
     ),
     Fact(
         "gotong_royong_burden",
@@ -161,6 +300,21 @@ FACTS: tuple[Fact, ...] = (
         {"gotong_royong.enabled": False},
         "government_share",
         +1,
+        own=(
+            OwnSetting(
+                "for",
+                "strong volunteering",
+                {"gotong_royong.volunteer_days": 4.0},
+                "four volunteer days per person a quarter (top of the range) are a large "
+                "non-government share to lose",
+            ),
+            OwnSetting(
+                "against",
+                "no volunteering left",
+                {"gotong_royong.volunteer_days": 0.0},
+                "where gotong-royong has already died out there is nothing to switch off",
+            ),
+        ),
     ),
     Fact(
         "regulation",
@@ -171,6 +325,21 @@ FACTS: tuple[Fact, ...] = (
         },
         "mean_active_partnerships",
         -1,
+        own=(
+            OwnSetting(
+                "for",
+                "no public co-funding",
+                {"funding.central_cofunding": 0.0, "funding.regional_cofunding": 0.0},
+                "partnerships live on members' own money, so every rupiah of transaction "
+                "cost weighs on the agreement (formation.py)",
+            ),
+            OwnSetting(
+                "against",
+                "rich co-funding",
+                RICH_COFUNDING,
+                "generous co-funding makes agreements pay despite the cost",
+            ),
+        ),
     ),
     Fact(
         "tax_deduction",
@@ -178,6 +347,21 @@ FACTS: tuple[Fact, ...] = (
         {"regulation.tax_deduction": 0.5},
         "business_participation",
         +1,
+        own=(
+            OwnSetting(
+                "for",
+                "higher corporate tax",
+                {"regulation.tax_rate": 0.3},
+                "a deduction is worth the tax it saves (operation.deduction)",
+            ),
+            OwnSetting(
+                "against",
+                "no corporate income tax",
+                {"regulation.tax_rate": 0.0},
+                "firms on a final turnover tax (PP 23/2018 for small firms) save nothing by "
+                "deducting",
+            ),
+        ),
     ),
     Fact(
         "complementarity",
@@ -186,6 +370,22 @@ FACTS: tuple[Fact, ...] = (
         "years_to_target_or_horizon",
         -1,
         {"formation.complementarity_weight": 0.0},
+        own=(
+            OwnSetting(
+                "for",
+                "strong pull, good governance",
+                {**STRONG_PULL, **GOOD_GOVERNANCE},
+                "complementary partners cover more of each other's needs, so their quality "
+                "and output are higher (operation.quality), and output counts",
+            ),
+            OwnSetting(
+                "against",
+                "weak governance and capture",
+                WEAK_GOVERNANCE,
+                "output is mostly lost whoever the partners are, while similar partners "
+                "trust each other and last longer (trust.py)",
+            ),
+        ),
     ),
     Fact(
         "government_alone",
@@ -193,6 +393,21 @@ FACTS: tuple[Fact, ...] = (
         same_public_money_without_partnerships,
         "years_to_target_or_horizon",
         +1,
+        own=(
+            OwnSetting(
+                "for",
+                "strong pull, good governance",
+                {**STRONG_PULL, **GOOD_GOVERNANCE},
+                _PULL_WHY,
+            ),
+            OwnSetting(
+                "against",
+                "strong pull, weak governance, rich co-funding",
+                {**STRONG_PULL, **WEAK_GOVERNANCE, **RICH_COFUNDING},
+                "a partnership rupiah is worth less than a programme's (output per rupiah "
+                "0.02 against 0.60), so moving co-funding into programmes is faster",
+            ),
+        ),
     ),
 )
 
