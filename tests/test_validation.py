@@ -5,7 +5,15 @@ from __future__ import annotations
 import math
 
 from sim.scenario import load_text
-from sim.analysis.validation import FACTS, SETTINGS, markdown, validate, verdict
+from sim.analysis.validation import (
+    FACTS,
+    SETTINGS,
+    fact_settings,
+    markdown,
+    same_public_money_without_partnerships,
+    validate,
+    verdict,
+)
 
 
 def test_verdict_rule():
@@ -24,7 +32,12 @@ def test_validation_table_covers_every_fact_and_setting():
         "v.toml",
     )
     table = validate(small, replications=2)
-    assert len(table) == len(FACTS) * len(SETTINGS)
+    assert len(table) == sum(len(fact_settings(f)) for f in FACTS)
+    assert (table["role"] == "common").sum() == len(FACTS) * len(SETTINGS)
+    # Every fact is tested both ways: a setting of its own for it and one against it.
+    for fact in FACTS:
+        roles = set(table.loc[table["fact"] == fact.key, "role"])
+        assert {"common", "for", "against"} <= roles, fact.key
     assert set(table["verdict"]) <= {
         "holds",
         "fails",
@@ -49,4 +62,25 @@ def test_validation_table_covers_every_fact_and_setting():
         "| fact |" in markdown(table)
         and "Holm" in markdown(table)
         and "minimum effect" in markdown(table)
+        and "against its mechanism" in markdown(table)
     )
+    # Where cash cannot crowd anything out, the crowding-out fact vanishes exactly.
+    off = table[
+        (table.fact == "crowding_out")
+        & (table.setting == "against: no motivation crowding")
+    ].iloc[0]
+    assert off["difference"] == 0.0 and off["verdict"] != "holds"
+
+
+def test_government_alone_keeps_the_base_scenarios_public_money():
+    base = load_text(
+        "[funding]\ncentral_programmes = 900000.0\ncentral_cofunding = 20000.0\n"
+        "regional_programmes = 1000000.0\nregional_cofunding = 5000.0\n"
+        "[capacity]\nbudget = 4000.0\n",
+        "g.toml",
+    )
+    over = same_public_money_without_partnerships(base)
+    assert over["formation.enabled"] is False
+    assert over["funding.central_programmes"] == 924_000.0
+    assert over["funding.regional_programmes"] == 1_005_000.0
+    assert over["funding.central_cofunding"] == over["capacity.budget"] == 0.0
