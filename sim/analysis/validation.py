@@ -470,12 +470,12 @@ def validate(
     worlds: dict[str, int] = {}
     scenarios: list[Scenario] = []
     keys: list[tuple[str, str, str, int]] = []
-    for setting, fact, arm, scn in arms:
+    for setting, key, arm, scn in arms:
         sig = repr(sorted(scn.flat().items()))
         if sig not in worlds:
             worlds[sig] = len(scenarios)
             scenarios.append(scn)
-        keys.append((setting, fact, arm, worlds[sig]))
+        keys.append((setting, key, arm, worlds[sig]))
     tables = run_many(
         scenarios,
         replications,
@@ -619,9 +619,12 @@ def markdown(table: pd.DataFrame) -> str:
         int(table["tests"].iloc[0]) if "tests" in table.columns and len(table) else 0
     )
     lines = [
-        f"Verdicts: one-sided tests against the minimum effect, Holm-corrected over {tests} tests (every claim, both "
-        "directions, every setting), alpha 0.05. Cells: verdict, paired difference treatment - reference [95% CI]; "
-        "years to target are restricted means up to the horizon.",
+        (
+            f"Verdicts: one-sided tests against the minimum effect, Holm-corrected over {tests} "
+            "tests (every claim, both directions, every setting), alpha 0.05. Cells: verdict, "
+            "paired difference treatment - reference [95% CI]; years to target are restricted "
+            "means up to the horizon."
+        ),
         "",
         "| fact | outcome | expected | minimum effect | "
         + " | ".join(settings + [titles[r] for r in roles])
