@@ -95,7 +95,8 @@ def evaluate(
             {k.replace("__", "."): _plain(v) for k, v in params.items()},
             source="evaluate()",
         )
-    s = PartnershipModel(base, replication=replication, seed=seed).run().summary()
+    seeding = {} if seed is None else {"rng": seed}  # none: the scenario's seed
+    s = PartnershipModel(base, replication=replication, **seeding).run().summary()
     s["years_to_target_or_horizon"] = (
         s["years_to_target"] if s["reached"] else s["censored_at_years"]
     )

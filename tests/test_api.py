@@ -83,7 +83,7 @@ def test_model_rng_none_draws_a_fresh_seed_and_keeps_it():
     )
     assert m.root_seed != 20150101
     again = PartnershipModel(
-        seed=m.root_seed, **{k.replace(".", "__"): v for k, v in SMALL.items()}
+        rng=m.root_seed, **{k.replace(".", "__"): v for k, v in SMALL.items()}
     )
     assert m.run().national_index == again.run().national_index
 

@@ -328,8 +328,9 @@ class Classroom(mesa.Model):
             self.contrast.overrides,
             funding_cut_events(scenario_a) if self.contrast.funding_cut else (),
         )
-        self.a = PartnershipModel(scenario_a, replication=self.replication, seed=seed)
-        self.b = PartnershipModel(scenario_b, replication=self.replication, seed=seed)
+        seeding = {} if seed is None else {"rng": seed}  # none: the scenario's seed
+        self.a = PartnershipModel(scenario_a, replication=self.replication, **seeding)
+        self.b = PartnershipModel(scenario_b, replication=self.replication, **seeding)
         self.worlds: tuple[PartnershipModel, PartnershipModel] = (self.a, self.b)
         self.identical = (
             scenario_a.values == scenario_b.values
