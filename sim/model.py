@@ -175,7 +175,11 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         *,
         replication: int = 0,
         checked: bool = False,
-        rng: int | np.random.Generator | np.random.SeedSequence | None | object = _UNSET,
+        rng: int
+        | np.random.Generator
+        | np.random.SeedSequence
+        | None
+        | object = _UNSET,
         **levers,
     ):
         scenario = scenario if scenario is not None else defaults()
@@ -184,9 +188,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
                 {k.replace("__", "."): v for k, v in levers.items()},
                 source="model arguments",
             )
-        root = (
-            int(scenario.scenario.seed) if rng is _UNSET else root_seed_from(rng)
-        )
+        root = int(scenario.scenario.seed) if rng is _UNSET else root_seed_from(rng)
         children = run_seed(root, replication).spawn(1 + len(STREAMS))
         super().__init__(rng=np.random.default_rng(children[0]))
         self.scenario = scenario
