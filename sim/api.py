@@ -99,8 +99,12 @@ def evaluate(
             {k.replace("__", "."): _plain(v) for k, v in params.items()},
             source="evaluate()",
         )
-    seeding = {} if seed is None else {"rng": seed}  # none: the scenario's seed
-    s = PartnershipModel(base, replication=replication, **seeding).run().summary()
+    model = (
+        PartnershipModel(base, replication=replication)  # the scenario's seed
+        if seed is None
+        else PartnershipModel(base, replication=replication, rng=seed)
+    )
+    s = model.run().summary()
     s["years_to_target_or_horizon"] = (
         s["years_to_target"] if s["reached"] else s["censored_at_years"]
     )

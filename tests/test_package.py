@@ -44,7 +44,13 @@ COPY_IGNORE = shutil.ignore_patterns(
 
 def _run(cmd: list[str], cwd: Path, env: dict | None = None, timeout: int = 300):
     proc = subprocess.run(
-        cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env
+        cmd,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        check=False,
     )
     assert proc.returncode == 0, (
         f"{cmd}: {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
