@@ -10,9 +10,11 @@ VENV     := .venv
 BIN      := $(VENV)/bin
 STAMP    := $(VENV)/.installed
 LOCK     := requirements.lock
-EXTRAS   := viz,sweep,test
-# Installed beside the extras although pyproject does not list it: the
-# parallel test runner that `make test` uses (pytest -n 2).
+# Every extra: sweep (SALib, EMA Workbench, scikit-learn, optuna), distributed
+# (Dask), viz (solara), test (pytest, linters, DuckDB, the wheel builder).
+EXTRAS   := sweep,distributed,viz,test
+# The parallel test runner that `make test` uses (pytest -n 2); also in the
+# test extra, named here so that an older lock still brings it.
 DEV_PKGS := pytest-xdist
 # Upper bounds applied only when regenerating the lock: Mesa's own viz extra
 # caps starlette below 1.0 for solara, and we install solara directly.

@@ -6,15 +6,20 @@ Commands:
     compare FILES     run several scenarios with common random numbers and compare them
     estimate          estimate the IPM components' annual law from BPS data and test its 2022 forecast
     params            print the parameter reference (``--markdown`` for docs/scenarios.md)
+    scenarios         list the shipped scenarios (usable by name from any directory)
 
 Bad input ends with one line on stderr naming the file, the key and what is allowed, and
 exit status 2; nothing is written.
+
+Results go to stdout as plain text; diagnostics (progress, notices, warnings) go through
+:mod:`logging` to stderr, more with ``-v``, fewer with ``-q``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import math
 import sys
 import time
@@ -22,11 +27,49 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim import __version__, hdi
-from sim.parameters import SECTIONS
 from sim.experiment.results import ResultsError, command_line, safe_output_dir
+from sim.parameters import SECTIONS
 from sim.scenario import Scenario, ScenarioError, load, parse_override, printable
 
 EXIT_BAD_INPUT = 2
+log = logging.getLogger("sim")
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time (pytest's capture swaps it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        """The current standard error."""
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def _configure_logging(verbosity: int) -> None:
+    """Diagnostics to stderr as ``kemitraan: message``: INFO by default, -v DEBUG, -q WARNING, -qq ERROR.
+
+    Args:
+        verbosity: Count of ``-v`` minus count of ``-q``.
+    """
+    level = {1: logging.DEBUG, 0: logging.INFO, -1: logging.WARNING}.get(
+        verbosity, logging.DEBUG if verbosity > 1 else logging.ERROR
+    )
+    for h in list(log.handlers):
+        if isinstance(h, _StderrHandler):
+            log.removeHandler(h)
+    handler = _StderrHandler()
+    handler.setFormatter(logging.Formatter("kemitraan: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(level)
+    log.propagate = False
+
+
+def _bars_off() -> bool:
+    """Progress bars are diagnostics too: ``-q`` turns them off."""
+    return not log.isEnabledFor(logging.INFO)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -47,6 +90,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Community partnerships for human development: an agent-based model on Mesa.",
     )
     ap.add_argument("--version", action="version", version=f"kemitraan {__version__}")
+    _verbosity_args(ap, argparse.SUPPRESS)
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def sweep_args(
@@ -159,7 +203,12 @@ def _parser() -> argparse.ArgumentParser:
         "sensitivity",
         help="Morris screening of every parameter, then Sobol indices, grown until they converge",
     )
-    sens.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
+    sens.add_argument(
+        "scenario",
+        nargs="?",
+        default="baseline",
+        help="scenario file or shipped name (default: the shipped baseline)",
+    )
     sens.add_argument(
         "--trajectories", type=int, default=10, help="Morris trajectories (default 10)"
     )
@@ -233,7 +282,12 @@ def _parser() -> argparse.ArgumentParser:
         "validate",
         help="test the stylised facts of the essay and the literature in several settings",
     )
-    val.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
+    val.add_argument(
+        "scenario",
+        nargs="?",
+        default="baseline",
+        help="scenario file or shipped name (default: the shipped baseline)",
+    )
     val.add_argument(
         "--replications",
         type=int,
@@ -432,7 +486,46 @@ def _parser() -> argparse.ArgumentParser:
         "--markdown", action="store_true", help="print docs/scenarios.md"
     )
     _analysis_parsers(sub)
+    shipped = sub.add_parser(
+        "scenarios",
+        help="list the shipped scenarios; each runs by name from any directory (kemitraan run baseline)",
+    )
+    shipped.add_argument(
+        "--paths", action="store_true", help="print each file's path too"
+    )
+    for p in sub.choices.values():
+        _verbosity_args(p, argparse.SUPPRESS)
     return ap
+
+
+def _verbosity_args(p: argparse.ArgumentParser, default) -> None:
+    """``-v``/``-q`` before or after the command; counted, so ``-vv`` and ``-qq`` work."""
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=default,
+        help="more diagnostics on stderr (-vv: all)",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="count",
+        default=default,
+        help="fewer diagnostics on stderr: no progress bars or notices (-qq: errors only)",
+    )
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """Print the shipped scenarios: name and first description line."""
+    from sim.shipped import shipped_scenarios
+
+    for name, path in shipped_scenarios().items():
+        text = load(path).values["scenario"].get("description", "")
+        line = printable(str(text).split("\n")[0])
+        where = f"  ({path})" if args.paths else ""
+        print(f"{name:<28} {line}{where}")
+    return 0
 
 
 def _load(path: str, overrides: list[str]) -> Scenario:
@@ -453,6 +546,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     # --set goes into the plan (and so into the manifest), not into the file's text.
     overrides = dict(parse_override(o) for o in args.overrides)
     scenario = load(args.scenario)
+    log.debug("scenario %s read from %s", scenario.name, scenario.source)
     sweep = plan(
         scenario,
         replications=args.replications,
@@ -483,6 +577,9 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
         )
     single = sweep.size == 1
     workers = args.workers or (1 if single else os.cpu_count() or 1)
+    log.debug(
+        "%s: %d runs, %d workers, results to %s", sweep.name, sweep.size, workers, dest
+    )
     executor, client = None, None
     if args.scheduler:
         executor, client = _dask_executor(args.scheduler)
@@ -492,7 +589,7 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
         unit="run",
         desc=sweep.name,
         file=sys.stderr,
-        disable=True if single else None,
+        disable=True if single or _bars_off() else None,
         dynamic_ncols=True,
     )
 
@@ -512,11 +609,11 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
             fmt=args.format,
             command=command_line(),
             progress=progress,
-            notify=lambda text: print(f"kemitraan: {printable(text)}", file=sys.stderr),
+            notify=lambda text: log.info("%s", printable(text)),
         )
     except SweepInterrupted as exc:
         bar.close()
-        print(f"kemitraan: {exc}", file=sys.stderr)
+        log.error("%s", exc)
         return 130
     except SweepLost as exc:
         bar.close()
@@ -579,9 +676,10 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
         path = write_report(dest, reference=getattr(args, "reference", None))
         print(f"Report: {path}")
     if failed:
-        print(
-            f"kemitraan: {failed} of {sweep.size} runs failed; their errors and seeds are in the runs table (status, error, run_seed)",
-            file=sys.stderr,
+        log.error(
+            "%d of %d runs failed; their errors and seeds are in the runs table (status, error, run_seed)",
+            failed,
+            sweep.size,
         )
         return 1
     return 0
@@ -617,7 +715,7 @@ def _print_places(scenario: Scenario, regions) -> None:
         )
     warning = plausibility_warning(regions)
     if warning:
-        print(f"kemitraan: {warning}", file=sys.stderr)
+        log.warning("%s", warning)
 
 
 def _quiet_dask() -> None:
@@ -641,7 +739,7 @@ def _dask_executor(address: str):
         from distributed.comm import get_address_host_port
     except ImportError:
         raise ResultsError(
-            "--scheduler needs Dask distributed, which is not installed; install it with: pip install 'kemitraan[sweep]'"
+            "--scheduler needs Dask distributed, which is not installed; install it with: pip install 'kemitraan[distributed]'"
         ) from None
     try:
         # Checked before a Client exists: a Client made from a bad address fails with a long
@@ -758,7 +856,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     print(describe_manifest(folder))
     result = reproduce(folder, args.runs, args.seed)
     for w in result.version_warnings:
-        print(f"warning: versions differ: {w}", file=sys.stderr)
+        log.warning("warning: versions differ: %s", w)
     n = len(result.checked)
     if result.ok:
         print(
@@ -857,7 +955,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             unit="run",
             desc=f"{kind}{tag}",
             file=sys.stderr,
-            disable=None,
+            disable=True if _bars_off() else None,
             dynamic_ncols=True,
         )
 
@@ -900,10 +998,11 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             f"  more than {100 * args.max_censored:.0f}% censored: the horizon is lengthened to {years:g} years"
         )
     if morris.censored > args.max_censored:
-        print(
-            f"warning: {100 * morris.censored:.0f}% of runs never reach the target even over {years:g} years; the time-to-target "
+        log.warning(
+            "warning: %.0f%% of runs never reach the target even over %g years; the time-to-target "
             "indices describe the horizon as much as the model",
-            file=sys.stderr,
+            100 * morris.censored,
+            years,
         )
     names = sa.select(morris.indices, args.keep)
     last: dict = {}
@@ -972,7 +1071,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     workers = args.workers or os.cpu_count() or 1
     t0 = time.perf_counter()
     with tqdm(
-        unit="run", desc="validation", file=sys.stderr, disable=None, dynamic_ncols=True
+        unit="run",
+        desc="validation",
+        file=sys.stderr,
+        disable=True if _bars_off() else None,
+        dynamic_ncols=True,
     ) as bar:
 
         def progress(done: int, total: int) -> None:
@@ -1027,7 +1130,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         args.sets,
         args.replications,
         args.seed,
-        progress=lambda i, n: print(f"  model run {i} of {n}", file=sys.stderr),
+        progress=lambda i, n: log.info("calibration: model run %d of %d", i, n),
         candidates=args.candidates,
     )
     calibration.write(results, args.level, out)
@@ -1184,7 +1287,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     t0 = time.perf_counter()
-    with tqdm(unit="quarter", desc=args.name, file=sys.stderr, disable=None) as bar:
+    with tqdm(
+        unit="quarter",
+        desc=args.name,
+        file=sys.stderr,
+        disable=True if _bars_off() else None,
+    ) as bar:
 
         def progress(done: int, total: int) -> None:
             bar.total = total
@@ -1324,7 +1432,12 @@ def _analysis_parsers(sub) -> None:
         "optimise",
         help="the cheapest policy mixes that reach a target by a year with a stated probability (Pareto front)",
     )
-    opt.add_argument("scenario", nargs="?", default="scenarios/baseline.toml")
+    opt.add_argument(
+        "scenario",
+        nargs="?",
+        default="baseline",
+        help="scenario file or shipped name (default: the shipped baseline)",
+    )
     opt.add_argument(
         "--lever",
         dest="levers",
@@ -1468,7 +1581,7 @@ def cmd_optimise(args: argparse.Namespace) -> int:
         unit="candidate",
         desc="optimise",
         file=sys.stderr,
-        disable=None,
+        disable=True if _bars_off() else None,
         dynamic_ncols=True,
     ) as bar:
 
@@ -1525,12 +1638,15 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS.update({"discover": cmd_discover, "optimise": cmd_optimise})
+COMMANDS.update(
+    {"discover": cmd_discover, "optimise": cmd_optimise, "scenarios": cmd_scenarios}
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status."""
     args = _parser().parse_args(argv)
+    _configure_logging(getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
     try:
         return COMMANDS[args.command](args)
     except (ScenarioError, ResultsError) as exc:

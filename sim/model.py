@@ -107,6 +107,34 @@ def run_fingerprint(root_seed: int, replication: int) -> int:
     )
 
 
+def root_seed_from(rng: object) -> int:
+    """The root seed that a value of Mesa's ``rng`` argument stands for.
+
+    Args:
+        rng: An integer (the seed itself), None (a fresh seed from the operating system), a
+            numpy ``Generator`` or ``SeedSequence`` (a seed drawn from it, so a fixed one gives
+            the same seed every time).
+
+    Returns:
+        A non-negative integer below 2**53, so that it survives JSON readers, R and
+        spreadsheets exactly; integers given by the user are kept as they are.
+
+    Raises:
+        TypeError: ``rng`` is none of these.
+    """
+    if rng is None:
+        rng = np.random.SeedSequence()
+    if isinstance(rng, np.random.SeedSequence):
+        return int(rng.generate_state(1, np.uint64)[0] >> np.uint64(11))
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**53))
+    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
+        return int(rng)
+    raise TypeError(
+        f"rng={rng!r}: allowed: an integer seed, None, a numpy Generator or SeedSequence"
+    )
+
+
 def run_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
     """The seed sequence of replication ``replication`` under ``root_seed``.
 
@@ -134,12 +162,14 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
 
     Args:
         scenario: A validated scenario (default: every parameter at its default).
-        replication: Replication number; with the scenario's seed it fixes every draw.
-        seed: Root seed overriding the scenario's ``scenario.seed``.
+        replication: Replication number; with the root seed it fixes every draw.
         checked: Assert the model's invariants after every step (money conserved, no
             negative balance, membership rules, index bounds).
-        rng: Root seed as ``mesa.batch_run`` passes it: an integer, or None for a fresh seed
-            (kept in ``root_seed``). Without it (and without ``seed``) the scenario's seed is used.
+        rng: The root seed, Mesa's one seeding argument (what ``mesa.batch_run`` passes):
+            omitted, the scenario's ``scenario.seed``; an integer, that seed; None, a fresh
+            seed (``iterations=`` passes None); a numpy Generator or SeedSequence, a seed
+            drawn from it. The seed used is kept in ``root_seed`` and reported by the
+            datacollector as ``root_seed``, so every batch_run row says how to repeat it.
         **levers: Parameters by their key, e.g. ``rewards__scheme="performance"`` (double
             underscore for the dot), so that ``mesa.batch_run`` can vary them.
 
@@ -157,9 +187,12 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         scenario: Scenario | None = None,
         *,
         replication: int = 0,
-        seed: int | None = None,
         checked: bool = False,
-        rng: int | None | object = _UNSET,
+        rng: int
+        | np.random.Generator
+        | np.random.SeedSequence
+        | None
+        | object = _UNSET,
         **levers,
     ):
         scenario = scenario if scenario is not None else defaults()
@@ -168,15 +201,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
                 {k.replace("__", "."): v for k, v in levers.items()},
                 source="model arguments",
             )
-        if rng is not _UNSET and seed is None:
-            # mesa.batch_run passes rng: an integer is the root seed; None asks for a fresh one,
-            # as in Mesa, and the one drawn is kept in root_seed so the run can be repeated.
-            seed = (
-                int(np.random.SeedSequence().entropy % (2**63))
-                if rng is None
-                else int(rng)
-            )
-        root = int(scenario.scenario.seed if seed is None else seed)
+        root = int(scenario.scenario.seed) if rng is _UNSET else root_seed_from(rng)
         children = run_seed(root, replication).spawn(1 + len(STREAMS))
         super().__init__(rng=np.random.default_rng(children[0]))
         self.scenario = scenario
@@ -288,7 +313,11 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             dict
         ] = []  # batches of events as arrays (see _log_events)
         self.datacollector = DataCollector(
-            model_reporters={m: partial(_metric, name=m) for m in METRICS}
+            model_reporters={
+                **{m: partial(_metric, name=m) for m in METRICS},
+                # For mesa.batch_run's rows only; timeseries() leaves it out.
+                "root_seed": lambda m: m.root_seed,
+            }
         )
         self.metrics: dict[str, float] = {}
         self._region_rows: list[np.ndarray] = []
@@ -562,7 +591,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
     def timeseries(self) -> pd.DataFrame:
         """One row per step (step 0 is the start) with every metric."""
         df = self.datacollector.get_model_vars_dataframe().reset_index(names="step")
-        return df
+        return df.drop(columns="root_seed")
 
     def region_series(self) -> pd.DataFrame:
         """One row per step and region: the region's name, index and components."""

@@ -911,7 +911,7 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     """Load a scenario file.
 
     Args:
-        path: The TOML file.
+        path: The TOML file, or the name of a shipped scenario (``baseline``).
         overrides: Optional ``{"section.key": value}`` applied on top of the file.
 
     Returns:
@@ -920,11 +920,18 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     Raises:
         ScenarioError: The file is missing, unreadable, not TOML, or has a bad key or value.
     """
-    source = str(path)
-    p = Path(path)
+    from sim.shipped import resolve
+
+    # A bare shipped name ("baseline") works from any directory; an existing path wins.
+    p = resolve(path)
+    source = str(path) if p == Path(path) else str(p)
     if not p.is_file():
         raise ScenarioError(
-            source, None, "no such scenario file" if not p.exists() else "not a file"
+            source,
+            None,
+            "no such scenario file; allowed: a path or a shipped name (kemitraan scenarios lists them)"
+            if not p.exists()
+            else "not a file",
         )
     try:
         text = p.read_text(encoding="utf-8")

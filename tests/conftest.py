@@ -83,8 +83,9 @@ def build_model(
         scenario = load_text(small_scenario_text(merged, events), source="tests.toml")
     else:
         scenario = small_scenario(merged)
+    seeding = {} if seed is None else {"rng": seed}  # none: the scenario's seed
     model = PartnershipModel(
-        scenario, replication=replication, seed=seed, checked=checked
+        scenario, replication=replication, checked=checked, **seeding
     )
     return model.run() if run else model
 

@@ -9,14 +9,17 @@ Mesa may legitimately change numbers.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sim.experiment.results import (
+    csv_forms,
     ResultsError,
     _sha256,
     load_results,
@@ -135,8 +138,7 @@ def _first_difference(
             same = (a == b) | (np.isnan(a) & np.isnan(b))
         else:
             same = np.array(
-                [x == y or (x != x and y != y) for x, y in zip(a, b, strict=True)],
-                dtype=bool,
+                [_equal(x, y) for x, y in zip(a, b, strict=True)], dtype=bool
             )
         if not same.all():
             i = int(np.flatnonzero(~same)[0])
@@ -149,6 +151,25 @@ def _first_difference(
                 b[i].item() if hasattr(b[i], "item") else b[i],
             )
     return None
+
+
+def _equal(x: Any, y: Any) -> bool:
+    """Two cells equal, NaN equal to NaN, list cells (``members``) element by element."""
+    if isinstance(x, (list, tuple, np.ndarray)) or isinstance(
+        y, (list, tuple, np.ndarray)
+    ):
+        return bool(np.array_equal(np.asarray(x), np.asarray(y)))
+    return bool(x == y or (x != x and y != y))
+
+
+def _as_stored(df: pd.DataFrame, fmt: str) -> pd.DataFrame:
+    """A rerun's table as it reads back from a file of the folder's format, to compare like with like."""
+    if df.empty:
+        return df
+    if fmt == "csv":
+        text = csv_forms(df).to_csv(index=False, float_format="%.17g")
+        return pd.read_csv(io.StringIO(text))
+    return pa.Table.from_pandas(df, preserve_index=False).to_pandas()
 
 
 def check_folder(
@@ -267,7 +288,9 @@ def reproduce(
             stored = stored_by_run[name].get(run)
             if stored is None:
                 stored = res.get(name, pd.DataFrame()).iloc[0:0]
-            rerun = tables.get(name, pd.DataFrame())
+            rerun = _as_stored(
+                tables.get(name, pd.DataFrame()), manifest.get("format", "parquet")
+            )
             if stored.empty and rerun.empty:
                 continue
             diff = _first_difference(run, name, stored, rerun)

@@ -33,7 +33,10 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 FORMATS: tuple[str, ...] = ("parquet", "csv")
 STATUSES: tuple[str, ...] = ("running", "complete")
@@ -74,7 +77,8 @@ def safe_output_dir(
 def versions() -> dict[str, str]:
     """Versions of Python, this package and the libraries that shape results."""
     out = {"python": platform.python_version(), "platform": platform.platform()}
-    for pkg in ("kemitraan", "mesa", "numpy", "scipy", "pandas", "pyarrow"):
+    # SALib draws the Sobol and Morris samples, so its version shapes a sampled design.
+    for pkg in ("kemitraan", "mesa", "numpy", "scipy", "pandas", "pyarrow", "SALib"):
         try:
             out[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
@@ -118,11 +122,56 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def with_units(table: str, schema: pa.Schema) -> pa.Schema:
+    """A table's schema with each known column's unit and meaning as Parquet field metadata.
+
+    Args:
+        table: The table's name (``runs``, ``timeseries``, ``regions``, ``events``).
+        schema: Its Arrow schema.
+
+    Returns:
+        The schema, fields carrying ``unit`` and ``description`` (see ``docs/results.md``).
+    """
+    from sim.experiment.columns import field_metadata
+
+    fields = [f.with_metadata(field_metadata(table, f.name) or None) for f in schema]
+    return pa.schema(fields, metadata=schema.metadata)
+
+
+def csv_forms(df: pd.DataFrame) -> pd.DataFrame:
+    """A table in the forms R's ``read.csv`` and spreadsheets read: TRUE/FALSE, lists ``;``-joined.
+
+    Missing values are written empty (``NA`` to R), floats by the writer's ``%.17g``.
+
+    Args:
+        df: The table.
+
+    Returns:
+        A copy whose boolean columns are ``TRUE``/``FALSE`` text and list cells joined text.
+    """
+    df = df.copy()
+    for col in df.columns:
+        values = df[col]
+        if pd.api.types.is_bool_dtype(values):
+            df[col] = np.where(values.to_numpy(dtype=bool), "TRUE", "FALSE")
+        elif values.dtype == object and any(
+            isinstance(v, (list, tuple, np.ndarray)) for v in values
+        ):
+            df[col] = [
+                ";".join(map(str, v))
+                if isinstance(v, (list, tuple, np.ndarray))
+                else ("" if v is None else v)
+                for v in values
+            ]
+    return df
+
+
 def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
     if fmt == "parquet":
-        df.to_parquet(path, engine="pyarrow", index=False)
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        pq.write_table(table.cast(with_units(path.stem, table.schema)), path)
     else:
-        df.to_csv(
+        csv_forms(df).to_csv(
             path, index=False, float_format="%.17g"
         )  # 17 digits: floats survive the round trip exactly
 

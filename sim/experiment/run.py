@@ -105,7 +105,7 @@ def execute(task: Task) -> tuple[int, dict[str, pd.DataFrame]]:
             **head,
             "status": "failed",
             "error": f"{type(exc).__name__}: {exc}{where}",
-            "run_seed": seed,
+            **seed_columns(seed),
             "root_seed": int(task.scenario.scenario.seed),
             "wall_seconds": round(time.perf_counter() - t0, 4),
         }
@@ -115,7 +115,7 @@ def execute(task: Task) -> tuple[int, dict[str, pd.DataFrame]]:
         **head,
         "status": "ok",
         "error": "",
-        "run_seed": summary.pop("run_seed"),
+        **seed_columns(summary.pop("run_seed")),
         "root_seed": summary.pop("root_seed"),
         "wall_seconds": summary.pop("wall_seconds"),
         **{k: v for k, v in summary.items() if k != "replication"},
@@ -130,8 +130,46 @@ def execute(task: Task) -> tuple[int, dict[str, pd.DataFrame]]:
         df = df.copy()
         for i, (k, v) in enumerate(keys.items()):
             df.insert(i, k, v)
-        tables[name] = df
+        tables[name] = as_lists(df) if name == "events" else df
     return task.run, tables
+
+
+def seed_columns(run_seed: int) -> dict[str, int]:
+    """The run's seed, and its two 32-bit halves that tools with 53-bit numbers read exactly.
+
+    Args:
+        run_seed: The 63-bit fingerprint of :func:`sim.model.run_fingerprint`.
+
+    Returns:
+        ``run_seed``, ``run_seed_hi`` (``run_seed // 2**32``) and ``run_seed_lo`` (``% 2**32``).
+    """
+    seed = int(run_seed)
+    return {
+        "run_seed": seed,
+        "run_seed_hi": seed >> 32,
+        "run_seed_lo": seed & 0xFFFFFFFF,
+    }
+
+
+LIST_COLUMNS: dict[str, type] = {"members": int, "kinds": str}
+
+
+def as_lists(events: pd.DataFrame) -> pd.DataFrame:
+    """The event table with ``members`` and ``kinds`` as lists (the model gives ``;``-joined text).
+
+    Args:
+        events: A run's event table.
+
+    Returns:
+        The same table, its list columns as Python lists (Arrow ``list<int64>``, ``list<string>``).
+    """
+    events = events.copy()
+    for col, kind in LIST_COLUMNS.items():
+        if col in events.columns:
+            events[col] = [
+                [kind(x) for x in str(v).split(";") if x] for v in events[col]
+            ]
+    return events
 
 
 class ExecutorLost(RuntimeError):

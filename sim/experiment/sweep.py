@@ -56,6 +56,7 @@ from sim.experiment.results import (
     now,
     read_manifest,
     versions,
+    with_units,
 )
 from sim.experiment.run import ExecutorLost, Task, execute, execute_all
 from sim.scenario import Scenario
@@ -690,6 +691,7 @@ def _stream_table(
             if "wall_seconds" in schema.names
             else schema
         )
+    schema = with_units(name, schema)
     rows, pending, pending_rows = 0, [], 0
     with pq.ParquetWriter(path, schema) as writer:
         for run in runs:

@@ -328,8 +328,12 @@ class Classroom(mesa.Model):
             self.contrast.overrides,
             funding_cut_events(scenario_a) if self.contrast.funding_cut else (),
         )
-        self.a = PartnershipModel(scenario_a, replication=self.replication, seed=seed)
-        self.b = PartnershipModel(scenario_b, replication=self.replication, seed=seed)
+        self.a, self.b = (
+            PartnershipModel(s, replication=self.replication)  # the scenario's seed
+            if seed is None
+            else PartnershipModel(s, replication=self.replication, rng=seed)
+            for s in (scenario_a, scenario_b)
+        )
         self.worlds: tuple[PartnershipModel, PartnershipModel] = (self.a, self.b)
         self.identical = (
             scenario_a.values == scenario_b.values
