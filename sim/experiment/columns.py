@@ -71,7 +71,8 @@ _OUTCOMES = {
     "final_index": Column(INDEX, "National index at the end."),
     "reached": Column("boolean", "Whether the national index reached the target."),
     "years_to_target": Column(
-        "years", "Years from the start to the target; missing (NA) when censored."
+        "years",
+        "Years from the start to the target, interpolated within the quarter the index crossed it; missing (NA) when censored.",
     ),
     "year_reached": Column(
         "year", "Year the target was reached; missing when censored."
@@ -92,6 +93,18 @@ _OUTCOMES = {
     ),
     "government_costs": Column(RUPIAH_RUN, "The government's part of those costs."),
     "leakage": Column(RUPIAH_RUN, "Pooled money lost to weak governance and capture."),
+    "output_per_rupiah_partnerships": Column(
+        "effective output per rupiah",
+        "Partnerships' effective development output per rupiah pooled on their books (after mobilisation, leakage, quality, duplication and targeting).",
+    ),
+    "output_per_rupiah_partnerships_with_complementarity": Column(
+        "effective output per rupiah",
+        "The same with the rise partnerships gave public programmes added (complementarity).",
+    ),
+    "output_per_rupiah_programmes": Column(
+        "effective output per rupiah",
+        "Public programmes' effective output per rupiah (funding.programme_efficiency).",
+    ),
     "population": Column("persons", "Population of the regions simulated."),
     "regions": Column("count", "Regions simulated."),
     "regions_reached": Column("count", "Regions whose index reached the target."),
