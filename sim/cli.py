@@ -974,9 +974,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
             bar.n = done
             bar.refresh()
 
-        table = validate(base, args.replications, workers=workers, progress=progress)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        table = validate(
+            base,
+            args.replications,
+            workers=workers,
+            progress=progress,
+            runs_path=out / "runs.parquet",
+        )
     text = markdown(table)
     table.to_csv(out / "validation.csv", index=False, float_format="%.6g")
     (out / "validation.md").write_text(text + "\n")

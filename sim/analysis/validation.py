@@ -29,7 +29,29 @@ import pandas as pd
 from sim.analysis import statistics as st
 from sim.analysis.compare import with_derived
 from sim.experiment.run import run_many
+from sim.parameters import BY_NAME
 from sim.scenario import Scenario
+
+
+def times(name: str, factor: float) -> float:
+    """A parameter's default times ``factor``.
+
+    The facts are stated relative to the defaults, so that they keep their meaning when the
+    defaults or their units change (as when budgets moved to rupiah per person per year).
+
+    Args:
+        name: Dotted parameter name, e.g. ``"funding.central_cofunding"``.
+        factor: Multiplier on the default.
+
+    Returns:
+        The overriding value.
+    """
+    return float(BY_NAME[name].default) * factor
+
+
+def _sum_of(*names: str) -> float:
+    """The sum of the defaults of ``names`` (public money moved from one budget line to another)."""
+    return float(sum(BY_NAME[n].default for n in names))
 
 
 @dataclass(frozen=True)
@@ -64,7 +86,10 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "cofunding",
         "More partnership co-funding shortens the time to target",
-        {"funding.central_cofunding": 1500.0, "funding.regional_cofunding": 900.0},
+        {
+            "funding.central_cofunding": times("funding.central_cofunding", 3.0),
+            "funding.regional_cofunding": times("funding.regional_cofunding", 3.0),
+        },
         "years_to_target_or_horizon",
         -1,
     ),
@@ -113,7 +138,10 @@ FACTS: tuple[Fact, ...] = (
     Fact(
         "regulation",
         "Costly, uncertain regulation means fewer partnerships",
-        {"regulation.transaction_cost": 20.0, "regulation.legal_certainty": 0.3},
+        {
+            "regulation.transaction_cost": times("regulation.transaction_cost", 5.0),
+            "regulation.legal_certainty": 0.3,
+        },
         "mean_active_partnerships",
         -1,
     ),
@@ -137,8 +165,15 @@ FACTS: tuple[Fact, ...] = (
         "Government alone (no partnerships, same public money) is slower than with partnerships",
         {
             "formation.enabled": False,
-            "funding.central_programmes": 6700.0,
-            "funding.regional_programmes": 4300.0,
+            # The same public money: co-funding and training go to the government's own programmes.
+            "funding.central_programmes": _sum_of(
+                "funding.central_programmes",
+                "funding.central_cofunding",
+                "capacity.budget",
+            ),
+            "funding.regional_programmes": _sum_of(
+                "funding.regional_programmes", "funding.regional_cofunding"
+            ),
             "funding.central_cofunding": 0.0,
             "funding.regional_cofunding": 0.0,
             "capacity.budget": 0.0,
@@ -151,7 +186,9 @@ FACTS: tuple[Fact, ...] = (
 SETTINGS: dict[str, dict[str, Any]] = {
     "baseline": {},
     "low funding": {"funding.public_scale": 0.6},
-    "weak volunteering": {"gotong_royong.volunteer_days": 10.0},
+    "weak volunteering": {
+        "gotong_royong.volunteer_days": times("gotong_royong.volunteer_days", 1 / 3)
+    },
     # Motivation crowding switched off: the crowding-out fact should no longer appear, showing
     # it comes from that mechanism and nothing else.
     "no crowding out": {"rewards.crowding_out": 0.0},
@@ -188,8 +225,18 @@ def validate(
     workers: int = 1,
     executor=None,
     progress=None,
+    runs_path=None,
 ) -> pd.DataFrame:
     """Test every fact in every setting.
+
+    Args:
+        base: The scenario every world starts from.
+        replications: Runs per world (paired by seed across worlds).
+        workers: Local worker processes.
+        executor: A Dask client or executor, instead of local processes.
+        progress: Called with (done, total) as runs finish.
+        runs_path: If given, the runs table of every world is saved there (Parquet), so
+            that the verdicts can be recomputed without rerunning.
 
     Returns:
         One row per setting and fact: the claim, outcome, reference and treatment means,
@@ -215,6 +262,8 @@ def validate(
         names=[f"world-{w}" for w in range(len(scenarios))],
     )
     runs = with_derived(tables["runs"])
+    if runs_path is not None:
+        runs.to_parquet(runs_path, index=False)
     by_world = {w: g.set_index("replication") for w, g in runs.groupby("point")}
     rows = []
     for setting in SETTINGS:
@@ -272,7 +321,7 @@ def _test(
         "p_fails": st.p_beyond(eff, -fact.expected, margin),
         "se": eff.se,
         "df": eff.df,
-        "replications": int(len(common)),
+        "replications": len(common),
     }
 
 
@@ -330,14 +379,16 @@ def markdown(table: pd.DataFrame) -> str:
         int(table["tests"].iloc[0]) if "tests" in table.columns and len(table) else 0
     )
     lines = [
-        f"Verdicts: one-sided tests against the minimum effect, Holm-corrected over {tests} tests (every claim, both directions, "
-        "every setting), alpha 0.05. Cells: verdict, paired difference treatment - reference [95% CI]; years to target are "
-        "restricted means up to the horizon.",
+        (
+            f"Verdicts: one-sided tests against the minimum effect, Holm-corrected over {tests} tests (every claim, both "
+            "directions, every setting), alpha 0.05. Cells: verdict, paired difference treatment - reference [95% CI]; "
+            "years to target are restricted means up to the horizon."
+        ),
         "",
         "| fact | outcome | expected | minimum effect | " + " | ".join(settings) + " |",
         "|---|---|---|---|" + "---|" * len(settings),
     ]
-    for key, g in table.groupby("fact", sort=False):
+    for _key, g in table.groupby("fact", sort=False):
         first = g.iloc[0]
         cells = []
         for s in settings:
