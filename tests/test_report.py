@@ -486,6 +486,10 @@ def test_rupiah_scaling_and_units_from_the_manifest():
     assert rupiah_per_unit({})[0] == 1.0  # the model's money is in rupiah
     assert rupiah_per_unit({"units": {"money": "Rp"}})[0] == 1.0
     assert rupiah_per_unit({"units": {"money": 1e9}})[0] == 1e9
+    # Without units, the model version decides: version 1 kept Rp juta at model scale.
+    assert rupiah_per_unit({"versions": {"model_version": "1"}})[0] == 1e6
+    value, note = rupiah_per_unit({"versions": {"model_version": "2"}})
+    assert value == 1.0 and "model version 2" in note
 
 
 def test_cost_per_person_needs_a_population_column():
@@ -531,3 +535,37 @@ def test_cost_per_person_needs_a_population_column():
         & (with_pop.outcome == "government_spending_per_person_rp")
     ].iloc[0]
     assert pp["estimate"] == pytest.approx(11.0)
+
+
+def test_cost_per_person_per_year_uses_the_population_and_the_horizon():
+    import pandas as pd
+
+    from sim.analysis.costs import cost_table
+
+    runs = pd.DataFrame(
+        {
+            "point_name": ["a"] * 3 + ["b"] * 3,
+            "replication": [0, 1, 2] * 2,
+            "run": range(6),
+            "reached": True,
+            "years_to_target": [5.0, 6.0, 7.0, 4.0, 5.0, 6.0],
+            "censored_at_years": 10.0,
+            "government_spending": [100.0, 110.0, 120.0, 150.0, 160.0, 170.0],
+            "total_spending": 200.0,
+            "start_index": 70.0,
+            "final_index": [75.0, 75.0, 75.0, 76.0, 76.0, 76.0],
+            "population": 10.0,
+        }
+    )
+    table, _ = cost_table(runs, None, {"units": {"money": "Rp"}}, "a", n_boot=200)
+    t = table.set_index(["point_name", "outcome"])
+    # Rp 110 over 10 people and 10 years: Rp 1.1 per person per year; b pays 0.5 more.
+    assert t.loc[("a", "government_spending_per_person_year_rp"), "estimate"] == (
+        pytest.approx(1.1)
+    )
+    assert t.loc[("b", "government_spending_per_person_year_rp"), "diff"] == (
+        pytest.approx(0.5)
+    )
+    assert t.loc[("b", "government_spending_per_person_rp"), "diff"] == (
+        pytest.approx(5.0)
+    )

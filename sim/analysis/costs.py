@@ -70,7 +70,19 @@ SCALES: tuple[tuple[float, str], ...] = (
 
 
 def rupiah_per_unit(manifest: dict[str, Any] | None) -> tuple[float, str]:
-    """Rupiah per unit of the money columns, and a note on where that comes from (the single place units are read)."""
+    """Rupiah per unit of the money columns, and a note on where that comes from.
+
+    The single place units are read. An explicit ``manifest["units"]["money"]`` (a number of
+    rupiah per unit, or a name such as ``"Rp"`` or ``"Rp juta"``) wins; otherwise the model
+    version recorded in the manifest decides: results of model version 1 kept money in Rp
+    million (juta) at model scale, later versions in rupiah at real scale.
+
+    Args:
+        manifest: The results manifest, or None (results of the installed model).
+
+    Returns:
+        Rupiah per unit, and a sentence naming the unit and its source.
+    """
     units = (manifest or {}).get("units") or {}
     value = units.get("money") if isinstance(units, dict) else None
     if isinstance(value, (int, float)) and value > 0:
@@ -79,9 +91,19 @@ def rupiah_per_unit(manifest: dict[str, Any] | None) -> tuple[float, str]:
         return UNIT_NAMES[
             value.strip().lower()
         ], f"money columns are in {value} (manifest)"
+    versions = (manifest or {}).get("versions") or {}
+    version = (
+        str(versions.get("model_version", "")) if isinstance(versions, dict) else ""
+    )
+    if version == "1":
+        return (
+            1e6,
+            "money columns are in Rp million (juta) at model scale (results of model version 1)",
+        )
+    source = f"model version {version}" if version else "the installed model"
     return (
         DEFAULT_RUPIAH_PER_UNIT,
-        "money columns are in rupiah at real scale (the model's unit since version 2)",
+        f"money columns are in rupiah at real scale ({source}; docs/geography.md)",
     )
 
 
@@ -266,6 +288,20 @@ def cost_table(
                 _mean(pp, confidence),
                 None if is_ref else (e.estimate, e.low, e.high),
                 f"{mean_m}; difference: {diff_m}",
+            )
+            # The unit budgets are set in (docs/geography.md), so the two can be read side by side.
+            years = sub["censored_at_years"].to_numpy(float)
+            add(
+                name,
+                "government_spending_per_person_year_rp",
+                "government spending per person per year",
+                _mean(pp / years, confidence),
+                None
+                if is_ref
+                else tuple(
+                    v / float(years.mean()) for v in (e.estimate, e.low, e.high)
+                ),
+                f"{mean_m}; difference: {diff_m}; over the run's horizon",
             )
         for col, label in SOURCES:
             if col in sub.columns and sub[col].notna().all():

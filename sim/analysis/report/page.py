@@ -975,7 +975,7 @@ def _costs_section(
     tau = float(
         table.loc[table["outcome"] == "years_to_target_or_horizon", "tau"].iloc[0]
     )
-    has_pp = any(o == "government_spending_per_person_rp" for _, o in c)
+    has_pp = any(o == "government_spending_per_person_year_rp" for _, o in c)
 
     def money(key: tuple[str, str], diff: bool = False) -> str:
         r = c.get(key)
@@ -1007,7 +1007,7 @@ def _costs_section(
         f"Years to {_e(ctx.target_text)}<br>(restricted mean to {tau:g})",
         "Government spending",
         "Δ government spending",
-        *(["Per person"] if has_pp else []),
+        *(["Per person per year"] if has_pp else []),
         "Per index point gained",
         "Extra per year saved",
         "Dominated by",
@@ -1031,7 +1031,7 @@ def _costs_section(
                 if ref
                 else money((r.point_name, "government_spending_rp"), diff=True),
                 *(
-                    [money((r.point_name, "government_spending_per_person_rp"))]
+                    [money((r.point_name, "government_spending_per_person_year_rp"))]
                     if has_pp
                     else []
                 ),
@@ -1044,7 +1044,13 @@ def _costs_section(
     intro = (
         f"<p>Government spending (APBN, APBD and rewards) over the whole run, in rupiah, mean over replications "
         f'<span class="ci">(95% CI)</span>; Δ is the paired difference from <b>{_e(ctx.label(ctx.reference))}</b>. '
-        "Per index point gained: government spending divided by the index gained since the start. Extra per year saved: "
+        + (
+            "Per person per year: government spending over the population the scenario represents and the years "
+            "of the run, the unit budgets are set in. "
+            if has_pp
+            else ""
+        )
+        + "Per index point gained: government spending divided by the index gained since the start. Extra per year saved: "
         "extra government spending per year of restricted mean time to target saved against the reference (a cheaper, "
         "slower point shows what it saves per year of delay); ratios have paired bootstrap intervals, and none where "
         "the gain is not clearly away from zero. Ranked fastest first; a point is dominated when another is at least as "
