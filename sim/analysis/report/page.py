@@ -1124,8 +1124,13 @@ def build_html(
     cost_notes: list[str] | None = None,
     rank: pd.DataFrame | None = None,
     regions: pd.DataFrame | None = None,
+    discovery: dict[str, Any] | None = None,
 ) -> str:
-    """The report page; figures are embedded as base64 PNG, so the page stands alone."""
+    """The report page; figures are embedded as base64 PNG, so the page stands alone.
+
+    ``discovery`` (from :func:`sim.analysis.report.answers.load_discovery`) adds the section on
+    where the goal fails, right after the costs.
+    """
     scenarios = ctx.manifest.get("scenarios") or []
     name = (
         ctx.manifest.get("name")
@@ -1144,6 +1149,11 @@ def build_html(
     if costs is not None and rank is not None and table is not None and not costs.empty:
         body.append(_costs_section(ctx, table, costs, cost_notes or [], rank))
         nav.append(("costs", "Costs"))
+    if discovery is not None:
+        from sim.analysis.report.answers import discovery_section
+
+        body.append(discovery_section(discovery))
+        nav.append(("discovery", "Where it fails"))
     if not ctx.ok.empty and table is not None:
         tt = _e(ctx.target_text)
         body.append(f'<section id="time-to-target"><h2>When is {tt} reached?</h2>')
