@@ -569,3 +569,83 @@ def test_cost_per_person_per_year_uses_the_population_and_the_horizon():
     assert t.loc[("b", "government_spending_per_person_rp"), "diff"] == (
         pytest.approx(5.0)
     )
+
+
+def _overflowing_tables(html_path: Path, width: int) -> tuple[int, list[str]]:
+    """The page's scroll width at ``width`` CSS pixels, and each table wider than its box."""
+    import shutil
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium,
+            args=["--headless", "--no-sandbox", "--disable-gpu"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.goto(html_path.resolve().as_uri(), timeout=60_000)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            wide = page.evaluate(
+                """() => [...document.querySelectorAll('.tablewrap')]
+                    .filter(w => w.scrollWidth > w.clientWidth + 1)
+                    .map(w => (w.previousElementSibling || w.parentElement).textContent.slice(0, 80))"""
+            )
+        finally:
+            browser.close()
+    return int(scroll), list(wide)
+
+
+@pytest.mark.skipif(
+    not (Path("/usr/bin/chromium").is_file()),
+    reason="Debian's chromium is not installed (apt-get install chromium)",
+)
+def test_tables_fit_a_1366_pixel_page(variants, tmp_path):
+    # The cost ranking (the widest table), spending by source, the comparison split into tables
+    # of four outcomes, the regions table, and a discovery section, in a laptop's 1366 pixels.
+    import json
+    import shutil
+
+    folder = tmp_path / "variants"
+    shutil.copytree(variants, folder)
+    (folder / "discovery").mkdir()
+    (folder / "discovery" / "discovery.json").write_text(
+        json.dumps(
+            {
+                "goal": "IPM 75 reached by 2030",
+                "n_runs": 320,
+                "n_failed": 100,
+                "min_density": 0.8,
+                "notes": [],
+                "boxes": [
+                    {
+                        "coverage": 1.0,
+                        "density": 0.83,
+                        "mass": 0.38,
+                        "runs": 121,
+                        "limits": [
+                            {
+                                "parameter": "funding.public_scale",
+                                "low": 0.5,
+                                "high": 0.88,
+                            },
+                            {
+                                "parameter": "regulation.legal_certainty",
+                                "low": 0.32,
+                                "high": 0.98,
+                            },
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+    (folder / "discovery" / "scores.csv").write_text(
+        "parameter,score\nfunding.public_scale,0.587\nregulation.legal_certainty,0.07\n"
+    )
+    html = write_report(folder)
+    assert 'id="discovery"' in html.read_text(encoding="utf-8")
+    scroll, wide = _overflowing_tables(html, 1366)
+    assert scroll <= 1366, f"the page is {scroll} px wide"
+    assert not wide, f"tables wider than the page: {wide}"
