@@ -649,3 +649,41 @@ def test_tables_fit_a_1366_pixel_page(variants, tmp_path):
     scroll, wide = _overflowing_tables(html, 1366)
     assert scroll <= 1366, f"the page is {scroll} px wide"
     assert not wide, f"tables wider than the page: {wide}"
+
+
+def test_ranking_counts_differences_within_the_minimum_effects_as_ties():
+    import pandas as pd
+
+    from sim.analysis.costs import ranking
+
+    # Years, share reaching, government spending: "crumb" is 0.1% cheaper than the reference
+    # (a tie), "cheap" 10% cheaper and as fast, "slow" a year slower at the same cost.
+    points = {
+        "ref": (8.5, 1.0, 1000.0),
+        "crumb": (8.5, 1.0, 999.0),
+        "cheap": (8.5, 1.0, 900.0),
+        "slow": (9.5, 1.0, 1000.0),
+    }
+    table = pd.DataFrame(
+        [
+            {
+                "point_name": p,
+                "reference": "ref",
+                "outcome": "years_to_target_or_horizon",
+                "mean": y,
+                "share_reached": s,
+                "censored": 0,
+                "n": 10,
+            }
+            for p, (y, s, _) in points.items()
+        ]
+    )
+    costs = pd.DataFrame(
+        [
+            {"point_name": p, "outcome": "government_spending_rp", "estimate": c}
+            for p, (_, _, c) in points.items()
+        ]
+    )
+    r = ranking(table, costs).set_index("point_name")["dominated_by"]
+    assert r["cheap"] == "" and "cheap" in r["ref"] and "crumb" not in r["ref"]
+    assert set(r["slow"].split(", ")) == {"ref", "crumb", "cheap"}

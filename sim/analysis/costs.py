@@ -386,12 +386,16 @@ def _mean(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
     return mean_ci(x, confidence)
 
 
-def ranking(compare_table: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+def ranking(
+    compare_table: pd.DataFrame, costs: pd.DataFrame, reference: str | None = None
+) -> pd.DataFrame:
     """Policies ranked: fastest (restricted mean time to target) first, with government cost and dominance.
 
     A point is *dominated* when another point is at least as fast, at least as cheap and reaches
-    the target in at least as many runs, and is better on one of the three (by the means); the
-    cost-effective choices are the others. Ties in restricted mean time (censored runs) are
+    the target in at least as many runs, and is better on one of the three (by the means);
+    differences within the minimum effects (a quarter of a year; 5% of the reference's government
+    spending, ``reference`` defaulting to the comparison's) count as ties. The cost-effective
+    choices are the others. Ties in restricted mean time (censored runs) are
     broken by the share of runs reaching the target. Each
     row also gives the incremental cost per year saved against the reference.
     """
@@ -413,6 +417,20 @@ def ranking(compare_table: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     out["cost_per_year_saved_rp"] = c.get("incremental_cost_per_year_saved_rp")
     out["cost_per_index_point_rp"] = c.get("cost_per_index_point_rp")
     out = out.reset_index().rename(columns={"index": "point_name"})
+    if (
+        reference is None
+        and "reference" in compare_table.columns
+        and len(compare_table)
+    ):
+        reference = str(compare_table["reference"].iloc[0])
+    # Differences smaller than the minimum effects are ties: a point a few miliar cheaper in a
+    # budget of thousands of triliun does not dominate.
+    ref_cost = out.loc[out["point_name"] == reference, "government_spending_rp"]
+    tol_cost = st.min_effect(
+        "government_spending", float(ref_cost.iloc[0]) if len(ref_cost) else math.nan
+    )
+    tol_cost = tol_cost if math.isfinite(tol_cost) else 0.0
+    tol_years = st.min_effect("years_to_target_or_horizon")
     dominated_by = []
     for r in out.itertuples(index=False):
         # Restricted means tie where runs are censored, so the share reaching the target is a third criterion.
@@ -420,12 +438,12 @@ def ranking(compare_table: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
             o.point_name
             for o in out.itertuples(index=False)
             if o.point_name != r.point_name
-            and o.years <= r.years
-            and o.government_spending_rp <= r.government_spending_rp
+            and o.years <= r.years + tol_years
+            and o.government_spending_rp <= r.government_spending_rp + tol_cost
             and o.share_reached >= r.share_reached
             and (
-                o.years < r.years
-                or o.government_spending_rp < r.government_spending_rp
+                o.years < r.years - tol_years
+                or o.government_spending_rp < r.government_spending_rp - tol_cost
                 or o.share_reached > r.share_reached
             )
         ]

@@ -955,7 +955,8 @@ def _cost_lead(ctx: Context, rank: pd.DataFrame | None) -> str:
         f"{_years(cheap.years)} years). "
     )
     text += (
-        f"{dominated} of {len(rank)} design points are dominated (another is at least as fast, as cheap and as likely to reach the target); "
+        f"{dominated} of {len(rank)} design points are dominated (another is at least as fast, as cheap and as likely to "
+        "reach the target, differences within the minimum effects counting as ties); "
         '<a href="#costs">the ranking</a> gives cost per index point and per year saved.'
     )
     return f"<p>{text}</p>"
@@ -1054,7 +1055,8 @@ def _costs_section(
         "extra government spending per year of restricted mean time to target saved against the reference (a cheaper, "
         "slower point shows what it saves per year of delay); ratios have paired bootstrap intervals, and none where "
         "the gain is not clearly away from zero. Ranked fastest first; a point is dominated when another is at least as "
-        "fast, at least as cheap and reaches the target in at least as many runs.</p>"
+        "fast, at least as cheap and reaches the target in at least as many runs (differences within a quarter of a year "
+        "or 5% of the reference's government spending count as ties).</p>"
     )
     parts = [
         '<section id="costs"><h2>What each policy costs, and what it buys</h2>',
