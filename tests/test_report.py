@@ -687,3 +687,34 @@ def test_ranking_counts_differences_within_the_minimum_effects_as_ties():
     r = ranking(table, costs).set_index("point_name")["dominated_by"]
     assert r["cheap"] == "" and "cheap" in r["ref"] and "crumb" not in r["ref"]
     assert set(r["slow"].split(", ")) == {"ref", "crumb", "cheap"}
+
+
+def test_ranking_a_difference_of_the_minimum_effect_is_not_a_tie():
+    import pandas as pd
+
+    from sim.analysis.costs import ranking
+
+    # "cut" is a quarter of a year slower (the minimum effect: not a tie) and much cheaper.
+    points = {"ref": (8.5, 1000.0), "cut": (8.75, 850.0)}
+    table = pd.DataFrame(
+        [
+            {
+                "point_name": p,
+                "reference": "ref",
+                "outcome": "years_to_target_or_horizon",
+                "mean": y,
+                "share_reached": 1.0,
+                "censored": 0,
+                "n": 10,
+            }
+            for p, (y, _) in points.items()
+        ]
+    )
+    costs = pd.DataFrame(
+        [
+            {"point_name": p, "outcome": "government_spending_rp", "estimate": c}
+            for p, (_, c) in points.items()
+        ]
+    )
+    r = ranking(table, costs).set_index("point_name")["dominated_by"]
+    assert r["ref"] == "" and r["cut"] == ""

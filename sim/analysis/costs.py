@@ -386,6 +386,16 @@ def _mean(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
     return mean_ci(x, confidence)
 
 
+def _not_worse(a: float, b: float, tol: float) -> bool:
+    """``a`` is not worse than ``b`` (lower is better): not higher by the minimum effect or more."""
+    return a <= b if tol <= 0 else a - b < tol
+
+
+def _better(a: float, b: float, tol: float) -> bool:
+    """``a`` is better than ``b`` (lower is better) by at least the minimum effect."""
+    return a < b if tol <= 0 else b - a >= tol
+
+
 def ranking(
     compare_table: pd.DataFrame, costs: pd.DataFrame, reference: str | None = None
 ) -> pd.DataFrame:
@@ -438,12 +448,12 @@ def ranking(
             o.point_name
             for o in out.itertuples(index=False)
             if o.point_name != r.point_name
-            and o.years <= r.years + tol_years
-            and o.government_spending_rp <= r.government_spending_rp + tol_cost
+            and _not_worse(o.years, r.years, tol_years)
+            and _not_worse(o.government_spending_rp, r.government_spending_rp, tol_cost)
             and o.share_reached >= r.share_reached
             and (
-                o.years < r.years - tol_years
-                or o.government_spending_rp < r.government_spending_rp - tol_cost
+                _better(o.years, r.years, tol_years)
+                or _better(o.government_spending_rp, r.government_spending_rp, tol_cost)
                 or o.share_reached > r.share_reached
             )
         ]
