@@ -50,3 +50,36 @@ def test_validation_table_covers_every_fact_and_setting():
         and "Holm" in markdown(table)
         and "minimum effect" in markdown(table)
     )
+
+
+def test_facts_are_stated_relative_to_the_defaults():
+    # Budgets are in rupiah per person per year since model version 2: a fact written in the
+    # old units (Rp million a quarter) would test a world nobody meant.
+    from sim.parameters import BY_NAME
+
+    facts = {f.key: f for f in FACTS}
+
+    def default(name: str) -> float:
+        return float(BY_NAME[name].default)
+
+    co = facts["cofunding"].treatment
+    assert co["funding.central_cofunding"] == 3 * default("funding.central_cofunding")
+    assert facts["regulation"].treatment["regulation.transaction_cost"] == 5 * default(
+        "regulation.transaction_cost"
+    )
+    alone = facts["government_alone"].treatment
+    public = ("programmes", "cofunding")
+    before = sum(
+        default(f"funding.{side}_{k}")
+        for side in ("central", "regional")
+        for k in public
+    )
+    after = sum(
+        alone[f"funding.{side}_{k}"] for side in ("central", "regional") for k in public
+    )
+    # The same public money: co-funding and training moved into the government's programmes.
+    assert (
+        after == before + default("capacity.budget") and alone["capacity.budget"] == 0
+    )
+    weak = SETTINGS["weak volunteering"]["gotong_royong.volunteer_days"]
+    assert weak == default("gotong_royong.volunteer_days") / 3
