@@ -609,6 +609,11 @@ def test_tables_fit_a_1366_pixel_page(variants, tmp_path):
 
     folder = tmp_path / "variants"
     shutil.copytree(variants, folder)
+    # Amounts of a real budget (thousands of triliun) make the widest cells: the tiny world's
+    # money read as Rp juta gives them.
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["units"] = {"money": 1e6}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
     (folder / "discovery").mkdir()
     (folder / "discovery" / "discovery.json").write_text(
         json.dumps(
@@ -645,7 +650,8 @@ def test_tables_fit_a_1366_pixel_page(variants, tmp_path):
         "parameter,score\nfunding.public_scale,0.587\nregulation.legal_certainty,0.07\n"
     )
     html = write_report(folder)
-    assert 'id="discovery"' in html.read_text(encoding="utf-8")
+    text = html.read_text(encoding="utf-8")
+    assert 'id="discovery"' in text and "triliun" in text
     scroll, wide = _overflowing_tables(html, 1366)
     assert scroll <= 1366, f"the page is {scroll} px wide"
     assert not wide, f"tables wider than the page: {wide}"

@@ -121,6 +121,33 @@ def format_rupiah(x: float, decimals: int = 2) -> str:
     return f"{sign}Rp {a:,.0f}"
 
 
+def format_rupiah_range(low: float, high: float, decimals: int = 2) -> str:
+    """An interval in one unit where both ends share it: ``Rp 16,409 to 16,692 triliun``.
+
+    Args:
+        low: Lower end, in rupiah.
+        high: Upper end, in rupiah.
+        decimals: Decimals as in :func:`format_rupiah`.
+
+    Returns:
+        The interval in words (ends written out in full when their scales differ).
+    """
+    a, b = format_rupiah(low, decimals), format_rupiah(high, decimals)
+    wa, wb = a.rsplit(" ", 1), b.rsplit(" ", 1)
+    same = (
+        len(wa) == 2
+        and len(wb) == 2
+        and wa[1] == wb[1]
+        and wa[1] in {w for _, w in SCALES}
+        and not b.startswith("-")
+    )
+    if same:
+        # An interval from below zero to above it says so: "-Rp 22.8 to +5.66 miliar".
+        plus = "+" if a.startswith("-") else ""
+        return f"{wa[0]} to {plus}{wb[0].removeprefix('Rp ')} {wa[1]}"
+    return f"{a} to {b}"
+
+
 def _boot_ratio(
     num: np.ndarray, den: np.ndarray, confidence: float, n_boot: int, seed: int
 ) -> tuple[float, float, float]:

@@ -45,7 +45,7 @@ figcaption{color:#444;font-size:.9em;margin-top:.4em}figcaption a{color:#0072B2}
 .tablewrap{overflow-x:auto;margin:.8em 0}
 table{border-collapse:collapse;font-size:.84em}th,td{padding:.3em .45em;border-bottom:1px solid #ddd;vertical-align:top}
 th{background:#f4f6f8;text-align:left;font-weight:600}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-td.name{overflow-wrap:break-word;min-width:9em;max-width:22em}tr.ref td{background:#fafafa}
+td.num span.ci{white-space:normal}td.numw{text-align:right;font-variant-numeric:tabular-nums}td.name{overflow-wrap:break-word;min-width:9em;max-width:22em}tr.ref td{background:#fafafa}
 .d{color:#555;font-size:.9em}.sig{color:#0b5394;font-weight:600}.ci{color:#666;font-size:.9em}
 code.raw{color:#777;font-size:.8em}pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em}code{font-size:.92em}
 details{margin:.6em 0}summary{cursor:pointer;color:#0072B2}
@@ -970,7 +970,7 @@ def _costs_section(
     rank: pd.DataFrame,
 ) -> str:
     """Government cost in rupiah, cost-effectiveness and the ranking; spending by source."""
-    from sim.analysis.costs import SOURCES, format_rupiah
+    from sim.analysis.costs import SOURCES, format_rupiah, format_rupiah_range
 
     c = {(r.point_name, r.outcome): r for r in costs.itertuples(index=False)}
     tau = float(
@@ -991,7 +991,7 @@ def _costs_section(
             return "-"
         sign = "+" if diff and v > 0 else ""
         ci = (
-            f'<br><span class="ci">{format_rupiah(lo)} to {format_rupiah(hi)}</span>'
+            f'<br><span class="ci">{format_rupiah_range(lo, hi)}</span>'
             if _finite(lo) and _finite(hi)
             else ""
         )
@@ -1105,7 +1105,7 @@ def _costs_section(
             + _table(
                 ["Design point", *(_e(label) for _, label in cols), "Total"],
                 src_rows,
-                ["name", *["num"] * (len(cols) + 1)],
+                ["name", *["numw"] * (len(cols) + 1)],
             )
         )
     parts.append("".join(f'<p class="note">{_e(n)}</p>' for n in notes))
