@@ -468,7 +468,8 @@ def ranking(
     )
     tol_cost = tol_cost if math.isfinite(tol_cost) else 0.0
     tol_years = st.min_effect("years_to_target_or_horizon")
-    dominated_by = []
+    dominated_by: list[str] = []
+    dominators: list[list[str]] = []
     for r in out.itertuples(index=False):
         # Restricted means tie where runs are censored, so the share reaching the target is a third criterion.
         by = [
@@ -485,7 +486,9 @@ def ranking(
             )
         ]
         dominated_by.append(", ".join(by[:3]) + (" ..." if len(by) > 3 else ""))
+        dominators.append(by)
     out["dominated_by"] = dominated_by
+    out["dominators"] = dominators
     out = out.assign(_share=-out["share_reached"]).sort_values(
         ["years", "_share", "government_spending_rp"], kind="stable"
     )

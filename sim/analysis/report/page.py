@@ -45,7 +45,7 @@ figcaption{color:#444;font-size:.9em;margin-top:.4em}figcaption a{color:#0072B2}
 .tablewrap{overflow-x:auto;margin:.8em 0}
 table{border-collapse:collapse;font-size:.84em}th,td{padding:.3em .45em;border-bottom:1px solid #ddd;vertical-align:top}
 th{background:#f4f6f8;text-align:left;font-weight:600}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-td.num span.ci{white-space:normal}td.numw{text-align:right;font-variant-numeric:tabular-nums}td.name{overflow-wrap:break-word;min-width:9em;max-width:22em}tr.ref td{background:#fafafa}
+td.num span.ci{white-space:normal}td.numw{text-align:right;font-variant-numeric:tabular-nums}td.name{overflow-wrap:anywhere;min-width:9em;max-width:22em}td.name code.raw{overflow-wrap:anywhere}tr.ref td{background:#fafafa}
 .d{color:#555;font-size:.9em}.sig{color:#0b5394;font-weight:600}.ci{color:#666;font-size:.9em}
 code.raw{color:#777;font-size:.8em}pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em}code{font-size:.92em}
 details{margin:.6em 0}summary{cursor:pointer;color:#0072B2}
@@ -962,6 +962,14 @@ def _cost_lead(ctx: Context, rank: pd.DataFrame | None) -> str:
     return f"<p>{text}</p>"
 
 
+def _dominated_cell(ctx: Context, dominators: list[str]) -> str:
+    """The points that dominate one, by their readable labels (three at most, then "...")."""
+    if not dominators:
+        return "-"
+    shown = "; ".join(_e(ctx.label(p)) for p in dominators[:3])
+    return shown + ("; ..." if len(dominators) > 3 else "")
+
+
 def _costs_section(
     ctx: Context,
     table: pd.DataFrame,
@@ -1038,7 +1046,7 @@ def _costs_section(
                 ),
                 money((r.point_name, "cost_per_index_point_rp")),
                 per_year,
-                _e(r.dominated_by) or "-",
+                _dominated_cell(ctx, list(getattr(r, "dominators", []) or [])),
             ]
         )
         rcls.append("ref" if ref else "")
@@ -1073,7 +1081,7 @@ def _costs_section(
                 *(["num"] if has_pp else []),
                 "num",
                 "num",
-                "",
+                "name",
             ],
             rcls,
         ),
