@@ -58,7 +58,6 @@ def test_pareto_drops_dominated_rows():
 def test_every_front_point_is_a_rerunnable_scenario_on_the_page(tmp_path):
     from sim.analysis.optimise import write_front, write_page
     from sim.scenario import load, load_text
-
     from tests.conftest import small_scenario_text
 
     base = load_text(small_scenario_text(), "small.toml")
