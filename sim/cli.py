@@ -1083,9 +1083,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
             bar.n = done
             bar.refresh()
 
-        table = validate(base, args.replications, workers=workers, progress=progress)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        table = validate(
+            base,
+            args.replications,
+            workers=workers,
+            progress=progress,
+            runs_path=out / "runs.parquet",
+        )
     text = markdown(table)
     table.to_csv(out / "validation.csv", index=False, float_format="%.6g")
     (out / "validation.md").write_text(text + "\n")
@@ -1427,6 +1433,11 @@ def _analysis_parsers(sub) -> None:
     disc.add_argument(
         "--out", default=None, help="output folder (default RESULTS/discovery)"
     )
+    disc.add_argument(
+        "--no-report",
+        action="store_true",
+        help="do not rewrite RESULTS/report/ (by default it is rewritten with the discovery in it)",
+    )
 
     opt = sub.add_parser(
         "optimise",
@@ -1531,11 +1542,18 @@ def cmd_discover(args: argparse.Namespace) -> int:
     dsc.boxes_table(d).to_csv(out / "boxes.csv", index=False, float_format="%.6g")
     d.scores.to_csv(out / "scores.csv", index=False, float_format="%.6g")
     (out / "discovery.md").write_text(text + "\n")
+    (out / "discovery.json").write_text(
+        json.dumps(dsc.summary(d, args.min_density), indent=2) + "\n"
+    )
     print(
         f"Scenario discovery on {folder} ({len(x)} runs judged): PRIM (EMA Workbench), boxes of density >= {args.min_density:.0%}; "
         f"tables in {out}/"
     )
     print(text)
+    if out.resolve() == (folder / "discovery").resolve() and not args.no_report:
+        from sim.analysis.report import write_report
+
+        print(f"Report (with the discovery): {write_report(folder)}")
     return 0
 
 
@@ -1600,6 +1618,20 @@ def cmd_optimise(args: argparse.Namespace) -> int:
         )
     files = op.write_front(base, result, levers, out, level)
     index_name = "IPM" if base.scenario.index == "ipm" else "HDI"
+    page = op.write_page(
+        base,
+        result,
+        levers,
+        out,
+        files,
+        question=f"Which mixes of {', '.join(lv.name for lv in levers)} reach {index_name} {level:g} by {by:g} "
+        f"with probability at least {args.probability:g}, at the least government cost?",
+        method=f"{args.trials} mixes searched by NSGA-II (Optuna, population {args.population}, seed {args.seed}), "
+        f"each run {args.replications} times with common random numbers from {args.scenario}; objectives: "
+        "government spending over the run (rupiah), restricted mean years to target up to the horizon, regional "
+        "inequality of the index at the horizon, all minimised; constraint: the share of replications reaching "
+        "the target by the year at least the probability.",
+    )
     print(
         f"Searched {args.trials} policy mixes of {', '.join(lv.name for lv in levers)} ({args.replications} replications each, "
         f"NSGA-II) in {time.perf_counter() - t0:.0f} s for {index_name} {level:g} by {by:g} with probability >= {args.probability:g}."
@@ -1623,6 +1655,7 @@ def cmd_optimise(args: argparse.Namespace) -> int:
     show = result.front.assign(
         cost=result.front["cost"].map(format_rupiah), file=[p.name for p in files]
     )
+    print(f"Page: {page}")
     print(
         show[
             [

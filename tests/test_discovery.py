@@ -53,3 +53,26 @@ def test_failures_read_the_goal_from_a_runs_table():
     short = runs.assign(steps=40)
     x, failed = failures(short, design, level=75.0, by_year=2030)
     assert len(x) == 2 and not failed.any()
+
+
+def test_discovery_appears_in_the_report_section(tmp_path):
+    import json
+
+    from sim.analysis.discovery import summary
+    from sim.analysis.report.answers import discovery_section, load_discovery
+
+    rng = np.random.default_rng(3)
+    x = pd.DataFrame(rng.uniform(0, 1, (400, 3)), columns=["a", "b", "c"])
+    failed = ((x["a"] > 0.6) & (x["b"] < 0.3)).to_numpy()
+    d = discover(x, failed, goal="IPM 75 reached by 2030", seed=1)
+    (tmp_path / "discovery").mkdir()
+    (tmp_path / "discovery" / "discovery.json").write_text(json.dumps(summary(d, 0.8)))
+    d.scores.to_csv(tmp_path / "discovery" / "scores.csv", index=False)
+    loaded = load_discovery(tmp_path)
+    assert loaded is not None and loaded["n_failed"] == int(failed.sum())
+    html = discovery_section(loaded)
+    assert 'id="discovery"' in html and "IPM 75 reached by 2030" in html
+    assert f"{100 * d.boxes[0].coverage:.0f}%" in html  # coverage
+    assert f"{100 * d.boxes[0].density:.0f}%" in html  # density
+    assert "<code>a</code>" in html and "Feature score" in html
+    assert load_discovery(tmp_path / "nowhere") is None

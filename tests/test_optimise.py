@@ -53,3 +53,37 @@ def test_pareto_drops_dominated_rows():
     )
     assert list(pareto(frame).index) == [0, 1, 3]
     assert np.isfinite(frame["cost"]).all()
+
+
+def test_every_front_point_is_a_rerunnable_scenario_on_the_page(tmp_path):
+    from sim.analysis.optimise import write_front, write_page
+    from sim.scenario import load, load_text
+    from tests.conftest import small_scenario_text
+
+    base = load_text(small_scenario_text(), "small.toml")
+    levers = [
+        Lever("funding.public_scale", 0.5, 1.5),
+        Lever("capacity.budget", 0.0, 20_000.0),
+    ]
+
+    def evaluate(v: dict[str, float]) -> dict[str, float]:
+        a = v["funding.public_scale"] - 0.5
+        b = v["capacity.budget"] / 20_000.0
+        return synthetic({"a": a, "b": b})
+
+    res = search(evaluate, levers, probability=0.8, trials=40, population=10, seed=2)
+    files = write_front(base, res, levers, tmp_path, level=75.0)
+    page = write_page(
+        base, res, levers, tmp_path, files, question="q", method="m"
+    ).read_text()
+    assert files and len(files) == len(res.front)
+    for path, (_, row) in zip(files, res.front.iterrows(), strict=True):
+        scn = load(path)  # a valid scenario file ...
+        flat = scn.flat()
+        assert flat["funding.public_scale"] == pytest.approx(
+            row["funding.public_scale"]
+        )  # ... that sets the mix found
+        assert flat["scenario.target"] == 75.0
+        assert f'href="{path.name}"' in page
+    assert "Pareto front" in page and "The cheapest mix" in page
+    assert "data:image/png;base64," in page  # the figure travels with the page

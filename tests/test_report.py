@@ -486,6 +486,10 @@ def test_rupiah_scaling_and_units_from_the_manifest():
     assert rupiah_per_unit({})[0] == 1.0  # the model's money is in rupiah
     assert rupiah_per_unit({"units": {"money": "Rp"}})[0] == 1.0
     assert rupiah_per_unit({"units": {"money": 1e9}})[0] == 1e9
+    # Without units, the model version decides: version 1 kept Rp juta at model scale.
+    assert rupiah_per_unit({"versions": {"model_version": "1"}})[0] == 1e6
+    value, note = rupiah_per_unit({"versions": {"model_version": "2"}})
+    assert value == 1.0 and "model version 2" in note
 
 
 def test_cost_per_person_needs_a_population_column():
@@ -531,3 +535,192 @@ def test_cost_per_person_needs_a_population_column():
         & (with_pop.outcome == "government_spending_per_person_rp")
     ].iloc[0]
     assert pp["estimate"] == pytest.approx(11.0)
+
+
+def test_cost_per_person_per_year_uses_the_population_and_the_horizon():
+    import pandas as pd
+
+    from sim.analysis.costs import cost_table
+
+    runs = pd.DataFrame(
+        {
+            "point_name": ["a"] * 3 + ["b"] * 3,
+            "replication": [0, 1, 2] * 2,
+            "run": range(6),
+            "reached": True,
+            "years_to_target": [5.0, 6.0, 7.0, 4.0, 5.0, 6.0],
+            "censored_at_years": 10.0,
+            "government_spending": [100.0, 110.0, 120.0, 150.0, 160.0, 170.0],
+            "total_spending": 200.0,
+            "start_index": 70.0,
+            "final_index": [75.0, 75.0, 75.0, 76.0, 76.0, 76.0],
+            "population": 10.0,
+        }
+    )
+    table, _ = cost_table(runs, None, {"units": {"money": "Rp"}}, "a", n_boot=200)
+    t = table.set_index(["point_name", "outcome"])
+    # Rp 110 over 10 people and 10 years: Rp 1.1 per person per year; b pays 0.5 more.
+    assert t.loc[("a", "government_spending_per_person_year_rp"), "estimate"] == (
+        pytest.approx(1.1)
+    )
+    assert t.loc[("b", "government_spending_per_person_year_rp"), "diff"] == (
+        pytest.approx(0.5)
+    )
+    assert t.loc[("b", "government_spending_per_person_rp"), "diff"] == (
+        pytest.approx(5.0)
+    )
+
+
+def _overflowing_tables(html_path: Path, width: int) -> tuple[int, list[str]]:
+    """The page's scroll width at ``width`` CSS pixels, and each table wider than its box."""
+    import shutil
+
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium,
+            args=["--headless", "--no-sandbox", "--disable-gpu"],
+        )
+        try:
+            page = browser.new_page(viewport={"width": width, "height": 800})
+            page.goto(html_path.resolve().as_uri(), timeout=60_000)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            wide = page.evaluate(
+                """() => [...document.querySelectorAll('.tablewrap')]
+                    .filter(w => w.scrollWidth > w.clientWidth + 1)
+                    .map(w => (w.previousElementSibling || w.parentElement).textContent.slice(0, 80))"""
+            )
+        finally:
+            browser.close()
+    return int(scroll), list(wide)
+
+
+@pytest.mark.skipif(
+    not (Path("/usr/bin/chromium").is_file()),
+    reason="Debian's chromium is not installed (apt-get install chromium)",
+)
+def test_tables_fit_a_1366_pixel_page(variants, tmp_path):
+    # The cost ranking (the widest table), spending by source, the comparison split into tables
+    # of four outcomes, the regions table, and a discovery section, in a laptop's 1366 pixels.
+    import json
+    import shutil
+
+    folder = tmp_path / "variants"
+    shutil.copytree(variants, folder)
+    # Amounts of a real budget (thousands of triliun) make the widest cells: the tiny world's
+    # money read as Rp juta gives them.
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["units"] = {"money": 1e6}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    (folder / "discovery").mkdir()
+    (folder / "discovery" / "discovery.json").write_text(
+        json.dumps(
+            {
+                "goal": "IPM 75 reached by 2030",
+                "n_runs": 320,
+                "n_failed": 100,
+                "min_density": 0.8,
+                "notes": [],
+                "boxes": [
+                    {
+                        "coverage": 1.0,
+                        "density": 0.83,
+                        "mass": 0.38,
+                        "runs": 121,
+                        "limits": [
+                            {
+                                "parameter": "funding.public_scale",
+                                "low": 0.5,
+                                "high": 0.88,
+                            },
+                            {
+                                "parameter": "regulation.legal_certainty",
+                                "low": 0.32,
+                                "high": 0.98,
+                            },
+                        ],
+                    }
+                ],
+            }
+        )
+    )
+    (folder / "discovery" / "scores.csv").write_text(
+        "parameter,score\nfunding.public_scale,0.587\nregulation.legal_certainty,0.07\n"
+    )
+    html = write_report(folder)
+    text = html.read_text(encoding="utf-8")
+    assert 'id="discovery"' in text and "triliun" in text
+    scroll, wide = _overflowing_tables(html, 1366)
+    assert scroll <= 1366, f"the page is {scroll} px wide"
+    assert not wide, f"tables wider than the page: {wide}"
+
+
+def test_ranking_counts_differences_within_the_minimum_effects_as_ties():
+    import pandas as pd
+
+    from sim.analysis.costs import ranking
+
+    # Years, share reaching, government spending: "crumb" is 0.1% cheaper than the reference
+    # (a tie), "cheap" 10% cheaper and as fast, "slow" a year slower at the same cost.
+    points = {
+        "ref": (8.5, 1.0, 1000.0),
+        "crumb": (8.5, 1.0, 999.0),
+        "cheap": (8.5, 1.0, 900.0),
+        "slow": (9.5, 1.0, 1000.0),
+    }
+    table = pd.DataFrame(
+        [
+            {
+                "point_name": p,
+                "reference": "ref",
+                "outcome": "years_to_target_or_horizon",
+                "mean": y,
+                "share_reached": s,
+                "censored": 0,
+                "n": 10,
+            }
+            for p, (y, s, _) in points.items()
+        ]
+    )
+    costs = pd.DataFrame(
+        [
+            {"point_name": p, "outcome": "government_spending_rp", "estimate": c}
+            for p, (_, _, c) in points.items()
+        ]
+    )
+    r = ranking(table, costs).set_index("point_name")["dominated_by"]
+    assert r["cheap"] == "" and "cheap" in r["ref"] and "crumb" not in r["ref"]
+    assert set(r["slow"].split(", ")) == {"ref", "crumb", "cheap"}
+
+
+def test_ranking_a_difference_of_the_minimum_effect_is_not_a_tie():
+    import pandas as pd
+
+    from sim.analysis.costs import ranking
+
+    # "cut" is a quarter of a year slower (the minimum effect: not a tie) and much cheaper.
+    points = {"ref": (8.5, 1000.0), "cut": (8.75, 850.0)}
+    table = pd.DataFrame(
+        [
+            {
+                "point_name": p,
+                "reference": "ref",
+                "outcome": "years_to_target_or_horizon",
+                "mean": y,
+                "share_reached": 1.0,
+                "censored": 0,
+                "n": 10,
+            }
+            for p, (y, _) in points.items()
+        ]
+    )
+    costs = pd.DataFrame(
+        [
+            {"point_name": p, "outcome": "government_spending_rp", "estimate": c}
+            for p, (_, c) in points.items()
+        ]
+    )
+    r = ranking(table, costs).set_index("point_name")["dominated_by"]
+    assert r["ref"] == "" and r["cut"] == ""

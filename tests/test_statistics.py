@@ -139,6 +139,34 @@ def test_funding_low_at_target_80_is_a_year_slower_or_reported_not_reached():
     )
     if row["censored"] * 2 > row["n"]:
         assert "not reached" in comparison_markdown(table)
+        # Reported as not reached, and the delay is still measured: the index gap at the
+        # horizon at the reference's pace puts funding_low at least a year behind.
+        base = runs[runs.point_name == "baseline"].set_index("replication")
+        low = runs[runs.point_name == "funding_low"].set_index("replication")
+        delay, pace = st.years_behind(
+            low["final_index"], base["final_index"], base["start_index"], 20.0
+        )
+        assert pace > 0 and delay.estimate >= 1.0
+        assert "years behind" in row["note"]
+
+
+def test_years_behind_is_the_index_gap_over_the_reference_pace():
+    # The reference gains 10 points in 20 years (0.5 a year); the point ends 1 and 2 points
+    # lower in its two replications: 2 and 4 years behind, mean 3.
+    delay, pace = st.years_behind([69.0, 68.0], [70.0, 70.0], [60.0, 60.0], 20.0)
+    assert pace == pytest.approx(0.5)
+    assert delay.estimate == pytest.approx(3.0) and delay.low < 3.0 < delay.high
+    table = compare(
+        _runs([99.0] * 4, [99.0] * 4, 20.0).assign(
+            start_index=70.0, final_index=[79.0] * 4 + [78.0] * 4
+        ),
+        outcomes=(("years_to_target_or_horizon", "t"),),
+    )
+    note = table[table.point_name == "policy"].iloc[0]["note"]
+    # 1 point at 9/20 = 0.45 points a year: 2.2 years, with no spread.
+    assert "1.00 [1.00, 1.00] points below" in note and "about 2.2 " in note
+    flat, _ = st.years_behind([70.0], [70.0], [70.0], 10.0)
+    assert math.isnan(flat.estimate)  # no pace, no delay
 
 
 def test_a_bound_is_never_called_negligible():

@@ -84,3 +84,21 @@ def test_government_alone_keeps_the_base_scenarios_public_money():
     assert over["funding.central_programmes"] == 924_000.0
     assert over["funding.regional_programmes"] == 1_005_000.0
     assert over["funding.central_cofunding"] == over["capacity.budget"] == 0.0
+
+
+def test_facts_are_stated_in_rupiah_at_real_scale():
+    """A fact written in the old model money would test a world nobody meant."""
+    from sim.parameters import BY_NAME
+    from sim.scenario import defaults
+
+    facts = {f.key: f for f in FACTS}
+
+    def default(name: str) -> float:
+        return float(BY_NAME[name].default)
+
+    co = facts["cofunding"].treatment_for(defaults())
+    assert co["funding.central_cofunding"] == 3 * default("funding.central_cofunding")
+    cost = facts["regulation"].treatment_for(defaults())["regulation.transaction_cost"]
+    assert cost == 4 * default("regulation.transaction_cost")
+    weak = SETTINGS["weak volunteering"]["gotong_royong.volunteer_days"]
+    assert weak == default("gotong_royong.volunteer_days") / 3

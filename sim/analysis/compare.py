@@ -188,9 +188,43 @@ def compare(
                     and row["censored_ref"] * 2 <= len(base)
                 ):
                     row["note"] += "; the difference is a lower bound on the delay"
+                if not is_ref and row["censored"] * 2 > row["n"]:
+                    row["note"] += _behind_words(
+                        sub.loc[common], base.loc[common], tau, confidence
+                    )
             rows.append(row)
     table = pd.DataFrame(rows)
     return _verdicts(table, alpha)
+
+
+def _behind_words(
+    sub: pd.DataFrame, base: pd.DataFrame, tau: float, confidence: float
+) -> str:
+    """For a mostly censored point: its index gap at the horizon, and the delay it means at the reference's pace."""
+    if not {"final_index", "start_index"} <= set(sub.columns) or not math.isfinite(tau):
+        return ""
+    gap = st.paired_difference(
+        sub["final_index"].to_numpy(float), base["final_index"].to_numpy(float)
+    )
+    delay, pace = st.years_behind(
+        sub["final_index"].to_numpy(float),
+        base["final_index"].to_numpy(float),
+        base["start_index"].to_numpy(float),
+        tau,
+        confidence,
+    )
+    if not (math.isfinite(gap.estimate) and math.isfinite(delay.estimate)):
+        return ""
+    if gap.estimate >= 0:
+        return (
+            f"; at the horizon its index is {gap.estimate:+.2f} [{gap.low:+.2f}, {gap.high:+.2f}] points from the "
+            "reference's, not behind it"
+        )
+    return (
+        f"; at the horizon its index is {-gap.estimate:.2f} [{-gap.high:.2f}, {-gap.low:.2f}] points below the "
+        f"reference's, about {delay.estimate:.1f} [{delay.low:.1f}, {delay.high:.1f}] years behind at the reference's "
+        f"mean pace of {pace:.2f} points a year (an extrapolation beyond the horizon)"
+    )
 
 
 def _verdicts(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
@@ -389,4 +423,11 @@ def comparison_markdown(
                 cell += f" ({least}{sign}{fmt(r['diff'], pct)} [{fmt(r['diff_low'], pct)}, {fmt(r['diff_high'], pct)}], {r['verdict']})"
             cells.append(cell)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    notes = [
+        f"- {r['point_name']}: {r['note']}."
+        for _, r in time_rows.iterrows()
+        if r["point_name"] != r["reference"] and str(r.get("note", "") or "")
+    ]
+    if notes:
+        lines += ["", "Time to target where most runs never reach it:", *notes]
     return "\n".join(lines)

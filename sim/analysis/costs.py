@@ -70,7 +70,19 @@ SCALES: tuple[tuple[float, str], ...] = (
 
 
 def rupiah_per_unit(manifest: dict[str, Any] | None) -> tuple[float, str]:
-    """Rupiah per unit of the money columns, and a note on where that comes from (the single place units are read)."""
+    """Rupiah per unit of the money columns, and a note on where that comes from.
+
+    The single place units are read. An explicit ``manifest["units"]["money"]`` (a number of
+    rupiah per unit, or a name such as ``"Rp"`` or ``"Rp juta"``) wins; otherwise the model
+    version recorded in the manifest decides: results of model version 1 kept money in Rp
+    million (juta) at model scale, later versions in rupiah at real scale.
+
+    Args:
+        manifest: The results manifest, or None (results of the installed model).
+
+    Returns:
+        Rupiah per unit, and a sentence naming the unit and its source.
+    """
     units = (manifest or {}).get("units") or {}
     value = units.get("money") if isinstance(units, dict) else None
     if isinstance(value, (int, float)) and value > 0:
@@ -79,9 +91,19 @@ def rupiah_per_unit(manifest: dict[str, Any] | None) -> tuple[float, str]:
         return UNIT_NAMES[
             value.strip().lower()
         ], f"money columns are in {value} (manifest)"
+    versions = (manifest or {}).get("versions") or {}
+    version = (
+        str(versions.get("model_version", "")) if isinstance(versions, dict) else ""
+    )
+    if version == "1":
+        return (
+            1e6,
+            "money columns are in Rp million (juta) at model scale (results of model version 1)",
+        )
+    source = f"model version {version}" if version else "the installed model"
     return (
         DEFAULT_RUPIAH_PER_UNIT,
-        "money columns are in rupiah at real scale (the model's unit since version 2)",
+        f"money columns are in rupiah at real scale ({source}; docs/geography.md)",
     )
 
 
@@ -97,6 +119,33 @@ def format_rupiah(x: float, decimals: int = 2) -> str:
             dec = decimals if v < 100 else max(decimals - 2, 0)
             return f"{sign}Rp {v:,.{dec}f} {word}"
     return f"{sign}Rp {a:,.0f}"
+
+
+def format_rupiah_range(low: float, high: float, decimals: int = 2) -> str:
+    """An interval in one unit where both ends share it: ``Rp 16,409 to 16,692 triliun``.
+
+    Args:
+        low: Lower end, in rupiah.
+        high: Upper end, in rupiah.
+        decimals: Decimals as in :func:`format_rupiah`.
+
+    Returns:
+        The interval in words (ends written out in full when their scales differ).
+    """
+    a, b = format_rupiah(low, decimals), format_rupiah(high, decimals)
+    wa, wb = a.rsplit(" ", 1), b.rsplit(" ", 1)
+    same = (
+        len(wa) == 2
+        and len(wb) == 2
+        and wa[1] == wb[1]
+        and wa[1] in {w for _, w in SCALES}
+        and not b.startswith("-")
+    )
+    if same:
+        # An interval from below zero to above it says so: "-Rp 22.8 to +5.66 miliar".
+        plus = "+" if a.startswith("-") else ""
+        return f"{wa[0]} to {plus}{wb[0].removeprefix('Rp ')} {wa[1]}"
+    return f"{a} to {b}"
 
 
 def _boot_ratio(
@@ -267,6 +316,20 @@ def cost_table(
                 None if is_ref else (e.estimate, e.low, e.high),
                 f"{mean_m}; difference: {diff_m}",
             )
+            # The unit budgets are set in (docs/geography.md), so the two can be read side by side.
+            years = sub["censored_at_years"].to_numpy(float)
+            add(
+                name,
+                "government_spending_per_person_year_rp",
+                "government spending per person per year",
+                _mean(pp / years, confidence),
+                None
+                if is_ref
+                else tuple(
+                    v / float(years.mean()) for v in (e.estimate, e.low, e.high)
+                ),
+                f"{mean_m}; difference: {diff_m}; over the run's horizon",
+            )
         for col, label in SOURCES:
             if col in sub.columns and sub[col].notna().all():
                 add(
@@ -350,12 +413,26 @@ def _mean(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
     return mean_ci(x, confidence)
 
 
-def ranking(compare_table: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
+def _not_worse(a: float, b: float, tol: float) -> bool:
+    """``a`` is not worse than ``b`` (lower is better): not higher by the minimum effect or more."""
+    return a <= b if tol <= 0 else a - b < tol
+
+
+def _better(a: float, b: float, tol: float) -> bool:
+    """``a`` is better than ``b`` (lower is better) by at least the minimum effect."""
+    return a < b if tol <= 0 else b - a >= tol
+
+
+def ranking(
+    compare_table: pd.DataFrame, costs: pd.DataFrame, reference: str | None = None
+) -> pd.DataFrame:
     """Policies ranked: fastest (restricted mean time to target) first, with government cost and dominance.
 
     A point is *dominated* when another point is at least as fast, at least as cheap and reaches
-    the target in at least as many runs, and is better on one of the three (by the means); the
-    cost-effective choices are the others. Ties in restricted mean time (censored runs) are
+    the target in at least as many runs, and is better on one of the three (by the means);
+    differences within the minimum effects (a quarter of a year; 5% of the reference's government
+    spending, ``reference`` defaulting to the comparison's) count as ties. The cost-effective
+    choices are the others. Ties in restricted mean time (censored runs) are
     broken by the share of runs reaching the target. Each
     row also gives the incremental cost per year saved against the reference.
     """
@@ -377,24 +454,41 @@ def ranking(compare_table: pd.DataFrame, costs: pd.DataFrame) -> pd.DataFrame:
     out["cost_per_year_saved_rp"] = c.get("incremental_cost_per_year_saved_rp")
     out["cost_per_index_point_rp"] = c.get("cost_per_index_point_rp")
     out = out.reset_index().rename(columns={"index": "point_name"})
-    dominated_by = []
+    if (
+        reference is None
+        and "reference" in compare_table.columns
+        and len(compare_table)
+    ):
+        reference = str(compare_table["reference"].iloc[0])
+    # Differences smaller than the minimum effects are ties: a point a few miliar cheaper in a
+    # budget of thousands of triliun does not dominate.
+    ref_cost = out.loc[out["point_name"] == reference, "government_spending_rp"]
+    tol_cost = st.min_effect(
+        "government_spending", float(ref_cost.iloc[0]) if len(ref_cost) else math.nan
+    )
+    tol_cost = tol_cost if math.isfinite(tol_cost) else 0.0
+    tol_years = st.min_effect("years_to_target_or_horizon")
+    dominated_by: list[str] = []
+    dominators: list[list[str]] = []
     for r in out.itertuples(index=False):
         # Restricted means tie where runs are censored, so the share reaching the target is a third criterion.
         by = [
             o.point_name
             for o in out.itertuples(index=False)
             if o.point_name != r.point_name
-            and o.years <= r.years
-            and o.government_spending_rp <= r.government_spending_rp
+            and _not_worse(o.years, r.years, tol_years)
+            and _not_worse(o.government_spending_rp, r.government_spending_rp, tol_cost)
             and o.share_reached >= r.share_reached
             and (
-                o.years < r.years
-                or o.government_spending_rp < r.government_spending_rp
+                _better(o.years, r.years, tol_years)
+                or _better(o.government_spending_rp, r.government_spending_rp, tol_cost)
                 or o.share_reached > r.share_reached
             )
         ]
         dominated_by.append(", ".join(by[:3]) + (" ..." if len(by) > 3 else ""))
+        dominators.append(by)
     out["dominated_by"] = dominated_by
+    out["dominators"] = dominators
     out = out.assign(_share=-out["share_reached"]).sort_values(
         ["years", "_share", "government_spending_rp"], kind="stable"
     )

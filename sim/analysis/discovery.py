@@ -56,6 +56,7 @@ class Box:
     n: int
 
     def describe(self) -> str:
+        """The box in words: each restricted parameter and its range."""
         parts = []
         for r in self.limits.itertuples(index=False):
             parts.append(
@@ -277,7 +278,48 @@ def boxes_table(d: Discovery) -> pd.DataFrame:
     )
 
 
+def summary(d: Discovery, min_density: float) -> dict:
+    """The discovery as plain data (``discovery.json``, read by the report).
+
+    Args:
+        d: The discovery.
+        min_density: The density boxes were kept at.
+
+    Returns:
+        Goal, run counts, notes, the density threshold and every box with its limits.
+    """
+    return {
+        "goal": d.goal,
+        "n_runs": d.n_runs,
+        "n_failed": d.n_failed,
+        "min_density": float(min_density),
+        "notes": list(d.notes),
+        "boxes": [
+            {
+                "coverage": b.coverage,
+                "density": b.density,
+                "mass": b.mass,
+                "runs": b.n,
+                "limits": [
+                    {
+                        "parameter": str(r.parameter),
+                        "low": float(r.low)
+                        if isinstance(r.low, (int, float))
+                        else str(r.low),
+                        "high": float(r.high)
+                        if isinstance(r.high, (int, float))
+                        else str(r.high),
+                    }
+                    for r in b.limits.itertuples(index=False)
+                ],
+            }
+            for b in d.boxes
+        ],
+    }
+
+
 def goal_words(index_name: str, level: float, by_year: float) -> str:
+    """The goal in words, e.g. ``IPM 75 reached by 2030``."""
     return (
         f"{index_name} {level:g} reached by {by_year:g}"
         if math.isfinite(by_year)

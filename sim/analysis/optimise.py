@@ -208,6 +208,49 @@ def write_front(
     return files
 
 
+def write_page(
+    base,
+    result: Result,
+    levers: list[Lever],
+    out: Path,
+    files: list[Path],
+    *,
+    question: str,
+    method: str,
+) -> Path:
+    """The search's page, ``out/report.html``: the cheapest mix and the front, each row linking its scenario file.
+
+    Args:
+        base: The base scenario.
+        result: The search's result.
+        levers: The levers searched.
+        out: The folder :func:`write_front` wrote.
+        files: The front's scenario files, cheapest first.
+        question: The target, year and probability, in words.
+        method: How the search was made, in words.
+
+    Returns:
+        The page's path.
+    """
+    from sim.analysis.report.answers import optimise_page
+
+    png = out / "front.png"
+    page = optimise_page(
+        title=base.name,
+        question=question,
+        front=result.front,
+        files=[p.name for p in files],
+        levers=[lv.name for lv in levers],
+        trials=len(result.trials),
+        feasible=int(result.trials["feasible"].sum()) if len(result.trials) else 0,
+        figure_png=png.read_bytes() if png.is_file() else None,
+        method=method,
+    )
+    path = out / "report.html"
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
 def front_figure(result: Result, path: Path) -> None:
     """Cost against time to target for every trial, the feasible Pareto front marked and coloured by inequality (PNG, SVG)."""
     import matplotlib

@@ -331,3 +331,45 @@ def censoring_note(censored: int, n: int, target_text: str, tau: float) -> str:
     if censored == n:
         return f"not reached: none of the {n} runs reaches {target_text} within {tau:g} years; its time is beyond the horizon"
     return f"mostly censored: {censored} of {n} runs do not reach {target_text} within {tau:g} years"
+
+
+def years_behind(
+    final: Sequence[float],
+    ref_final: Sequence[float],
+    ref_start: Sequence[float],
+    horizon: float,
+    confidence: float = CONFIDENCE,
+) -> tuple[Effect, float]:
+    """How far behind the reference a point ends, in index points and in years at the reference's pace.
+
+    Where a point (and perhaps the reference) mostly never reaches the target, the restricted
+    mean difference is only a bound; the index gap at the horizon still measures the delay. Each
+    replication's gap (reference - point, paired by seed) is divided by the reference's mean
+    pace over the run (index gained per year); the mean over replications gets a t interval.
+    This extrapolates beyond the horizon at the average pace, which overstates a pace that
+    slows as the index nears its goalposts, so the years are, if anything, too few.
+
+    Args:
+        final: The point's index at the horizon, per replication.
+        ref_final: The reference's index at the horizon, paired by replication.
+        ref_start: The reference's index at the start.
+        horizon: Years of the run.
+        confidence: Level of the interval.
+
+    Returns:
+        The delay in years (positive: the point is behind) with its interval, and the
+        reference's pace in index points a year.
+    """
+    final = np.asarray(final, dtype=float)
+    ref_final = np.asarray(ref_final, dtype=float)
+    pace = float(np.mean(ref_final - np.asarray(ref_start, dtype=float)) / horizon)
+    if not pace > 0:
+        nan = math.nan
+        return Effect(nan, nan, nan, nan, nan, int(final.size), "no pace"), pace
+    delay = (ref_final - final) / pace
+    eff = _t_effect(
+        delay,
+        confidence,
+        "index gap at the horizon over the reference's mean pace (paired t interval)",
+    )
+    return eff, pace

@@ -457,8 +457,18 @@ def validate(
     workers: int = 1,
     executor=None,
     progress=None,
+    runs_path=None,
 ) -> pd.DataFrame:
-    """Test every fact in every common setting and in its own setting against it.
+    """Test every fact in every common setting and in its own settings for and against it.
+
+    Args:
+        base: The scenario every world starts from.
+        replications: Runs per world (paired by seed across worlds).
+        workers: Local worker processes.
+        executor: A Dask client or executor, instead of local processes.
+        progress: Called with (done, total) as runs finish.
+        runs_path: If given, the runs table of every world is saved there (Parquet), so
+            that the verdicts can be recomputed without rerunning.
 
     Returns:
         One row per setting and fact: the claim, outcome, reference and treatment means,
@@ -485,6 +495,8 @@ def validate(
         names=[f"world-{w}" for w in range(len(scenarios))],
     )
     runs = with_derived(tables["runs"])
+    if runs_path is not None:
+        runs.to_parquet(runs_path, index=False)
     by_world = {w: g.set_index("replication") for w, g in runs.groupby("point")}
     world_of = {(s, f, a): w for s, f, a, w in keys}
     rows = []

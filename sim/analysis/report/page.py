@@ -45,7 +45,7 @@ figcaption{color:#444;font-size:.9em;margin-top:.4em}figcaption a{color:#0072B2}
 .tablewrap{overflow-x:auto;margin:.8em 0}
 table{border-collapse:collapse;font-size:.84em}th,td{padding:.3em .45em;border-bottom:1px solid #ddd;vertical-align:top}
 th{background:#f4f6f8;text-align:left;font-weight:600}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-td.name{overflow-wrap:break-word;min-width:9em;max-width:22em}tr.ref td{background:#fafafa}
+td.num span.ci{white-space:normal}td.numw{text-align:right;font-variant-numeric:tabular-nums}td.name{overflow-wrap:anywhere;min-width:9em;max-width:22em}td.name code.raw{overflow-wrap:anywhere}tr.ref td{background:#fafafa}
 .d{color:#555;font-size:.9em}.sig{color:#0b5394;font-weight:600}.ci{color:#666;font-size:.9em}
 code.raw{color:#777;font-size:.8em}pre{background:#f7f7f7;padding:.8em;overflow-x:auto;font-size:.85em}code{font-size:.92em}
 details{margin:.6em 0}summary{cursor:pointer;color:#0072B2}
@@ -955,10 +955,19 @@ def _cost_lead(ctx: Context, rank: pd.DataFrame | None) -> str:
         f"{_years(cheap.years)} years). "
     )
     text += (
-        f"{dominated} of {len(rank)} design points are dominated (another is at least as fast, as cheap and as likely to reach the target); "
+        f"{dominated} of {len(rank)} design points are dominated (another is at least as fast, as cheap and as likely to "
+        "reach the target, differences within the minimum effects counting as ties); "
         '<a href="#costs">the ranking</a> gives cost per index point and per year saved.'
     )
     return f"<p>{text}</p>"
+
+
+def _dominated_cell(ctx: Context, dominators: list[str]) -> str:
+    """The points that dominate one, by their readable labels (three at most, then "...")."""
+    if not dominators:
+        return "-"
+    shown = "; ".join(_e(ctx.label(p)) for p in dominators[:3])
+    return shown + ("; ..." if len(dominators) > 3 else "")
 
 
 def _costs_section(
@@ -969,13 +978,13 @@ def _costs_section(
     rank: pd.DataFrame,
 ) -> str:
     """Government cost in rupiah, cost-effectiveness and the ranking; spending by source."""
-    from sim.analysis.costs import SOURCES, format_rupiah
+    from sim.analysis.costs import SOURCES, format_rupiah, format_rupiah_range
 
     c = {(r.point_name, r.outcome): r for r in costs.itertuples(index=False)}
     tau = float(
         table.loc[table["outcome"] == "years_to_target_or_horizon", "tau"].iloc[0]
     )
-    has_pp = any(o == "government_spending_per_person_rp" for _, o in c)
+    has_pp = any(o == "government_spending_per_person_year_rp" for _, o in c)
 
     def money(key: tuple[str, str], diff: bool = False) -> str:
         r = c.get(key)
@@ -990,7 +999,7 @@ def _costs_section(
             return "-"
         sign = "+" if diff and v > 0 else ""
         ci = (
-            f'<br><span class="ci">{format_rupiah(lo)} to {format_rupiah(hi)}</span>'
+            f'<br><span class="ci">{format_rupiah_range(lo, hi)}</span>'
             if _finite(lo) and _finite(hi)
             else ""
         )
@@ -1007,7 +1016,7 @@ def _costs_section(
         f"Years to {_e(ctx.target_text)}<br>(restricted mean to {tau:g})",
         "Government spending",
         "Δ government spending",
-        *(["Per person"] if has_pp else []),
+        *(["Per person per year"] if has_pp else []),
         "Per index point gained",
         "Extra per year saved",
         "Dominated by",
@@ -1031,24 +1040,31 @@ def _costs_section(
                 if ref
                 else money((r.point_name, "government_spending_rp"), diff=True),
                 *(
-                    [money((r.point_name, "government_spending_per_person_rp"))]
+                    [money((r.point_name, "government_spending_per_person_year_rp"))]
                     if has_pp
                     else []
                 ),
                 money((r.point_name, "cost_per_index_point_rp")),
                 per_year,
-                _e(r.dominated_by) or "-",
+                _dominated_cell(ctx, list(getattr(r, "dominators", []) or [])),
             ]
         )
         rcls.append("ref" if ref else "")
     intro = (
         f"<p>Government spending (APBN, APBD and rewards) over the whole run, in rupiah, mean over replications "
         f'<span class="ci">(95% CI)</span>; Δ is the paired difference from <b>{_e(ctx.label(ctx.reference))}</b>. '
-        "Per index point gained: government spending divided by the index gained since the start. Extra per year saved: "
+        + (
+            "Per person per year: government spending over the population the scenario represents and the years "
+            "of the run, the unit budgets are set in. "
+            if has_pp
+            else ""
+        )
+        + "Per index point gained: government spending divided by the index gained since the start. Extra per year saved: "
         "extra government spending per year of restricted mean time to target saved against the reference (a cheaper, "
         "slower point shows what it saves per year of delay); ratios have paired bootstrap intervals, and none where "
         "the gain is not clearly away from zero. Ranked fastest first; a point is dominated when another is at least as "
-        "fast, at least as cheap and reaches the target in at least as many runs.</p>"
+        "fast, at least as cheap and reaches the target in at least as many runs (differences within a quarter of a year "
+        "or 5% of the reference's government spending count as ties).</p>"
     )
     parts = [
         '<section id="costs"><h2>What each policy costs, and what it buys</h2>',
@@ -1065,7 +1081,7 @@ def _costs_section(
                 *(["num"] if has_pp else []),
                 "num",
                 "num",
-                "",
+                "name",
             ],
             rcls,
         ),
@@ -1097,7 +1113,7 @@ def _costs_section(
             + _table(
                 ["Design point", *(_e(label) for _, label in cols), "Total"],
                 src_rows,
-                ["name", *["num"] * (len(cols) + 1)],
+                ["name", *["numw"] * (len(cols) + 1)],
             )
         )
     parts.append("".join(f'<p class="note">{_e(n)}</p>' for n in notes))
@@ -1118,8 +1134,13 @@ def build_html(
     cost_notes: list[str] | None = None,
     rank: pd.DataFrame | None = None,
     regions: pd.DataFrame | None = None,
+    discovery: dict[str, Any] | None = None,
 ) -> str:
-    """The report page; figures are embedded as base64 PNG, so the page stands alone."""
+    """The report page; figures are embedded as base64 PNG, so the page stands alone.
+
+    ``discovery`` (from :func:`sim.analysis.report.answers.load_discovery`) adds the section on
+    where the goal fails, right after the costs.
+    """
     scenarios = ctx.manifest.get("scenarios") or []
     name = (
         ctx.manifest.get("name")
@@ -1138,6 +1159,11 @@ def build_html(
     if costs is not None and rank is not None and table is not None and not costs.empty:
         body.append(_costs_section(ctx, table, costs, cost_notes or [], rank))
         nav.append(("costs", "Costs"))
+    if discovery is not None:
+        from sim.analysis.report.answers import discovery_section
+
+        body.append(discovery_section(discovery))
+        nav.append(("discovery", "Where it fails"))
     if not ctx.ok.empty and table is not None:
         tt = _e(ctx.target_text)
         body.append(f'<section id="time-to-target"><h2>When is {tt} reached?</h2>')

@@ -9,6 +9,7 @@ import pandas as pd
 
 from sim.analysis.compare import CSV_COLUMNS, compare
 from sim.analysis.costs import cost_table, ranking
+from sim.analysis.report.answers import load_discovery
 from sim.analysis.report.context import (
     Context,
     Sensitivity,
@@ -199,6 +200,7 @@ def write_report(folder: str | Path, reference: str | None = None) -> Path:
             cost_notes=cost_notes,
             rank=rank,
             regions=_regions_table(folder),
+            discovery=load_discovery(folder),
         )
         if table is not None:
             comparison_csv(table, costs).to_csv(
