@@ -43,8 +43,8 @@ from sim.mechanisms import (
 from sim.mechanisms.dissolution import REASONS
 from sim.parameters import ACTIVITIES, KINDS
 from sim.scenario import Scenario, defaults
-from sim.survival import restricted_mean
 from sim.state import BUSINESS, NO_MEMBER, IntArray, PartnershipTable, new_community
+from sim.survival import restricted_mean
 
 # Independent random streams, one per source of chance, derived in this fixed order from
 # the run's seed. Worlds with the same seed start identical whatever their levers, and a
@@ -146,9 +146,10 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         replication: int = 0,
         seed: int | None = None,
         checked: bool = False,
-        rng: int | None | object = _UNSET,
+        rng: int | object | None = _UNSET,
         **levers,
     ):
+        """Build the world of ``scenario`` (with ``levers`` applied) and its random streams."""
         scenario = scenario if scenario is not None else defaults()
         if levers:
             scenario = scenario.with_overrides(

@@ -24,8 +24,8 @@ from functools import cache
 import numpy as np
 
 from sim import hdi
-from sim.parameters import ACTIVITIES
 from sim.geography import Regions
+from sim.parameters import ACTIVITIES
 from sim.state import FloatArray, RegionState
 
 COMPONENTS: tuple[str, ...] = (

@@ -39,7 +39,7 @@ def forum_network(
         little below ``density`` in small populations).
     """
     n = region.shape[0]
-    n_ties = int(round(n * density / 2))
+    n_ties = round(n * density / 2)
     if n < 2 or n_ties == 0:
         return TieTable.from_pairs(
             n, np.zeros(0, np.int64), np.zeros(0, np.int64), trust, True
@@ -159,6 +159,7 @@ class SearchTree:
     """
 
     def __init__(self, points: FloatArray):
+        """Build the tree twice: once to learn its leaf order, once over the reordered points."""
         self.n, self.dim = points.shape
         first = cKDTree(points, leafsize=64, balanced_tree=False, compact_nodes=False)
         self.order = np.asarray(first.indices, dtype=np.int64)
@@ -214,6 +215,7 @@ class NearestMatches:
         k: int,
         query_rows: Callable[[IntArray], FloatArray] | None = None,
     ):
+        """Start with no remembered answers; rows are added as keys are first asked for."""
         self.tree = tree
         self.k = min(k, tree.n)
         self.query_rows = query_rows

@@ -24,7 +24,6 @@ from sim.state import (
 )
 from sim.world import World
 
-
 # Shares of government programme spending by activity (health, education, livelihood, social).
 PROGRAMME_SHARES = np.array([0.3, 0.4, 0.3, 0.0])
 # Shares of village funds by activity: mostly village infrastructure and economy, then health
