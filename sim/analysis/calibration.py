@@ -204,9 +204,11 @@ def report_markdown(level: str, results: dict[str, pd.DataFrame]) -> str:
     lines = [
         f"# Calibration report ({level} level)",
         "",
-        f"Ensemble of {len(results['ensemble'])} parameter sets: rates and trends drawn from the panel estimate's "
-        "cluster-robust sampling distribution (fit years to 2021), elasticities from their prior "
-        f"U{ELASTICITY_PRIOR} (not identified by the panel, which has no regional spending).",
+        (
+            f"Ensemble of {len(results['ensemble'])} parameter sets: rates and trends drawn from the panel estimate's "
+            "cluster-robust sampling distribution (fit years to 2021), elasticities from their prior "
+            f"U{ELASTICITY_PRIOR} (not identified by the panel, which has no regional spending)."
+        ),
         "",
         "## Fit: RMSE of the model's 2020 and 2021, run from BPS's 2019 (mean over sets)",
         "",

@@ -211,7 +211,7 @@ def cost_table(
     for k, name in enumerate(dict.fromkeys(runs["point_name"])):
         sub = runs[runs["point_name"] == name].set_index("replication")
         common = sub.index.intersection(base.index)
-        n = int(len(sub))
+        n = len(sub)
         a, b = sub.loc[common], base.loc[common]
         is_ref = name == reference
         gov = sub["government_spending"].to_numpy(float) * rp

@@ -56,6 +56,7 @@ class Box:
     n: int
 
     def describe(self) -> str:
+        """The box in words, e.g. ``funding.public_scale in [0.5, 0.8] and ...``."""
         parts = []
         for r in self.limits.itertuples(index=False):
             parts.append(
@@ -278,6 +279,7 @@ def boxes_table(d: Discovery) -> pd.DataFrame:
 
 
 def goal_words(index_name: str, level: float, by_year: float) -> str:
+    """The goal in words, e.g. ``IPM 75 reached by 2030`` (no year when ``by_year`` is infinite)."""
     return (
         f"{index_name} {level:g} reached by {by_year:g}"
         if math.isfinite(by_year)

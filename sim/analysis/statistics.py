@@ -93,6 +93,7 @@ class Effect:
     tau: float = math.nan
 
     def as_dict(self) -> dict[str, float | int | str]:
+        """The fields as a plain dict, one table row."""
         return asdict(self)
 
 
@@ -172,8 +173,10 @@ def rmst_difference(
     hold years to target where reached, years observed otherwise.
 
     Args:
-        durations, observed: The treatment's times and whether the target was reached.
-        ref_durations, ref_observed: The same for the reference.
+        durations: The treatment's times (to target, or observed when censored).
+        observed: Whether the treatment's run reached the target.
+        ref_durations: The reference's times, paired with ``durations``.
+        ref_observed: Whether the reference's run reached the target.
         tau: The restriction, in years (usually the horizon).
         confidence: Level of the interval.
         n_boot: Bootstrap resamples, used only when some run is censored before ``tau``.

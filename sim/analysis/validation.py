@@ -272,7 +272,7 @@ def _test(
         "p_fails": st.p_beyond(eff, -fact.expected, margin),
         "se": eff.se,
         "df": eff.df,
-        "replications": int(len(common)),
+        "replications": len(common),
     }
 
 
@@ -330,14 +330,16 @@ def markdown(table: pd.DataFrame) -> str:
         int(table["tests"].iloc[0]) if "tests" in table.columns and len(table) else 0
     )
     lines = [
-        f"Verdicts: one-sided tests against the minimum effect, Holm-corrected over {tests} tests (every claim, both directions, "
-        "every setting), alpha 0.05. Cells: verdict, paired difference treatment - reference [95% CI]; years to target are "
-        "restricted means up to the horizon.",
+        (
+            f"Verdicts: one-sided tests against the minimum effect, Holm-corrected over {tests} tests (every claim, both directions, "
+            "every setting), alpha 0.05. Cells: verdict, paired difference treatment - reference [95% CI]; years to target are "
+            "restricted means up to the horizon."
+        ),
         "",
         "| fact | outcome | expected | minimum effect | " + " | ".join(settings) + " |",
         "|---|---|---|---|" + "---|" * len(settings),
     ]
-    for key, g in table.groupby("fact", sort=False):
+    for _, g in table.groupby("fact", sort=False):
         first = g.iloc[0]
         cells = []
         for s in settings:

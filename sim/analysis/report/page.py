@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.compare import OUTCOMES
-from sim.analysis.report.places import places_section
 from sim.analysis.report.context import SAMPLED, Context, Sensitivity, _param_meaning
 from sim.analysis.report.figures import Figure, Figures
 from sim.analysis.report.formatting import (
@@ -25,6 +24,7 @@ from sim.analysis.report.formatting import (
     quarter_name,
 )
 from sim.analysis.report.km import km_curve
+from sim.analysis.report.places import places_section
 from sim.experiment.design import show_value
 
 MAX_HEADLINES = 10  # headline sentences at most (the fastest and the slowest points)
@@ -770,8 +770,10 @@ def _provenance(ctx: Context) -> str:
     d = ctx.design
     parts = [
         '<section id="provenance"><h2>Provenance</h2>',
-        "<p>Everything needed to reproduce these numbers: the same scenario text, design and seeds give identical results on any "
-        "machine and any number of workers.</p>",
+        (
+            "<p>Everything needed to reproduce these numbers: the same scenario text, design and seeds give identical results on any "
+            "machine and any number of workers.</p>"
+        ),
     ]
     scen = man.get("scenarios") or []
     if scen:
@@ -873,8 +875,10 @@ def _provenance(ctx: Context) -> str:
         items.append(
             (
                 "Run seeds",
-                f"<details><summary>{len(reps)} replication{'s' if len(reps) != 1 else ''}</summary>"
-                f"<code>{_e(seeds)}</code></details>",
+                (
+                    f"<details><summary>{len(reps)} replication{'s' if len(reps) != 1 else ''}</summary>"
+                    f"<code>{_e(seeds)}</code></details>"
+                ),
             )
         )
     if man.get("command"):

@@ -28,7 +28,6 @@ from sim.analysis.report.km import CONFIDENCE
 from sim.analysis.report.page import build_html
 from sim.experiment.results import folder_swap
 
-
 # --- writing -------------------------------------------------------------------------------------
 
 
