@@ -158,10 +158,18 @@ class GridPoints(Sequence[DesignPoint]):
         axes: list[list[tuple[str, Any]]],
         fallback: str,
     ):
+        """Describe the grid without making its points.
+
+        Args:
+            variants: Named variants (name, overrides); one ``(None, {})`` for a plain grid.
+            axes: Per factor, its levels as ``(key, value)``.
+            fallback: Name of a point that neither a variant nor a factor names.
+        """
         self.variants, self.axes, self.fallback = variants, axes, fallback
         self._len = len(variants) * math.prod(len(a) for a in axes)
 
     def __len__(self) -> int:
+        """Number of points: variants times the product of the factors' levels."""
         return self._len
 
     def _point(
@@ -180,6 +188,7 @@ class GridPoints(Sequence[DesignPoint]):
     @overload
     def __getitem__(self, i: slice) -> list[DesignPoint]: ...
     def __getitem__(self, i):
+        """Point ``i`` (negative counts from the end), or a list of points for a slice."""
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(self._len))]
         if i < 0:
@@ -194,6 +203,7 @@ class GridPoints(Sequence[DesignPoint]):
         return self._point(i, vname, vset, cell[::-1])
 
     def __iter__(self) -> Iterator[DesignPoint]:
+        """The points in order, without indexing each one afresh."""
         for i, ((vname, vset), cell) in enumerate(
             itertools.product(self.variants, itertools.product(*self.axes))
         ):
@@ -236,6 +246,7 @@ class GridPoints(Sequence[DesignPoint]):
         return None
 
     def __contains__(self, point: object) -> bool:
+        """Whether ``point`` is this grid's point of the same id, equal in every field."""
         return (
             isinstance(point, DesignPoint)
             and 0 <= point.id < self._len
@@ -294,6 +305,7 @@ class PointChecker:
     """
 
     def __init__(self, scenario: Scenario, source: str):
+        """Check points against ``scenario``; errors name ``source`` (the scenario file)."""
         self.scenario, self.source = scenario, source
         self.read_sets: list[tuple[str, ...]] = []
         self.seen: set[tuple[Any, ...]] = set()
@@ -688,7 +700,7 @@ def _sampled(
         ).random(samples)
         lo = np.array([ranges[n][0] for n in names])
         hi = np.array([ranges[n][1] for n in names])
-        x = qmc.scale(unit, lo, hi) if len(names) else unit
+        x = qmc.scale(unit, lo, hi) if names else unit
     elif kind == "sobol":
         sobol_sample = _salib("sobol", source)
 
@@ -701,7 +713,7 @@ def _sampled(
     width = len(str(x.shape[0] - 1))
     for i, row in enumerate(x):
         over = {
-            n: (int(round(v)) if BY_NAME[n].kind is int else float(v))
+            n: (round(v) if BY_NAME[n].kind is int else float(v))
             for n, v in zip(names, row, strict=True)
         }
         points.append(DesignPoint(i, f"sample-{i:0{width}d}", over))

@@ -24,8 +24,8 @@ from sim.experiment.results import (
     versions,
 )
 from sim.experiment.run import execute
-from sim.scenario import load_text
 from sim.experiment.sweep import TABLES, Sweep, plan, plan_files
+from sim.scenario import load_text
 
 # What may differ between two runs of the same seed: wall-clock time only.
 VOLATILE = ("wall_seconds",)

@@ -38,13 +38,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiment.design import Design, from_scenario
-from sim.model import run_fingerprint
 from sim.experiment.results import (
     LOCK_NAME,
     ManifestError,
@@ -58,25 +56,35 @@ from sim.experiment.results import (
     versions,
 )
 from sim.experiment.run import ExecutorLost, Task, execute, execute_all
+from sim.model import run_fingerprint
 from sim.scenario import Scenario
 
 TABLES: tuple[str, ...] = ("runs", "timeseries", "regions", "events")
 
 
-class SweepInterrupted(Exception):
+class SweepInterrupted(Exception):  # noqa: N818 - a stop the user asked for, not an error
     """The sweep was stopped (Ctrl-C); what finished is saved."""
 
     def __init__(self, done: int, total: int):
+        """Record that ``done`` of ``total`` runs finished before the stop."""
         self.done, self.total = done, total
         super().__init__(
             f"interrupted: {done} of {total} runs are finished and saved; rerun with --resume to finish"
         )
 
 
-class SweepLost(Exception):
+class SweepLost(Exception):  # noqa: N818 - public name, kept for callers
     """The workers went away (the Dask scheduler lost, a worker process killed); what finished is saved."""
 
     def __init__(self, done: int, total: int, cause: str, where: str):
+        """Record the loss.
+
+        Args:
+            done: Runs finished and saved.
+            total: Runs in the sweep.
+            cause: What went wrong, in a few words.
+            where: What was lost (the Dask cluster, a worker process).
+        """
         self.done, self.total = done, total
         super().__init__(
             f"lost {where} ({cause}); {done} of {total} runs are finished and saved; "
@@ -246,6 +254,7 @@ class ChunkStore:
     """
 
     def __init__(self, folder: Path):
+        """The store of the results folder ``folder`` (in ``folder/chunks``)."""
         self.dir = folder / "chunks"
         self.journal = self.dir / JOURNAL
 
@@ -800,11 +809,18 @@ class FolderTables(Mapping[str, pd.DataFrame]):
     """A finished folder's tables, each read when first asked for (a sweep's caller often needs only ``runs``)."""
 
     def __init__(self, folder: Path, manifest: dict[str, Any]):
+        """The tables ``manifest`` lists, to be read from ``folder``; none is read yet."""
         self.folder, self.manifest = folder, manifest
         self._names = [f.rsplit(".", 1)[0] for f in manifest.get("tables", {})]
         self._cache: dict[str, pd.DataFrame] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        """Table ``name``, read on first use.
+
+        Raises:
+            KeyError: If the folder has no such table.
+            ResultsError: If its file cannot be read.
+        """
         if name not in self._names:
             raise KeyError(name)
         if name not in self._cache:
@@ -814,16 +830,19 @@ class FolderTables(Mapping[str, pd.DataFrame]):
                 self._cache[name] = (
                     pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
                 )
-            except Exception as exc:  # noqa: BLE001 - pyarrow and pandas raise many kinds for a damaged file
+            # pyarrow and pandas raise many kinds of exception for a damaged file.
+            except Exception as exc:
                 raise ResultsError(
                     f"{path}: cannot be read ({type(exc).__name__}); the folder is damaged"
                 ) from None
         return self._cache[name]
 
     def __iter__(self) -> Iterator[str]:
+        """The tables' names, in the manifest's order."""
         return iter(self._names)
 
     def __len__(self) -> int:
+        """Number of tables."""
         return len(self._names)
 
 
