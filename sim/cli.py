@@ -14,6 +14,7 @@ exit status 2; nothing is written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import sys
@@ -22,8 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim import __version__, hdi
-from sim.parameters import SECTIONS
 from sim.experiment.results import ResultsError, command_line, safe_output_dir
+from sim.parameters import SECTIONS
 from sim.scenario import Scenario, ScenarioError, load, parse_override, printable
 
 EXIT_BAD_INPUT = 2
@@ -436,12 +437,13 @@ def _load(path: str, overrides: list[str]) -> Scenario:
 
 def _quarter(year: float) -> str:
     y = int(year + 1e-9)
-    q = int(round((year - y) * 4))
+    q = round((year - y) * 4)
     # The state after step s is the end of quarter s; "2032.75" is the end of 2032 Q3.
     return f"{y} Q{q}" if q else f"{y - 1} Q4"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """``kemitraan run``: one run, or the file's whole design, into a results folder; returns the exit status."""
     from sim.experiment.sweep import plan
 
     # --set goes into the plan (and so into the manifest), not into the file's text.
@@ -521,10 +523,9 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
     finally:
         bar.close()
         if client is not None:
-            try:
+            # A scheduler already gone cannot be told goodbye.
+            with contextlib.suppress(Exception):
                 client.close(timeout=5)
-            except Exception:  # noqa: BLE001 - a scheduler already gone cannot be told goodbye
-                pass
     elapsed = time.perf_counter() - t0
     runs = tables["runs"]
     if single and failed == 0:
@@ -687,6 +688,7 @@ def _print_summary(scenario: Scenario, s: dict, elapsed: float, dest: Path) -> N
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """``kemitraan check``: validate a scenario file and print its resolved parameters and design; returns the exit status."""
     scenario = _load(args.scenario, args.overrides)
     from sim.experiment.design import from_scenario
     from sim.parameters import BY_NAME
@@ -722,6 +724,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    """``kemitraan compare``: several scenario files as the points of one sweep, against a reference; returns the exit status."""
     from sim.experiment.sweep import plan_files
 
     if args.replications < 1:
@@ -742,6 +745,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    """``kemitraan reproduce``: rerun a results folder from its manifest and check every number; returns the exit status."""
     from sim.experiment.reproduce import describe_manifest, reproduce
 
     folder = Path(args.results)
@@ -801,6 +805,7 @@ def _parse_ranges(
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``kemitraan sensitivity``: Morris screening of every parameter, then Sobol indices; returns the exit status."""
     import os
 
     from tqdm import tqdm
@@ -950,6 +955,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """``kemitraan validate``: test the essay's stylised facts in three settings; returns the exit status."""
     import os
 
     from tqdm import tqdm
@@ -989,6 +995,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """``kemitraan report``: figures and a self-contained HTML report of a results folder; returns the exit status."""
     from sim.analysis.report import write_report
 
     folder = Path(args.results)
@@ -999,6 +1006,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``kemitraan calibrate``: the dynamics ensemble, its fit and its held-out forecast; returns the exit status."""
     from sim.analysis import calibration
 
     for name in ("sets", "replications"):
@@ -1045,6 +1053,7 @@ def _fit_years(text: str) -> tuple[int, ...]:
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
+    """``kemitraan estimate``: each IPM component's annual law from BPS's panel, with its forecast test; returns the exit status."""
     import numpy as np
     import pandas as pd
 
@@ -1118,6 +1127,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
+    """``kemitraan params``: print the parameter reference (plain text or Markdown); returns the exit status."""
     from sim.reference import markdown, plain
 
     print(markdown() if args.markdown else plain(), end="")
@@ -1125,6 +1135,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
+    """``kemitraan viz``: serve the live classroom app in the browser; returns the exit status."""
     if args.scenario:
         load(args.scenario)  # a bad file fails here, with the usual one-line error
     if not 0 <= args.port <= 65535:
@@ -1151,6 +1162,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """``kemitraan demo``: a side-by-side figure and animation for slides; returns the exit status."""
     from sim.teaching.demo import write_demo
 
     base = load(args.scenario) if args.scenario else None
@@ -1198,6 +1210,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # --- kemitraan classroom (issue 15) ---
 def cmd_classroom(args: argparse.Namespace) -> int:
+    """``kemitraan classroom``: serve a room that participants join from their phones; returns the exit status."""
     import secrets
 
     from sim import app
@@ -1218,7 +1231,7 @@ def cmd_classroom(args: argparse.Namespace) -> int:
             f"{args.code!r} is not allowed; allowed: {CODE_LENGTH} of {CODE_ALPHABET}",
         )
     key = secrets.token_urlsafe(9)
-    host = "0.0.0.0" if args.lan else "127.0.0.1"
+    host = "0.0.0.0" if args.lan else "127.0.0.1"  # noqa: S104 - the trainer asked for the LAN
 
     def ready(url: str) -> list[str]:
         join = (
@@ -1367,6 +1380,7 @@ def _analysis_parsers(sub) -> None:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
+    """``kemitraan discover``: PRIM boxes where a sweep's runs fail the goal, and feature scores; returns the exit status."""
     from sim.analysis import discovery as dsc
     from sim.experiment.results import load_results
 
@@ -1414,6 +1428,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def cmd_optimise(args: argparse.Namespace) -> int:
+    """``kemitraan optimise``: the Pareto front of the cheapest policy mixes that reach a target in time; returns the exit status."""
     from tqdm import tqdm
 
     from sim.analysis import optimise as op
