@@ -37,10 +37,10 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.teaching.labels import CHOICES, choice_key, choice_label
 from sim.model import PartnershipModel
 from sim.parameters import BY_NAME, KINDS
 from sim.scenario import PolicyEvent, Scenario, defaults
+from sim.teaching.labels import CHOICES, choice_key, choice_label
 
 # Population keys, in the order of sim.parameters.KINDS.
 POPULATION_KEYS: tuple[str, ...] = (
@@ -291,6 +291,7 @@ class Classroom(mesa.Model):
         replication: int = 0,
         seed: int | None = None,
     ):
+        """Build world A from ``base`` with the levers given, and world B differing by ``compare``."""
         super().__init__(rng=0)
         base = base if base is not None else defaults()
         start = Levers.from_scenario(base)

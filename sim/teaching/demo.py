@@ -33,12 +33,12 @@ from matplotlib.patches import Circle, Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from sim import __version__, hdi
-from sim.teaching.classroom import DEMOS, Classroom, Layout, demo_classroom
-from sim.teaching.labels import choice_label, quarter_text, t
 from sim.model import PartnershipModel
 from sim.parameters import KINDS
 from sim.scenario import Scenario
 from sim.state import member_pairs
+from sim.teaching.classroom import DEMOS, Classroom, Layout, demo_classroom
+from sim.teaching.labels import choice_label, quarter_text, t
 from sim.teaching.svg import BAND_COLOURS, KIND_COLOURS
 
 # Okabe-Ito kinds and ColorBrewer PuOr bands (both colour-blind safe), shared with the live page.
@@ -290,7 +290,7 @@ def network_legend_handles(lang: str = "en", bands: bool = True) -> list:
 
 
 def network_title(world: PartnershipModel, lang: str, prefix: str = "") -> str:
-    """ "World A · end of 2017 Q3 · 368 partnerships"."""
+    """A network picture's title, e.g. "World A · end of 2017 Q3 · 368 partnerships"."""
     n = int(world.metrics["active_partnerships"])
     head = f"{prefix} · " if prefix else ""
     return f"{head}{time_text(world, lang)} · {n} {t('edge_active', lang) if n == 1 else t('active_partnerships', lang).lower()}"
