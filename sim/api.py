@@ -103,7 +103,7 @@ def evaluate(
 
 
 def _plain(v: Any) -> Any:
-    """numpy scalars from samplers become Python numbers, as a scenario file would give them."""
+    """A sampler's numpy scalar as a Python number, as a scenario file would give it."""
     if isinstance(v, np.generic):
         return v.item()
     return v

@@ -58,6 +58,7 @@ class GeographyError(ValueError):
     """A geography that cannot be built: ``key`` is the scenario key at fault."""
 
     def __init__(self, key: str, problem: str):
+        """The message is ``key: problem``."""
         self.key = key
         self.problem = problem
         super().__init__(f"{key}: {problem}")
