@@ -20,6 +20,7 @@ Each step is one quarter of a year. Its schedule, in order (docs/ODD.md, "Proces
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from mesa import Model
 from mesa.datacollection import DataCollector
 
 from sim.agents import CommunityComponent, Donor, Government, Partnership, TrustFund
+from sim.hdi import Method
 from sim.ledger import Ledger
 from sim.mechanisms import (
     capacity,
@@ -146,7 +148,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         replication: int = 0,
         seed: int | None = None,
         checked: bool = False,
-        rng: int | object | None = _UNSET,
+        rng: Any = _UNSET,
         **levers,
     ):
         """Build the world of ``scenario`` (with ``levers`` applied) and its random streams."""
@@ -160,7 +162,8 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             # mesa.batch_run passes rng: an integer is the root seed; None asks for a fresh one,
             # as in Mesa, and the one drawn is kept in root_seed so the run can be repeated.
             seed = (
-                int(np.random.SeedSequence().entropy % (2**63))
+                # numpy types entropy as int | Sequence[int] | None; drawn fresh, it is an int.
+                int(np.random.SeedSequence().entropy % (2**63))  # type: ignore[operator]
                 if rng is None
                 else int(rng)
             )
@@ -182,7 +185,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
 
             sets = ensemble_sets(scenario.values, scenario.source)
             self.params["dynamics"].update(sets[replication % len(sets)])
-        self.method: str = scenario.scenario.index
+        self.method: Method = scenario.scenario.index
         self.index_scale = 100.0 if self.method == "ipm" else 1.0
         self.start_year = int(scenario.scenario.start_year)
         self.target = float(scenario.scenario.target)
@@ -275,7 +278,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
     # Mesa's Model keeps its own experimental Scenario under this name; ours is the
     # validated scenario file, so the property holds whatever the model set last.
     @property
-    def scenario(self) -> Scenario:  # type: ignore[override]
+    def scenario(self) -> Scenario:
         """The scenario this model runs."""
         return self._kemitraan_scenario
 
@@ -648,9 +651,11 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "start_index": self.start_index,
             "final_index": self.national_index,
             "reached": reached,
-            "years_to_target": self.step_of_target / 4.0 if reached else float("nan"),
+            "years_to_target": self.step_of_target / 4.0
+            if self.step_of_target is not None
+            else float("nan"),
             "year_reached": self.start_year + self.step_of_target / 4.0
-            if reached
+            if self.step_of_target is not None
             else float("nan"),
             "censored_at_years": self.steps / 4.0,
             "government_share": self.ledger.government_share(step=False),

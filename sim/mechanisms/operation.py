@@ -17,6 +17,7 @@ from sim.parameters import ACTIVITIES
 from sim.state import (
     BUSINESS,
     NO_MEMBER,
+    CommunityRows,
     CommunityState,
     FloatArray,
     IntArray,
@@ -42,7 +43,7 @@ SOCIAL = ACTIVITIES.index("social")
 
 
 def member_inputs(
-    community: CommunityState, params: dict, memberships: IntArray
+    community: CommunityState | CommunityRows, params: dict, memberships: IntArray
 ) -> tuple[FloatArray, FloatArray]:
     """Money and volunteer labour value each agent puts into each of its partnerships per quarter.
 
@@ -62,7 +63,9 @@ def member_inputs(
     return funds, labour_value(community, gr) * (0.5 + community.motivation) / split
 
 
-def labour_value(community: CommunityState, gotong_royong: dict) -> FloatArray:
+def labour_value(
+    community: CommunityState | CommunityRows, gotong_royong: dict
+) -> FloatArray:
     """Value of the volunteer labour each agent's people give in a quarter at neutral motivation (Rp).
 
     Volunteer days per person x people the agent stands for x its labour endowment x its
