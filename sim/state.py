@@ -441,7 +441,7 @@ class PartnershipTable:
             "reason": np.int64,
         }
         for name in self._columns():
-            arr = np.full(
+            arr: np.ndarray = np.full(
                 shapes.get(name, (capacity,)),
                 fills.get(name, 0),
                 dtype=dtypes.get(name, np.float64),
@@ -582,7 +582,7 @@ class TieTable:
         )
         self._ends = (self.keys, lo[keep], hi[keep])
         if not forum_kept:
-            self._forum_lists = None
+            self._forum_lists: tuple[IntArray, IntArray] | None = None
 
     def endpoints(self) -> tuple[IntArray, IntArray]:
         """The two agents of every tie (i < j); read only, kept until the ties change."""

@@ -30,10 +30,11 @@ claims are corrected with **Holm**'s step-down method (``statsmodels``). A claim
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from sim.survival import CONFIDENCE
@@ -114,8 +115,8 @@ def _t_effect(diff: np.ndarray, confidence: float, method: str, **extra) -> Effe
 
 
 def paired_difference(
-    treatment: Sequence[float],
-    reference: Sequence[float],
+    treatment: ArrayLike,
+    reference: ArrayLike,
     confidence: float = CONFIDENCE,
 ) -> Effect:
     """Mean of paired differences with a t interval (for outcomes that are never censored)."""
@@ -123,7 +124,7 @@ def paired_difference(
     return _t_effect(d, confidence, MEAN_METHOD)
 
 
-def rmst(durations: Sequence[float], observed: Sequence[bool], tau: float) -> float:
+def rmst(durations: ArrayLike, observed: ArrayLike, tau: float) -> float:
     """Restricted mean time to the event up to ``tau``: the area under the Kaplan-Meier curve on [0, tau].
 
     Uses ``scipy.stats.ecdf`` on ``CensoredData``. Example: times 2, 4 (reached) and 10
@@ -157,10 +158,10 @@ def administrative(durations: np.ndarray, observed: np.ndarray, tau: float) -> b
 
 
 def rmst_difference(
-    durations: Sequence[float],
-    observed: Sequence[bool],
-    ref_durations: Sequence[float],
-    ref_observed: Sequence[bool],
+    durations: ArrayLike,
+    observed: ArrayLike,
+    ref_durations: ArrayLike,
+    ref_observed: ArrayLike,
     tau: float,
     confidence: float = CONFIDENCE,
     *,
@@ -190,7 +191,7 @@ def rmst_difference(
     if d.shape != rd.shape:
         raise ValueError(f"paired samples differ in size: {d.size} and {rd.size}")
     method = TIME_METHOD.format(tau=tau)
-    extra = {
+    extra: dict[str, Any] = {
         "censored": int((~o).sum()),
         "censored_ref": int((~ro).sum()),
         "tau": float(tau),
@@ -254,7 +255,7 @@ def p_beyond(effect: Effect, sign: int, margin: float) -> float:
     return float(dist.sf(z))
 
 
-def holm(pvalues: Sequence[float], alpha: float = ALPHA) -> np.ndarray:
+def holm(pvalues: ArrayLike, alpha: float = ALPHA) -> np.ndarray:
     """Holm's step-down adjusted p-values (``statsmodels.stats.multitest.multipletests``); NaN stays NaN.
 
     Example: p = 0.01, 0.04, 0.03 (three tests) give 0.03, 0.06, 0.06.
