@@ -29,7 +29,7 @@ import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, NoReturn, overload
 
 import numpy as np
 
@@ -154,7 +154,7 @@ class GridPoints(Sequence[DesignPoint]):
 
     def __init__(
         self,
-        variants: list[tuple[str | None, dict[str, Any]]],
+        variants: Sequence[tuple[str | None, dict[str, Any]]],
         axes: list[list[tuple[str, Any]]],
         fallback: str,
     ):
@@ -209,7 +209,7 @@ class GridPoints(Sequence[DesignPoint]):
         ):
             yield self._point(i, vname, vset, cell)
 
-    def index(self, name: str, *args: Any) -> int:  # type: ignore[override]
+    def index(self, name: str, *args: Any) -> int:
         """Position of the point called ``name`` (ValueError if none), found from the axes, not by scanning."""
         for vi, (vname, _) in enumerate(self.variants):
             rest = name
@@ -384,7 +384,7 @@ def check_points(
             return checker
 
 
-def _err(source: str, key: str, problem: str):
+def _err(source: str, key: str, problem: str) -> NoReturn:
     raise ScenarioError(source, key, problem)
 
 
@@ -458,7 +458,7 @@ def parse_design(
     if kind in SAMPLED:
         design = _sampled(raw, kind, reps, scenario, source)
     else:
-        variants = (
+        variants: Sequence[tuple[str | None, dict[str, Any]]] = (
             _variants(raw.get("variants"), source)
             if "variants" in raw
             else [(None, {})]

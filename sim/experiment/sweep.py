@@ -35,6 +35,7 @@ import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -413,11 +414,13 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def _write_atomic[T](path: Path, write: Callable[[Path], T]) -> T:
+    """Write ``path`` through a temporary file renamed into place; returns what ``write`` returns."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        write(tmp)
+        out = write(tmp)
         tmp.replace(path)
+        return out
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ResultsError(f"{path}: cannot write ({exc.strerror or exc})") from None
@@ -628,6 +631,7 @@ def prepare_folder(
             say(f"{folder}: {problem}; rebuilding the tables from the chunks")
         journal_sweep, _ = store.read_journal()
         if old is None:
+            assert damage is not None  # no manifest to go by: it could not be read
             if journal_sweep != fp:
                 raise ResultsError(
                     f"{damage.rstrip('.')}; its chunks cannot be matched to this sweep, so it cannot be repaired; "
@@ -703,6 +707,9 @@ def _stream_table(
     with pq.ParquetWriter(path, schema) as writer:
         for run in runs:
             table = store.table(run, name)
+            assert (
+                table is not None
+            )  # only runs whose chunk has this table are streamed
             if name == "runs" and "wall_seconds" in table.column_names:
                 walls[run] = table.column("wall_seconds")[0].as_py()
                 table = table.drop_columns(["wall_seconds"])
@@ -735,7 +742,7 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 def finalize(
     folder: Path, sweep: Sweep, manifest: dict[str, Any]
-) -> dict[str, pd.DataFrame]:
+) -> Mapping[str, pd.DataFrame]:
     """Stream the chunks into the final tables, mark the manifest complete, remove the chunks.
 
     Parquet tables are written from the chunks run by run (memory stays flat, nothing is
@@ -746,7 +753,9 @@ def finalize(
         return load_tables(folder)
     store = ChunkStore(folder)
     runs = [t.run for t in sweep.tasks]
-    hashes, counts, walls = {}, {}, {}
+    hashes: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    walls: dict[int, float] = {}
     for name in TABLES:
         path = folder / f"{name}.{fmt}"
         if fmt == "parquet":
@@ -757,12 +766,10 @@ def finalize(
                 pa.ArrowTypeError,
             ):  # types no promotion reconciles: pandas' concat decides
                 schema, with_rows = None, None
-            if schema is not None:
-                _write_atomic(
+            if schema is not None and with_rows is not None:
+                counts[name] = _write_atomic(
                     path,
-                    lambda p, n=name, s=schema, w=with_rows: counts.__setitem__(
-                        n, _stream_table(store, w, n, s, p, walls)
-                    ),
+                    partial(_stream_table, store, with_rows, name, schema, walls=walls),
                 )
             else:
                 frames = store.read(runs)[name] if with_rows is None else pd.DataFrame()
@@ -776,7 +783,7 @@ def finalize(
                     )
                     frames = frames.drop(columns="wall_seconds")
                 counts[name] = len(frames)
-                _write_atomic(path, lambda p, df=frames: _write_table(df, p, fmt))
+                _write_atomic(path, partial(_write_table, frames, fmt=fmt))
         else:
             frames = store.read(runs)[name]
             if name == "runs" and "wall_seconds" in frames.columns:
@@ -789,7 +796,7 @@ def finalize(
                 )
                 frames = frames.drop(columns="wall_seconds")
             counts[name] = len(frames)
-            _write_atomic(path, lambda p, df=frames: _write_table(df, p, fmt))
+            _write_atomic(path, partial(_write_table, frames, fmt=fmt))
         hashes[path.name] = _sha256(path)
     # Wall time differs between reruns; it goes to the manifest so every table is byte-identical.
     manifest = dict(
