@@ -21,6 +21,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from sim import __version__, hdi
 from sim.experiment.results import ResultsError, command_line, safe_output_dir
@@ -33,7 +34,7 @@ EXIT_BAD_INPUT = 2
 class _Parser(argparse.ArgumentParser):
     """argparse with the project's error form: one line, control characters escaped, exit status 2."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(
             EXIT_BAD_INPUT,
             f"kemitraan: error: {printable(message)} (see kemitraan {self.prog.split()[-1] if ' ' in self.prog else ''} --help)\n".replace(
@@ -716,8 +717,10 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"Design: {design.type}, {len(design.points)} points x {design.replications} replications = {design.size} runs; "
             f"reference {design.reference!r}"
         )
-        for p in design.points[:8]:
-            print(f"    {p.id:>4}  {printable(p.name)}  {printable(repr(p.overrides))}")
+        for point in design.points[:8]:
+            print(
+                f"    {point.id:>4}  {printable(point.name)}  {printable(repr(point.overrides))}"
+            )
         if len(design.points) > 8:
             print(f"    ... and {len(design.points) - 8} more")
     return 0
@@ -794,6 +797,13 @@ def _parse_ranges(
                 f"{item!r} is not allowed; allowed: KEY=LOW:HIGH with numbers",
             ) from None
         p = BY_NAME[key]
+        if p.low is None or p.high is None:
+            # A text or true/false key (or an unbounded one) has no range to sample.
+            raise ScenarioError(
+                flag,
+                None,
+                f"{item!r}: {key} takes {p.allowed()}; allowed: a number key with bounds",
+            )
         if not (p.low <= a < b <= p.high):
             raise ScenarioError(
                 flag,
@@ -835,7 +845,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             None,
             "allowed: --max-samples >= --samples, --width > 0, --max-censored from 0 to 1",
         )
-    max_years = float(BY_NAME["scenario.years"].high)
+    years_high = BY_NAME["scenario.years"].high
+    assert years_high is not None  # scenario.years is a bounded number
+    max_years = float(years_high)
     if not 0 < args.years <= max_years:
         raise ScenarioError(
             "--years",

@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from sim import geography, history
 from sim.parameters import BY_NAME, HDI_START, PARAMETERS, SECTIONS, Param
@@ -273,7 +273,7 @@ class Scenario:
         self, overrides: Mapping[str, Any], source: str = "--set"
     ) -> Scenario:
         """A new scenario with some parameters replaced, validated like a file."""
-        doc = {s: dict(v) for s, v in self.values.items()}
+        doc: dict[str, Any] = {s: dict(v) for s, v in self.values.items()}
         for dotted, value in overrides.items():
             section, _, key = dotted.partition(".")
             if dotted not in BY_NAME:
@@ -375,7 +375,7 @@ def parse(text: str, source: str) -> dict[str, Any]:
         )
 
 
-def _raise(source: str, key: str | None, problem: str):
+def _raise(source: str, key: str | None, problem: str) -> NoReturn:
     raise ScenarioError(source, key, problem)
 
 
@@ -408,9 +408,8 @@ def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
                 scen["target"] = 0.75
             # UNDP's components exist only nationally: the HDI runs on synthetic regions, from
             # UNDP's 2015 values, unless the file says otherwise.
-            user_geo = (
-                doc.get("geography") if isinstance(doc.get("geography"), dict) else {}
-            )
+            geo = doc.get("geography")
+            user_geo = geo if isinstance(geo, dict) else {}
             if "regions" not in user_geo and isinstance(out.get("geography"), dict):
                 out["geography"]["regions"] = "synthetic"
             if not (
@@ -419,7 +418,8 @@ def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
             ):
                 scen["start_year"] = 2015
             # UNDP's own start values, unless the file gives its own.
-            user_start = doc.get("start") if isinstance(doc.get("start"), dict) else {}
+            given_start = doc.get("start")
+            user_start = given_start if isinstance(given_start, dict) else {}
             start = out.get("start")
             if isinstance(start, dict):
                 for key, value in HDI_START.items():
@@ -437,11 +437,15 @@ def _with_history(doc: Mapping[str, Any], events: list) -> list:
     if not isinstance(scen, dict) or scen.get("history") is not True:
         return events
     start, years = scen.get("start_year"), scen.get("years")
-    numbers = all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, years)
-    )
+    if not (
+        isinstance(start, (int, float))
+        and not isinstance(start, bool)
+        and isinstance(years, (int, float))
+        and not isinstance(years, bool)
+    ):
+        return events  # validate() reports it
     try:
-        finite = numbers and math.isfinite(start) and math.isfinite(years)
+        finite = math.isfinite(start) and math.isfinite(years)
     except OverflowError:  # an integer too large for a float
         finite = False
     if not finite:
