@@ -30,6 +30,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -253,6 +254,7 @@ class DynamicsEstimate:
         # Cholesky factors are unique, so the same seed gives the same sets with any LAPACK (an
         # eigendecomposition's signs may differ between libraries); a covariance that is only
         # positive semi-definite (e.g. a noiseless fit) falls back to eigh.
+        method: Literal["cholesky", "eigh"]
         try:
             np.linalg.cholesky(self.cov)
             method = "cholesky"
@@ -433,7 +435,7 @@ def step(
     gives every drawn parameter set's step for every area.
     """
     x = np.asarray(x, dtype=float)
-    return x + rate * (goal - x) + trend + shock
+    return x + np.asarray(rate) * (goal - x) + np.asarray(trend) + np.asarray(shock)
 
 
 def quarterly_parameters(

@@ -305,8 +305,11 @@ def ensemble_rmse(
         c: np.sqrt(((pred[c] - actual[c].to_numpy()[None, :]) ** 2).mean(axis=1))
         for c in FRAME_COLUMNS
     }
+    le, eys, mys = (pred[c] for c in FRAME_COLUMNS[:3])
     ipm_pred = human_development_index(
-        *(pred[c] for c in FRAME_COLUMNS[:3]),
+        le,
+        eys,
+        mys,
         pred["expenditure_thousand_rp"] * 1000.0,
         "ipm",
     )

@@ -78,7 +78,9 @@ def sensitivity_range(p: Param) -> tuple[float, float]:
         lo, hi = 0.0, 0.5 if (p.low == 0 and p.high == 1) else 1.0
     else:
         lo, hi = sorted((0.5 * d, 1.5 * d))  # a negative default (a falling trend) too
-    lo, hi = max(lo, float(p.low)), min(hi, float(p.high))
+    # An unbounded side keeps the plausible range.
+    lo = max(lo, float(p.low)) if p.low is not None else lo
+    hi = min(hi, float(p.high)) if p.high is not None else hi
     if p.kind is int:
         lo, hi = float(round(lo)), float(round(hi))
         if hi <= lo:

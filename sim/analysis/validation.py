@@ -200,12 +200,12 @@ def validate(
     worlds: dict[str, int] = {}
     scenarios: list[Scenario] = []
     keys: list[tuple[str, str, str, int]] = []
-    for setting, fact, arm, scn in arms:
+    for setting, fact_key, arm, scn in arms:
         sig = repr(sorted(scn.flat().items()))
         if sig not in worlds:
             worlds[sig] = len(scenarios)
             scenarios.append(scn)
-        keys.append((setting, fact, arm, worlds[sig]))
+        keys.append((setting, fact_key, arm, worlds[sig]))
     tables = run_many(
         scenarios,
         replications,

@@ -82,8 +82,13 @@ class Context:
                 return dict(p.get("overrides") or {})
         return {}
 
-    def label(self, name: str) -> str:
-        """A short label for a design point (factorial names ``a.b=x,c.d=y`` made readable)."""
+    def label(self, name: str | None) -> str:
+        """A short label for a design point (factorial names ``a.b=x,c.d=y`` made readable).
+
+        ``None`` (no reference: no point has a successful run) gives ``"(none)"``.
+        """
+        if name is None:
+            return "(none)"
         over = self.overrides(name)
         if "=" not in name or not over:
             return name

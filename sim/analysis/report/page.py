@@ -178,7 +178,7 @@ def _headline(
             tab.get((ref, "years_to_target_or_horizon")),
             tab.get((ref, "government_share")),
         )
-        if ry is not None:
+        if ry is not None and ref is not None:
             med = ry.km_median
             _, km_lo, km_hi = _point_km(ctx, ref)
             if _finite(med):
@@ -315,11 +315,14 @@ def _point_sentence(ctx: Context, p: str, tab: dict) -> str:
             if d != 0
             else "the same"
         )
-        other = (
-            "nor does the reference"
-            if ref_never
-            else f"while the reference does in {100 * ry.share_reached:.0f}% of its runs"
-        )
+        if ref_never:
+            other = "nor does the reference"
+        elif ry is not None:
+            other = (
+                f"while the reference does in {100 * ry.share_reached:.0f}% of its runs"
+            )
+        else:  # no reference row to compare with (it would have raised AttributeError)
+            other = "and the reference has no result to compare with"
         out += (
             f"does not reach {tt} within {ctx.horizon:g} years in any run, {other}; its {ctx.index_name} at the "
             f"horizon is {level}{_ci_words(fi.diff_low, fi.diff_high, 'final_index', m, negate=d < 0, unclear=d != 0)}"

@@ -176,6 +176,7 @@ def write_report(folder: str | Path, reference: str | None = None) -> Path:
     costs = cost_notes = rank = None
     if (
         table is not None
+        and ctx.reference is not None
         and not ctx.sampled
         and {"government_spending", "total_spending"} <= set(ctx.ok.columns)
     ):
