@@ -249,8 +249,10 @@ def world_b_levers(a: Levers, contrast: Contrast) -> Levers:
     """World A's levers with the contrast's lever values."""
     changes = dict(contrast.levers)
     if "capacity_building" in changes and changes["capacity_building"] is None:
+        budget_high = BY_NAME["capacity.budget"].high
+        assert budget_high is not None  # capacity.budget is a bounded number
         changes["capacity_building"] = min(
-            3.0 * a.capacity_building, float(BY_NAME["capacity.budget"].high)
+            3.0 * a.capacity_building, float(budget_high)
         )
     return a.replace(**changes) if changes else a
 

@@ -116,10 +116,9 @@ def _declining(model: PartnershipModel, declined: np.ndarray) -> Iterator[None]:
         if keep.any():
             add_original(ids[keep], agents[keep], transaction_cost)
 
-    model.open_partnerships = (
-        open_partnerships  # this instance only; the class is untouched
-    )
-    model.add_members = add_members
+    # Replaced on this instance only; the class is untouched.
+    model.open_partnerships = open_partnerships  # type: ignore[method-assign]
+    model.add_members = add_members  # type: ignore[method-assign]
     try:
         yield
     finally:

@@ -141,10 +141,15 @@ def Trainer(lang: str):
         playing.set(on)
         room.set_paused(not on)
 
+    def restart() -> None:
+        set_playing(False)
+        room.restart()
+
     scale = app.BIG if big.value else 1.0
     world = room.shadow if show_shadow.value else room.world
     with room.lock:
         players = [Player(p.row, p.name) for p in room.participants.values()]
+        assert _LAYOUT is not None  # drawn with the room, in the_room()
         net = network_svg(
             world, _LAYOUT, lang, scale=scale, players=players, title=t("network", lang)
         )
@@ -243,7 +248,7 @@ def Trainer(lang: str):
             solara.Checkbox(label=t("large_text", lang), value=big)
             solara.Button(
                 t("room_restart", lang),
-                on_click=lambda: (set_playing(False), room.restart()),
+                on_click=restart,
                 outlined=True,
             )
         solara.HTML(

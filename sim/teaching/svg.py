@@ -277,8 +277,8 @@ class Line:
     label: str
     colour: str
     dash: str
-    x: Sequence[float]
-    y: Sequence[float]
+    x: Sequence[float] | np.ndarray
+    y: Sequence[float] | np.ndarray
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
