@@ -204,7 +204,8 @@ def spark(
     first = worlds[0]
     start = first.start_year
     end = start + max(w.horizon for w in worlds) / 4.0
-    lines, values = [], []
+    lines: list[Line] = []
+    values: list[float] = []
     for w, key in zip(worlds, keys, strict=True):
         mv = w.datacollector.model_vars
         y = factor * np.asarray(mv[metric], dtype=float)
@@ -530,7 +531,7 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
     """The whole page: the control bar, the lever panel and the pictures."""
     base = base if base is not None else defaults()
     first = solara.use_memo(lambda: initial_model(base), [])
-    room = solara.use_reactive(first)
+    room: solara.Reactive[Classroom] = solara.use_reactive(first)
     pending = solara.use_reactive(first.levers_a)
     compare = solara.use_reactive(first.contrast.key)
     replication = solara.use_reactive(first.replication)
