@@ -9,9 +9,9 @@ import pandas as pd
 from mesa.batchrunner import batch_run
 
 from sim.api import SCALAR_OUTCOMES, ema_function, evaluate, load_ema
+from sim.experiment.sweep import plan, run_sweep
 from sim.model import PartnershipModel
 from sim.scenario import load_text
-from sim.experiment.sweep import plan, run_sweep
 
 SMALL = {
     "scenario.years": 2.0,

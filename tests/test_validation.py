@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 
-from sim.scenario import load_text
 from sim.analysis.validation import FACTS, SETTINGS, markdown, validate, verdict
+from sim.scenario import load_text
 
 
 def test_verdict_rule():
