@@ -370,7 +370,7 @@ def information_candidates(
     if matches is not None and own:
         n = matches.tree.n
     else:
-        assert points is not None and queries is not None, "points and queries needed"
+        assert points is not None  # needed without the community's own matches
         n = points.shape[0]
     if reach <= 0 or who.shape[0] == 0 or n < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
