@@ -27,7 +27,7 @@ PYTEST_ARGS ?=
 PIP := $(BIN)/python -m pip
 VERSION_CHECK := import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)
 
-.PHONY: help setup .venv run test experiment bench check clean lock lock-check
+.PHONY: help setup .venv run lint test experiment bench check clean lock lock-check
 
 help: ## list the targets
 	@echo "kemitraan — make targets (each one sets up .venv first if needed):"
@@ -57,7 +57,15 @@ $(STAMP): pyproject.toml $(LOCK)
 run: $(STAMP) ## run the baseline scenario into results/baseline/
 	$(BIN)/kemitraan run $(SCENARIO) --force
 
-test: $(STAMP) ## run the test suite (2 workers)
+# Code style as Mesa's (settings in pyproject.toml): formatting, lint rules with
+# Google docstrings, then types. `make test` runs it first, so CI (.ci/run)
+# fails on a style or type error before any test runs.
+lint: $(STAMP) ## ruff format --check, ruff check and mypy over the repository (run by make test)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+test: lint ## lint, then the test suite (2 workers)
 	$(BIN)/python -m pytest -q -n 2 $(PYTEST_ARGS)
 
 experiment: $(STAMP) ## compare all scenarios, 20 replications, into results/experiment/
@@ -70,7 +78,7 @@ check: $(STAMP) ## validate the baseline scenario file
 	$(BIN)/kemitraan check $(SCENARIO)
 
 clean: ## remove .venv and build artefacts (keeps results/)
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Regenerate requirements.lock: unpinned install into a throwaway venv with

@@ -91,7 +91,7 @@ GEOGRAPHIES = ("provinces", "districts")
 def population(n: int) -> dict[str, int]:
     """Community kinds for n agents, in the default proportions (400:80:120:150:20), summing to n."""
     total = sum(DEFAULT_POPULATION.values())
-    counts = {k: int(round(n * v / total)) for k, v in DEFAULT_POPULATION.items()}
+    counts = {k: round(n * v / total) for k, v in DEFAULT_POPULATION.items()}
     counts["community_groups"] += n - sum(counts.values())
     return counts
 

@@ -24,6 +24,12 @@ class CommunityComponent(mesa.Agent):
     model: World
 
     def __init__(self, model: World, row: int):
+        """Register the agent with ``model`` as a view of row ``row`` of its community arrays.
+
+        Args:
+            model: The model the agent belongs to.
+            row: Row of this agent in ``model.community``.
+        """
         super().__init__(model)
         self.row = row
 
@@ -105,6 +111,13 @@ class Government(mesa.Agent):
     """
 
     def __init__(self, model: World, level: str, region: int | None = None):
+        """Register the government with ``model``.
+
+        Args:
+            model: The model the agent belongs to.
+            level: ``"central"`` (APBN) or ``"regional"`` (APBD).
+            region: Row of the region a regional government governs; None for the centre.
+        """
         super().__init__(model)
         self.level = level
         self.region = region
@@ -144,6 +157,12 @@ class Donor(mesa.Agent):
     """An international donor or a philanthropy/CSR donor (off-budget)."""
 
     def __init__(self, model: World, kind: str):
+        """Register the donor with ``model``.
+
+        Args:
+            model: The model the agent belongs to.
+            kind: ``"international"`` (a donor agency) or ``"philanthropy"`` (CSR, off-budget).
+        """
         super().__init__(model)
         self.kind = kind
 
@@ -182,6 +201,12 @@ class Partnership(mesa.Agent):
     model: World
 
     def __init__(self, model: World, pid: int):
+        """Register the partnership with ``model`` as a view of its table row.
+
+        Args:
+            model: The model the agent belongs to.
+            pid: Row of this partnership in ``model.partnerships``.
+        """
         super().__init__(model)
         self.pid = pid
 

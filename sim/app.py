@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import solara
 
+from sim.scenario import Scenario, defaults, load
 from sim.teaching.classroom import (
     AGENTS_MAX,
     AGENTS_MIN,
@@ -62,7 +63,6 @@ from sim.teaching.svg import (
     line_chart_svg,
     network_svg,
 )
-from sim.scenario import Scenario, defaults, load
 
 # Environment variable naming the scenario file the app starts from (set by `kemitraan viz`).
 SCENARIO_ENV = "KEMITRAAN_SCENARIO"
@@ -204,7 +204,8 @@ def spark(
     first = worlds[0]
     start = first.start_year
     end = start + max(w.horizon for w in worlds) / 4.0
-    lines, values = [], []
+    lines: list[Line] = []
+    values: list[float] = []
     for w, key in zip(worlds, keys, strict=True):
         mv = w.datacollector.model_vars
         y = factor * np.asarray(mv[metric], dtype=float)
@@ -348,8 +349,11 @@ def WorldView(room: Classroom, lang: str, big: bool, both: bool, tick: int):
                         )
                         Svg(
                             markup,
-                            classes=["kemitraan-network", f"kemitraan-network-{key}"]
-                            + ["km-fill"],
+                            classes=[
+                                "kemitraan-network",
+                                f"kemitraan-network-{key}",
+                                "km-fill",
+                            ],
                         )
         else:
             Svg(nets[0], classes=["km-net", "kemitraan-network"])
@@ -527,7 +531,7 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
     """The whole page: the control bar, the lever panel and the pictures."""
     base = base if base is not None else defaults()
     first = solara.use_memo(lambda: initial_model(base), [])
-    room = solara.use_reactive(first)
+    room: solara.Reactive[Classroom] = solara.use_reactive(first)
     pending = solara.use_reactive(first.levers_a)
     compare = solara.use_reactive(first.contrast.key)
     replication = solara.use_reactive(first.replication)
@@ -746,7 +750,7 @@ def wait_for_port(
     while time.monotonic() < deadline and alive():
         try:
             with socket.create_connection(
-                (host if host not in ("0.0.0.0", "::") else "127.0.0.1", port),
+                (host if host not in ("0.0.0.0", "::") else "127.0.0.1", port),  # noqa: S104 - a comparison, not a binding
                 timeout=1.0,
             ):
                 return True
@@ -779,7 +783,7 @@ def serve(
             f"{port or '(chosen)'} can open the page and run the model. Use this only on a trusted classroom network.",
             file=err,
         )
-    probe = host if host not in ("0.0.0.0", "::") else "127.0.0.1"
+    probe = host if host not in ("0.0.0.0", "::") else "127.0.0.1"  # noqa: S104 - a comparison, not a binding
     if port and port_in_use(host, port):
         print(
             f"kemitraan: error: --port {port}: already in use on {host} (another kemitraan viz or classroom?); "
@@ -817,13 +821,13 @@ def serve(
         ):
             shown = (
                 url_for("127.0.0.1", port)
-                if host in ("0.0.0.0", "::")
+                if host in ("0.0.0.0", "::")  # noqa: S104 - a comparison, not a binding
                 else url_for(host, port)
             )
             if ready_lines is not None:
                 for line in ready_lines(shown):
                     print(line, file=out, flush=True)
-            elif host in ("0.0.0.0", "::"):
+            elif host in ("0.0.0.0", "::"):  # noqa: S104 - a comparison, not a binding
                 print(
                     f"Ready: open {shown} here, or http://<this computer's address>:{port}/ on other devices",
                     file=out,
@@ -894,7 +898,7 @@ def assets_cached() -> bool:
             (root / f"{name}@{version}" / "package.json").is_file()
             for name, version in cdn_packages()
         )
-    except Exception:  # noqa: BLE001 - a check only; serving still works with the internet
+    except Exception:  # a check only; serving still works with the internet
         return False
 
 
@@ -926,6 +930,7 @@ def fetch_assets(log=print) -> Path:
                 capture_output=True,
                 text=True,
                 stdin=subprocess.DEVNULL,
+                check=False,  # a failure is reported below with npm's own message
             )
             lines = done.stdout.strip().splitlines()
             if done.returncode != 0 or not lines:

@@ -18,6 +18,7 @@ Results go to stdout as plain text; diagnostics (progress, notices, warnings) go
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import math
@@ -25,6 +26,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from sim import __version__, hdi
 from sim.experiment.results import ResultsError, command_line, safe_output_dir
@@ -38,7 +40,7 @@ log = logging.getLogger("sim")
 class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time (pytest's capture swaps it)."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self):
         """The current standard error."""
         return sys.stderr
@@ -75,7 +77,7 @@ def _bars_off() -> bool:
 class _Parser(argparse.ArgumentParser):
     """argparse with the project's error form: one line, control characters escaped, exit status 2."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(
             EXIT_BAD_INPUT,
             f"kemitraan: error: {printable(message)} (see kemitraan {self.prog.split()[-1] if ' ' in self.prog else ''} --help)\n".replace(
@@ -535,12 +537,13 @@ def _load(path: str, overrides: list[str]) -> Scenario:
 
 def _quarter(year: float) -> str:
     y = int(year + 1e-9)
-    q = int(round((year - y) * 4))
+    q = round((year - y) * 4)
     # The state after step s is the end of quarter s; "2032.75" is the end of 2032 Q3.
     return f"{y} Q{q}" if q else f"{y - 1} Q4"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """``kemitraan run``: one run, or the file's whole design, into a results folder; returns the exit status."""
     from sim.experiment.sweep import plan
 
     # --set goes into the plan (and so into the manifest), not into the file's text.
@@ -624,10 +627,9 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
     finally:
         bar.close()
         if client is not None:
-            try:
+            # A scheduler already gone cannot be told goodbye.
+            with contextlib.suppress(Exception):
                 client.close(timeout=5)
-            except Exception:  # noqa: BLE001 - a scheduler already gone cannot be told goodbye
-                pass
     elapsed = time.perf_counter() - t0
     runs = tables["runs"]
     if single and failed == 0:
@@ -791,6 +793,7 @@ def _print_summary(scenario: Scenario, s: dict, elapsed: float, dest: Path) -> N
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """``kemitraan check``: validate a scenario file and print its resolved parameters and design; returns the exit status."""
     scenario = _load(args.scenario, args.overrides)
     from sim.experiment.design import from_scenario
     from sim.parameters import BY_NAME
@@ -818,14 +821,17 @@ def cmd_check(args: argparse.Namespace) -> int:
             f"Design: {design.type}, {len(design.points)} points x {design.replications} replications = {design.size} runs; "
             f"reference {design.reference!r}"
         )
-        for p in design.points[:8]:
-            print(f"    {p.id:>4}  {printable(p.name)}  {printable(repr(p.overrides))}")
+        for point in design.points[:8]:
+            print(
+                f"    {point.id:>4}  {printable(point.name)}  {printable(repr(point.overrides))}"
+            )
         if len(design.points) > 8:
             print(f"    ... and {len(design.points) - 8} more")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
+    """``kemitraan compare``: several scenario files as the points of one sweep, against a reference; returns the exit status."""
     from sim.experiment.sweep import plan_files
 
     if args.replications < 1:
@@ -846,6 +852,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_reproduce(args: argparse.Namespace) -> int:
+    """``kemitraan reproduce``: rerun a results folder from its manifest and check every number; returns the exit status."""
     from sim.experiment.reproduce import describe_manifest, reproduce
 
     folder = Path(args.results)
@@ -894,6 +901,13 @@ def _parse_ranges(
                 f"{item!r} is not allowed; allowed: KEY=LOW:HIGH with numbers",
             ) from None
         p = BY_NAME[key]
+        if p.low is None or p.high is None:
+            # A text or true/false key (or an unbounded one) has no range to sample.
+            raise ScenarioError(
+                flag,
+                None,
+                f"{item!r}: {key} takes {p.allowed()}; allowed: a number key with bounds",
+            )
         if not (p.low <= a < b <= p.high):
             raise ScenarioError(
                 flag,
@@ -905,6 +919,7 @@ def _parse_ranges(
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
+    """``kemitraan sensitivity``: Morris screening of every parameter, then Sobol indices; returns the exit status."""
     import os
 
     from tqdm import tqdm
@@ -934,7 +949,9 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             None,
             "allowed: --max-samples >= --samples, --width > 0, --max-censored from 0 to 1",
         )
-    max_years = float(BY_NAME["scenario.years"].high)
+    years_high = BY_NAME["scenario.years"].high
+    assert years_high is not None  # scenario.years is a bounded number
+    max_years = float(years_high)
     if not 0 < args.years <= max_years:
         raise ScenarioError(
             "--years",
@@ -1055,6 +1072,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """``kemitraan validate``: test the essay's stylised facts in three settings; returns the exit status."""
     import os
 
     from tqdm import tqdm
@@ -1104,6 +1122,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """``kemitraan report``: figures and a self-contained HTML report of a results folder; returns the exit status."""
     from sim.analysis.report import write_report
 
     folder = Path(args.results)
@@ -1114,6 +1133,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    """``kemitraan calibrate``: the dynamics ensemble, its fit and its held-out forecast; returns the exit status."""
     from sim.analysis import calibration
 
     if args.candidates is not None and args.candidates < args.sets:
@@ -1167,6 +1187,7 @@ def _fit_years(text: str) -> tuple[int, ...]:
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
+    """``kemitraan estimate``: each IPM component's annual law from BPS's panel, with its forecast test; returns the exit status."""
     import numpy as np
     import pandas as pd
 
@@ -1240,6 +1261,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 
 
 def cmd_params(args: argparse.Namespace) -> int:
+    """``kemitraan params``: print the parameter reference (plain text or Markdown); returns the exit status."""
     from sim.reference import markdown, plain
 
     print(markdown() if args.markdown else plain(), end="")
@@ -1247,6 +1269,7 @@ def cmd_params(args: argparse.Namespace) -> int:
 
 
 def cmd_viz(args: argparse.Namespace) -> int:
+    """``kemitraan viz``: serve the live classroom app in the browser; returns the exit status."""
     if args.scenario:
         load(args.scenario)  # a bad file fails here, with the usual one-line error
     if not 0 <= args.port <= 65535:
@@ -1273,6 +1296,7 @@ def cmd_viz(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """``kemitraan demo``: a side-by-side figure and animation for slides; returns the exit status."""
     from sim.teaching.demo import write_demo
 
     base = load(args.scenario) if args.scenario else None
@@ -1325,6 +1349,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 # --- kemitraan classroom (issue 15) ---
 def cmd_classroom(args: argparse.Namespace) -> int:
+    """``kemitraan classroom``: serve a room that participants join from their phones; returns the exit status."""
     import secrets
 
     from sim import app
@@ -1345,7 +1370,7 @@ def cmd_classroom(args: argparse.Namespace) -> int:
             f"{args.code!r} is not allowed; allowed: {CODE_LENGTH} of {CODE_ALPHABET}",
         )
     key = secrets.token_urlsafe(9)
-    host = "0.0.0.0" if args.lan else "127.0.0.1"
+    host = "0.0.0.0" if args.lan else "127.0.0.1"  # noqa: S104 - the trainer asked for the LAN
 
     def ready(url: str) -> list[str]:
         join = (
@@ -1504,6 +1529,7 @@ def _analysis_parsers(sub) -> None:
 
 
 def cmd_discover(args: argparse.Namespace) -> int:
+    """``kemitraan discover``: PRIM boxes where a sweep's runs fail the goal, and feature scores; returns the exit status."""
     from sim.analysis import discovery as dsc
     from sim.experiment.results import load_results
 
@@ -1558,6 +1584,7 @@ def cmd_discover(args: argparse.Namespace) -> int:
 
 
 def cmd_optimise(args: argparse.Namespace) -> int:
+    """``kemitraan optimise``: the Pareto front of the cheapest policy mixes that reach a target in time; returns the exit status."""
     from tqdm import tqdm
 
     from sim.analysis import optimise as op

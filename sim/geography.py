@@ -58,6 +58,7 @@ class GeographyError(ValueError):
     """A geography that cannot be built: ``key`` is the scenario key at fault."""
 
     def __init__(self, key: str, problem: str):
+        """The message is ``key: problem``."""
         self.key = key
         self.problem = problem
         super().__init__(f"{key}: {problem}")
@@ -200,7 +201,7 @@ def _district_population(year: int) -> pd.Series:
     d = df[(df["level"] == "district") & (df["year"] == year)]
     p = df[(df["level"] == "province") & (df["year"] == year)].set_index("area")
     pop = census_population()
-    out = {}
+    out: dict[str, float] = {}
     for prov, group in d.groupby("province", sort=False):
         shares = district_shares(group, p.loc[prov])
         out.update(zip(group["area"], pop[prov] * shares, strict=True))

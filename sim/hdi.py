@@ -37,7 +37,7 @@ Example:
 """
 
 from dataclasses import dataclass
-from typing import Final, Literal, get_args
+from typing import Final, Literal, get_args, overload
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -320,6 +320,10 @@ _BAND_EDGES: Final = np.array([60.0, 70.0, 80.0])
 _BAND_NAMES: Final = np.array(["low", "medium", "high", "very high"])
 
 
+@overload
+def ipm_band(value: float) -> str: ...
+@overload
+def ipm_band(value: ArrayLike) -> str | NDArray[np.str_]: ...
 def ipm_band(value: ArrayLike) -> str | NDArray[np.str_]:
     """BPS IPM category of an IPM value on the 0..100 scale.
 

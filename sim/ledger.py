@@ -68,6 +68,7 @@ class Ledger:
     """
 
     def __init__(self) -> None:
+        """Every account starts empty, with no flow recorded."""
         self.balance: dict[str, float] = dict.fromkeys(ACCOUNTS, 0.0)
         self.inflow: dict[str, float] = dict.fromkeys(ACCOUNTS, 0.0)
         self.transfers_in: dict[str, float] = dict.fromkeys(ACCOUNTS, 0.0)

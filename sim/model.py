@@ -20,6 +20,7 @@ Each step is one quarter of a year. Its schedule, in order (docs/ODD.md, "Proces
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,7 @@ from mesa import Model
 from mesa.datacollection import DataCollector
 
 from sim.agents import CommunityComponent, Donor, Government, Partnership, TrustFund
+from sim.hdi import Method
 from sim.ledger import Ledger
 from sim.mechanisms import (
     capacity,
@@ -43,8 +45,8 @@ from sim.mechanisms import (
 from sim.mechanisms.dissolution import REASONS
 from sim.parameters import ACTIVITIES, BY_NAME, KINDS
 from sim.scenario import Scenario, defaults
-from sim.survival import restricted_mean
 from sim.state import BUSINESS, NO_MEMBER, IntArray, PartnershipTable, new_community
+from sim.survival import restricted_mean
 
 # Independent random streams, one per source of chance, derived in this fixed order from
 # the run's seed. Worlds with the same seed start identical whatever their levers, and a
@@ -188,13 +190,10 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         *,
         replication: int = 0,
         checked: bool = False,
-        rng: int
-        | np.random.Generator
-        | np.random.SeedSequence
-        | None
-        | object = _UNSET,
+        rng: Any = _UNSET,
         **levers,
     ):
+        """Build the world of ``scenario`` (with ``levers`` applied) and its random streams."""
         scenario = scenario if scenario is not None else defaults()
         if levers:
             scenario = scenario.with_overrides(
@@ -227,7 +226,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
                     or self.params[section][name] == BY_NAME[key].default
                 ):
                     self.params[section][name] = value
-        self.method: str = scenario.scenario.index
+        self.method: Method = scenario.scenario.index
         self.index_scale = 100.0 if self.method == "ipm" else 1.0
         self.start_year = int(scenario.scenario.start_year)
         self.target = float(scenario.scenario.target)
@@ -326,7 +325,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
     # Mesa's Model keeps its own experimental Scenario under this name; ours is the
     # validated scenario file, so the property holds whatever the model set last.
     @property
-    def scenario(self) -> Scenario:  # type: ignore[override]
+    def scenario(self) -> Scenario:
         """The scenario this model runs."""
         return self._kemitraan_scenario
 

@@ -82,8 +82,10 @@ def _range(p: Param) -> str:
 DESIGN_ROWS: tuple[tuple[str, str, str, str, str], ...] = (
     (
         "type",
-        "which design: one run (`none`), a full grid (`factorial`), named variants (`variants`), or a sample over "
-        "ranges (`lhs`, `sobol`, `morris`)",
+        (
+            "which design: one run (`none`), a full grid (`factorial`), named variants (`variants`), or a sample over "
+            "ranges (`lhs`, `sobol`, `morris`)"
+        ),
         "all",
         '"none", "factorial", "variants", "lhs", "sobol", "morris"',
         "`variants` if `[[design.variants]]` is given, else `factorial` if `[design.factors]` is, else `none`",
@@ -111,8 +113,10 @@ DESIGN_ROWS: tuple[tuple[str, str, str, str, str], ...] = (
     ),
     (
         "variants",
-        'array of tables `{ name = "...", set = { parameter = value, ... } }`: named points, crossed with `factors` '
-        "when both are given (a point is then named by the variant and the grid cell, joined by a vertical bar)",
+        (
+            'array of tables `{ name = "...", set = { parameter = value, ... } }`: named points, crossed with `factors` '
+            "when both are given (a point is then named by the variant and the grid cell, joined by a vertical bar)"
+        ),
         "variants",
         "distinct names; keys and values as in the file",
         "-",
@@ -126,8 +130,10 @@ DESIGN_ROWS: tuple[tuple[str, str, str, str, str], ...] = (
     ),
     (
         "samples",
-        "Latin hypercube points; Sobol base sample N (N x (k + 2) points for k ranges, Saltelli); Morris trajectories "
-        "(samples x (k + 1) points)",
+        (
+            "Latin hypercube points; Sobol base sample N (N x (k + 2) points for k ranges, Saltelli); Morris trajectories "
+            "(samples x (k + 1) points)"
+        ),
         "lhs, sobol, morris",
         "integer >= 2; a power of 2 for sobol",
         "64",

@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from sim import geography, history
 from sim.parameters import BY_NAME, HDI_START, PARAMETERS, SECTIONS, Param
@@ -45,12 +45,12 @@ _BIDI = frozenset("\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\
 
 
 def printable(text: str) -> str:
-    """``text`` with every control character escaped (``\\x1b``, ``\\n``, ``\\u202e``), safe to print on one line."""
+    r"""``text`` with every control character escaped (``\x1b``, ``\n``, ``\u202e``), safe to print on one line."""
     if text.isprintable():
         return text
     out = []
     for ch in text:
-        if ch.isprintable() and ch not in _BIDI or ch == " ":
+        if (ch.isprintable() and ch not in _BIDI) or ch == " ":
             out.append(ch)
         elif ch in "\n\r\t":
             out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}[ch])
@@ -88,6 +88,13 @@ class ScenarioError(ValueError):
     """A scenario file (or override) that cannot be used; the message is one line."""
 
     def __init__(self, source: str, key: str | None, problem: str):
+        """The message is ``source: key: problem`` (a very long key shortened), on one line.
+
+        Args:
+            source: The file (or ``--set``, ``model arguments``) the value came from.
+            key: The scenario key at fault; None when the whole file is.
+            problem: What is wrong and what is allowed.
+        """
         self.source = source
         self.key = key
         self.problem = problem
@@ -120,7 +127,7 @@ class PolicyEvent:
         if self.multiply is not None:
             # Floats first (as Python's int * float does): a huge product is inf, never a huge int.
             product = float(current) * float(self.multiply)
-            return int(round(product)) if isinstance(current, int) else product
+            return round(product) if isinstance(current, int) else product
         return self.value
 
     def describe(self) -> str:
@@ -138,10 +145,12 @@ class Section(Mapping[str, Any]):
     __slots__ = ("_name", "_values")
 
     def __init__(self, name: str, values: dict[str, Any]):
+        """A view of a copy of ``values``, the table ``name`` of a scenario."""
         object.__setattr__(self, "_name", name)
         object.__setattr__(self, "_values", dict(values))
 
     def __getattr__(self, key: str) -> Any:
+        """The value of ``key``, as ``section.key``."""
         try:
             return self._values[key]
         except KeyError:
@@ -150,18 +159,23 @@ class Section(Mapping[str, Any]):
             ) from None
 
     def __setattr__(self, key: str, value: Any) -> None:
+        """Refuse: a section cannot change."""
         raise AttributeError("scenarios are immutable; use Scenario.with_overrides")
 
     def __getitem__(self, key: str) -> Any:
+        """The value of ``key``, as ``section[key]``."""
         return self._values[key]
 
     def __iter__(self) -> Iterator[str]:
+        """The keys, in the table's order."""
         return iter(self._values)
 
     def __len__(self) -> int:
+        """Number of keys."""
         return len(self._values)
 
     def __repr__(self) -> str:
+        """``Section(name, values)``."""
         return f"Section({self._name!r}, {self._values!r})"
 
 
@@ -185,17 +199,20 @@ class Scenario:
     _sections: dict[str, Section] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Make the read-only section views (``scenario.funding``, ...)."""
         object.__setattr__(
             self, "_sections", {s: Section(s, v) for s, v in self.values.items()}
         )
 
     def __getattr__(self, name: str) -> Section:
+        """Section ``name``, as ``scenario.name``."""
         sections = object.__getattribute__(self, "_sections")
         if name in sections:
             return sections[name]
         raise AttributeError(name)
 
     def __getstate__(self) -> dict[str, Any]:
+        """The fields to pickle (the section views are rebuilt, not sent to workers)."""
         return {
             "values": self.values,
             "events": self.events,
@@ -205,6 +222,7 @@ class Scenario:
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore the pickled fields and rebuild the section views."""
         for k, v in state.items():
             object.__setattr__(self, k, v)
         self.__post_init__()
@@ -226,7 +244,7 @@ class Scenario:
     @property
     def steps(self) -> int:
         """Number of quarterly steps in one run."""
-        return int(round(self.values["scenario"]["years"] * 4))
+        return round(self.values["scenario"]["years"] * 4)
 
     @property
     def sha256(self) -> str:
@@ -255,7 +273,7 @@ class Scenario:
         self, overrides: Mapping[str, Any], source: str = "--set"
     ) -> Scenario:
         """A new scenario with some parameters replaced, validated like a file."""
-        doc = {s: dict(v) for s, v in self.values.items()}
+        doc: dict[str, Any] = {s: dict(v) for s, v in self.values.items()}
         for dotted, value in overrides.items():
             section, _, key = dotted.partition(".")
             if dotted not in BY_NAME:
@@ -357,7 +375,7 @@ def parse(text: str, source: str) -> dict[str, Any]:
         )
 
 
-def _raise(source: str, key: str | None, problem: str):
+def _raise(source: str, key: str | None, problem: str) -> NoReturn:
     raise ScenarioError(source, key, problem)
 
 
@@ -390,9 +408,8 @@ def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
                 scen["target"] = 0.75
             # UNDP's components exist only nationally: the HDI runs on synthetic regions, from
             # UNDP's 2015 values, unless the file says otherwise.
-            user_geo = (
-                doc.get("geography") if isinstance(doc.get("geography"), dict) else {}
-            )
+            geo = doc.get("geography")
+            user_geo = geo if isinstance(geo, dict) else {}
             if "regions" not in user_geo and isinstance(out.get("geography"), dict):
                 out["geography"]["regions"] = "synthetic"
             if not (
@@ -401,7 +418,8 @@ def fill_defaults(doc: Mapping[str, Any], source: str) -> dict[str, Any]:
             ):
                 scen["start_year"] = 2015
             # UNDP's own start values, unless the file gives its own.
-            user_start = doc.get("start") if isinstance(doc.get("start"), dict) else {}
+            given_start = doc.get("start")
+            user_start = given_start if isinstance(given_start, dict) else {}
             start = out.get("start")
             if isinstance(start, dict):
                 for key, value in HDI_START.items():
@@ -419,11 +437,15 @@ def _with_history(doc: Mapping[str, Any], events: list) -> list:
     if not isinstance(scen, dict) or scen.get("history") is not True:
         return events
     start, years = scen.get("start_year"), scen.get("years")
-    numbers = all(
-        isinstance(v, (int, float)) and not isinstance(v, bool) for v in (start, years)
-    )
+    if not (
+        isinstance(start, (int, float))
+        and not isinstance(start, bool)
+        and isinstance(years, (int, float))
+        and not isinstance(years, bool)
+    ):
+        return events  # validate() reports it
     try:
-        finite = numbers and math.isfinite(start) and math.isfinite(years)
+        finite = math.isfinite(start) and math.isfinite(years)
     except OverflowError:  # an integer too large for a float
         finite = False
     if not finite:
@@ -443,7 +465,7 @@ def validate(doc: Mapping[str, Any], source: str) -> None:
             continue
         if section not in SECTIONS:
             close = difflib.get_close_matches(
-                section, list(SECTIONS) + ["events", "design"], n=1, cutoff=0.6
+                section, [*SECTIONS, "events", "design"], n=1, cutoff=0.6
             )
             hint = (
                 f"; did you mean [{close[0]}]?"
@@ -530,13 +552,16 @@ def _check_value(param: Param, value: Any, source: str, where: str) -> None:
         _raise(
             source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}"
         )
-    if kind is int and not isinstance(value, int):
-        if not (isinstance(value, float) and value.is_integer()):
-            _raise(
-                source,
-                where,
-                f"{shown(value)} is not allowed; allowed: {param.allowed()}",
-            )
+    if (
+        kind is int
+        and not isinstance(value, int)
+        and not (isinstance(value, float) and value.is_integer())
+    ):
+        _raise(
+            source,
+            where,
+            f"{shown(value)} is not allowed; allowed: {param.allowed()}",
+        )
     if not _finite(value):
         _raise(
             source, where, f"{shown(value)} is not allowed; allowed: {param.allowed()}"

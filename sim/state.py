@@ -7,7 +7,7 @@ mechanism is a handful of array operations rather than a loop over agents or pai
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -99,6 +99,7 @@ class CommunityState:
     organisations: FloatArray = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        """Fill in ``people`` and ``organisations`` when they were left out."""
         # A hand-made community (in a test) may leave out what its agents stand for: one each.
         if self.people is None:
             self.people = np.ones(self.kind.shape[0])
@@ -161,6 +162,7 @@ class CommunityRows:
     """
 
     def __init__(self, community: CommunityState, rows: IntArray):
+        """A view of rows ``rows`` of ``community``; nothing is gathered yet."""
         self._community = community
         self._rows = rows
 
@@ -175,6 +177,7 @@ class CommunityRows:
         return 1.0 - self.endowment
 
     def __getattr__(self, name: str):
+        """The community's attribute ``name``, gathered for the rows if it is per agent."""
         if name.startswith("_"):
             raise AttributeError(name)
         value = getattr(self._community, name)
@@ -347,6 +350,7 @@ class RegionState:
     provinces: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        """Name unnamed regions ``Region 1``, ...; provinces default to the names."""
         if not self.names:
             self.names = tuple(
                 f"Region {i + 1}" for i in range(self.population.shape[0])
@@ -410,6 +414,7 @@ class PartnershipTable:
     count: int = 0
 
     def __post_init__(self) -> None:
+        """Start with room for 64 partnerships; the table grows as they form."""
         self._allocate(64)
 
     def _allocate(self, capacity: int) -> None:
@@ -436,7 +441,7 @@ class PartnershipTable:
             "reason": np.int64,
         }
         for name in self._columns():
-            arr = np.full(
+            arr: np.ndarray = np.full(
                 shapes.get(name, (capacity,)),
                 fills.get(name, 0),
                 dtype=dtypes.get(name, np.float64),
@@ -577,7 +582,7 @@ class TieTable:
         )
         self._ends = (self.keys, lo[keep], hi[keep])
         if not forum_kept:
-            self._forum_lists = None
+            self._forum_lists: tuple[IntArray, IntArray] | None = None
 
     def endpoints(self) -> tuple[IntArray, IntArray]:
         """The two agents of every tie (i < j); read only, kept until the ties change."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 CONFIDENCE = 0.95
@@ -60,7 +60,7 @@ class KMCurve:
 
 
 def km_curve(
-    durations: Sequence[float], observed: Sequence[bool], confidence: float = CONFIDENCE
+    durations: ArrayLike, observed: ArrayLike, confidence: float = CONFIDENCE
 ) -> KMCurve:
     """The Kaplan-Meier curve of possibly censored times to target.
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -119,6 +117,14 @@ def test_optimise_rejects_an_unknown_lever(tmp_path, capsys):
 def test_sensitivity_rejects_a_bad_range(capsys):
     assert main(["sensitivity", "--range", "funding.public_scale=2:1"]) == 2
     assert "--range" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("key", ["scenario.name", "gotong_royong.enabled"])
+def test_a_range_over_a_key_without_bounds_is_one_line(key, capsys):
+    # A text or true/false key has no range; it used to raise TypeError comparing None.
+    assert main(["sensitivity", "--range", f"{key}=0:1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--range" in err and key in err
 
 
 def test_compare_names_its_reference_and_writes_results_name(

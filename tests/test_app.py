@@ -8,8 +8,8 @@ clicked, and what it shows is read back from the widgets.
 from __future__ import annotations
 
 import io
-import socket
 import re
+import socket
 
 import ipyvuetify as v
 import ipywidgets
@@ -18,6 +18,8 @@ import pytest
 import solara
 
 from sim import app
+from sim.cli import main
+from sim.scenario import defaults
 from sim.teaching import labels
 from sim.teaching.classroom import (
     CONTRASTS,
@@ -29,8 +31,6 @@ from sim.teaching.classroom import (
     scaled_population,
     scenario_for,
 )
-from sim.cli import main
-from sim.scenario import defaults
 from tests.conftest import small_scenario
 
 

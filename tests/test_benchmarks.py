@@ -1,5 +1,8 @@
-"""Smoke test of the benchmark suite (benchmarks/): every goal's function runs at a tiny size and
-returns the keys the report and the JSON file use. The real measurement is ``make bench``."""
+"""Smoke test of the benchmark suite (benchmarks/) at a tiny size.
+
+Every goal's function runs and returns the keys the report and the JSON file use. The real
+measurement is ``make bench``.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from benchmarks import run as bench
 from benchmarks.allpairs import AllPairsModel, pair_value
 from sim.mechanisms.formation import pair_scores
 
-TINY = dict(repeats=1, warmup=1, measure=1, subprocesses=False)
+TINY = {"repeats": 1, "warmup": 1, "measure": 1, "subprocesses": False}
 
 
 @pytest.mark.parametrize("n", [1, 7, 770, 10_000, 100_000])

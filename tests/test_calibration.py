@@ -102,7 +102,7 @@ def test_bad_ensemble_is_one_line(tmp_path: Path) -> None:
     toml = tmp_path / "s.toml"
     toml.write_text('[dynamics]\nensemble = "e.csv"\n')
     with pytest.raises(
-        ScenarioError, match="column 'funding.public_scale' is not allowed"
+        ScenarioError, match=r"column 'funding\.public_scale' is not allowed"
     ):
         load(toml)
     (tmp_path / "e.csv").write_text("dynamics.rate_life_expectancy\n7\n")

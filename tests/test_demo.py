@@ -8,9 +8,9 @@ import shutil
 import pytest
 from PIL import Image
 
+from sim.cli import main
 from sim.teaching import demo
 from sim.teaching.classroom import demo_classroom
-from sim.cli import main
 from tests.conftest import small_scenario
 
 # A small world for speed: 100 community agents in 3 regions, 1 year (4 quarters).

@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
-from sim.model import PartnershipModel, run_seed
 from sim.experiment.results import load_results
 from sim.experiment.run import run_many
+from sim.model import PartnershipModel, run_seed
 from sim.scenario import defaults
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,5 +1,8 @@
-"""The estimator of the IPM components' annual law: known parameters back from synthetic panels,
-the quarterly conversion, the ensemble draws, and the fit on BPS's data."""
+"""The estimator of the IPM components' annual law.
+
+Known parameters back from synthetic panels, the quarterly conversion, the ensemble draws, and
+the fit on BPS's data.
+"""
 
 from __future__ import annotations
 
@@ -106,9 +109,9 @@ def test_form_comparison_prefers_the_form_the_data_came_from():
 def test_fit_years_choose_the_changes():
     data = synthetic_panel(50, seed=3)
     fit = est.estimate("district", fit_years=(2020, 2021), frame=data)
-    assert fit.n_obs == {
-        c: 100 for c in COMPONENTS
-    }  # expenditure loses its 2016-2019 history
+    assert fit.n_obs == dict.fromkeys(
+        COMPONENTS, 100
+    )  # expenditure loses its 2016-2019 history
     assert fit.fit_years == (2020, 2021)
     with_2022 = est.estimate("district", fit_years=(2020, 2021, 2022), frame=data)
     assert with_2022.n_obs["life_expectancy"] == 150

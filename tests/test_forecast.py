@@ -1,6 +1,8 @@
-"""The held-out forecast: RMSE and the naive forecasts on constructed data, any predictor scored
-by the same code, the law refusing to forecast a year it was fitted on, the BPS table and the
-``kemitraan estimate`` command."""
+"""The held-out forecast.
+
+RMSE and the naive forecasts on constructed data, any predictor scored by the same code, the law
+refusing to forecast a year it was fitted on, the BPS table and the ``kemitraan estimate`` command.
+"""
 
 from __future__ import annotations
 
@@ -47,13 +49,16 @@ def test_rmse_known_answers():
     assert r["life_expectancy"] == pytest.approx(1.0)
     assert r["expected_schooling"] == 0.0 and r["mean_schooling"] == 0.0
     assert r["expenditure_thousand_rp"] == pytest.approx(math.sqrt(25.0 / 4))
-    ipm = lambda f: human_development_index(
-        f["life_expectancy"],
-        f["expected_schooling"],
-        f["mean_schooling"],
-        f["expenditure_thousand_rp"] * 1000.0,
-        "ipm",
-    )
+
+    def ipm(f):
+        return human_development_index(
+            f["life_expectancy"],
+            f["expected_schooling"],
+            f["mean_schooling"],
+            f["expenditure_thousand_rp"] * 1000.0,
+            "ipm",
+        )
+
     assert r["ipm"] == pytest.approx(
         float(np.sqrt(np.mean((ipm(predicted) - ipm(actual)) ** 2)))
     )
@@ -228,7 +233,10 @@ def test_ensemble_rmse_is_the_rmse_of_each_drawn_law():
 def test_evaluate_scores_any_predictor():
     data = constructed_panel()
     truth = fc.year_frame("district", 2022, data)
-    oracle = lambda f: truth.loc[f.index]
+
+    def oracle(f):
+        return truth.loc[f.index]
+
     assert (fc.evaluate(oracle, "district", data=data) == 0).all()
     got = fc.evaluate(fc.no_change_predictor, "district", data=data)
     assert got["life_expectancy"] == pytest.approx(math.sqrt((3.0**2 + 6.0**2) / 2))

@@ -142,8 +142,8 @@ def test_step_flows_reset_but_totals_accumulate() -> None:
 
 
 def test_government_accounts() -> None:
-    assert GOVERNMENT == {"central", "regional", "rewards"}
-    assert GOVERNMENT <= set(ACCOUNTS)
+    assert {"central", "regional", "rewards"} == GOVERNMENT
+    assert set(ACCOUNTS) >= GOVERNMENT
 
 
 # --- random operation sequences ---------------------------------------------------------------

@@ -27,8 +27,8 @@ from sim.analysis.report import (
     write_report,
 )
 from sim.experiment.results import load_results
-from sim.scenario import load_text
 from sim.experiment.sweep import plan, run_sweep
+from sim.scenario import load_text
 from sim.survival import kaplan_meier
 
 # 60 + 10 + 15 + 12 + 3 = 100 agents in 3 synthetic regions; IPM starts at 71.92, and a target

@@ -1,8 +1,12 @@
-"""Results folders under faults: two writers, damaged chunks and manifests, kills in the final gather,
-a folder that lost a run or a row, and a Dask scheduler lost mid-sweep."""
+"""Results folders under faults.
+
+Two writers, damaged chunks and manifests, kills in the final gather, a folder that lost a run or
+a row, and a Dask scheduler lost mid-sweep.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -77,7 +81,7 @@ def test_second_writer_is_refused_in_one_line(tmp_path):
     partial(out, 3)
     with folder_lock(out):
         with pytest.raises(
-            ResultsError, match="another kemitraan process .*pid"
+            ResultsError, match=r"another kemitraan process .*pid"
         ) as err:
             run_sweep(sweep(), out, resume=True)
         assert "\n" not in str(err.value)
@@ -117,7 +121,7 @@ def test_two_concurrent_resumes_lose_nothing(tmp_path, reference):
     # came second, finds it complete). Neither may lose a run.
     procs = [
         subprocess.Popen(
-            cmd + ["--resume"],
+            [*cmd, "--resume"],
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -170,7 +174,7 @@ def test_lock_of_a_killed_sweep_does_not_block_the_next(tmp_path):
         f"pid {proc.pid}" in (out / ".lock").read_text()
     )  # the dead holder is still named in the file
     done = subprocess.run(
-        cmd + ["--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        [*cmd, "--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
 
@@ -437,7 +441,7 @@ def test_lost_dask_scheduler_is_one_line_and_resume_finishes(tmp_path, reference
             "--no-report",
         ]
         proc = subprocess.Popen(
-            cmd + ["--scheduler", address],
+            [*cmd, "--scheduler", address],
             cwd=tmp_path,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -463,7 +467,7 @@ def test_lost_dask_scheduler_is_one_line_and_resume_finishes(tmp_path, reference
         saved = len(ChunkStore(out).done())
         assert saved >= 3
         finish = subprocess.run(
-            cmd + ["--resume", "--workers", "1"],
+            [*cmd, "--resume", "--workers", "1"],
             cwd=tmp_path,
             capture_output=True,
             text=True,
@@ -473,8 +477,6 @@ def test_lost_dask_scheduler_is_one_line_and_resume_finishes(tmp_path, reference
         assert list(load_results(out)["runs"]["run"]) == list(range(60))
     finally:
         for p in (worker, scheduler):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             p.wait(timeout=10)

@@ -72,7 +72,7 @@ def test_money_and_labour_choices_scale_what_a_component_gives_and_are_restored(
             "funds are not restored after the quarter"
         )
     assert spent[1]["spend_volunteer_labour"] < spent[0]["spend_volunteer_labour"]
-    with pytest.raises(ValueError, match="0..200"):
+    with pytest.raises(ValueError, match=r"0\.\.200"):
         Choice(money=300)
 
 

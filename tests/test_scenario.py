@@ -124,7 +124,7 @@ def test_missing_file(tmp_path):
 
 
 def test_overrides_are_validated():
-    with pytest.raises(ScenarioError, match="did you mean 'rewards.scheme'"):
+    with pytest.raises(ScenarioError, match=r"did you mean 'rewards\.scheme'"):
         defaults().with_overrides({"rewards.schem": "none"})
     s = defaults().with_overrides({"rewards.scheme": "tournament"})
     assert s.rewards.scheme == "tournament"
@@ -160,7 +160,7 @@ def test_scenario_is_immutable_and_picklable():
     s = defaults()
     with pytest.raises(AttributeError):
         s.funding.central_programmes = 1.0
-    s2 = pickle.loads(pickle.dumps(s))
+    s2 = pickle.loads(pickle.dumps(s))  # noqa: S301 - our own bytes: the test is that scenarios pickle
     assert s2.flat() == s.flat() and s2.funding.philanthropy == s.funding.philanthropy
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from sim.analysis.sensitivity import candidates, select, sensitivity_range, sweep_text
 from sim.experiment.design import from_scenario
 from sim.parameters import BY_NAME
 from sim.scenario import defaults, load_text
-from sim.analysis.sensitivity import candidates, select, sensitivity_range, sweep_text
 
 
 def test_candidates_are_numeric_model_parameters():

@@ -8,7 +8,6 @@ pyenv and uv are never seen.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import stat

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.parameters import KINDS, RESOURCES
 import sim.state as state
+from sim.parameters import KINDS, RESOURCES
 from sim.state import (
     NO_MEMBER,
     PartnershipTable,
@@ -148,7 +148,7 @@ def reference_adjacency(t: TieTable) -> tuple[list[int], list[int]]:
     lists = [
         sorted(j[i == a].tolist()) + sorted(i[j == a].tolist()) for a in range(t.n)
     ]
-    return [0] + np.cumsum([len(x) for x in lists]).tolist(), [
+    return [0, *np.cumsum([len(x) for x in lists]).tolist()], [
         b for x in lists for b in x
     ]
 

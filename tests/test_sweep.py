@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -17,8 +18,8 @@ from pandas.testing import assert_frame_equal
 
 import sim.experiment.run
 from sim.experiment.results import ResultsError, load_results
-from sim.scenario import load_text
 from sim.experiment.sweep import ChunkStore, plan, run_sweep
+from sim.scenario import load_text
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -169,7 +170,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path, reference):
         proc.wait()
         assert len(ChunkStore(out).done()) >= kill_after
     done = subprocess.run(
-        cmd + ["--resume"], cwd=tmp_path, capture_output=True, text=True
+        [*cmd, "--resume"], cwd=tmp_path, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
     tables = {k: v for k, v in load_results(out).items() if k != "manifest"}
@@ -296,10 +297,8 @@ def dask_cluster(tmp_path):
         yield address
     finally:
         for p in procs:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
         for p in procs:
             try:
                 p.wait(timeout=10)
@@ -361,7 +360,7 @@ def test_unreachable_scheduler_is_a_clear_error(tmp_path):
 
 
 def test_csv_and_loader(tmp_path):
-    tables, _ = run_sweep(plan(load_text(SMALL, "sw.toml")), tmp_path / "c", fmt="csv")
+    run_sweep(plan(load_text(SMALL, "sw.toml")), tmp_path / "c", fmt="csv")
     loaded = load_results(tmp_path / "c")
     assert (tmp_path / "c" / "runs.csv").is_file()
     assert (
@@ -407,7 +406,7 @@ def test_ctrl_c_stops_cleanly_and_resume_finishes(tmp_path, reference):
     assert 6 <= len(done) < 120
     assert not [p for p in (out / "chunks").iterdir() if p.name.endswith(".partial")]
     finish = subprocess.run(
-        cmd + ["--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300
+        [*cmd, "--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300
     )
     assert finish.returncode == 0, finish.stderr
     runs = load_results(out)["runs"]
@@ -449,7 +448,7 @@ def test_dask_worker_dying_mid_sweep_is_survived(tmp_path, dask_cluster):
     os.kill(
         victim, signal.SIGKILL
     )  # a worker dies holding tasks; the scheduler reassigns them
-    stdout, stderr = proc.communicate(timeout=300)
+    _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
     runs = load_results(out)["runs"]
     assert list(runs["run"]) == list(range(100)) and (runs["status"] == "ok").all()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 
-from sim.scenario import load_text
 from sim.analysis.validation import (
     FACTS,
     SETTINGS,
@@ -14,6 +13,7 @@ from sim.analysis.validation import (
     validate,
     verdict,
 )
+from sim.scenario import load_text
 
 
 def test_verdict_rule():

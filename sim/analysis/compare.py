@@ -393,8 +393,10 @@ def comparison_markdown(
     tau = float(time_rows["tau"].iloc[0]) if not time_rows.empty else math.nan
     tests = int(table["tests"].iloc[0]) if "tests" in table.columns else 0
     intro = [
-        f"Reference: {ref!r}. Cells: mean (paired difference from {ref!r} [95% CI], verdict against the minimum effect, "
-        f"Holm-corrected over {tests} one-sided tests)."
+        (
+            f"Reference: {ref!r}. Cells: mean (paired difference from {ref!r} [95% CI], verdict against the minimum effect, "
+            f"Holm-corrected over {tests} one-sided tests)."
+        )
     ]
     if np.isfinite(tau):
         intro.append(

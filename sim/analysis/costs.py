@@ -260,7 +260,7 @@ def cost_table(
     for k, name in enumerate(dict.fromkeys(runs["point_name"])):
         sub = runs[runs["point_name"] == name].set_index("replication")
         common = sub.index.intersection(base.index)
-        n = int(len(sub))
+        n = len(sub)
         a, b = sub.loc[common], base.loc[common]
         is_ref = name == reference
         gov = sub["government_spending"].to_numpy(float) * rp
@@ -325,8 +325,10 @@ def cost_table(
                 _mean(pp / years, confidence),
                 None
                 if is_ref
-                else tuple(
-                    v / float(years.mean()) for v in (e.estimate, e.low, e.high)
+                else (
+                    e.estimate / float(years.mean()),
+                    e.low / float(years.mean()),
+                    e.high / float(years.mean()),
                 ),
                 f"{mean_m}; difference: {diff_m}; over the run's horizon",
             )

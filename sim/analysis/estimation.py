@@ -30,11 +30,12 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Literal
 
 import numpy as np
-from numpy.typing import ArrayLike
 import pandas as pd
 import statsmodels.api as sm
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from sim import geography
@@ -62,7 +63,7 @@ SHOCK_YEARS: tuple[int, ...] = (2020,)
 DEFAULT_FIT_YEARS: tuple[int, ...] = (2017, 2018, 2019, 2020, 2021)
 """Years ``t`` of the changes ``t-1 -> t`` fitted by default; 2022 is held out for the forecast."""
 HOLDOUT_YEAR = 2022
-DATA_YEARS: dict[str, tuple[int, int]] = {c: (2019, 2022) for c in COMPONENTS} | {
+DATA_YEARS: dict[str, tuple[int, int]] = dict.fromkeys(COMPONENTS, (2019, 2022)) | {
     "log_expenditure": (2016, 2022)
 }
 """First and last year with data, per component."""
@@ -253,6 +254,7 @@ class DynamicsEstimate:
         # Cholesky factors are unique, so the same seed gives the same sets with any LAPACK (an
         # eigendecomposition's signs may differ between libraries); a covariance that is only
         # positive semi-definite (e.g. a noiseless fit) falls back to eigh.
+        method: Literal["cholesky", "eigh"]
         try:
             np.linalg.cholesky(self.cov)
             method = "cholesky"
@@ -332,8 +334,8 @@ def estimate(
     Raises:
         EstimationError: If a parameter cannot be identified from the fit years.
     """
-    fit_years = tuple(sorted(set(int(y) for y in fit_years)))
-    shock_years = tuple(sorted(set(int(y) for y in shock_years)))
+    fit_years = tuple(sorted({int(y) for y in fit_years}))
+    shock_years = tuple(sorted({int(y) for y in shock_years}))
     if not fit_years:
         raise EstimationError(
             "fit years: none given; allowed: years t of changes t-1 -> t, e.g. 2017-2021"
@@ -346,13 +348,13 @@ def estimate(
     data = panel(level) if frame is None else frame
     ch = changes(data, fit_years)
     _check_identified(ch, shock_years, fit_years)
-    X = _design(ch, shock_years)
+    X = _design(ch, shock_years)  # noqa: N806 - the design matrix, as in the statistics texts
     groups = pd.factorize(ch["area_id"])[0]
     # The trend columns sum to one, an implicit constant: saying so spares statsmodels a rank check.
     fit = sm.OLS(ch["change"].to_numpy(), X, hasconst=True).fit(
         cov_type="cluster", cov_kwds={"groups": groups}
     )
-    n_clusters = int(len(np.unique(groups)))
+    n_clusters = len(np.unique(groups))
     return DynamicsEstimate(
         level=level,
         names=tuple(X.columns),
@@ -381,8 +383,8 @@ def form_comparison(
     Returns:
         Columns ``level``, ``component``, ``form`` (``"gap"``, ``"log gap"``), ``aic``, ``r_squared``, ``slope``.
     """
-    fit_years = tuple(sorted(set(int(y) for y in fit_years)))
-    shock_years = tuple(sorted(set(int(y) for y in shock_years)))
+    fit_years = tuple(sorted({int(y) for y in fit_years}))
+    shock_years = tuple(sorted({int(y) for y in shock_years}))
     ch = changes(panel(level) if frame is None else frame, fit_years)
     _check_identified(ch, shock_years, fit_years)
     rows = []
@@ -392,7 +394,7 @@ def form_comparison(
             ("gap", g["gap"].to_numpy()),
             ("log gap", np.log(g["gap"].to_numpy())),
         ):
-            X = np.column_stack(
+            X = np.column_stack(  # noqa: N806 - the design matrix, as in the statistics texts
                 [
                     x,
                     np.ones(len(g)),
@@ -433,7 +435,7 @@ def step(
     gives every drawn parameter set's step for every area.
     """
     x = np.asarray(x, dtype=float)
-    return x + rate * (goal - x) + trend + shock
+    return x + np.asarray(rate) * (goal - x) + np.asarray(trend) + np.asarray(shock)
 
 
 def quarterly_parameters(

@@ -305,8 +305,11 @@ def ensemble_rmse(
         c: np.sqrt(((pred[c] - actual[c].to_numpy()[None, :]) ** 2).mean(axis=1))
         for c in FRAME_COLUMNS
     }
+    le, eys, mys = (pred[c] for c in FRAME_COLUMNS[:3])
     ipm_pred = human_development_index(
-        *(pred[c] for c in FRAME_COLUMNS[:3]),
+        le,
+        eys,
+        mys,
         pred["expenditure_thousand_rp"] * 1000.0,
         "ipm",
     )
@@ -330,8 +333,8 @@ def forecasts(
         for name, f in predictors(level, est, data=data).items()
     }
     out = []
-    for what, f in frames.items():
-        f = f.assign(ipm=ipm(f))
+    for what, frame in frames.items():
+        f = frame.assign(ipm=ipm(frame))
         out.append(f.reset_index().assign(level=level, series=what))
     return pd.concat(out, ignore_index=True)[
         ["level", "area", "province", "series", *FRAME_COLUMNS, "ipm"]
@@ -375,7 +378,7 @@ def estimates_markdown(table: pd.DataFrame) -> list[str]:
                 cells.append(
                     f"{r['estimate']:.4g} [{r['ci_low']:.3g}, {r['ci_high']:.3g}]"
                 )
-            rows.append(cells + [str(int(gc["n_obs"].iloc[0]))])
+            rows.append([*cells, str(int(gc["n_obs"].iloc[0]))])
         lines += _md_table(["component", *params, "area-years"], rows)
     return lines
 
@@ -444,10 +447,12 @@ def markdown(
         "",
         f"Produced by `{command}`.",
         "",
-        "Annual law per component: change = rate * (goal - previous) + trend + shock * [year = 2020]; "
-        "goals LE 85, EYS 18, MYS 15 years, log expenditure ln 26,572,352 Rp. "
-        f"Fitted on the changes ending in {', '.join(map(str, any_est.fit_years))} "
-        f"(year effects: {', '.join(map(str, any_est.shock_years))}); 2022 held out.",
+        (
+            "Annual law per component: change = rate * (goal - previous) + trend + shock * [year = 2020]; "
+            "goals LE 85, EYS 18, MYS 15 years, log expenditure ln 26,572,352 Rp. "
+            f"Fitted on the changes ending in {', '.join(map(str, any_est.fit_years))} "
+            f"(year effects: {', '.join(map(str, any_est.shock_years))}); 2022 held out."
+        ),
         "",
         "## Estimates (95 % intervals)",
     ]
@@ -486,7 +491,9 @@ def markdown(
         lines += rmse_markdown(biases, "mean error (forecast - actual)")
     lines += [
         "",
-        "The estimated law runs with the 2020 year effect switched off; the naive forecasts work in the "
-        "law's units (expenditure as a growth rate). See docs/estimation.md.",
+        (
+            "The estimated law runs with the 2020 year effect switched off; the naive forecasts work in the "
+            "law's units (expenditure as a growth rate). See docs/estimation.md."
+        ),
     ]
     return "\n".join(lines) + "\n"

@@ -32,11 +32,10 @@ calibrated posterior's ranges enter later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
-
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
@@ -79,7 +78,9 @@ def sensitivity_range(p: Param) -> tuple[float, float]:
         lo, hi = 0.0, 0.5 if (p.low == 0 and p.high == 1) else 1.0
     else:
         lo, hi = sorted((0.5 * d, 1.5 * d))  # a negative default (a falling trend) too
-    lo, hi = max(lo, float(p.low)), min(hi, float(p.high))
+    # An unbounded side keeps the plausible range.
+    lo = max(lo, float(p.low)) if p.low is not None else lo
+    hi = min(hi, float(p.high)) if p.high is not None else hi
     if p.kind is int:
         lo, hi = float(round(lo)), float(round(hi))
         if hi <= lo:
@@ -156,15 +157,15 @@ def figure(tables: dict[str, pd.DataFrame], kind: str, path: Path) -> None:
         figsize=(5.5 * len(tables), 0.32 * max(len(t) for t in tables.values()) + 1.8),
         squeeze=False,
     )
-    for ax, (outcome, t) in zip(axes[0], tables.items(), strict=True):
+    for ax, (outcome, indices) in zip(axes[0], tables.items(), strict=True):
         if kind == "morris":
-            t = t.sort_values("mu_star", kind="stable").tail(20)
+            t = indices.sort_values("mu_star", kind="stable").tail(20)
             ax.barh(
                 t["parameter"], t["mu_star"], xerr=t["mu_star_conf"], color="#3b7dd8"
             )
             ax.set_xlabel("mu* (mean absolute elementary effect)")
         else:
-            t = t.sort_values("ST", kind="stable")
+            t = indices.sort_values("ST", kind="stable")
             y = range(len(t))
             ax.barh(
                 [i + 0.2 for i in y],
@@ -217,8 +218,8 @@ def run_stage(
     """Write one stage's sweep file, run it, and compute its indices for every outcome."""
     from sim.analysis.compare import sensitivity
     from sim.experiment.results import load_results
-    from sim.scenario import load
     from sim.experiment.sweep import plan, run_sweep
+    from sim.scenario import load
 
     out.mkdir(parents=True, exist_ok=True)
     stem = f"{kind}{tag}"

@@ -32,8 +32,10 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from sim.survival import CONFIDENCE
@@ -93,6 +95,7 @@ class Effect:
     tau: float = math.nan
 
     def as_dict(self) -> dict[str, float | int | str]:
+        """The fields as a plain dict, one table row."""
         return asdict(self)
 
 
@@ -113,8 +116,8 @@ def _t_effect(diff: np.ndarray, confidence: float, method: str, **extra) -> Effe
 
 
 def paired_difference(
-    treatment: Sequence[float],
-    reference: Sequence[float],
+    treatment: ArrayLike,
+    reference: ArrayLike,
     confidence: float = CONFIDENCE,
 ) -> Effect:
     """Mean of paired differences with a t interval (for outcomes that are never censored)."""
@@ -122,7 +125,7 @@ def paired_difference(
     return _t_effect(d, confidence, MEAN_METHOD)
 
 
-def rmst(durations: Sequence[float], observed: Sequence[bool], tau: float) -> float:
+def rmst(durations: ArrayLike, observed: ArrayLike, tau: float) -> float:
     """Restricted mean time to the event up to ``tau``: the area under the Kaplan-Meier curve on [0, tau].
 
     Uses ``scipy.stats.ecdf`` on ``CensoredData``. Example: times 2, 4 (reached) and 10
@@ -156,10 +159,10 @@ def administrative(durations: np.ndarray, observed: np.ndarray, tau: float) -> b
 
 
 def rmst_difference(
-    durations: Sequence[float],
-    observed: Sequence[bool],
-    ref_durations: Sequence[float],
-    ref_observed: Sequence[bool],
+    durations: ArrayLike,
+    observed: ArrayLike,
+    ref_durations: ArrayLike,
+    ref_observed: ArrayLike,
     tau: float,
     confidence: float = CONFIDENCE,
     *,
@@ -172,8 +175,10 @@ def rmst_difference(
     hold years to target where reached, years observed otherwise.
 
     Args:
-        durations, observed: The treatment's times and whether the target was reached.
-        ref_durations, ref_observed: The same for the reference.
+        durations: The treatment's times (to target, or observed when censored).
+        observed: Whether the treatment's run reached the target.
+        ref_durations: The reference's times, paired with ``durations``.
+        ref_observed: Whether the reference's run reached the target.
         tau: The restriction, in years (usually the horizon).
         confidence: Level of the interval.
         n_boot: Bootstrap resamples, used only when some run is censored before ``tau``.
@@ -187,7 +192,7 @@ def rmst_difference(
     if d.shape != rd.shape:
         raise ValueError(f"paired samples differ in size: {d.size} and {rd.size}")
     method = TIME_METHOD.format(tau=tau)
-    extra = {
+    extra: dict[str, Any] = {
         "censored": int((~o).sum()),
         "censored_ref": int((~ro).sum()),
         "tau": float(tau),
@@ -251,7 +256,7 @@ def p_beyond(effect: Effect, sign: int, margin: float) -> float:
     return float(dist.sf(z))
 
 
-def holm(pvalues: Sequence[float], alpha: float = ALPHA) -> np.ndarray:
+def holm(pvalues: ArrayLike, alpha: float = ALPHA) -> np.ndarray:
     """Holm's step-down adjusted p-values (``statsmodels.stats.multitest.multipletests``); NaN stays NaN.
 
     Example: p = 0.01, 0.04, 0.03 (three tests) give 0.03, 0.06, 0.06.
@@ -360,13 +365,13 @@ def years_behind(
         The delay in years (positive: the point is behind) with its interval, and the
         reference's pace in index points a year.
     """
-    final = np.asarray(final, dtype=float)
-    ref_final = np.asarray(ref_final, dtype=float)
-    pace = float(np.mean(ref_final - np.asarray(ref_start, dtype=float)) / horizon)
+    point = np.asarray(final, dtype=float)
+    ref = np.asarray(ref_final, dtype=float)
+    pace = float(np.mean(ref - np.asarray(ref_start, dtype=float)) / horizon)
     if not pace > 0:
         nan = math.nan
-        return Effect(nan, nan, nan, nan, nan, int(final.size), "no pace"), pace
-    delay = (ref_final - final) / pace
+        return Effect(nan, nan, nan, nan, nan, int(point.size), "no pace"), pace
+    delay = (ref - point) / pace
     eff = _t_effect(
         delay,
         confidence,

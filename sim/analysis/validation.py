@@ -552,7 +552,7 @@ def _test(
         "p_fails": st.p_beyond(eff, -fact.expected, margin),
         "se": eff.se,
         "df": eff.df,
-        "replications": int(len(common)),
+        "replications": len(common),
     }
 
 

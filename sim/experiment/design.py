@@ -29,7 +29,7 @@ import itertools
 import math
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, NoReturn, overload
 
 import numpy as np
 
@@ -154,14 +154,22 @@ class GridPoints(Sequence[DesignPoint]):
 
     def __init__(
         self,
-        variants: list[tuple[str | None, dict[str, Any]]],
+        variants: Sequence[tuple[str | None, dict[str, Any]]],
         axes: list[list[tuple[str, Any]]],
         fallback: str,
     ):
+        """Describe the grid without making its points.
+
+        Args:
+            variants: Named variants (name, overrides); one ``(None, {})`` for a plain grid.
+            axes: Per factor, its levels as ``(key, value)``.
+            fallback: Name of a point that neither a variant nor a factor names.
+        """
         self.variants, self.axes, self.fallback = variants, axes, fallback
         self._len = len(variants) * math.prod(len(a) for a in axes)
 
     def __len__(self) -> int:
+        """Number of points: variants times the product of the factors' levels."""
         return self._len
 
     def _point(
@@ -180,6 +188,7 @@ class GridPoints(Sequence[DesignPoint]):
     @overload
     def __getitem__(self, i: slice) -> list[DesignPoint]: ...
     def __getitem__(self, i):
+        """Point ``i`` (negative counts from the end), or a list of points for a slice."""
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(self._len))]
         if i < 0:
@@ -194,12 +203,13 @@ class GridPoints(Sequence[DesignPoint]):
         return self._point(i, vname, vset, cell[::-1])
 
     def __iter__(self) -> Iterator[DesignPoint]:
+        """The points in order, without indexing each one afresh."""
         for i, ((vname, vset), cell) in enumerate(
             itertools.product(self.variants, itertools.product(*self.axes))
         ):
             yield self._point(i, vname, vset, cell)
 
-    def index(self, name: str, *args: Any) -> int:  # type: ignore[override]
+    def index(self, name: str, *args: Any) -> int:
         """Position of the point called ``name`` (ValueError if none), found from the axes, not by scanning."""
         for vi, (vname, _) in enumerate(self.variants):
             rest = name
@@ -236,6 +246,7 @@ class GridPoints(Sequence[DesignPoint]):
         return None
 
     def __contains__(self, point: object) -> bool:
+        """Whether ``point`` is this grid's point of the same id, equal in every field."""
         return (
             isinstance(point, DesignPoint)
             and 0 <= point.id < self._len
@@ -294,6 +305,7 @@ class PointChecker:
     """
 
     def __init__(self, scenario: Scenario, source: str):
+        """Check points against ``scenario``; errors name ``source`` (the scenario file)."""
         self.scenario, self.source = scenario, source
         self.read_sets: list[tuple[str, ...]] = []
         self.seen: set[tuple[Any, ...]] = set()
@@ -372,7 +384,7 @@ def check_points(
             return checker
 
 
-def _err(source: str, key: str, problem: str):
+def _err(source: str, key: str, problem: str) -> NoReturn:
     raise ScenarioError(source, key, problem)
 
 
@@ -446,7 +458,7 @@ def parse_design(
     if kind in SAMPLED:
         design = _sampled(raw, kind, reps, scenario, source)
     else:
-        variants = (
+        variants: Sequence[tuple[str | None, dict[str, Any]]] = (
             _variants(raw.get("variants"), source)
             if "variants" in raw
             else [(None, {})]
@@ -688,7 +700,7 @@ def _sampled(
         ).random(samples)
         lo = np.array([ranges[n][0] for n in names])
         hi = np.array([ranges[n][1] for n in names])
-        x = qmc.scale(unit, lo, hi) if len(names) else unit
+        x = qmc.scale(unit, lo, hi) if names else unit
     elif kind == "sobol":
         sobol_sample = _salib("sobol", source)
 
@@ -701,7 +713,7 @@ def _sampled(
     width = len(str(x.shape[0] - 1))
     for i, row in enumerate(x):
         over = {
-            n: (int(round(v)) if BY_NAME[n].kind is int else float(v))
+            n: (round(v) if BY_NAME[n].kind is int else float(v))
             for n, v in zip(names, row, strict=True)
         }
         points.append(DesignPoint(i, f"sample-{i:0{width}d}", over))

@@ -19,16 +19,16 @@ import pandas as pd
 import pyarrow as pa
 
 from sim.experiment.results import (
-    csv_forms,
     ResultsError,
     _sha256,
+    csv_forms,
     load_results,
     read_manifest,
     versions,
 )
 from sim.experiment.run import execute
-from sim.scenario import load_text
 from sim.experiment.sweep import TABLES, Sweep, plan, plan_files
+from sim.scenario import load_text
 
 # What may differ between two runs of the same seed: wall-clock time only.
 VOLATILE = ("wall_seconds",)

@@ -94,7 +94,7 @@ def _git() -> dict[str, str]:
     root = Path(__file__).resolve().parent.parent
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
+            ["git", "rev-parse", "HEAD"],  # noqa: S607 - the user's own git, from PATH
             cwd=root,
             capture_output=True,
             text=True,
@@ -102,7 +102,7 @@ def _git() -> dict[str, str]:
             check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            ["git", "status", "--porcelain", "--untracked-files=no"],  # noqa: S607 - as above
             cwd=root,
             capture_output=True,
             text=True,
@@ -213,7 +213,8 @@ def replace_folder(tmp: Path, dest: Path) -> None:
     The old folder is renamed aside before the new one takes its name, so a reader sees the
     old folder or the new one, never a mixture, and a crash in between leaves the old one.
     """
-    os.chmod(tmp, 0o755)
+    # mkdtemp made the folder private (0o700); a results folder is shared like any other.
+    os.chmod(tmp, 0o755)  # noqa: S103 - a folder others may read, not a writable one
     if dest.exists():
         trash = dest.with_name(f".{dest.name}.{os.getpid()}.old")
         if trash.exists():

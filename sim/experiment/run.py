@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from sim.model import PartnershipModel, run_fingerprint
@@ -122,12 +121,12 @@ def execute(task: Task) -> tuple[int, dict[str, pd.DataFrame]]:
     }
     tables = {"runs": pd.DataFrame([row])}
     keys = {"run": task.run, "point": task.point, "replication": task.replication}
-    for name, df in (
+    for name, table in (
         ("timeseries", res.timeseries),
         ("regions", res.regions),
         ("events", res.events),
     ):
-        df = df.copy()
+        df = table.copy()
         for i, (k, v) in enumerate(keys.items()):
             df.insert(i, k, v)
         tables[name] = as_lists(df) if name == "events" else df
@@ -172,7 +171,7 @@ def as_lists(events: pd.DataFrame) -> pd.DataFrame:
     return events
 
 
-class ExecutorLost(RuntimeError):
+class ExecutorLost(RuntimeError):  # noqa: N818 - public name, kept for callers
     """The pool or cluster running the tasks failed (a Dask scheduler gone, a worker process killed).
 
     ``execute`` turns every error of a run into a ``failed`` row, so an exception from a
@@ -180,6 +179,7 @@ class ExecutorLost(RuntimeError):
     """
 
     def __init__(self, cause: BaseException):
+        """Wrap ``cause``; the message is its type and the first line of its text."""
         self.cause = cause
         text = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
         super().__init__(f"{type(cause).__name__}{': ' + text[:160] if text else ''}")

@@ -35,16 +35,15 @@ import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiment.design import Design, from_scenario
-from sim.model import run_fingerprint
 from sim.experiment.results import (
     LOCK_NAME,
     ManifestError,
@@ -59,25 +58,35 @@ from sim.experiment.results import (
     with_units,
 )
 from sim.experiment.run import ExecutorLost, Task, execute, execute_all
+from sim.model import run_fingerprint
 from sim.scenario import Scenario
 
 TABLES: tuple[str, ...] = ("runs", "timeseries", "regions", "events")
 
 
-class SweepInterrupted(Exception):
+class SweepInterrupted(Exception):  # noqa: N818 - a stop the user asked for, not an error
     """The sweep was stopped (Ctrl-C); what finished is saved."""
 
     def __init__(self, done: int, total: int):
+        """Record that ``done`` of ``total`` runs finished before the stop."""
         self.done, self.total = done, total
         super().__init__(
             f"interrupted: {done} of {total} runs are finished and saved; rerun with --resume to finish"
         )
 
 
-class SweepLost(Exception):
+class SweepLost(Exception):  # noqa: N818 - public name, kept for callers
     """The workers went away (the Dask scheduler lost, a worker process killed); what finished is saved."""
 
     def __init__(self, done: int, total: int, cause: str, where: str):
+        """Record the loss.
+
+        Args:
+            done: Runs finished and saved.
+            total: Runs in the sweep.
+            cause: What went wrong, in a few words.
+            where: What was lost (the Dask cluster, a worker process).
+        """
         self.done, self.total = done, total
         super().__init__(
             f"lost {where} ({cause}); {done} of {total} runs are finished and saved; "
@@ -247,6 +256,7 @@ class ChunkStore:
     """
 
     def __init__(self, folder: Path):
+        """The store of the results folder ``folder`` (in ``folder/chunks``)."""
         self.dir = folder / "chunks"
         self.journal = self.dir / JOURNAL
 
@@ -405,11 +415,13 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def _write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def _write_atomic[T](path: Path, write: Callable[[Path], T]) -> T:
+    """Write ``path`` through a temporary file renamed into place; returns what ``write`` returns."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.partial")
     try:
-        write(tmp)
+        out = write(tmp)
         tmp.replace(path)
+        return out
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ResultsError(f"{path}: cannot write ({exc.strerror or exc})") from None
@@ -620,6 +632,7 @@ def prepare_folder(
             say(f"{folder}: {problem}; rebuilding the tables from the chunks")
         journal_sweep, _ = store.read_journal()
         if old is None:
+            assert damage is not None  # no manifest to go by: it could not be read
             if journal_sweep != fp:
                 raise ResultsError(
                     f"{damage.rstrip('.')}; its chunks cannot be matched to this sweep, so it cannot be repaired; "
@@ -696,6 +709,9 @@ def _stream_table(
     with pq.ParquetWriter(path, schema) as writer:
         for run in runs:
             table = store.table(run, name)
+            assert (
+                table is not None
+            )  # only runs whose chunk has this table are streamed
             if name == "runs" and "wall_seconds" in table.column_names:
                 walls[run] = table.column("wall_seconds")[0].as_py()
                 table = table.drop_columns(["wall_seconds"])
@@ -728,7 +744,7 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 def finalize(
     folder: Path, sweep: Sweep, manifest: dict[str, Any]
-) -> dict[str, pd.DataFrame]:
+) -> Mapping[str, pd.DataFrame]:
     """Stream the chunks into the final tables, mark the manifest complete, remove the chunks.
 
     Parquet tables are written from the chunks run by run (memory stays flat, nothing is
@@ -739,7 +755,9 @@ def finalize(
         return load_tables(folder)
     store = ChunkStore(folder)
     runs = [t.run for t in sweep.tasks]
-    hashes, counts, walls = {}, {}, {}
+    hashes: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    walls: dict[int, float] = {}
     for name in TABLES:
         path = folder / f"{name}.{fmt}"
         if fmt == "parquet":
@@ -750,12 +768,10 @@ def finalize(
                 pa.ArrowTypeError,
             ):  # types no promotion reconciles: pandas' concat decides
                 schema, with_rows = None, None
-            if schema is not None:
-                _write_atomic(
+            if schema is not None and with_rows is not None:
+                counts[name] = _write_atomic(
                     path,
-                    lambda p, n=name, s=schema, w=with_rows: counts.__setitem__(
-                        n, _stream_table(store, w, n, s, p, walls)
-                    ),
+                    partial(_stream_table, store, with_rows, name, schema, walls=walls),
                 )
             else:
                 frames = store.read(runs)[name] if with_rows is None else pd.DataFrame()
@@ -769,7 +785,7 @@ def finalize(
                     )
                     frames = frames.drop(columns="wall_seconds")
                 counts[name] = len(frames)
-                _write_atomic(path, lambda p, df=frames: _write_table(df, p, fmt))
+                _write_atomic(path, partial(_write_table, frames, fmt=fmt))
         else:
             frames = store.read(runs)[name]
             if name == "runs" and "wall_seconds" in frames.columns:
@@ -782,7 +798,7 @@ def finalize(
                 )
                 frames = frames.drop(columns="wall_seconds")
             counts[name] = len(frames)
-            _write_atomic(path, lambda p, df=frames: _write_table(df, p, fmt))
+            _write_atomic(path, partial(_write_table, frames, fmt=fmt))
         hashes[path.name] = _sha256(path)
     # Wall time differs between reruns; it goes to the manifest so every table is byte-identical.
     manifest = dict(
@@ -802,11 +818,18 @@ class FolderTables(Mapping[str, pd.DataFrame]):
     """A finished folder's tables, each read when first asked for (a sweep's caller often needs only ``runs``)."""
 
     def __init__(self, folder: Path, manifest: dict[str, Any]):
+        """The tables ``manifest`` lists, to be read from ``folder``; none is read yet."""
         self.folder, self.manifest = folder, manifest
         self._names = [f.rsplit(".", 1)[0] for f in manifest.get("tables", {})]
         self._cache: dict[str, pd.DataFrame] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
+        """Table ``name``, read on first use.
+
+        Raises:
+            KeyError: If the folder has no such table.
+            ResultsError: If its file cannot be read.
+        """
         if name not in self._names:
             raise KeyError(name)
         if name not in self._cache:
@@ -816,16 +839,19 @@ class FolderTables(Mapping[str, pd.DataFrame]):
                 self._cache[name] = (
                     pd.read_parquet(path) if fmt == "parquet" else pd.read_csv(path)
                 )
-            except Exception as exc:  # noqa: BLE001 - pyarrow and pandas raise many kinds for a damaged file
+            # pyarrow and pandas raise many kinds of exception for a damaged file.
+            except Exception as exc:
                 raise ResultsError(
                     f"{path}: cannot be read ({type(exc).__name__}); the folder is damaged"
                 ) from None
         return self._cache[name]
 
     def __iter__(self) -> Iterator[str]:
+        """The tables' names, in the manifest's order."""
         return iter(self._names)
 
     def __len__(self) -> int:
+        """Number of tables."""
         return len(self._names)
 
 

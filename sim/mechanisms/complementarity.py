@@ -15,8 +15,6 @@ with ``strength`` 0 partnerships and programmes simply add up.
 
 from __future__ import annotations
 
-import numpy as np
-
 from sim.state import FloatArray
 
 

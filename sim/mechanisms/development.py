@@ -24,8 +24,8 @@ from functools import cache
 import numpy as np
 
 from sim import hdi
-from sim.parameters import ACTIVITIES
 from sim.geography import Regions
+from sim.parameters import ACTIVITIES
 from sim.state import FloatArray, RegionState
 
 COMPONENTS: tuple[str, ...] = (
@@ -91,7 +91,7 @@ def pull(invest: FloatArray, population: FloatArray, dynamics: dict) -> FloatArr
 
 
 def advance(
-    regions: RegionState, invest: FloatArray, dynamics: dict, method: str
+    regions: RegionState, invest: FloatArray, dynamics: dict, method: hdi.Method
 ) -> None:
     """Move every region's components one quarter forward, in place."""
     gp = hdi.goalposts(method)
@@ -112,7 +112,7 @@ def advance(
             setattr(regions, name, moved)
 
 
-def regional_index(regions: RegionState, method: str) -> FloatArray:
+def regional_index(regions: RegionState, method: hdi.Method) -> FloatArray:
     """The index of every region (IPM 0-100 or HDI 0-1)."""
     return np.asarray(
         hdi.human_development_index(
@@ -126,7 +126,7 @@ def regional_index(regions: RegionState, method: str) -> FloatArray:
     )
 
 
-def national_index(regions: RegionState, method: str) -> float:
+def national_index(regions: RegionState, method: hdi.Method) -> float:
     """The national index from population-weighted national components, as BPS computes it."""
     return float(hdi.human_development_index(*regions.national(), method))
 
@@ -153,7 +153,7 @@ def regions_from(real: Regions) -> RegionState:
 
 
 def initial_regions(
-    rng: np.random.Generator, n: int, start: dict, spread: float, method: str
+    rng: np.random.Generator, n: int, start: dict, spread: float, method: hdi.Method
 ) -> RegionState:
     """Regions spread around the national start values, re-centred so the national components match.
 

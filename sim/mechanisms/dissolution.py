@@ -20,7 +20,6 @@ from sim.mechanisms import trust
 from sim.state import NO_MEMBER
 from sim.world import World
 
-
 REASONS: tuple[str, ...] = (
     "funding_cut",
     "low_trust",

@@ -278,7 +278,7 @@ def recruit(model: World, busy: IntArray) -> int:
         np.floor(rng.random(ids.shape[0]) * table.size[ids]).astype(np.int64),
     ]
     k = p["network"]["candidates"]
-    s1, c1 = network.network_candidates(model.streams["search"], model.ties, lead, k)
+    _, c1 = network.network_candidates(model.streams["search"], model.ties, lead, k)
     # network_candidates drops leads without ties and repeats each kept lead k times, in order.
     indptr, _ = model.ties.adjacency()
     rows1 = np.repeat(np.flatnonzero(indptr[lead + 1] > indptr[lead]), k)

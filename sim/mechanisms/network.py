@@ -11,6 +11,7 @@ sets the share of agents looking for partners each quarter.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -39,7 +40,7 @@ def forum_network(
         little below ``density`` in small populations).
     """
     n = region.shape[0]
-    n_ties = int(round(n * density / 2))
+    n_ties = round(n * density / 2)
     if n < 2 or n_ties == 0:
         return TieTable.from_pairs(
             n, np.zeros(0, np.int64), np.zeros(0, np.int64), trust, True
@@ -159,6 +160,7 @@ class SearchTree:
     """
 
     def __init__(self, points: FloatArray):
+        """Build the tree twice: once to learn its leaf order, once over the reordered points."""
         self.n, self.dim = points.shape
         first = cKDTree(points, leafsize=64, balanced_tree=False, compact_nodes=False)
         self.order = np.asarray(first.indices, dtype=np.int64)
@@ -214,6 +216,7 @@ class NearestMatches:
         k: int,
         query_rows: Callable[[IntArray], FloatArray] | None = None,
     ):
+        """Start with no remembered answers; rows are added as keys are first asked for."""
         self.tree = tree
         self.k = min(k, tree.n)
         self.query_rows = query_rows
@@ -282,7 +285,7 @@ SEARCH_BLOCK = 65_536
 
 
 def nearest_matches(
-    holder: object,
+    holder: Any,
     tree: SearchTree,
     k: int,
     query_rows: Callable[[IntArray], FloatArray] | None = None,
@@ -364,20 +367,26 @@ def information_candidates(
     are not needed.
     """
     own = matches is not None and matches.query_rows is not None
-    n = matches.tree.n if own else points.shape[0]
+    if matches is not None and own:
+        n = matches.tree.n
+    else:
+        assert points is not None  # needed without the community's own matches
+        n = points.shape[0]
     if reach <= 0 or who.shape[0] == 0 or n < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     kk = min(k + 1, n)
     keep = min(k, n - 1)
     visible = (rng.random(who.shape[0] * keep) < reach).reshape(who.shape[0], keep)
-    matches = NearestMatches(SearchTree(points), kk) if matches is None else matches
+    if matches is None:
+        assert points is not None
+        matches = NearestMatches(SearchTree(points), kk)
     idx = np.full((who.shape[0], kk), -1, dtype=np.int64)
     look = np.flatnonzero(visible.any(axis=1))
-    idx[look] = (
-        matches.nearest_rows(who[look])
-        if own
-        else matches.nearest(who[look], queries[who[look]])
-    )
+    if own:
+        idx[look] = matches.nearest_rows(who[look])
+    else:
+        assert queries is not None
+        idx[look] = matches.nearest(who[look], queries[who[look]])
     # Move the seeker itself (usually its own nearest point) to the end of its row, keep k.
     is_self = idx == who[:, None]
     idx = np.take_along_axis(idx, np.argsort(is_self, axis=1, kind="stable"), axis=1)[

@@ -17,13 +17,13 @@ from sim.parameters import ACTIVITIES
 from sim.state import (
     BUSINESS,
     NO_MEMBER,
+    CommunityRows,
     CommunityState,
     FloatArray,
     IntArray,
     sorted_unique,
 )
 from sim.world import World
-
 
 # Shares of government programme spending by activity (health, education, livelihood, social).
 PROGRAMME_SHARES = np.array([0.3, 0.4, 0.3, 0.0])
@@ -43,7 +43,7 @@ SOCIAL = ACTIVITIES.index("social")
 
 
 def member_inputs(
-    community: CommunityState, params: dict, memberships: IntArray
+    community: CommunityState | CommunityRows, params: dict, memberships: IntArray
 ) -> tuple[FloatArray, FloatArray]:
     """Money and volunteer labour value each agent puts into each of its partnerships per quarter.
 
@@ -63,7 +63,9 @@ def member_inputs(
     return funds, labour_value(community, gr) * (0.5 + community.motivation) / split
 
 
-def labour_value(community: CommunityState, gotong_royong: dict) -> FloatArray:
+def labour_value(
+    community: CommunityState | CommunityRows, gotong_royong: dict
+) -> FloatArray:
     """Value of the volunteer labour each agent's people give in a quarter at neutral motivation (Rp).
 
     Volunteer days per person x people the agent stands for x its labour endowment x its

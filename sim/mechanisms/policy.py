@@ -15,7 +15,6 @@ import numpy as np
 from sim.scenario import PolicyEvent
 from sim.world import World
 
-
 SHOCK_SCALE = 0.3
 
 
@@ -35,6 +34,7 @@ class PolicyEventHandler:
     """Applies one policy event; the model keeps it alive because Mesa holds only a weak reference."""
 
     def __init__(self, model: World, event: PolicyEvent):
+        """Remember the model whose levers ``event`` changes when it fires."""
         self.model = model
         self.event = event
 

@@ -27,7 +27,6 @@ from sim.mechanisms.operation import labour_value, represented
 from sim.state import NO_MEMBER, FloatArray
 from sim.world import World
 
-
 # How far a dishonest self-evaluation moves toward a perfect score, and its noise.
 SELF_BIAS = 0.6
 SELF_NOISE = 0.15

@@ -18,7 +18,7 @@ from sim.state import RegionState
 QUARTERS = 4.0
 
 
-def apply(regions: RegionState, shocks: dict, method: str) -> None:
+def apply(regions: RegionState, shocks: dict, method: hdi.Method) -> None:
     """Move every region's components by one quarter of the shocks in force, in place."""
     gp = hdi.goalposts(method)
     if shocks["expenditure"]:

@@ -16,7 +16,6 @@ from sim.parameters import ACTIVITIES
 from sim.state import FloatArray, member_pairs, pair_keys, sorted_unique
 from sim.world import World
 
-
 DROP_BELOW = 0.01
 SOCIAL = ACTIVITIES.index("social")
 

@@ -37,10 +37,10 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.teaching.labels import CHOICES, choice_key, choice_label
 from sim.model import PartnershipModel
 from sim.parameters import BY_NAME, KINDS
 from sim.scenario import PolicyEvent, Scenario, defaults
+from sim.teaching.labels import CHOICES, choice_key, choice_label
 
 # Population keys, in the order of sim.parameters.KINDS.
 POPULATION_KEYS: tuple[str, ...] = (
@@ -249,8 +249,10 @@ def world_b_levers(a: Levers, contrast: Contrast) -> Levers:
     """World A's levers with the contrast's lever values."""
     changes = dict(contrast.levers)
     if "capacity_building" in changes and changes["capacity_building"] is None:
+        budget_high = BY_NAME["capacity.budget"].high
+        assert budget_high is not None  # capacity.budget is a bounded number
         changes["capacity_building"] = min(
-            3.0 * a.capacity_building, float(BY_NAME["capacity.budget"].high)
+            3.0 * a.capacity_building, float(budget_high)
         )
     return a.replace(**changes) if changes else a
 
@@ -291,6 +293,7 @@ class Classroom(mesa.Model):
         replication: int = 0,
         seed: int | None = None,
     ):
+        """Build world A from ``base`` with the levers given, and world B differing by ``compare``."""
         super().__init__(rng=0)
         base = base if base is not None else defaults()
         start = Levers.from_scenario(base)

@@ -23,8 +23,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib.artist import Artist
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure, SubFigure
@@ -33,13 +35,16 @@ from matplotlib.patches import Circle, Patch
 from matplotlib.ticker import MaxNLocator, MultipleLocator
 
 from sim import __version__, hdi
-from sim.teaching.classroom import DEMOS, Classroom, Layout, demo_classroom
-from sim.teaching.labels import choice_label, quarter_text, t
 from sim.model import PartnershipModel
 from sim.parameters import KINDS
 from sim.scenario import Scenario
 from sim.state import member_pairs
+from sim.teaching.classroom import DEMOS, Classroom, Layout, demo_classroom
+from sim.teaching.labels import choice_label, quarter_text, t
 from sim.teaching.svg import BAND_COLOURS, KIND_COLOURS
+
+if TYPE_CHECKING:
+    from matplotlib.animation import AbstractMovieWriter
 
 # Okabe-Ito kinds and ColorBrewer PuOr bands (both colour-blind safe), shared with the live page.
 WORLD_COLOURS = {"A": "#1f5fa8", "B": "#d95f02"}
@@ -83,8 +88,9 @@ def _pairs(world: PartnershipModel, ids: np.ndarray) -> tuple[np.ndarray, np.nda
     return a, b
 
 
-def _segments(xy: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    return np.stack([xy[a], xy[b]], axis=1)
+def _segments(xy: np.ndarray, a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
+    """The line segments from ``xy[a]`` to ``xy[b]``, one (2, 2) array each (LineCollection's input)."""
+    return list(np.stack([xy[a], xy[b]], axis=1))
 
 
 def _rgba(colour: str, alpha: np.ndarray) -> np.ndarray:
@@ -238,7 +244,7 @@ def draw_network(
 
 def network_legend_handles(lang: str = "en", bands: bool = True) -> list:
     """Legend entries for the network: the kinds, the three kinds of line and the regions' IPM bands."""
-    handles = [
+    handles: list[Artist] = [
         Line2D(
             [],
             [],
@@ -290,7 +296,7 @@ def network_legend_handles(lang: str = "en", bands: bool = True) -> list:
 
 
 def network_title(world: PartnershipModel, lang: str, prefix: str = "") -> str:
-    """ "World A · end of 2017 Q3 · 368 partnerships"."""
+    """A network picture's title, e.g. "World A · end of 2017 Q3 · 368 partnerships"."""
     n = int(world.metrics["active_partnerships"])
     head = f"{prefix} · " if prefix else ""
     return f"{head}{time_text(world, lang)} · {n} {t('edge_active', lang) if n == 1 else t('active_partnerships', lang).lower()}"
@@ -540,7 +546,8 @@ def draw_side_by_side(
     """
     series = classroom_series(room, lang, label_a)
     if title:
-        head, fig = fig.subfigures(2, 1, height_ratios=[0.055, 1.0])
+        # matplotlib's stubs type subfigures() as one SubFigure; with 2 rows it is an array of two.
+        head, fig = fig.subfigures(2, 1, height_ratios=[0.055, 1.0])  # type: ignore[misc]
         head.text(
             0.01,
             0.5,
@@ -551,7 +558,7 @@ def draw_side_by_side(
             weight="bold",
         )
     if charts:
-        top, bottom = fig.subfigures(2, 1, height_ratios=[1.15, 1.0])
+        top, bottom = fig.subfigures(2, 1, height_ratios=[1.15, 1.0])  # type: ignore[misc]
     else:
         top, bottom = fig, None
     ax_a, ax_b = top.subplots(1, 2)
@@ -708,7 +715,7 @@ def write_demo(
     title = t("demo_title", lang, name=choice_label("demo", name, lang))
     label_a = demo_label_a(name, lang)
     files: dict[str, Path] = {}
-    writers = []
+    writers: list[tuple[AbstractMovieWriter, Path]] = []
     fig = None
     if animation:
         from matplotlib.animation import FFMpegWriter, PillowWriter
@@ -735,6 +742,7 @@ def write_demo(
         if handles:
             refresh_side_by_side(handles, room, lang, label_a)
         else:
+            assert fig is not None  # frames are drawn only for an animation
             handles.update(draw_side_by_side(fig, room, lang, label_a, title=title))
         for writer, _ in writers:
             writer.grab_frame(facecolor="white")

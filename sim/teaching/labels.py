@@ -445,7 +445,7 @@ ROMAN = ("I", "II", "III", "IV")
 def quarter_text(year: float, lang: str = DEFAULT_LANG) -> str:
     """The model's time as words: ``2017.75`` (after three quarters of 2017) is "end of 2017 Q3", "Triwulan III 2017"."""
     y = int(year + 1e-9)
-    q = int(round((year - y) * 4))
+    q = round((year - y) * 4)
     if q == 0:
         # The state after step s is the end of quarter s; a whole year is the end of the previous Q4.
         y, q = y - 1, 4

@@ -70,6 +70,11 @@ class Choice:
     accept: bool = True
 
     def __post_init__(self) -> None:
+        """Reject money or labour outside 0..200 % of the usual.
+
+        Raises:
+            ValueError: If either is out of range.
+        """
         if not 0 <= self.money <= 200 or not 0 <= self.labour <= 200:
             raise ValueError(
                 f"money and labour are 0..200 (% of the usual); got {self.money}, {self.labour}"
@@ -111,10 +116,9 @@ def _declining(model: PartnershipModel, declined: np.ndarray) -> Iterator[None]:
         if keep.any():
             add_original(ids[keep], agents[keep], transaction_cost)
 
-    model.open_partnerships = (
-        open_partnerships  # this instance only; the class is untouched
-    )
-    model.add_members = add_members
+    # Replaced on this instance only; the class is untouched.
+    model.open_partnerships = open_partnerships  # type: ignore[method-assign]
+    model.add_members = add_members  # type: ignore[method-assign]
     try:
         yield
     finally:
@@ -227,6 +231,7 @@ class Room:
         replication: int = 0,
         code: str | None = None,
     ):
+        """Build the played world and its shadow from the same scenario and seed."""
         self.scenario = scenario if scenario is not None else defaults()
         self.replication = int(replication)
         self.code = (code or new_code()).upper()

@@ -22,6 +22,9 @@ import threading
 
 import solara
 
+from sim import app
+from sim.teaching.classroom import network_layout
+from sim.teaching.demo import time_text
 from sim.teaching.labels import choice_label, lang_from_env, number, t
 from sim.teaching.room import (
     LABOUR_LEVELS,
@@ -32,9 +35,6 @@ from sim.teaching.room import (
     contribution,
 )
 from sim.teaching.svg import Player, legend_html, network_svg
-from sim.teaching.classroom import network_layout
-from sim.teaching.demo import time_text
-from sim import app
 
 CODE_ENV = "KEMITRAAN_ROOM_CODE"
 KEY_ENV = "KEMITRAAN_TRAINER_KEY"
@@ -48,7 +48,8 @@ _LOCK = threading.Lock()
 
 def the_room() -> Room:
     """The server's one room (built on first use from the environment's scenario and code)."""
-    global _ROOM, _LAYOUT
+    # One room per server process, shared by every page the server renders.
+    global _ROOM, _LAYOUT  # noqa: PLW0603 - the server's single room, built once under _LOCK
     with _LOCK:
         if _ROOM is None:
             _ROOM = Room(app.base_scenario(), code=os.environ.get(CODE_ENV) or None)
@@ -81,7 +82,7 @@ def _query(router) -> dict[str, str]:
 
 
 def component_text(room: Room, row: int, lang: str) -> str:
-    """ "Kelompok masyarakat di W3"."""
+    """A component's kind and region in words, e.g. "Kelompok masyarakat di W3"."""
     return t(
         "room_component",
         lang,
@@ -121,11 +122,12 @@ def Trainer(lang: str):
         for _ in range(100_000):
             if cancel.is_set() or not playing.value:
                 return
-            if not wait_all.value or room.all_decided or not room.participants:
-                if not room.step():
-                    playing.set(False)
-                    room.set_paused(True)
-                    return
+            if (
+                not wait_all.value or room.all_decided or not room.participants
+            ) and not room.step():
+                playing.set(False)
+                room.set_paused(True)
+                return
             if cancel.wait(1.0 / speed.value):
                 return
 
@@ -139,10 +141,15 @@ def Trainer(lang: str):
         playing.set(on)
         room.set_paused(not on)
 
+    def restart() -> None:
+        set_playing(False)
+        room.restart()
+
     scale = app.BIG if big.value else 1.0
     world = room.shadow if show_shadow.value else room.world
     with room.lock:
         players = [Player(p.row, p.name) for p in room.participants.values()]
+        assert _LAYOUT is not None  # drawn with the room, in the_room()
         net = network_svg(
             world, _LAYOUT, lang, scale=scale, players=players, title=t("network", lang)
         )
@@ -241,7 +248,7 @@ def Trainer(lang: str):
             solara.Checkbox(label=t("large_text", lang), value=big)
             solara.Button(
                 t("room_restart", lang),
-                on_click=lambda: (set_playing(False), room.restart()),
+                on_click=restart,
                 outlined=True,
             )
         solara.HTML(

@@ -116,8 +116,10 @@ def network_svg(
     width, height = hi - lo
     font = max(width, height) / 36.0 * scale
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_f(lo[0])} {_f(-hi[1])} {_f(width)} {_f(height)}" '
-        f'preserveAspectRatio="xMidYMid meet" style="width:100%;height:100%;display:block" role="img" aria-label="{_e(title)}">'
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_f(lo[0])} {_f(-hi[1])} {_f(width)} {_f(height)}" '
+            f'preserveAspectRatio="xMidYMid meet" style="width:100%;height:100%;display:block" role="img" aria-label="{_e(title)}">'
+        )
     ]
     method = world.method
     for g in range(centres.shape[0]):
@@ -275,8 +277,8 @@ class Line:
     label: str
     colour: str
     dash: str
-    x: Sequence[float]
-    y: Sequence[float]
+    x: Sequence[float] | np.ndarray
+    y: Sequence[float] | np.ndarray
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -341,8 +343,10 @@ def line_chart_svg(
         return h - bottom - (y - y0) / (y1 - y0) * (h - top - bottom)
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" '
-        f'style="width:100%;height:100%;display:block" role="img" aria-label="{_e(title)}" font-size="{_f(fs)}">',
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" preserveAspectRatio="xMidYMid meet" '
+            f'style="width:100%;height:100%;display:block" role="img" aria-label="{_e(title)}" font-size="{_f(fs)}">'
+        ),
         f'<text x="{_f(left)}" y="{_f(fs * 1.2)}" font-weight="bold" font-size="{_f(fs * 1.08)}">{_e(title)}</text>'
         if title
         else "",

@@ -401,7 +401,7 @@ def test_a_room_with_four_participants(browser, tmp_path_factory):
         wrong.get_by_role("button", name="Join").click()
         wrong.get_by_text("the code is not right").wait_for(timeout=20_000)
         wrong.context.close()
-        for i, name in enumerate(("Ani", "Budi", "Citra", "Dewi")):
+        for name in ("Ani", "Budi", "Citra", "Dewi"):
             phone = browser.new_context(
                 viewport={"width": 390, "height": 800}
             ).new_page()

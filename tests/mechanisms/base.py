@@ -67,8 +67,8 @@ def snapshot(model: PartnershipModel) -> dict[str, Any]:
 def assert_same(a: dict[str, Any], b: dict[str, Any]) -> None:
     """Two snapshots are identical, bit for bit."""
     assert a.keys() == b.keys()
-    for key in a:
-        x, y = a[key], b[key]
+    for key, x in a.items():
+        y = b[key]
         if isinstance(x, pd.DataFrame):
             pd.testing.assert_frame_equal(x, y, check_exact=True, obj=key)
         elif isinstance(x, np.ndarray):
@@ -220,7 +220,7 @@ class MechanismTestCase:
             if key.startswith(("community.", "regions.")):
                 assert np.array_equal(a[key], b[key]), key
         if not any(
-            k.startswith("network.forum_density") or k.startswith("network.local_share")
+            k.startswith(("network.forum_density", "network.local_share"))
             for k in self.levers
         ):
             assert np.array_equal(a["ties.keys"], b["ties.keys"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from sim.mechanisms import dissolution
 from sim.mechanisms.dissolution import REASONS

@@ -11,9 +11,9 @@ from sim.mechanisms import rewards
 from sim.parameters import REWARD_SCHEMES
 
 from .base import (
+    MechanismTestCase,
     budget_for,
     one_organisation_each,
-    MechanismTestCase,
     open_hand_partnership,
 )
 

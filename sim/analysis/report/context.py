@@ -44,14 +44,17 @@ class Context:
 
     @property
     def kind(self) -> str:
+        """The design's type (``factorial``, ``lhs``, ...), ``none`` for a single run."""
         return str(self.design.get("type", "none"))
 
     @property
     def sampled(self) -> bool:
+        """Whether the design is a sample over ranges (then sensitivity applies)."""
         return self.kind in SAMPLED
 
     @property
     def index_name(self) -> str:
+        """``IPM`` or ``HDI``, after the run's method."""
         return "IPM" if self.method == "ipm" else "HDI"
 
     @property
@@ -61,23 +64,31 @@ class Context:
 
     @property
     def end_year(self) -> float:
+        """Calendar year of the horizon."""
         return self.start_year + self.horizon
 
     @property
     def replications(self) -> int:
+        """Replications per design point (the most any point has when the design does not say)."""
         return int(
             self.design.get("replications")
             or (self.ok.groupby("point_name").size().max() if not self.ok.empty else 1)
         )
 
     def overrides(self, name: str) -> dict[str, Any]:
+        """The parameters design point ``name`` sets (empty for an unknown name)."""
         for p in self.design.get("points", []):
             if p.get("name") == name:
                 return dict(p.get("overrides") or {})
         return {}
 
-    def label(self, name: str) -> str:
-        """A short label for a design point (factorial names ``a.b=x,c.d=y`` made readable)."""
+    def label(self, name: str | None) -> str:
+        """A short label for a design point (factorial names ``a.b=x,c.d=y`` made readable).
+
+        ``None`` (no reference: no point has a successful run) gives ``"(none)"``.
+        """
+        if name is None:
+            return "(none)"
         over = self.overrides(name)
         if "=" not in name or not over:
             return name
@@ -250,12 +261,21 @@ def _param_meaning(name: str) -> str:
 
 @dataclass
 class Sensitivity:
+    """Which levers drive the outcome of a sampled design.
+
+    Attributes:
+        outcome: The outcome column analysed.
+        outcome_label: Its name in the report.
+        table: The sensitivity indices per lever (None when they could not be computed).
+        rho: Spearman rank correlation of each lever with the outcome (its direction).
+        note: Why this outcome was chosen, when not the default.
+        error: Why the indices are missing, when they are.
+    """
+
     outcome: str
     outcome_label: str
     table: pd.DataFrame | None
-    rho: (
-        pd.DataFrame
-    )  # Spearman rank correlation of each lever with the outcome (direction)
+    rho: pd.DataFrame
     note: str = ""
     error: str = ""
 

@@ -77,10 +77,22 @@ class Figures:
     """Writes figures as PNG and SVG into a folder and keeps them for the page."""
 
     def __init__(self, folder: Path):
+        """Write into ``folder`` (which must exist), starting with no figures."""
         self.folder = folder
         self.items: dict[str, Figure] = {}
 
     def save(self, fig, name: str, title: str, caption: str) -> Figure:
+        """Write ``fig`` as ``name.png`` and ``name.svg``, close it and keep it for the page.
+
+        Args:
+            fig: The matplotlib figure.
+            name: File stem, also the figure's key in :attr:`items`.
+            title: Heading shown above the figure.
+            caption: Text shown below it.
+
+        Returns:
+            The figure's record (files and text) as the page shows it.
+        """
         _, plt = _mpl()
         try:
             buf = io.BytesIO()
@@ -343,7 +355,7 @@ def fig_time_to_target(
             ref_curve = km_curve(
                 ref_sub["years_to_target_or_horizon"], ref_sub["reached"]
             )
-            for i, (ax, name) in enumerate(zip(axes, shown, strict=True)):
+            for ax, name in zip(axes, shown, strict=True):
                 if name != ctx.reference:
                     _draw_km(
                         ax,
@@ -761,6 +773,7 @@ def fig_differences(ctx: Context, figs: Figures, table: pd.DataFrame) -> Figure 
 
 
 def fig_sensitivity(ctx: Context, figs: Figures, sens: Sensitivity) -> Figure | None:
+    """Bar chart of the sensitivity indices of the levers; None without a sensitivity table."""
     if sens.table is None or sens.table.empty:
         return None
     _, plt = _mpl()
@@ -848,6 +861,7 @@ def fig_sensitivity(ctx: Context, figs: Figures, sens: Sensitivity) -> Figure | 
 
 
 def fig_scatter(ctx: Context, figs: Figures, sens: Sensitivity) -> Figure | None:
+    """The outcome against each varied lever, one panel each; None without varied levers."""
     varied = list(ctx.design.get("varied") or [])
     if not varied or ctx.ok.empty:
         return None

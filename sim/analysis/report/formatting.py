@@ -73,8 +73,8 @@ def _years(x: float) -> str:
 
 def quarter_name(year: float) -> str:
     """Model time as a quarter: the state at ``2024.25`` is the end of 2024 Q1."""
-    y = int(math.floor(year + 1e-9))
-    q = int(round((year - y) * 4))
+    y = math.floor(year + 1e-9)
+    q = round((year - y) * 4)
     if q == 0:
         return f"{y - 1} Q4"
     return f"{y} Q{q}"

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.compare import OUTCOMES
-from sim.analysis.report.places import places_section
 from sim.analysis.report.context import SAMPLED, Context, Sensitivity, _param_meaning
 from sim.analysis.report.figures import Figure, Figures
 from sim.analysis.report.formatting import (
@@ -25,6 +24,7 @@ from sim.analysis.report.formatting import (
     quarter_name,
 )
 from sim.analysis.report.km import km_curve
+from sim.analysis.report.places import places_section
 from sim.experiment.design import show_value
 
 MAX_HEADLINES = 10  # headline sentences at most (the fastest and the slowest points)
@@ -178,7 +178,7 @@ def _headline(
             tab.get((ref, "years_to_target_or_horizon")),
             tab.get((ref, "government_share")),
         )
-        if ry is not None:
+        if ry is not None and ref is not None:
             med = ry.km_median
             _, km_lo, km_hi = _point_km(ctx, ref)
             if _finite(med):
@@ -315,11 +315,14 @@ def _point_sentence(ctx: Context, p: str, tab: dict) -> str:
             if d != 0
             else "the same"
         )
-        other = (
-            "nor does the reference"
-            if ref_never
-            else f"while the reference does in {100 * ry.share_reached:.0f}% of its runs"
-        )
+        if ref_never:
+            other = "nor does the reference"
+        elif ry is not None:
+            other = (
+                f"while the reference does in {100 * ry.share_reached:.0f}% of its runs"
+            )
+        else:  # no reference row to compare with (it would have raised AttributeError)
+            other = "and the reference has no result to compare with"
         out += (
             f"does not reach {tt} within {ctx.horizon:g} years in any run, {other}; its {ctx.index_name} at the "
             f"horizon is {level}{_ci_words(fi.diff_low, fi.diff_high, 'final_index', m, negate=d < 0, unclear=d != 0)}"
@@ -770,8 +773,10 @@ def _provenance(ctx: Context) -> str:
     d = ctx.design
     parts = [
         '<section id="provenance"><h2>Provenance</h2>',
-        "<p>Everything needed to reproduce these numbers: the same scenario text, design and seeds give identical results on any "
-        "machine and any number of workers.</p>",
+        (
+            "<p>Everything needed to reproduce these numbers: the same scenario text, design and seeds give identical results on any "
+            "machine and any number of workers.</p>"
+        ),
     ]
     scen = man.get("scenarios") or []
     if scen:
@@ -873,8 +878,10 @@ def _provenance(ctx: Context) -> str:
         items.append(
             (
                 "Run seeds",
-                f"<details><summary>{len(reps)} replication{'s' if len(reps) != 1 else ''}</summary>"
-                f"<code>{_e(seeds)}</code></details>",
+                (
+                    f"<details><summary>{len(reps)} replication{'s' if len(reps) != 1 else ''}</summary>"
+                    f"<code>{_e(seeds)}</code></details>"
+                ),
             )
         )
     if man.get("command"):

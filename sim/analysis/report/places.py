@@ -153,11 +153,13 @@ def places_section(
     end = by.iloc[-1]
     parts = [
         '<section id="regions"><h2>Results by region</h2>',
-        f"<p>{len(table)} regions{f' at {_e(point)}' if point else ''}. At the end the highest is "
-        f"<b>{_e(str(table.iloc[0]['region_name']))}</b> ({table.iloc[0]['final_index']:.2f}) and the lowest "
-        f"<b>{_e(str(table.iloc[-1]['region_name']))}</b> ({table.iloc[-1]['final_index']:.2f}), a spread of "
-        f"{sp.iloc[-1]['gap']:.2f} points (from {sp.iloc[0]['gap']:.2f}); {end['regions_reached']:.1f} of {int(end['regions'])} "
-        f"regions are at the target by {end['year']:g} (mean over runs).</p>",
+        (
+            f"<p>{len(table)} regions{f' at {_e(point)}' if point else ''}. At the end the highest is "
+            f"<b>{_e(str(table.iloc[0]['region_name']))}</b> ({table.iloc[0]['final_index']:.2f}) and the lowest "
+            f"<b>{_e(str(table.iloc[-1]['region_name']))}</b> ({table.iloc[-1]['final_index']:.2f}), a spread of "
+            f"{sp.iloc[-1]['gap']:.2f} points (from {sp.iloc[0]['gap']:.2f}); {end['regions_reached']:.1f} of {int(end['regions'])} "
+            f"regions are at the target by {end['year']:g} (mean over runs).</p>"
+        ),
     ]
     warning = plausibility_warning(rows)
     if warning:

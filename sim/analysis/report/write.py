@@ -29,7 +29,6 @@ from sim.analysis.report.km import CONFIDENCE
 from sim.analysis.report.page import build_html
 from sim.experiment.results import folder_swap
 
-
 # --- writing -------------------------------------------------------------------------------------
 
 
@@ -178,6 +177,7 @@ def write_report(folder: str | Path, reference: str | None = None) -> Path:
     costs = cost_notes = rank = None
     if (
         table is not None
+        and ctx.reference is not None
         and not ctx.sampled
         and {"government_spending", "total_spending"} <= set(ctx.ok.columns)
     ):
