@@ -279,6 +279,21 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
                 f"{str(path)!r}: no rows for year {year} (scenario.start_year); allowed: rows whose "
                 "year is the start year, or no year column",
             )
+    if df.empty:
+        raise GeographyError(
+            key, f"{str(path)!r}: no regions (no rows); allowed: one row per area"
+        )
+    for column in ("area", "province"):
+        names = df[column] if column in df.columns else pd.Series([], dtype=object)
+        bad_name = ~names.map(
+            lambda v: isinstance(v, str) and v.isprintable() and v.strip() != ""
+        )
+        if bad_name.any():
+            raise GeographyError(
+                key,
+                f"{str(path)!r}: {column} of row {int(df.index[bad_name][0]) + 2} is empty or holds "
+                "control characters; allowed: a name of printable characters",
+            )
     if df["area"].duplicated().any():
         raise GeographyError(
             key,
@@ -288,15 +303,16 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
     for column, (low, high) in CSV_RANGES.items():
         if column not in df.columns:
             continue
-        values = pd.to_numeric(df[column], errors="coerce")
+        values = _numbers(df[column])
         bad = ~values.between(low, high)
         if bad.any():
             row = df.index[bad][0]
             raise GeographyError(
                 key,
-                f"{str(path)!r}: {column} of {df.loc[row, 'area']!r} is {df.loc[row, column]}; "
+                f"{str(path)!r}: {column} of {df.loc[row, 'area']!r} is {str(df.loc[row, column])[:40]}; "
                 f"allowed: a number from {low:g} to {high:g}",
             )
+        df[column] = values
     if "province" not in df.columns:
         df = df.assign(province=df["area"])
     if "population_thousand" in df.columns:
@@ -306,6 +322,22 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
         population = np.full(len(df), 1e6)
         source = f"{path.name} gives no populations: every region weighs the same (1 million people)"
     return _regions(df, population, source)
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """A CSV column as floats, NaN where a cell is not a number a float can hold."""
+    try:
+        return pd.to_numeric(column, errors="coerce").astype(float)
+    except (OverflowError, ValueError, TypeError):  # an integer of hundreds of digits
+        return column.map(_float).astype(float)
+
+
+def _float(value: object) -> float:
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (OverflowError, ValueError, TypeError):
+        return float("nan")
+    return x if np.isfinite(x) else float("nan")
 
 
 def subset(regions: Regions, keep: list[int]) -> Regions:
