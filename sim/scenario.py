@@ -23,6 +23,8 @@ import os
 import stat
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -276,7 +278,8 @@ class Scenario:
             return self
         doc: dict[str, Any] = {s: dict(v) for s, v in self.values.items()}
         doc["events"] = [_event_to_dict(e) for e in (*self.events, *events)]
-        validate(doc, source)
+        with _inputs_relative_to(self.source):
+            validate(doc, source)
         built = build(doc, source=self.source, text=self.text)
         object.__setattr__(built, "design", self.design)
         return built
@@ -300,7 +303,10 @@ class Scenario:
                 if not history.is_historical(e.label)
             ],
         )
-        validate(doc, source)
+        # ``source`` labels the change ("--set", "... (design point 'x')"); the files the
+        # scenario names stay relative to its own file.
+        with _inputs_relative_to(self.source):
+            validate(doc, source)
         built = build(doc, source=self.source, text=self.text)
         object.__setattr__(built, "design", self.design)
         return built
@@ -729,8 +735,9 @@ def input_file(name: str, source: str, key: str) -> Path:
             key, f"{shown(name)} holds a NUL character; allowed: a file path"
         )
     path = Path(name)
-    if not path.is_absolute() and source.endswith(".toml"):
-        path = Path(source).parent / path
+    base = _INPUT_BASE.get() or source
+    if not path.is_absolute() and base.endswith(".toml"):
+        path = Path(base).parent / path
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -754,6 +761,20 @@ def input_file(name: str, source: str, key: str) -> Path:
             f"{MAX_INPUT_BYTES // 2**20} MiB",
         )
     return path
+
+
+# The scenario file that relative input paths are resolved against while a derived scenario
+# (overrides, events, design points) is validated under a label of its own.
+_INPUT_BASE: ContextVar[str | None] = ContextVar("_INPUT_BASE", default=None)
+
+
+@contextmanager
+def _inputs_relative_to(source: str) -> Iterator[None]:
+    token = _INPUT_BASE.set(source)
+    try:
+        yield
+    finally:
+        _INPUT_BASE.reset(token)
 
 
 _HASHES: dict[tuple[str, int, int, int], str] = {}

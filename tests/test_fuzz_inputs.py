@@ -27,6 +27,7 @@ import signal
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.parameters import PARAMETERS
+from sim.geography import components, province_names
+from sim.parameters import GEOGRAPHIES, PARAMETERS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted(
@@ -188,6 +190,93 @@ hostile_values = st.one_of(
 )
 KEYS = [(p.section, p.key) for p in PARAMETERS]
 
+# --- input files a scenario may name (geography.file, dynamics.ensemble) ---------------------
+
+HEADER = "area,province,life_expectancy,expected_schooling,mean_schooling,expenditure_thousand_rp"
+GOOD_ROWS = ["A,P,70,13,8,11000", "B,P,68,12,7,9000", "C,Q,72,14,9,12000"]
+
+
+def _bps_csv() -> str:
+    """BPS's 2019 districts as a user's regions CSV (the same columns, a year column kept)."""
+    d = components()
+    d = d[d["level"] == "district"]
+    cols = ["area", "province", "year", "life_expectancy", "expected_schooling"]
+    return d[[*cols, "mean_schooling", "expenditure_thousand_rp"]].to_csv(index=False)
+
+
+@cache
+def input_files() -> dict[str, bytes | int]:
+    """Name -> content of the files hostile documents point at (an int: a sparse file of that size)."""
+    rows = "\n".join(GOOD_ROWS)
+    return {
+        "good.csv": (
+            f"{HEADER},population_thousand\n" + "\n".join(r + ",100" for r in GOOD_ROWS)
+        ).encode(),
+        "districts.csv": _bps_csv().encode(),
+        "header_only.csv": f"{HEADER}\n".encode(),
+        "empty.csv": b"",
+        "binary.csv": bytes(range(256)) * 40,
+        "utf16.csv": f"{HEADER}\n{rows}\n".encode("utf-16"),
+        "garbage.csv": b'a,"b\n\x00,,,\n"unclosed,\r\n' * 50,
+        "ragged.csv": f"{HEADER}\nA,P,70,13,8,11000,1,2,3\n".encode(),
+        "big_integer.csv": f"{HEADER}\nA,P,70,13,8,{'9' * 400}\n".encode(),
+        "nan.csv": f"{HEADER}\nA,P,nan,13,8,11000\nB,P,inf,13,8,-inf\n".encode(),
+        "words.csv": f"{HEADER}\nA,P,seventy,13,8,11000\n".encode(),
+        "control.csv": f'{HEADER}\n"\x1b[2J\u202e",P,70,13,8,11000\n'.encode(),
+        "no_area.csv": f"{HEADER}\n,P,70,13,8,11000\n,P,70,13,8,11000\n".encode(),
+        "twice.csv": f"{HEADER}\n{GOOD_ROWS[0]}\n{GOOD_ROWS[0]}\n".encode(),
+        "missing_column.csv": b"area,life_expectancy\nA,70\n",
+        "out_of_range.csv": f"{HEADER}\nA,P,700,13,8,11000\n".encode(),
+        "other_year.csv": f"year,{HEADER}\n1999,A,P,70,13,8,11000\n".encode(),
+        "wide.csv": (",".join(f"c{i}" for i in range(20000)) + "\n").encode(),
+        "many_rows.csv": (
+            f"{HEADER}\n"
+            + "\n".join(f"R{i},P{i % 7},70,13,8,11000" for i in range(20000))
+        ).encode(),
+        "huge.csv": 65 * 2**20,  # sparse: larger than any input is allowed to be
+        "ensemble.csv": b"dynamics.rate_life_expectancy\n0.001\n0.002\n",
+        "ensemble_bad.csv": b"dynamics.nonsense,x\n1,2\n",
+        "ensemble_inf.csv": b"dynamics.rate_life_expectancy\n1e999\n",
+        "subdir.csv": -1,  # a directory
+    }
+
+
+INPUT_NAMES = [
+    *input_files(),
+    "missing.csv",
+    "/dev/zero",
+    "/dev/stdin",
+    "a\u0000b.csv",
+    "x" * 5000,
+    "../" * 40 + "etc/passwd",
+    "",
+]
+
+
+def write_input_files(folder: Path) -> None:
+    """Create the input files once in the folder the hostile scenario is written to."""
+    if (folder / "subdir.csv").exists():
+        return  # written for an earlier case in the same folder
+    for name, content in input_files().items():
+        path = folder / name
+        if content == -1:
+            path.mkdir()
+        elif isinstance(content, int):
+            with path.open("wb") as fh:
+                fh.truncate(content)
+        else:
+            path.write_bytes(content)
+
+
+PROVINCES = list(province_names())
+province_values = st.one_of(
+    st.sampled_from(PROVINCES),
+    st.sampled_from(PROVINCES).map(str.lower),
+    st.sampled_from(PROVINCES).map(lambda p: p + "T"),
+    st.sampled_from(["P", "Q", "JAWA", "", " PAPUA", "PAPUA\n"]),
+    hostile_values,
+)
+
 
 @st.composite
 def hostile_document(draw) -> tuple[str, list[str]]:
@@ -210,6 +299,12 @@ def hostile_document(draw) -> tuple[str, list[str]]:
                     "set",
                     "table",
                     "huge_events",
+                    "geography",
+                    "geography",
+                    "geography_design",
+                    "giving",
+                    "history",
+                    "ensemble",
                 ]
             )
         )
@@ -341,6 +436,91 @@ def hostile_document(draw) -> tuple[str, list[str]]:
                 "--set",
                 f"{draw(st.sampled_from([f'{section}.{key}', draw(hostile_text)]))}={toml_val(raw)}",
             ]
+        elif how == "geography":
+            geo: dict[str, Any] = {
+                "regions": draw(
+                    st.one_of(st.sampled_from([*GEOGRAPHIES, "file"]), hostile_values)
+                )
+            }
+            if draw(st.booleans()):
+                geo["province"] = draw(province_values)
+            if geo["regions"] == "file" or draw(st.integers(0, 3)) == 0:
+                geo["file"] = draw(
+                    st.one_of(st.sampled_from(INPUT_NAMES), hostile_values)
+                )
+            if draw(st.booleans()):
+                doc.setdefault("scenario", {})
+                if isinstance(doc["scenario"], dict):
+                    doc["scenario"]["start_year"] = draw(
+                        st.one_of(st.integers(2014, 2024), hostile_numbers)
+                    )
+            doc["geography"] = geo
+        elif how == "geography_design":
+            key = draw(
+                st.sampled_from(
+                    ["geography.province", "geography.regions", "geography.file"]
+                )
+            )
+            values = {
+                "geography.province": province_values,
+                "geography.regions": st.sampled_from([*GEOGRAPHIES, "file", "x"]),
+                "geography.file": st.sampled_from(INPUT_NAMES),
+            }[key]
+            doc["design"] = {
+                "type": "factorial",
+                "factors": {
+                    key: draw(st.lists(values, min_size=1, max_size=6)),
+                    "trust.initial": [0.2, 0.4],
+                },
+            }
+        elif how == "giving":
+            for k in draw(
+                st.lists(
+                    st.sampled_from(
+                        [
+                            p.key
+                            for p in PARAMETERS
+                            if p.section in ("giving", "funding")
+                        ]
+                    ),
+                    min_size=1,
+                    max_size=4,
+                )
+            ):
+                section = next(
+                    p.section
+                    for p in PARAMETERS
+                    if p.key == k and p.section in ("giving", "funding")
+                )
+                doc.setdefault(section, {})
+                if isinstance(doc[section], dict):
+                    doc[section][k] = draw(
+                        st.one_of(
+                            hostile_numbers,
+                            st.floats(-1e7, 1e15),
+                            st.integers(-(10**6), 10**15),
+                        )
+                    )
+        elif how == "history":
+            doc.setdefault("scenario", {})
+            if isinstance(doc["scenario"], dict):
+                doc["scenario"]["history"] = draw(
+                    st.one_of(st.booleans(), hostile_values)
+                )
+                doc["scenario"]["start_year"] = draw(
+                    st.one_of(st.integers(1900, 2100), hostile_numbers)
+                )
+                doc["scenario"]["years"] = draw(
+                    st.one_of(
+                        st.sampled_from([0.25, 1, 3.75, 16, 100, 1000]), hostile_numbers
+                    )
+                )
+        elif how == "ensemble":
+            doc.setdefault("dynamics", {})
+            if isinstance(doc["dynamics"], dict):
+                doc["dynamics"]["ensemble"] = draw(
+                    st.one_of(st.sampled_from(INPUT_NAMES), hostile_values)
+                )
         elif how == "table":
             doc[draw(st.sampled_from(["scenario", "design", "events", "funding"]))] = (
                 draw(hostile_values)
@@ -370,6 +550,7 @@ def has_raw_control(text: str) -> bool:
 
 def check_case(tmp_path: Path, capsys, text: str, sets: list[str]) -> str:
     """Run ``kemitraan check`` on one document; returns the outcome class or fails the test."""
+    write_input_files(tmp_path)
     path = tmp_path / "hostile.toml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     old = signal.signal(signal.SIGALRM, _alarm)
