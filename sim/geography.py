@@ -21,6 +21,7 @@ real populations in a ``population_thousand`` column. ``docs/geography.md`` expl
 from __future__ import annotations
 
 import difflib
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -247,7 +248,11 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
         GeographyError: The file is missing, unreadable, lacks a column, or has a bad value.
     """
     try:
-        df = pd.read_csv(path)
+        # A row longer than the header would silently become an index (shifting every value
+        # one column): index_col=False plus the parser's warning as an error refuses it.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(path, index_col=False)
     except FileNotFoundError:
         raise GeographyError(
             key,
@@ -259,6 +264,7 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
         UnicodeDecodeError,
         pd.errors.ParserError,
         pd.errors.EmptyDataError,
+        pd.errors.ParserWarning,
     ) as exc:
         raise GeographyError(
             key, f"{str(path)!r}: cannot read it as CSV ({exc.__class__.__name__})"

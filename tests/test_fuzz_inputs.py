@@ -649,6 +649,41 @@ def test_hostile_set(tmp_path, capsys, item):
     )
 
 
+@pytest.mark.parametrize("key", ["geography.file", "dynamics.ensemble"])
+@pytest.mark.parametrize("name", INPUT_NAMES, ids=lambda n: n[:30])
+def test_hostile_input_files(tmp_path, capsys, key, name):
+    section, field = key.split(".")
+    doc: dict[str, Any] = {"scenario": {"start_year": 2019}, section: {field: name}}
+    if section == "geography":
+        doc["geography"]["regions"] = "file"
+    outcome = check_case(tmp_path, capsys, dump(doc), [])
+    # Only a regions CSV in BPS's columns (or an ensemble of dynamics.* columns) is accepted.
+    good = {"geography.file": ("good.csv", "districts.csv", "many_rows.csv")}.get(
+        key,
+        ("ensemble.csv", ""),  # an empty ensemble is the default: none
+    )
+    assert outcome == ("valid" if name in good else "refused"), name
+
+
+@pytest.mark.parametrize(
+    "geography, outcome",
+    [
+        ({"regions": "districts", "province": "PAPUA"}, "valid"),
+        ({"regions": "districts", "province": "PAPUAA"}, "refused"),
+        ({"regions": "provinces", "province": "jawa barat"}, "refused"),
+        ({"regions": "synthetic", "province": "ACEH"}, "refused"),
+        ({"regions": "file", "file": "good.csv", "province": "Q"}, "valid"),
+        ({"regions": "file", "file": "good.csv", "province": "ACEH"}, "refused"),
+        ({"regions": "file", "file": "districts.csv", "province": "ACEH"}, "valid"),
+        ({"regions": "file"}, "refused"),
+    ],
+    ids=str,
+)
+def test_geography_choices(tmp_path, capsys, geography, outcome):
+    text = dump({"scenario": {"start_year": 2019}, "geography": geography})
+    assert check_case(tmp_path, capsys, text, []) == outcome
+
+
 def test_million_point_grid_is_checked_from_its_description(tmp_path, capsys):
     axes = {
         k: [round(0.05 + 0.09 * i, 2) for i in range(10)]
