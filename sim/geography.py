@@ -267,7 +267,14 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
         pd.errors.ParserWarning,
     ) as exc:
         raise GeographyError(
-            key, f"{str(path)!r}: cannot read it as CSV ({exc.__class__.__name__})"
+            key,
+            f"{str(path)!r}: cannot read it as CSV ("
+            + (
+                "a row has more fields than the header"
+                if isinstance(exc, pd.errors.ParserWarning)
+                else exc.__class__.__name__
+            )
+            + "); allowed: a UTF-8 CSV with one header line",
         ) from None
     missing = [c for c in ("area", *COMPONENT_COLUMNS) if c not in df.columns]
     if missing:
