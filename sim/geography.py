@@ -21,6 +21,7 @@ real populations in a ``population_thousand`` column. ``docs/geography.md`` expl
 from __future__ import annotations
 
 import difflib
+import warnings
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -248,7 +249,11 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
         GeographyError: The file is missing, unreadable, lacks a column, or has a bad value.
     """
     try:
-        df = pd.read_csv(path)
+        # A row longer than the header would silently become an index (shifting every value
+        # one column): index_col=False plus the parser's warning as an error refuses it.
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            df = pd.read_csv(path, index_col=False)
     except FileNotFoundError:
         raise GeographyError(
             key,
@@ -260,9 +265,17 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
         UnicodeDecodeError,
         pd.errors.ParserError,
         pd.errors.EmptyDataError,
+        pd.errors.ParserWarning,
     ) as exc:
         raise GeographyError(
-            key, f"{str(path)!r}: cannot read it as CSV ({exc.__class__.__name__})"
+            key,
+            f"{str(path)!r}: cannot read it as CSV ("
+            + (
+                "a row has more fields than the header"
+                if isinstance(exc, pd.errors.ParserWarning)
+                else exc.__class__.__name__
+            )
+            + "); allowed: a UTF-8 CSV with one header line",
         ) from None
     missing = [c for c in ("area", *COMPONENT_COLUMNS) if c not in df.columns]
     if missing:
@@ -280,6 +293,21 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
                 f"{str(path)!r}: no rows for year {year} (scenario.start_year); allowed: rows whose "
                 "year is the start year, or no year column",
             )
+    if df.empty:
+        raise GeographyError(
+            key, f"{str(path)!r}: no regions (no rows); allowed: one row per area"
+        )
+    for column in ("area", "province"):
+        names = df[column] if column in df.columns else pd.Series([], dtype=object)
+        bad_name = ~names.map(
+            lambda v: isinstance(v, str) and v.isprintable() and v.strip() != ""
+        )
+        if bad_name.any():
+            raise GeographyError(
+                key,
+                f"{str(path)!r}: {column} of row {int(df.index[bad_name][0]) + 2} is empty or holds "
+                "control characters; allowed: a name of printable characters",
+            )
     if df["area"].duplicated().any():
         raise GeographyError(
             key,
@@ -289,15 +317,16 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
     for column, (low, high) in CSV_RANGES.items():
         if column not in df.columns:
             continue
-        values = pd.to_numeric(df[column], errors="coerce")
+        values = _numbers(df[column])
         bad = ~values.between(low, high)
         if bad.any():
             row = df.index[bad][0]
             raise GeographyError(
                 key,
-                f"{str(path)!r}: {column} of {df.loc[row, 'area']!r} is {df.loc[row, column]}; "
+                f"{str(path)!r}: {column} of {df.loc[row, 'area']!r} is {str(df.loc[row, column])[:40]}; "
                 f"allowed: a number from {low:g} to {high:g}",
             )
+        df[column] = values
     if "province" not in df.columns:
         df = df.assign(province=df["area"])
     if "population_thousand" in df.columns:
@@ -307,6 +336,22 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
         population = np.full(len(df), 1e6)
         source = f"{path.name} gives no populations: every region weighs the same (1 million people)"
     return _regions(df, population, source)
+
+
+def _numbers(column: pd.Series) -> pd.Series:
+    """A CSV column as floats, NaN where a cell is not a number a float can hold."""
+    try:
+        return pd.to_numeric(column, errors="coerce").astype(float)
+    except (OverflowError, ValueError, TypeError):  # an integer of hundreds of digits
+        return column.map(_float).astype(float)
+
+
+def _float(value: object) -> float:
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (OverflowError, ValueError, TypeError):
+        return float("nan")
+    return x if np.isfinite(x) else float("nan")
 
 
 def subset(regions: Regions, keep: list[int]) -> Regions:

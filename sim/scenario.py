@@ -19,8 +19,12 @@ import difflib
 import hashlib
 import json
 import math
+import os
+import stat
 import tomllib
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
@@ -36,6 +40,9 @@ _FIXED_KEYS = (
     "formation.max_group_size",
 )
 EVENT_KEYS = ("year", "set", "value", "multiply", "label")
+# Largest input file a scenario may name (a regions CSV, an ensemble): BPS's 514 districts take
+# 40 KB, so anything near this is a mistake, and reading it must not stall a check.
+MAX_INPUT_BYTES = 64 * 2**20
 
 
 # Longest value shown in an error message; a longer one is cut (its length is said instead).
@@ -189,6 +196,9 @@ class Scenario:
         source: Where it came from (file path or ``"<defaults>"``).
         text: The scenario file's text (empty for built-in defaults).
         design: The file's raw ``[design]`` table, if any (see :mod:`sim.experiment.design`).
+        inputs: The files the scenario names and reads (``geography.file``,
+            ``dynamics.ensemble``), as ``(key, path, sha256 of the content)``; they are part
+            of :attr:`sha256`, so a CSV that changes under a results folder is noticed.
     """
 
     values: dict[str, dict[str, Any]]
@@ -196,6 +206,7 @@ class Scenario:
     source: str = "<defaults>"
     text: str = ""
     design: dict[str, Any] | None = None
+    inputs: tuple[tuple[str, str, str], ...] = ()
     _sections: dict[str, Section] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -219,6 +230,7 @@ class Scenario:
             "source": self.source,
             "text": self.text,
             "design": self.design,
+            "inputs": self.inputs,
         }
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -228,7 +240,21 @@ class Scenario:
         self.__post_init__()
 
     def regions(self) -> geography.Regions:
-        """The real regions this scenario starts from (not for ``geography.regions = 'synthetic'``)."""
+        """The real regions this scenario starts from (not for ``geography.regions = 'synthetic'``).
+
+        Raises:
+            geography.GeographyError: The regions CSV is gone, or its content is no longer what
+                the scenario was loaded with (a run never mixes two versions of one CSV).
+        """
+        for key, path, digest in self.inputs:
+            if key == "geography.file":
+                now = file_sha256(Path(path), key, cached=False)
+                if now != digest:
+                    raise geography.GeographyError(
+                        key,
+                        f"{shown(path)} has changed since the scenario was loaded (sha256 "
+                        f"{digest[:12]}, now {now[:12]}); allowed: the same file for every run",
+                    )
         return geography_regions(self.values, self.source)
 
     def get(self, dotted: str) -> Any:
@@ -248,8 +274,14 @@ class Scenario:
 
     @property
     def sha256(self) -> str:
-        """SHA-256 of the file's text (of the resolved parameters for built-in defaults)."""
+        """SHA-256 of the file's text (of the resolved parameters for built-in defaults).
+
+        The content of every file the scenario reads (:attr:`inputs`) is part of it: the same
+        text with another regions CSV is another scenario.
+        """
         payload = self.text if self.text else repr(sorted(self.flat().items()))
+        for key, _, digest in self.inputs:
+            payload += f"\n# input {key} sha256 {digest}"
         return hashlib.sha256(payload.encode()).hexdigest()
 
     def flat(self) -> dict[str, Any]:
@@ -264,7 +296,8 @@ class Scenario:
             return self
         doc: dict[str, Any] = {s: dict(v) for s, v in self.values.items()}
         doc["events"] = [_event_to_dict(e) for e in (*self.events, *events)]
-        validate(doc, source)
+        with _inputs_relative_to(self.source):
+            validate(doc, source)
         built = build(doc, source=self.source, text=self.text)
         object.__setattr__(built, "design", self.design)
         return built
@@ -288,7 +321,10 @@ class Scenario:
                 if not history.is_historical(e.label)
             ],
         )
-        validate(doc, source)
+        # ``source`` labels the change ("--set", "... (design point 'x')"); the files the
+        # scenario names stay relative to its own file.
+        with _inputs_relative_to(self.source):
+            validate(doc, source)
         built = build(doc, source=self.source, text=self.text)
         object.__setattr__(built, "design", self.design)
         return built
@@ -679,9 +715,10 @@ def ensemble_sets(doc: Mapping[str, Any], source: str) -> list[dict[str, float]]
     """
     import csv
 
-    path = Path(doc["dynamics"]["ensemble"])
-    if not path.is_absolute() and source.endswith(".toml"):
-        path = Path(source).parent / path
+    try:
+        path = input_file(doc["dynamics"]["ensemble"], source, "dynamics.ensemble")
+    except geography.GeographyError as exc:
+        _raise(source, exc.key, exc.problem)
     try:
         with path.open(newline="", encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
@@ -725,11 +762,117 @@ def ensemble_sets(doc: Mapping[str, Any], source: str) -> list[dict[str, float]]
 
 
 def regions_file(doc: Mapping[str, Any], source: str) -> Path:
-    """The regions CSV of a ``geography.regions = 'file'`` scenario, relative to the scenario file."""
-    path = Path(doc["geography"]["file"])
-    if not path.is_absolute() and source.endswith(".toml"):
-        path = Path(source).parent / path
+    """The regions CSV of a ``geography.regions = 'file'`` scenario, relative to the scenario file.
+
+    Raises:
+        geography.GeographyError: It is not a regular file of at most :data:`MAX_INPUT_BYTES`.
+    """
+    return input_file(doc["geography"]["file"], source, "geography.file")
+
+
+def input_file(name: str, source: str, key: str) -> Path:
+    """The file a scenario key names (relative to the scenario file), checked before it is read.
+
+    A device, a pipe or a directory would hang or fail the reader, and a file of gigabytes
+    would stall it, so each is refused in one line first.
+
+    Raises:
+        geography.GeographyError: No such file, not a regular file, unreadable or too large.
+    """
+    if "\x00" in name:
+        raise geography.GeographyError(
+            key, f"{shown(name)} holds a NUL character; allowed: a file path"
+        )
+    path = Path(name)
+    base = _INPUT_BASE.get() or source
+    if not path.is_absolute() and base.endswith(".toml"):
+        path = Path(base).parent / path
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise geography.GeographyError(
+            key, f"{shown(str(path))}: no such file; allowed: the path of a CSV file"
+        ) from None
+    except OSError as exc:
+        raise geography.GeographyError(
+            key,
+            f"{shown(str(path))}: cannot read it ({exc.__class__.__name__}); allowed: the path of a CSV file",
+        ) from None
+    if not stat.S_ISREG(info.st_mode):
+        raise geography.GeographyError(
+            key,
+            f"{shown(str(path))} is not a regular file; allowed: the path of a CSV file",
+        )
+    if info.st_size > MAX_INPUT_BYTES:
+        raise geography.GeographyError(
+            key,
+            f"{shown(str(path))} has {info.st_size:,} bytes; allowed: a CSV of at most "
+            f"{MAX_INPUT_BYTES // 2**20} MiB",
+        )
     return path
+
+
+# The scenario file that relative input paths are resolved against while a derived scenario
+# (overrides, events, design points) is validated under a label of its own.
+_INPUT_BASE: ContextVar[str | None] = ContextVar("_INPUT_BASE", default=None)
+
+
+@contextmanager
+def _inputs_relative_to(source: str) -> Iterator[None]:
+    token = _INPUT_BASE.set(source)
+    try:
+        yield
+    finally:
+        _INPUT_BASE.reset(token)
+
+
+_HASHES: dict[tuple[str, int, int, int], str] = {}
+
+
+def file_sha256(path: Path, key: str, cached: bool = True) -> str:
+    """SHA-256 of a scenario's input file (cached by path, inode, size and modification time).
+
+    Raises:
+        geography.GeographyError: It cannot be read (gone since it was checked).
+    """
+    try:
+        info = os.stat(path)
+        stamp = (str(path.resolve()), info.st_ino, info.st_size, info.st_mtime_ns)
+        if cached and stamp in _HASHES:
+            return _HASHES[stamp]
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise geography.GeographyError(
+            key,
+            f"{shown(str(path))}: cannot read it ({exc.__class__.__name__}); allowed: the path of a CSV file",
+        ) from None
+    if len(_HASHES) > 1000:
+        _HASHES.clear()
+    _HASHES[stamp] = digest
+    return digest
+
+
+def input_hashes(
+    doc: Mapping[str, Any], source: str
+) -> tuple[tuple[str, str, str], ...]:
+    """``(key, path, sha256)`` of every file a validated document reads.
+
+    Raises:
+        ScenarioError: A file has gone or become unreadable since it was validated.
+    """
+    named = []
+    if doc["geography"].get("regions") == "file" and doc["geography"].get("file"):
+        named.append(("geography.file", doc["geography"]["file"]))
+    if doc["dynamics"].get("ensemble"):
+        named.append(("dynamics.ensemble", doc["dynamics"]["ensemble"]))
+    out = []
+    try:
+        for key, name in named:
+            path = input_file(name, source, key)
+            out.append((key, str(path), file_sha256(path, key)))
+    except geography.GeographyError as exc:
+        _raise(source, exc.key, exc.problem)
+    return tuple(out)
 
 
 def geography_regions(doc: Mapping[str, Any], source: str) -> geography.Regions:
@@ -902,6 +1045,7 @@ def build(
         source=source,
         text=text,
         design=doc.get("design"),
+        inputs=input_hashes(values, source),
     )
 
 

@@ -4,19 +4,24 @@ Each case takes a shipped scenario (``scenarios/*.toml`` and ``scenarios/sweeps/
 it, and breaks it the way hand editing, copy-paste and malice do: numbers far beyond a float,
 infinities, nesting deep enough to exhaust a recursive reader, control characters in keys and
 values, huge grids, event lists and sampled designs, event multipliers that overflow a lever,
-wrong types everywhere, and the same through ``--set``. It then runs ``kemitraan check`` in
-this process under a time limit and asserts one of two outcomes:
+wrong types everywhere, the same through ``--set``; a ``[geography]`` of any kind with provinces
+misspelt or filtered, ``geography.file`` and ``dynamics.ensemble`` pointing at missing, binary,
+ragged, sparse-huge or device files (:func:`input_files`), designs over geography keys, ``[giving]``
+and ``[funding]`` budgets of any size, ``scenario.history`` with any start and horizon. It then
+runs ``kemitraan check`` in this process under a time limit and asserts one of two outcomes:
 
 * valid: exit 0, nothing on stderr;
 * refused: exit 2, exactly one line ``kemitraan: error: ...`` on stderr, and "valid" never printed.
 
-In both, nothing printed holds a raw control character, and no case takes longer than
-``CASE_SECONDS``. ``make test`` runs ``FUZZ_EXAMPLES`` (default 300) cases; the longer run used
-for docs/reliability.md is::
+In both, nothing printed holds a raw control character, and no case takes more than
+``CASE_SECONDS`` of CPU time (or ``CASE_WALL_SECONDS`` on the clock, for a read that blocks).
+``make test`` runs ``FUZZ_EXAMPLES`` (default 300, derandomized) cases; the long run used for
+docs/reliability.md is 10,200 cases in three processes with their own seeds::
 
-    KEMITRAAN_FUZZ_EXAMPLES=10500 .venv/bin/python -m pytest -q -p no:randomly tests/test_fuzz_inputs.py -s
+    for seed in 1 2 3; do KEMITRAAN_FUZZ_EXAMPLES=3400 nice -n 10 .venv/bin/python -m pytest -q \
+        -p no:randomly tests/test_fuzz_inputs.py -s -k hostile_documents --hypothesis-seed=$seed & done; wait
 
-which prints the count of each outcome at the end.
+each of which prints the count of each outcome at the end.
 """
 
 from __future__ import annotations
@@ -27,22 +32,28 @@ import signal
 import tomllib
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.parameters import PARAMETERS
+from sim.geography import components, province_names
+from sim.parameters import GEOGRAPHIES, PARAMETERS
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted(
     [*ROOT.glob("scenarios/*.toml"), *ROOT.glob("scenarios/sweeps/*.toml")]
 )
 FUZZ_EXAMPLES = int(os.environ.get("KEMITRAAN_FUZZ_EXAMPLES", "300"))
+# A case may use this much CPU (a loop that never ends burns CPU) and this much wall-clock time
+# (a read that never returns burns none); CPU time, unlike the clock, does not depend on how many
+# other jobs share the machine.
 CASE_SECONDS = 20.0
+CASE_WALL_SECONDS = 180.0
 OUTCOMES: Counter[str] = Counter()
 
 
@@ -188,6 +199,93 @@ hostile_values = st.one_of(
 )
 KEYS = [(p.section, p.key) for p in PARAMETERS]
 
+# --- input files a scenario may name (geography.file, dynamics.ensemble) ---------------------
+
+HEADER = "area,province,life_expectancy,expected_schooling,mean_schooling,expenditure_thousand_rp"
+GOOD_ROWS = ["A,P,70,13,8,11000", "B,P,68,12,7,9000", "C,Q,72,14,9,12000"]
+
+
+def _bps_csv() -> str:
+    """BPS's 2019 districts as a user's regions CSV (the same columns, a year column kept)."""
+    d = components()
+    d = d[d["level"] == "district"]
+    cols = ["area", "province", "year", "life_expectancy", "expected_schooling"]
+    return d[[*cols, "mean_schooling", "expenditure_thousand_rp"]].to_csv(index=False)
+
+
+@cache
+def input_files() -> dict[str, bytes | int]:
+    """Name -> content of the files hostile documents point at (an int: a sparse file of that size)."""
+    rows = "\n".join(GOOD_ROWS)
+    return {
+        "good.csv": (
+            f"{HEADER},population_thousand\n" + "\n".join(r + ",100" for r in GOOD_ROWS)
+        ).encode(),
+        "districts.csv": _bps_csv().encode(),
+        "header_only.csv": f"{HEADER}\n".encode(),
+        "empty.csv": b"",
+        "binary.csv": bytes(range(256)) * 40,
+        "utf16.csv": f"{HEADER}\n{rows}\n".encode("utf-16"),
+        "garbage.csv": b'a,"b\n\x00,,,\n"unclosed,\r\n' * 50,
+        "ragged.csv": f"{HEADER}\nA,P,70,13,8,11000,1,2,3\n".encode(),
+        "big_integer.csv": f"{HEADER}\nA,P,70,13,8,{'9' * 400}\n".encode(),
+        "nan.csv": f"{HEADER}\nA,P,nan,13,8,11000\nB,P,inf,13,8,-inf\n".encode(),
+        "words.csv": f"{HEADER}\nA,P,seventy,13,8,11000\n".encode(),
+        "control.csv": f'{HEADER}\n"\x1b[2J\u202e",P,70,13,8,11000\n'.encode(),
+        "no_area.csv": f"{HEADER}\n,P,70,13,8,11000\n,P,70,13,8,11000\n".encode(),
+        "twice.csv": f"{HEADER}\n{GOOD_ROWS[0]}\n{GOOD_ROWS[0]}\n".encode(),
+        "missing_column.csv": b"area,life_expectancy\nA,70\n",
+        "out_of_range.csv": f"{HEADER}\nA,P,700,13,8,11000\n".encode(),
+        "other_year.csv": f"year,{HEADER}\n1999,A,P,70,13,8,11000\n".encode(),
+        "wide.csv": (",".join(f"c{i}" for i in range(20000)) + "\n").encode(),
+        "many_rows.csv": (
+            f"{HEADER}\n"
+            + "\n".join(f"R{i},P{i % 7},70,13,8,11000" for i in range(20000))
+        ).encode(),
+        "huge.csv": 65 * 2**20,  # sparse: larger than any input is allowed to be
+        "ensemble.csv": b"dynamics.rate_life_expectancy\n0.001\n0.002\n",
+        "ensemble_bad.csv": b"dynamics.nonsense,x\n1,2\n",
+        "ensemble_inf.csv": b"dynamics.rate_life_expectancy\n1e999\n",
+        "subdir.csv": -1,  # a directory
+    }
+
+
+INPUT_NAMES = [
+    *input_files(),
+    "missing.csv",
+    "/dev/zero",
+    "/dev/stdin",
+    "a\u0000b.csv",
+    "x" * 5000,
+    "../" * 40 + "etc/passwd",
+    "",
+]
+
+
+def write_input_files(folder: Path) -> None:
+    """Create the input files once in the folder the hostile scenario is written to."""
+    if (folder / "subdir.csv").exists():
+        return  # written for an earlier case in the same folder
+    for name, content in input_files().items():
+        path = folder / name
+        if content == -1:
+            path.mkdir()
+        elif isinstance(content, int):
+            with path.open("wb") as fh:
+                fh.truncate(content)
+        else:
+            path.write_bytes(content)
+
+
+PROVINCES = list(province_names())
+province_values = st.one_of(
+    st.sampled_from(PROVINCES),
+    st.sampled_from(PROVINCES).map(str.lower),
+    st.sampled_from(PROVINCES).map(lambda p: p + "T"),
+    st.sampled_from(["P", "Q", "JAWA", "", " PAPUA", "PAPUA\n"]),
+    hostile_values,
+)
+
 
 @st.composite
 def hostile_document(draw) -> tuple[str, list[str]]:
@@ -210,6 +308,12 @@ def hostile_document(draw) -> tuple[str, list[str]]:
                     "set",
                     "table",
                     "huge_events",
+                    "geography",
+                    "geography",
+                    "geography_design",
+                    "giving",
+                    "history",
+                    "ensemble",
                 ]
             )
         )
@@ -341,6 +445,91 @@ def hostile_document(draw) -> tuple[str, list[str]]:
                 "--set",
                 f"{draw(st.sampled_from([f'{section}.{key}', draw(hostile_text)]))}={toml_val(raw)}",
             ]
+        elif how == "geography":
+            geo: dict[str, Any] = {
+                "regions": draw(
+                    st.one_of(st.sampled_from([*GEOGRAPHIES, "file"]), hostile_values)
+                )
+            }
+            if draw(st.booleans()):
+                geo["province"] = draw(province_values)
+            if geo["regions"] == "file" or draw(st.integers(0, 3)) == 0:
+                geo["file"] = draw(
+                    st.one_of(st.sampled_from(INPUT_NAMES), hostile_values)
+                )
+            if draw(st.booleans()):
+                doc.setdefault("scenario", {})
+                if isinstance(doc["scenario"], dict):
+                    doc["scenario"]["start_year"] = draw(
+                        st.one_of(st.integers(2014, 2024), hostile_numbers)
+                    )
+            doc["geography"] = geo
+        elif how == "geography_design":
+            key = draw(
+                st.sampled_from(
+                    ["geography.province", "geography.regions", "geography.file"]
+                )
+            )
+            values = {
+                "geography.province": province_values,
+                "geography.regions": st.sampled_from([*GEOGRAPHIES, "file", "x"]),
+                "geography.file": st.sampled_from(INPUT_NAMES),
+            }[key]
+            doc["design"] = {
+                "type": "factorial",
+                "factors": {
+                    key: draw(st.lists(values, min_size=1, max_size=6)),
+                    "trust.initial": [0.2, 0.4],
+                },
+            }
+        elif how == "giving":
+            for k in draw(
+                st.lists(
+                    st.sampled_from(
+                        [
+                            p.key
+                            for p in PARAMETERS
+                            if p.section in ("giving", "funding")
+                        ]
+                    ),
+                    min_size=1,
+                    max_size=4,
+                )
+            ):
+                section = next(
+                    p.section
+                    for p in PARAMETERS
+                    if p.key == k and p.section in ("giving", "funding")
+                )
+                doc.setdefault(section, {})
+                if isinstance(doc[section], dict):
+                    doc[section][k] = draw(
+                        st.one_of(
+                            hostile_numbers,
+                            st.floats(-1e7, 1e15),
+                            st.integers(-(10**6), 10**15),
+                        )
+                    )
+        elif how == "history":
+            doc.setdefault("scenario", {})
+            if isinstance(doc["scenario"], dict):
+                doc["scenario"]["history"] = draw(
+                    st.one_of(st.booleans(), hostile_values)
+                )
+                doc["scenario"]["start_year"] = draw(
+                    st.one_of(st.integers(1900, 2100), hostile_numbers)
+                )
+                doc["scenario"]["years"] = draw(
+                    st.one_of(
+                        st.sampled_from([0.25, 1, 3.75, 16, 100, 1000]), hostile_numbers
+                    )
+                )
+        elif how == "ensemble":
+            doc.setdefault("dynamics", {})
+            if isinstance(doc["dynamics"], dict):
+                doc["dynamics"]["ensemble"] = draw(
+                    st.one_of(st.sampled_from(INPUT_NAMES), hostile_values)
+                )
         elif how == "table":
             doc[draw(st.sampled_from(["scenario", "design", "events", "funding"]))] = (
                 draw(hostile_values)
@@ -356,7 +545,7 @@ def hostile_document(draw) -> tuple[str, list[str]]:
 
 
 def _alarm(signum, frame):
-    raise CaseTimeout
+    raise CaseTimeout("CPU" if signum == signal.SIGPROF else "wall-clock")
 
 
 def has_raw_control(text: str) -> bool:
@@ -370,19 +559,27 @@ def has_raw_control(text: str) -> bool:
 
 def check_case(tmp_path: Path, capsys, text: str, sets: list[str]) -> str:
     """Run ``kemitraan check`` on one document; returns the outcome class or fails the test."""
+    write_input_files(tmp_path)
     path = tmp_path / "hostile.toml"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     old = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, CASE_SECONDS)
+    old_prof = signal.signal(signal.SIGPROF, _alarm)
+    signal.setitimer(signal.ITIMER_PROF, CASE_SECONDS)
+    signal.setitimer(signal.ITIMER_REAL, CASE_WALL_SECONDS)
     try:
         rc = main(["check", str(path), *sets])
-    except CaseTimeout:
-        pytest.fail(f"hang: more than {CASE_SECONDS} s on:\n{text[:2000]}\n{sets}")
+    except CaseTimeout as exc:
+        limit = CASE_SECONDS if exc.args[0] == "CPU" else CASE_WALL_SECONDS
+        pytest.fail(
+            f"hang: more than {limit} s of {exc.args[0]} time on:\n{text[:2000]}\n{sets}"
+        )
     except SystemExit as exc:  # argparse's own refusals exit here
         rc = exc.code
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGALRM, old)
+        signal.signal(signal.SIGPROF, old_prof)
     out = capsys.readouterr()
     assert not has_raw_control(out.err) and not has_raw_control(out.out), repr(
         out.err[:300]
@@ -401,6 +598,8 @@ def check_case(tmp_path: Path, capsys, text: str, sets: list[str]) -> str:
     max_examples=FUZZ_EXAMPLES,
     deadline=None,
     derandomize=FUZZ_EXAMPLES <= 300,
+    # No explain phase: it traces every line, which multiplies a case's time many times over.
+    phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
@@ -466,6 +665,41 @@ def test_hostile_set(tmp_path, capsys, item):
         (ROOT / "scenarios" / "baseline.toml").read_text(),
         ["--set", item],
     )
+
+
+@pytest.mark.parametrize("key", ["geography.file", "dynamics.ensemble"])
+@pytest.mark.parametrize("name", INPUT_NAMES, ids=lambda n: n[:30])
+def test_hostile_input_files(tmp_path, capsys, key, name):
+    section, field = key.split(".")
+    doc: dict[str, Any] = {"scenario": {"start_year": 2019}, section: {field: name}}
+    if section == "geography":
+        doc["geography"]["regions"] = "file"
+    outcome = check_case(tmp_path, capsys, dump(doc), [])
+    # Only a regions CSV in BPS's columns (or an ensemble of dynamics.* columns) is accepted.
+    good = {"geography.file": ("good.csv", "districts.csv", "many_rows.csv")}.get(
+        key,
+        ("ensemble.csv", ""),  # an empty ensemble is the default: none
+    )
+    assert outcome == ("valid" if name in good else "refused"), name
+
+
+@pytest.mark.parametrize(
+    "geography, outcome",
+    [
+        ({"regions": "districts", "province": "PAPUA"}, "valid"),
+        ({"regions": "districts", "province": "PAPUAA"}, "refused"),
+        ({"regions": "provinces", "province": "jawa barat"}, "refused"),
+        ({"regions": "synthetic", "province": "ACEH"}, "refused"),
+        ({"regions": "file", "file": "good.csv", "province": "Q"}, "valid"),
+        ({"regions": "file", "file": "good.csv", "province": "ACEH"}, "refused"),
+        ({"regions": "file", "file": "districts.csv", "province": "ACEH"}, "valid"),
+        ({"regions": "file"}, "refused"),
+    ],
+    ids=str,
+)
+def test_geography_choices(tmp_path, capsys, geography, outcome):
+    text = dump({"scenario": {"start_year": 2019}, "geography": geography})
+    assert check_case(tmp_path, capsys, text, []) == outcome
 
 
 def test_million_point_grid_is_checked_from_its_description(tmp_path, capsys):

@@ -27,7 +27,7 @@ from sim.experiment.results import (
     read_manifest,
 )
 from sim.experiment.sweep import ChunkStore, SweepInterrupted, plan, run_sweep
-from sim.scenario import load_text
+from sim.scenario import load, load_text
 from tests.test_sweep import _free_port, tables_equal
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -371,6 +371,96 @@ def test_reproduce_catches_a_missing_table(tmp_path, capsys):
     assert main(["reproduce", str(out)]) == 2
     err = capsys.readouterr().err
     assert "events.parquet: missing" in err and len(err.strip().splitlines()) == 1
+
+
+# --- the files a scenario reads: a regions CSV that changes or vanishes ---------------------
+
+REGIONS_CSV = (
+    "area,province,life_expectancy,expected_schooling,mean_schooling,expenditure_thousand_rp\n"
+    "A,P,70,13,8,11000\nB,P,68,12,7,9000\nC,Q,72,14,9,12000\n"
+)
+FILE_SCENARIO = SMALL.replace('name = "rf"', 'name = "rg"\nstart_year = 2019') + (
+    '[geography]\nregions = "file"\nfile = "regions.csv"\n'
+    '[design]\ntype = "factorial"\nreplications = 2\n[design.factors]\n'
+    '"rewards.scheme" = ["none", "performance"]\n'
+)  # 4 runs
+
+
+def file_sweep_folder(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A scenario reading regions.csv beside it; returns (scenario, csv, results folder)."""
+    (tmp_path / "regions.csv").write_text(REGIONS_CSV)
+    scenario = tmp_path / "rg.toml"
+    scenario.write_text(FILE_SCENARIO)
+    return scenario, tmp_path / "regions.csv", tmp_path / "rg"
+
+
+def test_scenario_hash_covers_the_regions_csv(tmp_path):
+    scenario, csv, _ = file_sweep_folder(tmp_path)
+    before = load(scenario)
+    assert [k for k, _, _ in before.inputs] == ["geography.file"]
+    csv.write_text(REGIONS_CSV.replace("A,P,70", "A,P,71"))
+    after = load(scenario)
+    assert after.text == before.text and after.sha256 != before.sha256
+    csv.write_text(REGIONS_CSV)
+    assert load(scenario).sha256 == before.sha256  # the content decides, not the time
+    # A run never mixes two versions: the CSV is checked against the hash it was loaded with.
+    csv.write_text(REGIONS_CSV.replace("B,P,68", "B,P,69"))
+    from sim.geography import GeographyError
+
+    with pytest.raises(
+        GeographyError, match="has changed since the scenario was loaded"
+    ):
+        before.regions()
+
+
+def test_regions_csv_changed_between_run_and_resume_is_named(tmp_path, capsys):
+    scenario, csv, out = file_sweep_folder(tmp_path)
+    plan_ = plan(load(scenario))
+
+    class Stop(KeyboardInterrupt):
+        pass
+
+    def stop(done, failed, total):
+        if done == 2:
+            raise Stop
+
+    with pytest.raises(SweepInterrupted):
+        run_sweep(plan_, out, progress=stop)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenarios"][0]["inputs"][0]["key"] == "geography.file"
+    csv.write_text(REGIONS_CSV.replace("C,Q,72", "C,Q,73"))
+    capsys.readouterr()
+    assert main(["run", str(scenario), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert (
+        len(err) == 1
+        and "geography.file" in err[0]
+        and "has changed since the sweep started" in err[0]
+    )
+    assert len(ChunkStore(out).done()) == 2  # nothing of the old sweep was touched
+    csv.unlink()
+    assert main(["run", str(scenario), "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "geography.file" in err[0] and "no such file" in err[0]
+    csv.write_text(REGIONS_CSV)  # the same content again: the sweep is the same one
+    assert main(["run", str(scenario), "--out", str(out), "--resume"]) == 0
+    assert read_manifest(out)["status"] == "complete"
+
+
+def test_reproduce_names_a_regions_csv_that_changed_or_vanished(tmp_path, capsys):
+    scenario, csv, out = file_sweep_folder(tmp_path)
+    assert main(["run", str(scenario), "--out", str(out)]) == 0
+    csv.write_text(REGIONS_CSV.replace("A,P,70", "A,P,75"))
+    capsys.readouterr()
+    assert main(["reproduce", str(out), "--runs", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot reproduce" in err[0] and "geography.file" in err[0]
+    csv.unlink()
+    assert main(["reproduce", str(out), "--runs", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no such file" in err[0]
+    csv.write_text(REGIONS_CSV)
+    assert main(["reproduce", str(out), "--runs", "1"]) == 0
 
 
 # --- the Dask scheduler lost mid-sweep -----------------------------------------------------

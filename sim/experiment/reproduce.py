@@ -21,6 +21,7 @@ import pyarrow as pa
 from sim.experiment.results import (
     ResultsError,
     _sha256,
+    changed_inputs,
     csv_forms,
     load_results,
     read_manifest,
@@ -28,7 +29,7 @@ from sim.experiment.results import (
 )
 from sim.experiment.run import execute
 from sim.experiment.sweep import TABLES, Sweep, plan, plan_files
-from sim.scenario import load_text
+from sim.scenario import ScenarioError, load_text
 
 # What may differ between two runs of the same seed: wall-clock time only.
 VOLATILE = ("wall_seconds",)
@@ -83,7 +84,20 @@ def sweep_from_manifest(manifest: dict[str, Any]) -> Sweep:
         "steps": None,
         "overrides": {},
     }
-    scenarios = [load_text(s["text"], s["source"]) for s in manifest["scenarios"]]
+    try:
+        scenarios = [load_text(s["text"], s["source"]) for s in manifest["scenarios"]]
+    except ScenarioError as exc:  # e.g. its regions CSV is gone
+        raise ResultsError(
+            f"cannot load the sweep's scenario again: {exc}; reproduce needs the files it read"
+        ) from None
+    changed = changed_inputs(manifest["scenarios"], scenarios)
+    if changed is None and any(
+        isinstance(s, dict) and s.get("sha256") not in (None, now.sha256)
+        for s, now in zip(manifest["scenarios"], scenarios, strict=False)
+    ):
+        changed = "a scenario's SHA-256 differs from the manifest's (its text or a file it reads changed)"
+    if changed:
+        raise ResultsError(f"cannot reproduce: {changed}")
     if how["kind"] == "files":
         sweep = plan_files(scenarios, how["replications"], steps=how.get("steps"))
     else:

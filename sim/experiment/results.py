@@ -74,6 +74,47 @@ def safe_output_dir(
     return Path(root) / name
 
 
+def scenario_inputs(scenario: Any) -> list[dict[str, str]]:
+    """The files a scenario reads, for its manifest entry: key, path and SHA-256 of each."""
+    return [
+        {"key": key, "path": path, "sha256": digest}
+        for key, path, digest in getattr(scenario, "inputs", ())
+    ]
+
+
+def changed_inputs(stored: list[Any], scenarios: list[Any]) -> str | None:
+    """What changed in the files the sweep's scenarios read since the manifest was written.
+
+    Args:
+        stored: The manifest's ``scenarios`` entries (with ``inputs`` as written by
+            :func:`scenario_inputs`; entries of older folders may lack it).
+        scenarios: The same scenarios loaded again now, in the same order.
+
+    Returns:
+        One line naming the first input that is gone, new or different (with both hashes),
+        or None when every input is the same.
+    """
+    for entry, scenario in zip(stored, scenarios, strict=False):
+        if not isinstance(entry, dict):
+            continue
+        before = {
+            str(i.get("key")): i
+            for i in entry.get("inputs") or []
+            if isinstance(i, dict)
+        }
+        now = {i["key"]: i for i in scenario_inputs(scenario)}
+        for key in sorted(set(before) | set(now), key=str):
+            old, new = before.get(key), now.get(key)
+            if old is None or new is None:
+                return f"scenario {entry.get('name')!r}: {key} is {'new' if old is None else 'gone'} since the sweep started"
+            if old.get("sha256") != new["sha256"]:
+                return (
+                    f"scenario {entry.get('name')!r}: {key} {new['path']!r} has changed since the sweep "
+                    f"started (sha256 {str(old.get('sha256'))[:12]}, now {new['sha256'][:12]})"
+                )
+    return None
+
+
 def versions() -> dict[str, str]:
     """Versions of Python, this package and the libraries that shape results."""
     out = {"python": platform.python_version(), "platform": platform.platform()}

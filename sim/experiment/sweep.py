@@ -51,9 +51,11 @@ from sim.experiment.results import (
     _json_default,
     _sha256,
     _write_table,
+    changed_inputs,
     folder_lock,
     now,
     read_manifest,
+    scenario_inputs,
     versions,
     with_units,
 )
@@ -452,6 +454,7 @@ def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
                 "name": s.name,
                 "source": s.source,
                 "sha256": s.sha256,
+                "inputs": scenario_inputs(s),
                 "text": s.text,
                 "parameters": s.flat(),
                 "events": [e.describe() for e in s.events],
@@ -613,6 +616,10 @@ def prepare_folder(
                     f"{folder}: manifest.json had an edited status; restored from its tables and chunks"
                 )
         if old is not None and not _same_sweep(old, manifest):
+            if changed := changed_inputs(old.get("scenarios", []), sweep.scenarios):
+                raise ResultsError(
+                    f"{folder}: {changed}; restore it to finish this sweep, or use --force to rerun it"
+                )
             raise ResultsError(
                 f"{folder}: holds a different sweep (scenario, design or seeds changed); use --force to replace it"
             )
