@@ -1062,6 +1062,8 @@ def summary_rows(goals: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     g = goals.get("10_geographies")
     if g:
         for name, r in g.items():
+            if not isinstance(r, dict):
+                continue  # the load average stamped on the goal
             if "skipped" in r:
                 rows.append(
                     (f"10. {name} (national)", f"skipped: {r['skipped']}", "-", "-")
