@@ -46,6 +46,7 @@ import math
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -612,31 +613,48 @@ print(len(rows), time.perf_counter() - t0)
 """
 
 
+def _timed(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Run a command; (the process, wall seconds, CPU seconds of the children it waited for)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return proc, wall, cpu
+
+
 def goal_sweep(
     runs: int = 100,
     workers: Sequence[int] = (1, 2),
-    report: bool = True,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Goal 5: a ``runs``-run baseline sweep, ``kemitraan run`` against ``mesa.batch_run``, with each number of workers.
 
     Both are whole fresh processes timed from the outside (interpreter start, imports, the
-    pool, every run, and for ``kemitraan run`` the tables, manifest and, unless ``report`` is
-    false, the HTML report). ``mesa.batch_run`` runs the same model class with the same root
-    seed and replications 0 .. runs-1, so the same runs; it keeps each run's final metrics in
-    memory and writes nothing.
+    pool, every run, and for ``kemitraan run`` the crash-safe chunks, the journal, the final
+    tables and the manifest). ``kemitraan run`` runs with ``--no-report``: the HTML report is
+    not part of a sweep (``mesa.batch_run`` draws nothing either); ``kemitraan report`` of the
+    1-worker folder is timed on its own beside it. ``mesa.batch_run`` runs the same model class
+    with the same root seed and replications 0 .. runs-1, so the same runs; it keeps each run's
+    final metrics in memory and writes nothing.
+
+    CPU seconds are those of the child processes that were waited for: all of both with one
+    worker and all of ``mesa.batch_run`` (a forked pool); the workers of ``kemitraan run``'s
+    pool are children of its forkserver, so with 2 workers only wall time compares.
     """
     scenario = ROOT / "scenarios" / "baseline.toml"
     out: dict[str, Any] = {
         "runs": runs,
-        "report": report,
+        "report": False,
         "cpu_count": os.cpu_count(),
         "kemitraan_run": {},
         "batch_run": {},
         "target": "kemitraan run faster than mesa.batch_run at each number of workers",
     }
-    for w in workers:
-        with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
+        for w in workers:
+            folder = Path(tmp) / f"sweep-{w}"
             cmd = [
                 sys.executable,
                 "-m",
@@ -648,53 +666,82 @@ def goal_sweep(
                 "--workers",
                 str(w),
                 "--out",
-                str(Path(tmp) / "sweep"),
+                str(folder),
                 "--force",
-            ] + ([] if report else ["--no-report"])
-            t0 = time.perf_counter()
-            proc = subprocess.run(
-                cmd, cwd=ROOT, capture_output=True, text=True, check=False
+                "--no-report",
+            ]
+            load = _load()
+            proc, seconds, cpu = _timed(cmd)
+            if proc.returncode != 0:
+                raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
+            out["kemitraan_run"][str(w)] = {
+                "seconds": seconds,
+                "runs_per_second": runs / seconds,
+                "cpu_seconds": cpu if w == 1 else None,
+                "load_average": load,
+            }
+            if w == 1:
+                rproc, rsec, rcpu = _timed(
+                    [sys.executable, "-m", "sim", "report", str(folder)]
+                )
+                if rproc.returncode != 0:
+                    raise RuntimeError(
+                        f"kemitraan report failed:\n{rproc.stderr[-2000:]}"
+                    )
+                out["report_seconds"] = {"wall": rsec, "cpu": rcpu}
+            code = _BATCH_RUN_CHILD.format(
+                root=str(ROOT), scenario=str(scenario), runs=runs, workers=w
             )
-            seconds = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
-        out["kemitraan_run"][str(w)] = {
-            "seconds": seconds,
-            "runs_per_second": runs / seconds,
-        }
-        code = _BATCH_RUN_CHILD.format(
-            root=str(ROOT), scenario=str(scenario), runs=runs, workers=w
-        )
-        t0 = time.perf_counter()
-        proc = subprocess.run(
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        seconds_b = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise RuntimeError(f"mesa.batch_run failed:\n{proc.stderr[-2000:]}")
-        count, inside = proc.stdout.split()[-2:]
-        out["batch_run"][str(w)] = {
-            "seconds": seconds_b,
-            "runs_per_second": runs / seconds_b,
-            "rows": int(count),
-            "batch_run_seconds": float(inside),
-        }
-        log(
-            f"    {runs} runs, {w} worker(s): kemitraan run {seconds:.1f} s ({runs / seconds:.2f} runs/s), "
-            f"mesa.batch_run {seconds_b:.1f} s ({runs / seconds_b:.2f} runs/s)"
-        )
+            load_b = _load()
+            proc, seconds_b, cpu_b = _timed([sys.executable, "-c", code])
+            if proc.returncode != 0:
+                raise RuntimeError(f"mesa.batch_run failed:\n{proc.stderr[-2000:]}")
+            count, inside = proc.stdout.split()[-2:]
+            out["batch_run"][str(w)] = {
+                "seconds": seconds_b,
+                "runs_per_second": runs / seconds_b,
+                "cpu_seconds": cpu_b,
+                "rows": int(count),
+                "batch_run_seconds": float(inside),
+                "load_average": load_b,
+            }
+            cpu_text = f", CPU {cpu:.1f} s vs {cpu_b:.1f} s" if w == 1 else ""
+            log(
+                f"    {runs} runs, {w} worker(s): kemitraan run {seconds:.1f} s ({runs / seconds:.2f} runs/s), "
+                f"mesa.batch_run {seconds_b:.1f} s ({runs / seconds_b:.2f} runs/s){cpu_text}; load {load[0]:.1f}"
+            )
     k, b = out["kemitraan_run"], out["batch_run"]
     out["ratio_by_workers"] = {
         w: k[w]["runs_per_second"] / b[w]["runs_per_second"] for w in k
     }
+    if k.get("1", {}).get("cpu_seconds"):
+        out["cpu_ratio_1_worker"] = b["1"]["cpu_seconds"] / k["1"]["cpu_seconds"]
     if "1" in k and "2" in k:
         out["kemitraan_speedup_2_workers"] = k["1"]["seconds"] / k["2"]["seconds"]
     out["met"] = all(r >= 1.0 for r in out["ratio_by_workers"].values())
     return out
+
+
+class _LoadStamped(dict):
+    """The goals, each stamped with the load averages when its measurement ended (the machine may be shared).
+
+    With ``save`` set, the report so far is written after each goal, so that a suite stopped
+    part way still leaves what it measured.
+    """
+
+    save: Callable[[], None] | None = None
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if isinstance(value, dict):
+            value.setdefault("load_average_after", _load())
+        super().__setitem__(key, value)
+        if self.save is not None:
+            self.save()
+
+
+def _load() -> list[float] | None:
+    """The 1-, 5- and 15-minute load averages now (None where the system has none)."""
+    return list(os.getloadavg()) if hasattr(os, "getloadavg") else None
 
 
 SIMULATED = re.compile(r"Simulated (\d+) quarters in ([0-9.]+) s")
@@ -943,7 +990,15 @@ def summary_rows(goals: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             rows.append(
                 (
                     f"5. sweep of {g['runs']} runs, {w} worker(s): kemitraan run / mesa.batch_run",
-                    f"{ratio:.2f}x ({k['runs_per_second']:.2f} vs {b['runs_per_second']:.2f} runs/s)",
+                    f"{ratio:.2f}x ({k['runs_per_second']:.2f} vs {b['runs_per_second']:.2f} runs/s"
+                    + (
+                        f"; CPU {b['cpu_seconds'] / k['cpu_seconds']:.2f}x"
+                        if k.get("cpu_seconds")
+                        else ""
+                    )
+                    + f"; load {k['load_average'][0]:.1f})"
+                    if k.get("load_average")
+                    else ")",
                     ">= 1 (faster)",
                     verdict(ratio >= 1.0),
                 )
@@ -1007,6 +1062,8 @@ def summary_rows(goals: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     g = goals.get("10_geographies")
     if g:
         for name, r in g.items():
+            if not isinstance(r, dict):
+                continue  # the load average stamped on the goal
             if "skipped" in r:
                 rows.append(
                     (f"10. {name} (national)", f"skipped: {r['skipped']}", "-", "-")
@@ -1097,9 +1154,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             "boltzmann_grid": "BoltzmannScenario(n=N, width=height=round(10*sqrt(N/100)), rng=42)",
             "frames_model": "benchmarks/frames_boltzmann.py (mesa-frames' documented Boltzmann, Polars, no grid)",
         },
-        "goals": {},
+        "goals": _LoadStamped(),
     }
     goals = report["goals"]
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    goals.save = lambda: out_path.write_text(
+        json.dumps(dict(report, partial=True), indent=2, default=str) + "\n"
+    )
     m = report["machine"]
     print(
         f"kemitraan benchmarks on {m['cpu']} ({m['cores']} cores), Python {m['python']}, numpy {m['numpy']}, mesa {m['mesa']}; "

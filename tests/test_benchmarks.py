@@ -91,7 +91,7 @@ def test_goal_four_memory_of_a_child_run() -> None:
 
 
 def test_goal_five_sweep_against_batch_run() -> None:
-    g5 = bench.goal_sweep(runs=2, workers=(1,), report=False, log=lambda _: None)
+    g5 = bench.goal_sweep(runs=2, workers=(1,), log=lambda _: None)
     assert set(g5["kemitraan_run"]) == set(g5["batch_run"]) == {"1"}
     assert g5["batch_run"]["1"]["rows"] == 2  # mesa.batch_run made one row per run
     assert g5["ratio_by_workers"]["1"] == pytest.approx(

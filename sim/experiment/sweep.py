@@ -216,9 +216,10 @@ def encode_tables(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
     """One run's tables as Arrow IPC files in memory (done by the worker, so the parent only writes bytes)."""
     out = {}
     for name, df in tables.items():
-        table = pa.Table.from_pandas(df, preserve_index=False).replace_schema_metadata(
-            None
-        )
+        # One thread: a run's tables are small, and a thread pool per call costs more than it saves.
+        table = pa.Table.from_pandas(
+            df, preserve_index=False, nthreads=1
+        ).replace_schema_metadata(None)
         sink = pa.BufferOutputStream()
         with pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
@@ -739,6 +740,10 @@ def _stream_table(
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """A chunk's table with the unified schema's columns, in its order and types (missing ones null)."""
+    if table.schema.equals(schema):
+        return (
+            table  # the usual case (every run has the same columns): nothing to rebuild
+        )
     columns = []
     for field in schema:
         if field.name in table.column_names:

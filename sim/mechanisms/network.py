@@ -146,6 +146,9 @@ def network_candidates(
     return np.repeat(who, k), cand.ravel()
 
 
+PARALLEL_QUERIES = 4_096  # query rows from which a search uses every core
+
+
 class SearchTree:
     """The k-d tree (``cKDTree``) the partner search queries, over points that do not change.
 
@@ -170,8 +173,13 @@ class SearchTree:
         )
 
     def query(self, queries: FloatArray, k: int) -> IntArray:
-        """(m, k) indices of the k nearest points of each query row, nearest first."""
-        _, idx = self.tree.query(queries, k=k)
+        """(m, k) indices of the k nearest points of each query row, nearest first.
+
+        Large batches are split over every core (each row's answer is its own, so the result
+        is the same whatever the threads); small ones stay on one, where threads cost more.
+        """
+        workers = -1 if queries.shape[0] >= PARALLEL_QUERIES else 1
+        _, idx = self.tree.query(queries, k=k, workers=workers)
         return self.order[np.asarray(idx, dtype=np.int64).reshape(queries.shape[0], k)]
 
 

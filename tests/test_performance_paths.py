@@ -1,0 +1,63 @@
+"""The faster code paths of issue 16 give exactly what the plain ones give (constructed data)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.spatial import cKDTree
+
+from sim import model as model_module
+from sim.mechanisms import network
+from sim.parameters import KINDS
+from sim.state import NO_MEMBER
+
+
+def _plain_join(members: np.ndarray, kinds: np.ndarray) -> tuple[list[str], list[str]]:
+    """The Python loop events() used before: str() of each real member, ';'-joined."""
+    ids, names = [], []
+    for row in members.tolist():
+        real = [m for m in row if m != NO_MEMBER]
+        ids.append(";".join(map(str, real)))
+        names.append(";".join(KINDS[kinds[m]] for m in real))
+    return ids, names
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(0, 40),
+    width=st.integers(1, 7),
+    agents=st.integers(1, 3000),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_event_member_text_equals_the_python_join(
+    rows: int, width: int, agents: int, seed: int
+) -> None:
+    """events()' Arrow-joined member and kind text is the Python join, as the same pandas column."""
+    rng = np.random.default_rng(seed)
+    members = rng.integers(0, agents, size=(rows, width))
+    members[rng.random((rows, width)) < 0.4] = (
+        NO_MEMBER  # padding anywhere, rows all padding too
+    )
+    kinds = rng.integers(0, len(KINDS), size=agents)
+    ids, names = model_module._joined_members(members, members != NO_MEMBER, kinds)
+    want_ids, want_names = _plain_join(members, kinds)
+    assert ids.tolist() == want_ids and names.tolist() == want_names
+    # The same column pandas makes of the Python strings: same dtype, same values.
+    assert ids.dtype == pd.Series([*want_ids, "x"]).dtype
+    assert all(type(x) is str for x in ids.tolist())
+
+
+def test_parallel_tree_queries_equal_one_thread(monkeypatch) -> None:
+    """A batch large enough to use every core gets the one-thread answers and a plain cKDTree's."""
+    rng = np.random.default_rng(7)
+    points = rng.random((6000, 8))
+    queries = rng.random((network.PARALLEL_QUERIES + 100, 8))
+    tree = network.SearchTree(points)
+    parallel = tree.query(queries, 6)
+    monkeypatch.setattr(network, "PARALLEL_QUERIES", 10**9)
+    single = tree.query(queries, 6)
+    assert np.array_equal(parallel, single)
+    _, plain = cKDTree(points).query(queries, k=6)
+    assert np.array_equal(parallel, plain)
