@@ -339,11 +339,31 @@ class Classroom(mesa.Model):
         self.serial = next(_SERIALS)
 
     def step(self) -> None:
-        """Advance both worlds by one quarter."""
+        """Advance both worlds by one quarter (world B first caught up, if :meth:`step_a` left it behind)."""
+        self.catch_up()
         for world in self.worlds:
             if world.running:
                 world.step()
         self.running = any(w.running for w in self.worlds)
+
+    def step_a(self) -> None:
+        """Advance world A alone by one quarter; :meth:`catch_up` later brings world B level.
+
+        The live page does this while it shows one world, so a quarter costs half as much; world B
+        depends on nothing in world A, so stepping it later gives the same world.
+        """
+        if self.a.running:
+            self.a.step()
+        self.running = any(w.running for w in self.worlds)
+
+    def catch_up(self) -> int:
+        """Step world B until it is at world A's quarter; returns the quarters stepped."""
+        done = 0
+        while self.b.running and self.b.steps < self.a.steps:
+            self.b.step()
+            done += 1
+        self.running = any(w.running for w in self.worlds)
+        return done
 
     @property
     def quarter(self) -> int:
