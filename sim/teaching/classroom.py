@@ -443,7 +443,9 @@ def network_layout(model: PartnershipModel) -> Layout:
         cols = math.ceil(math.sqrt(n_regions))
         step = 2 * (radii.max() + pad)
         r = np.arange(n_regions)
-        centres = np.column_stack([(r % cols) * step, -(r // cols) * step])
+        # Columns further apart than rows: each region's label (a province's short name and its
+        # index) is wider than its disc.
+        centres = np.column_stack([(r % cols) * step * 1.35, -(r // cols) * step])
     for g in range(n_regions):
         rows = np.flatnonzero(region == g)
         rows = rows[np.lexsort((rows, kind[rows]))]
