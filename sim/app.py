@@ -69,7 +69,7 @@ SCENARIO_ENV = "KEMITRAAN_SCENARIO"
 SPEEDS = (1, 2, 4, 8)  # quarters per second offered by Play
 DEFAULT_SPEED = 4
 BIG = 1.35  # text size factor of the large-text mode
-CATCH_UP = 4  # most quarters Play steps between two drawings when drawing falls behind
+CATCH_UP = 2  # most quarters Play steps between two drawings when drawing falls behind (more would land after Pause)
 
 CSS = """
 .km-root { font-size: 15px; line-height: 1.35; }

@@ -384,7 +384,7 @@ def line_chart_svg(
     fs = 13.0 * scale
     left, right, top, bottom = (
         10 + 3.4 * fs,
-        10,
+        10 + (1.1 * fs if x_ticks else 0.0),  # room for the last year's label
         (1.9 if title else 0.6) * fs,
         (1.8 if x_ticks else 0.6) * fs,
     )
