@@ -289,12 +289,16 @@ def WorldView(room: Classroom, lang: str, big: bool, both: bool, tick: int):
             room.catch_up()  # world B waits while one world is shown
         # Two networks share the width, so their labels are drawn larger in their own units.
         net_scale = scale * (1.45 if both else 1.0)
+        # Two grids of 34 provinces share the width: their labels keep the name and leave the
+        # index to the disc's colour (it is in the label's tooltip), so that they stay readable.
+        values = not (both and room.layout.centres.shape[0] > 16)
         nets = [
             network_svg(
                 w,
                 room.layout,
                 lang,
                 scale=net_scale,
+                values=values,
                 title=f"{lab} · {t('network', lang)}",
             )
             for w, lab in zip(worlds, labels, strict=True)
@@ -677,22 +681,25 @@ def RunButtons(
 ):
     """Step, Play or Pause, and Extend at the end of a run (Step and Play give way to it)."""
     over = not room.a.running
-    solara.Button(t("btn_step", lang), on_click=step, disabled=playing.value or over)
-    if playing.value:
+    with solara.Div(style={"display": "flex", "gap": "10px", "align-items": "center"}):
         solara.Button(
-            t("btn_pause", lang),
-            on_click=lambda: playing.set(False),
-            color="warning",
+            t("btn_step", lang), on_click=step, disabled=playing.value or over
         )
-    else:
-        solara.Button(
-            t("btn_play", lang),
-            on_click=lambda: playing.set(True),
-            disabled=over,
-            color="success",
-        )
-    if over:
-        solara.Button(t("btn_extend", lang), on_click=extend, color="primary")
+        if playing.value:
+            solara.Button(
+                t("btn_pause", lang),
+                on_click=lambda: playing.set(False),
+                color="warning",
+            )
+        else:
+            solara.Button(
+                t("btn_play", lang),
+                on_click=lambda: playing.set(True),
+                disabled=over,
+                color="success",
+            )
+        if over:
+            solara.Button(t("btn_extend", lang), on_click=extend, color="primary")
 
 
 @solara.component

@@ -139,6 +139,7 @@ def network_svg(
     scale: float = 1.0,
     players: Sequence[Player] = (),
     title: str = "",
+    values: bool = True,
 ) -> str:
     """A world's partnership network as an SVG element (width 100%, height set by the page).
 
@@ -153,6 +154,7 @@ def network_svg(
         scale: Text size factor (1.3 in the large-text mode).
         players: Components played by participants: ringed and named.
         title: Accessible name of the picture.
+        values: Whether the regions' labels carry their index (always in their tooltip).
     """
     xy, centres, radii = layout.xy, layout.centres, layout.radii
     points = _Points.of(xy)
@@ -161,6 +163,9 @@ def network_svg(
     width, height = hi - lo
     # Text scales with the picture; a grid of many regions gets smaller labels, so that neighbours' stay apart.
     font = max(width, height) / (36.0 if centres.shape[0] <= 16 else 44.0) * scale
+    # Room at the sides for the outer labels (a province's name is wider than its disc).
+    side = max(0.0, (3.2 if values else 2.0) * font - 3.0)
+    lo, width = lo - np.array([side, 0.0]), width + 2 * side
     parts = [
         (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_f(lo[0])} {_f(-hi[1])} {_f(width)} {_f(height)}" '
@@ -264,9 +269,10 @@ def network_svg(
         zip(region_labels(world, lang), world.region_index.tolist(), strict=True)
     ):
         cx, cy = centres[g]
+        shown = f"{_e(short)} {number(value, digits, lang)}" if values else _e(short)
         parts.append(
-            f'<text x="{_f(cx)}" y="{_f(-cy - radii[g] - 0.9)}">{_e(short)} {number(value, digits, lang)}'
-            f"<title>{_e(full)}: {_e(choice_label('band', bands[g], lang))}</title></text>"
+            f'<text x="{_f(cx)}" y="{_f(-cy - radii[g] - 0.9)}">{shown}'
+            f"<title>{_e(full)}: {number(value, digits, lang)}, {_e(choice_label('band', bands[g], lang))}</title></text>"
         )
     parts.append("</g></svg>")
     return "".join(parts)

@@ -369,6 +369,24 @@ def test_layout_at_150_percent_zoom(browser, baseline_viz, tmp_path_factory):
     page.locator(".kemitraan-scoreboard").scroll_into_view_if_needed()
     assert uncovered(page, ".kemitraan-scoreboard")
     page.screenshot(path=str(shots_dir(tmp_path_factory) / "app_zoom_150.png"))
+    # Large text on top of the zoom: bigger words, still no overlap and no sideways scrolling.
+    before = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.km-root')).fontSize)"
+    )
+    page.get_by_label("Large text").check()
+    page.wait_for_function(
+        "b => parseFloat(getComputedStyle(document.querySelector('.km-root')).fontSize) > b",
+        arg=before,
+        timeout=10_000,
+    )
+    width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1] + 1, f"horizontal scrolling with large text: {width}"
+    for a, b in (
+        (".kemitraan-network", ".kemitraan-index"),
+        (".kemitraan-index", ".kemitraan-scoreboard"),
+        (".kemitraan-levers-panel", ".kemitraan-network"),
+    ):
+        assert not overlaps(box(page, a), box(page, b)), ("large text", a, b)
     page.close()
 
 
