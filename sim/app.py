@@ -571,7 +571,7 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
                 done += 1
             tick.set(tick.value + 1)
             if (
-                not r.running
+                not r.a.running
             ):  # the last quarter: stop here, so Extend does not find Play still on
                 playing.set(False)
                 return
