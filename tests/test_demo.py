@@ -127,6 +127,10 @@ def test_funding_cut_shows_on_the_timeline():
         if list(ln.get_xdata()) == [2019.25, 2019.25]
     ]
     assert len(lines) == 4, "the cut is a vertical line on each of the four charts"
+    # In Bahasa Indonesia the axes use decimal commas, as the live page does.
+    demo.render_png(fig, 20)
+    ticks = [t.get_text() for ax in fig.get_axes() for t in ax.get_yticklabels()]
+    assert any("," in x for x in ticks) and not any("." in x for x in ticks), ticks
 
 
 def test_demo_command(tmp_path, capsys):

@@ -30,7 +30,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch
-from matplotlib.ticker import MaxNLocator, MultipleLocator
+from matplotlib.ticker import MaxNLocator, MultipleLocator, ScalarFormatter
 
 from sim import __version__, hdi
 from sim.history import is_historical
@@ -408,6 +408,15 @@ def _year_text(year: float) -> str:
     return f"{year:g}" if float(year).is_integer() else f"{year:.2f}"
 
 
+class _CommaFormatter(ScalarFormatter):
+    """matplotlib's usual tick labels with a decimal comma (Bahasa Indonesia)."""
+
+    def __call__(self, x, pos=None) -> str:
+        """The tick label at ``x``."""
+        text = super().__call__(x, pos)
+        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
 @dataclass
 class ChartArtists:
     """The parts of the four charts that an animation frame changes: the lines, the target marks, the status."""
@@ -469,6 +478,10 @@ def draw_charts(
         )
         ax.grid(True, color="#e4e4e4", lw=0.6)
         ax.tick_params(labelsize=FONT["tick"])
+        if (
+            lang == "id"
+        ):  # one number format per language: decimal commas on the axes too
+            ax.yaxis.set_major_formatter(_CommaFormatter())
         for spine in ("top", "right"):
             ax.spines[spine].set_visible(False)
     lows, highs, most_active = [target], [target], 10.0
