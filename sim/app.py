@@ -69,7 +69,7 @@ SCENARIO_ENV = "KEMITRAAN_SCENARIO"
 SPEEDS = (1, 2, 4, 8)  # quarters per second offered by Play
 DEFAULT_SPEED = 4
 BIG = 1.35  # text size factor of the large-text mode
-CATCH_UP = 4  # most quarters Play steps between two drawings when drawing falls behind
+CATCH_UP = 2  # most quarters Play steps between two drawings when drawing falls behind (more would land after Pause)
 
 CSS = """
 .km-root { font-size: 15px; line-height: 1.35; }
@@ -276,7 +276,7 @@ def Svg(markup: str, classes: list[str]):
 
 @solara.component
 def WorldView(room: Classroom, lang: str, big: bool, both: bool, tick: int):
-    """The pictures: one or two networks, the index chart, three small charts and the scoreboard."""
+    """The pictures: one or two networks, the index chart, three small charts and the scoreboard (``tick``: the page's quarter count, which re-renders it)."""
     scale = BIG if big else 1.0
     worlds = [room.a, room.b] if both else [room.a]
     keys = ["A", "B"][: len(worlds)]
@@ -286,14 +286,20 @@ def WorldView(room: Classroom, lang: str, big: bool, both: bool, tick: int):
         t("world_b_is", lang, contrast=room.contrast_label(lang)),
     ][: len(worlds)]
     with room_lock(room):
+        if both:
+            room.catch_up()  # world B waits while one world is shown
         # Two networks share the width, so their labels are drawn larger in their own units.
         net_scale = scale * (1.45 if both else 1.0)
+        # Two grids of 34 provinces share the width: their labels keep the name and leave the
+        # index to the disc's colour (it is in the label's tooltip), so that they stay readable.
+        values = not (both and room.layout.centres.shape[0] > 16)
         nets = [
             network_svg(
                 w,
                 room.layout,
                 lang,
                 scale=net_scale,
+                values=values,
                 title=f"{lab} · {t('network', lang)}",
             )
             for w, lab in zip(worlds, labels, strict=True)
@@ -378,18 +384,22 @@ def room_lock(room: Classroom) -> threading.RLock:
     return _LOCKS.setdefault(room.serial, threading.RLock())
 
 
-def step_room(room: Classroom) -> bool:
-    """One quarter in both worlds; False (nothing done) when the run is over."""
+def step_room(room: Classroom, both: bool = True) -> bool:
+    """One quarter in both worlds (world A alone unless ``both``); False (nothing done) when the run is over."""
     with room_lock(room):
-        if not room.running:
+        if not room.a.running:
             return False
-        room.step()
+        if both:
+            room.step()
+        else:
+            room.step_a()
         return True
 
 
 def extend_room(room: Classroom, years: float = 5.0) -> None:
     """Give both worlds more quarters, so Step and Play go on past the scenario's end."""
     with room_lock(room):
+        room.catch_up()
         for w in room.worlds:
             w.horizon += round(4 * years)
             w.running = True
@@ -560,12 +570,12 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
                     cancel.is_set() or not playing.value
                 ):  # Pause takes effect before the next quarter, never after it
                     break
-                if not step_room(r):
+                if not step_room(r, view.value == 1):
                     break
                 done += 1
             tick.set(tick.value + 1)
             if (
-                not r.running
+                not r.a.running
             ):  # the last quarter: stop here, so Extend does not find Play still on
                 playing.set(False)
                 return
@@ -585,7 +595,7 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
         tick.set(0)
 
     def step() -> None:
-        if step_room(r):
+        if step_room(r, view.value == 1):
             tick.set(tick.value + 1)
 
     def extend() -> None:
@@ -594,7 +604,6 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
 
     solara.Style(CSS)
     solara.Title(t("title", lang))
-    over = not r.running
     changed = (
         pending.value != r.levers_a
         or compare.value != r.contrast.key
@@ -605,40 +614,14 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
         style={"padding": "4px 8px"},
     ):
         with solara.Div(classes=["km-bar"]):
-            with solara.Div(classes=["kemitraan-time", "km-time"]):
-                solara.Text(
-                    t(
-                        "time",
-                        lang,
-                        quarter=time_text(r.a, lang),
-                        step=r.quarter,
-                        steps=r.horizon,
-                    )
-                )
+            Clock(r, lang, tick.value)
             solara.Button(
                 t("btn_reset", lang),
                 on_click=reset,
                 color="primary" if changed else None,
                 outlined=not changed,
             )
-            solara.Button(
-                t("btn_step", lang), on_click=step, disabled=playing.value or over
-            )
-            if playing.value:
-                solara.Button(
-                    t("btn_pause", lang),
-                    on_click=lambda: playing.set(False),
-                    color="warning",
-                )
-            else:
-                solara.Button(
-                    t("btn_play", lang),
-                    on_click=lambda: playing.set(True),
-                    disabled=over,
-                    color="success",
-                )
-            if over:
-                solara.Button(t("btn_extend", lang), on_click=extend, color="primary")
+            RunButtons(r, lang, tick.value, playing, step, extend)
             speeds = [t("per_second", lang, n=n) for n in SPEEDS]
             solara.ToggleButtonsSingle(
                 value=speeds[SPEEDS.index(speed.value)],
@@ -655,17 +638,7 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
             )
             solara.Checkbox(label=t("large_text", lang), value=big)
             solara.Checkbox(label=t("show_levers", lang), value=panel)
-        name = t("builtin", lang) if r.base.source == "<defaults>" else r.base.name
-        note = t("pending", lang) if changed else ""
-        end_note = t("run_over", lang, year=time_text(r.a, lang)) if over else ""
-        solara.HTML(
-            tag="div",
-            classes=["kemitraan-levers", "km-levers-line"],
-            unsafe_innerHTML=(
-                f"<span class='km-note'>{end_note}{' ' if end_note else ''}{note}</span>"
-                f"<b>{t('levers_a', lang)}:</b> {levers_text(r.levers_a, lang, r.replication)} · {t('scenario_is', lang, name=name)}"
-            ),
-        )
+        LeversLine(r, lang, tick.value, t("pending", lang) if changed else "")
         with solara.Div(classes=["km-body"]):
             if panel.value:
                 LeverPanel(
@@ -679,6 +652,75 @@ def KemitraanPage(base: Scenario | None = None, lang: str = "en"):
                 )
             with solara.Div(classes=["km-main"]):
                 WorldView(r, lang, big.value, view.value == 1, tick.value)
+
+
+# The parts of the bar that change every quarter. The page passes its quarter count ``tick`` (it
+# reads it once, so a quarter is one render pass: components that read it themselves would each
+# start a pass of their own, which measured four times slower).
+
+
+@solara.component
+def Clock(room: Classroom, lang: str, tick: int):
+    """The time of the worlds: "end of 2020 Q2 · step 6 of 64"."""
+    with solara.Div(classes=["kemitraan-time", "km-time"]):
+        solara.Text(
+            t(
+                "time",
+                lang,
+                quarter=time_text(room.a, lang),
+                step=room.quarter,
+                steps=room.horizon,
+            )
+        )
+
+
+@solara.component
+def RunButtons(
+    room: Classroom,
+    lang: str,
+    tick: int,
+    playing: solara.Reactive,
+    step: Callable[[], None],
+    extend: Callable[[], None],
+):
+    """Step, Play or Pause, and Extend at the end of a run (Step and Play give way to it)."""
+    over = not room.a.running
+    with solara.Div(style={"display": "flex", "gap": "10px", "align-items": "center"}):
+        solara.Button(
+            t("btn_step", lang), on_click=step, disabled=playing.value or over
+        )
+        if playing.value:
+            solara.Button(
+                t("btn_pause", lang),
+                on_click=lambda: playing.set(False),
+                color="warning",
+            )
+        else:
+            solara.Button(
+                t("btn_play", lang),
+                on_click=lambda: playing.set(True),
+                disabled=over,
+                color="success",
+            )
+        if over:
+            solara.Button(t("btn_extend", lang), on_click=extend, color="primary")
+
+
+@solara.component
+def LeversLine(room: Classroom, lang: str, tick: int, note: str):
+    """World A's levers in force in one line, after a note when the run is over or a lever waits for Reset."""
+    name = t("builtin", lang) if room.base.source == "<defaults>" else room.base.name
+    end_note = (
+        "" if room.a.running else t("run_over", lang, year=time_text(room.a, lang))
+    )
+    solara.HTML(
+        tag="div",
+        classes=["kemitraan-levers", "km-levers-line"],
+        unsafe_innerHTML=(
+            f"<span class='km-note'>{end_note}{' ' if end_note else ''}{note}</span>"
+            f"<b>{t('levers_a', lang)}:</b> {levers_text(room.levers_a, lang, room.replication)} · {t('scenario_is', lang, name=name)}"
+        ),
+    )
 
 
 # --- serving ---------------------------------------------------------------------------------

@@ -154,6 +154,43 @@ def test_the_end_of_a_run_offers_to_extend_it():
     assert clock(rc) == "end of 2023 Q1 · step 17 of 36"
 
 
+def test_play_stops_at_the_end_while_world_b_waits():
+    """In the one-world view only world A is stepped; Play must still stop when A's run ends."""
+    import time
+
+    rc = render(app.KemitraanPage(base=small_scenario(), lang="en"))
+    click(rc, "8 quarters/s")
+    click(rc, "Play")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not rc.find(v.Btn, children=["Play"]):
+        time.sleep(0.1)
+    while time.monotonic() < deadline and "step 16 of 16" not in clock(rc):
+        time.sleep(0.1)
+    assert clock(rc) == "end of 2022 Q4 · step 16 of 16"
+    while time.monotonic() < deadline and not rc.find(v.Btn, children=["Play"]):
+        time.sleep(0.1)
+    assert rc.find(v.Btn, children=["Play"]).widget.disabled, (
+        "Play went on after the end"
+    )
+    click(rc, "Extend 5 years")
+    assert not rc.find(v.Btn, children=["Step"]).widget.disabled
+    click(rc, "Step")
+    assert clock(rc) == "end of 2023 Q1 · step 17 of 36"
+
+
+def test_world_b_stepped_later_is_the_same_world():
+    together, later = Classroom(small_scenario()), Classroom(small_scenario())
+    for _ in range(3):
+        together.step()
+        later.step_a()
+    assert later.a.steps == 3 and later.b.steps == 0
+    assert later.catch_up() == 3
+    for w1, w2 in zip(together.worlds, later.worlds, strict=True):
+        assert w1.timeseries().equals(w2.timeseries())
+    later.step()  # a step of both catches B up first
+    assert later.a.steps == later.b.steps == 4
+
+
 def test_page_in_bahasa_indonesia():
     rc = render(app.KemitraanPage(base=small_scenario(), lang="id"))
     assert clock(rc) == "awal 2019 · langkah 0 dari 16"

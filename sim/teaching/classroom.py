@@ -346,11 +346,31 @@ class Classroom(mesa.Model):
         self.serial = next(_SERIALS)
 
     def step(self) -> None:
-        """Advance both worlds by one quarter."""
+        """Advance both worlds by one quarter (world B first caught up, if :meth:`step_a` left it behind)."""
+        self.catch_up()
         for world in self.worlds:
             if world.running:
                 world.step()
         self.running = any(w.running for w in self.worlds)
+
+    def step_a(self) -> None:
+        """Advance world A alone by one quarter; :meth:`catch_up` later brings world B level.
+
+        The live page does this while it shows one world, so a quarter costs half as much; world B
+        depends on nothing in world A, so stepping it later gives the same world.
+        """
+        if self.a.running:
+            self.a.step()
+        self.running = any(w.running for w in self.worlds)
+
+    def catch_up(self) -> int:
+        """Step world B until it is at world A's quarter; returns the quarters stepped."""
+        done = 0
+        while self.b.running and self.b.steps < self.a.steps:
+            self.b.step()
+            done += 1
+        self.running = any(w.running for w in self.worlds)
+        return done
 
     @property
     def quarter(self) -> int:
@@ -430,7 +450,9 @@ def network_layout(model: PartnershipModel) -> Layout:
         cols = math.ceil(math.sqrt(n_regions))
         step = 2 * (radii.max() + pad)
         r = np.arange(n_regions)
-        centres = np.column_stack([(r % cols) * step, -(r // cols) * step])
+        # Columns further apart than rows: each region's label (a province's short name and its
+        # index) is wider than its disc.
+        centres = np.column_stack([(r % cols) * step * 1.35, -(r // cols) * step])
     for g in range(n_regions):
         rows = np.flatnonzero(region == g)
         rows = rows[np.lexsort((rows, kind[rows]))]

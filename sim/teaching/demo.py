@@ -21,30 +21,31 @@ import re
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from matplotlib.artist import Artist
-from matplotlib.collections import LineCollection
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, Patch
-from matplotlib.ticker import MaxNLocator, MultipleLocator
+from matplotlib.ticker import MaxNLocator, MultipleLocator, ScalarFormatter
 
 from sim import __version__, hdi
+from sim.history import is_historical
 from sim.model import PartnershipModel
 from sim.parameters import KINDS
 from sim.scenario import Scenario
 from sim.state import member_pairs
 from sim.teaching.classroom import DEMOS, Classroom, Layout, demo_classroom
-from sim.teaching.labels import choice_label, quarter_text, t
+from sim.teaching.labels import choice_label, number, quarter_text, region_short, t
 from sim.teaching.svg import BAND_COLOURS, KIND_COLOURS
 
 if TYPE_CHECKING:
-    from matplotlib.animation import AbstractMovieWriter
+    pass
 
 # Okabe-Ito kinds and ColorBrewer PuOr bands (both colour-blind safe), shared with the live page.
 WORLD_COLOURS = {"A": "#1f5fa8", "B": "#d95f02"}
@@ -106,6 +107,197 @@ def _wipe(ax) -> None:
         artist.remove()
 
 
+def _band_colour(world: PartnershipModel, g: int) -> str:
+    value = float(world.region_index[g])
+    return BAND_COLOURS[hdi.ipm_band(value * (100.0 if world.method == "hdi" else 1.0))]
+
+
+@dataclass(frozen=True)
+class NetworkState:
+    """What a network picture shows of a world at one quarter (kept for an animation frame)."""
+
+    steps: int
+    method: str
+    index: np.ndarray  # each region's index
+    member: np.ndarray  # whether each component is in a partnership
+    active: tuple[np.ndarray, np.ndarray]  # pairs of members of active partnerships
+    ended: tuple[np.ndarray, np.ndarray]  # ... of partnerships that ended this quarter
+    new: tuple[np.ndarray, np.ndarray]  # ... of partnerships formed this quarter
+
+    @classmethod
+    def of(cls, world: PartnershipModel) -> NetworkState:
+        """The world's network now."""
+        t_ = world.partnerships
+        steps, count = world.steps, t_.count
+        none = np.zeros(0, np.int64)
+        ended = (
+            np.flatnonzero((~t_.active[:count]) & (t_.end[:count] == steps))
+            if steps
+            else none
+        )
+        new = (
+            np.flatnonzero(t_.active[:count] & (t_.formed[:count] == steps))
+            if steps
+            else none
+        )
+        return cls(
+            steps=int(steps),
+            method=world.method,
+            index=np.array(world.region_index, dtype=float),
+            member=np.asarray(world.community.memberships) > 0,
+            active=_pairs(world, t_.active_ids()),
+            ended=_pairs(world, ended),
+            new=_pairs(world, new),
+        )
+
+
+class NetworkArtists:
+    """A world's network drawn once on an axes, then brought up to date each frame.
+
+    Regions are discs tinted by their IPM band and labelled with their short name and index;
+    dots are community components coloured by kind (hollow when in no partnership); grey lines
+    join the members of each active partnership inside a region, and partnerships between two
+    regions are bundled into one grey band per pair of regions, as wide as about the square root
+    of their number (as on the live page); black lines are the partnerships formed this quarter,
+    dotted red lines those that ended this quarter (both inside a region).
+
+    Creating the artists (the discs above all) is what costs; :meth:`update` only changes colours,
+    texts and line segments, which makes an animation frame a fraction of a new figure.
+    """
+
+    def __init__(
+        self, ax, world: PartnershipModel, layout: Layout, lang: str = "en"
+    ) -> None:
+        """Draw the parts that never move: discs, labels, dots; and empty line collections."""
+        self.layout, self.lang = layout, lang
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        xy, centres, radii = layout.xy, layout.centres, layout.radii
+        many = centres.shape[0] > 16
+        self.home = np.asarray(world.community.region)
+        # One collection for all discs: one artist to draw and recolour, not one per region.
+        self.discs = PatchCollection(
+            [Circle(centres[g], radii[g] + 0.6) for g in range(centres.shape[0])],
+            edgecolor="#9a9a9a",
+            linewidths=0.8,
+            zorder=0,
+        )
+        ax.add_collection(self.discs, autolim=False)
+        middle = centres.mean(axis=0)
+        self.labels = []
+        for g in range(centres.shape[0]):
+            if many:  # a grid: each label sits above its disc
+                pos, ha, va = centres[g] + [0.0, radii[g] + 0.9], "center", "bottom"
+            else:  # a ring: labels sit outside it, on the side away from the middle
+                out = centres[g] - middle
+                norm = float(np.hypot(*out))
+                u = out / norm if norm > 1e-9 else np.array([0.0, 1.0])
+                pos = centres[g] + u * (radii[g] + 1.2)
+                ha = "left" if u[0] > 0.35 else ("right" if u[0] < -0.35 else "center")
+                va = "bottom" if u[1] > 0.35 else ("top" if u[1] < -0.35 else "center")
+            self.labels.append(
+                ax.text(
+                    pos[0],
+                    pos[1],
+                    "",
+                    ha=ha,
+                    va=va,
+                    fontsize=FONT["small"] - (2 if many else 0),
+                    color="#222222",
+                    zorder=5,
+                )
+            )
+        self.names = [
+            region_short(name, g + 1, lang)
+            for g, name in enumerate(world.regions.names)
+        ]
+        self.bundles = LineCollection([], colors=EDGE_ACTIVE, alpha=0.3, zorder=1)
+        self.active = LineCollection(
+            [], colors=EDGE_ACTIVE, alpha=0.6, linewidths=0.7, zorder=1
+        )
+        self.ended = LineCollection(
+            [],
+            colors=EDGE_ENDED,
+            alpha=0.9,
+            linewidths=1.1,
+            linestyles=(0, (1.5, 1.5)),
+            zorder=2,
+        )
+        self.new = LineCollection(
+            [], colors=EDGE_NEW, alpha=0.95, linewidths=1.3, zorder=3
+        )
+        for lines in (self.bundles, self.active, self.ended, self.new):
+            ax.add_collection(lines, autolim=False)
+        margin = np.array([4.0 if many else 12.0, 4.0])
+        lo = (centres - radii[:, None]).min(axis=0) - margin
+        hi = (
+            (centres + radii[:, None]).max(axis=0)
+            + margin
+            + [0.0, 2.0 if many else 0.0]
+        )
+        ax.set_xlim(lo[0], hi[0])
+        ax.set_ylim(lo[1], hi[1])
+        # Marker size from the data scale, so dots stay about one spacing wide at any size.
+        dpi = ax.get_figure(root=True).dpi
+        width_pt = ax.bbox.width * 72.0 / dpi
+        height_pt = ax.bbox.height * 72.0 / dpi
+        per_unit = min(width_pt / (hi[0] - lo[0]), height_pt / (hi[1] - lo[1]))
+        size = float(np.clip((0.85 * per_unit) ** 2, 2.0, 60.0))
+        self.kind_rgba = np.array([to_rgba(KIND_COLOURS[k]) for k in KINDS])[
+            world.community.kind
+        ]
+        self.dots = ax.scatter(
+            xy[:, 0],
+            xy[:, 1],
+            s=size,
+            facecolors=self.kind_rgba,
+            edgecolors=self.kind_rgba,
+            linewidths=max(0.5, 0.12 * np.sqrt(size)),
+            zorder=4,
+        )
+
+    def update(self, world: PartnershipModel) -> None:
+        """Show ``world`` as it is now (colours, labels, ties)."""
+        self.show(NetworkState.of(world))
+
+    def show(self, state: NetworkState) -> None:
+        """Show a world's network as ``state`` recorded it."""
+        xy, centres = self.layout.xy, self.layout.centres
+        home = self.home
+        digits = 1 if state.method == "ipm" else 3
+        scale = 100.0 if state.method == "hdi" else 1.0
+        self.discs.set_facecolor(
+            [BAND_COLOURS[hdi.ipm_band(v * scale)] for v in state.index.tolist()]
+        )
+        for g, label in enumerate(self.labels):
+            label.set_text(
+                f"{self.names[g]} {number(float(state.index[g]), digits, self.lang)}"
+            )
+        a, b = state.active
+        local = home[a] == home[b]
+        self.active.set_segments(_segments(xy, a[local], b[local]))
+        n = centres.shape[0]
+        ga = np.minimum(home[a[~local]], home[b[~local]])
+        gb = np.maximum(home[a[~local]], home[b[~local]])
+        keys, counts = np.unique(ga * n + gb, return_counts=True)
+        self.bundles.set_segments(
+            list(np.stack([centres[keys // n], centres[keys % n]], axis=1))
+        )
+        self.bundles.set_linewidth(
+            np.minimum(0.4 + 0.35 * np.sqrt(counts), 6.0).tolist()
+        )
+        for lines, (a, b) in ((self.ended, state.ended), (self.new, state.new)):
+            keep = home[a] == home[b]
+            lines.set_segments(_segments(xy, a[keep], b[keep]))
+        faces = self.kind_rgba.copy()
+        faces[~state.member] = (1.0, 1.0, 1.0, 1.0)
+        self.dots.set_facecolors(faces)
+
+    def changing(self) -> list:
+        """The artists a frame redraws (the labels are left out of animation frames: too small to read there)."""
+        return [self.discs, self.bundles, self.active, self.ended, self.new, self.dots]
+
+
 def draw_network(
     ax,
     world: PartnershipModel,
@@ -113,133 +305,29 @@ def draw_network(
     lang: str = "en",
     title: str | None = None,
     fresh: bool = True,
-) -> None:
-    """Draw a world's partnership network on ``ax``.
+    artists: NetworkArtists | None = None,
+) -> NetworkArtists:
+    """Draw a world's partnership network on ``ax`` (see :class:`NetworkArtists`); returns its artists.
 
-    Regions are discs tinted by their IPM band and labelled with their index; dots are
-    community components coloured by kind (hollow when in no partnership); grey lines join
-    the members of each active partnership, black lines the partnerships formed this quarter
-    and dotted red lines those that ended this quarter.
+    Args:
+        ax: The axes.
+        world: The world.
+        layout: Where each component sits.
+        lang: Language of the labels.
+        title: Optional title above the network.
+        fresh: Clear the axes first (ignored when ``artists`` are given).
+        artists: Artists a previous call returned: they are updated instead of drawn anew.
     """
-    ax.clear() if fresh else _wipe(ax)
-    ax.set_aspect("equal")
-    ax.set_axis_off()
-    xy, centres, radii = layout.xy, layout.centres, layout.radii
-    t_ = world.partnerships
-    count = t_.count
-    steps = world.steps
-    method = world.method
-    middle = centres.mean(axis=0)
-    for g in range(centres.shape[0]):
-        value = float(world.region_index[g])
-        band = hdi.ipm_band(value * (100.0 if method == "hdi" else 1.0))
-        ax.add_patch(
-            Circle(
-                centres[g],
-                radii[g] + 0.6,
-                facecolor=BAND_COLOURS[band],
-                edgecolor="#9a9a9a",
-                lw=0.8,
-                zorder=0,
-            )
-        )
-        text = (
-            f"{t('region', lang, n=g + 1)} · {value:.1f}"
-            if method == "ipm"
-            else f"{t('region', lang, n=g + 1)} · {value:.3f}"
-        )
-        # Labels sit outside the ring, on the side away from the middle.
-        out = centres[g] - middle
-        norm = float(np.hypot(*out))
-        u = out / norm if norm > 1e-9 else np.array([0.0, 1.0])
-        pos = centres[g] + u * (radii[g] + 1.2)
-        ha = "left" if u[0] > 0.35 else ("right" if u[0] < -0.35 else "center")
-        va = "bottom" if u[1] > 0.35 else ("top" if u[1] < -0.35 else "center")
-        ax.text(
-            pos[0],
-            pos[1],
-            text,
-            ha=ha,
-            va=va,
-            fontsize=FONT["small"],
-            color="#222222",
-            zorder=5,
-        )
-    home = world.community.region
-    active = t_.active_ids()
-    a, b = _pairs(world, active)
-    if a.shape[0]:
-        # Partnerships across regions are drawn fainter, so the regions' own stay readable.
-        colours = _rgba(EDGE_ACTIVE, np.where(home[a] == home[b], 0.6, 0.16))
-        ax.add_collection(
-            LineCollection(
-                _segments(xy, a, b), colors=colours, linewidths=0.7, zorder=1
-            )
-        )
-    ended = (
-        np.flatnonzero((~t_.active[:count]) & (t_.end[:count] == steps))
-        if steps
-        else np.zeros(0, np.int64)
-    )
-    a, b = _pairs(world, ended)
-    if a.shape[0]:
-        ax.add_collection(
-            LineCollection(
-                _segments(xy, a, b),
-                colors=_rgba(EDGE_ENDED, np.where(home[a] == home[b], 0.9, 0.45)),
-                linewidths=1.1,
-                linestyles=(0, (1.5, 1.5)),
-                zorder=2,
-            )
-        )
-    new = (
-        np.flatnonzero(t_.active[:count] & (t_.formed[:count] == steps))
-        if steps
-        else np.zeros(0, np.int64)
-    )
-    a, b = _pairs(world, new)
-    if a.shape[0]:
-        ax.add_collection(
-            LineCollection(
-                _segments(xy, a, b),
-                colors=_rgba(EDGE_NEW, np.where(home[a] == home[b], 0.95, 0.45)),
-                linewidths=1.3,
-                zorder=3,
-            )
-        )
-    margin = np.array([12.0, 4.0])
-    lo = (centres - radii[:, None]).min(axis=0) - margin
-    hi = (centres + radii[:, None]).max(axis=0) + margin
-    ax.set_xlim(lo[0], hi[0])
-    ax.set_ylim(lo[1], hi[1])
-    # Marker size from the data scale, so dots stay about one spacing wide at any size.
-    dpi = ax.get_figure(root=True).dpi
-    width_pt = ax.bbox.width * 72.0 / dpi
-    height_pt = ax.bbox.height * 72.0 / dpi
-    per_unit = min(width_pt / (hi[0] - lo[0]), height_pt / (hi[1] - lo[1]))
-    size = float(np.clip((0.85 * per_unit) ** 2, 2.0, 60.0))
-    kind = world.community.kind
-    colours = np.array([KIND_COLOURS[k] for k in KINDS])[kind]
-    member = world.community.memberships > 0
-    ax.scatter(
-        xy[member, 0],
-        xy[member, 1],
-        s=size,
-        c=colours[member],
-        edgecolors="none",
-        zorder=4,
-    )
-    ax.scatter(
-        xy[~member, 0],
-        xy[~member, 1],
-        s=size,
-        facecolors="white",
-        edgecolors=colours[~member],
-        linewidths=max(0.5, 0.12 * np.sqrt(size)),
-        zorder=4,
-    )
+    if artists is None:
+        if fresh:
+            ax.clear()
+        else:
+            _wipe(ax)
+        artists = NetworkArtists(ax, world, layout, lang)
+    artists.update(world)
     if title is not None:
         ax.set_title(title, fontsize=FONT["title"], loc="left")
+    return artists
 
 
 def network_legend_handles(lang: str = "en", bands: bool = True) -> list:
@@ -310,6 +398,8 @@ def _event_marks(series: Sequence[Series]) -> list[tuple[float, str, str]]:
     marks: dict[tuple[float, str], str] = {}
     for s in series:
         for e in s.world.scenario.events:
+            if is_historical(e.label or ""):
+                continue  # recorded history (COVID-19, Dana Desa) is the same in both worlds: not the lesson's lever
             shared = all(e in other.world.scenario.events for other in series)
             colour = "#555555" if shared else s.colour
             marks.setdefault((e.year, e.label or e.key), colour)
@@ -326,10 +416,60 @@ def _year_text(year: float) -> str:
     return f"{year:g}" if float(year).is_integer() else f"{year:.2f}"
 
 
+class _CommaFormatter(ScalarFormatter):
+    """matplotlib's usual tick labels with a decimal comma (Bahasa Indonesia)."""
+
+    def __call__(self, x, pos=None) -> str:
+        """The tick label at ``x``."""
+        text = super().__call__(x, pos)
+        return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+@dataclass
+class ChartArtists:
+    """The parts of the four charts that an animation frame changes: the lines, the target marks, the status."""
+
+    start: float
+    lines: list = field(
+        default_factory=list
+    )  # (line, x, y): the line drawn to its whole run
+    marks: list = field(default_factory=list)  # (marker, step it stands for)
+    statuses: list = field(
+        default_factory=list
+    )  # (text, prefix, step of target or None, when)
+
+    def show(self, quarter: int, lang: str) -> None:
+        """Show the charts as they stood after ``quarter`` (lines cut there; the axes stay as for the whole run)."""
+        until = self.start + quarter / 4.0 + 1e-9
+        for line, x, y in self.lines:
+            keep = x <= until
+            line.set_data(x[keep], y[keep])
+        for mark, step in self.marks:
+            mark.set_visible(step <= quarter)
+        for text, prefix, step, when in self.statuses:
+            status = (
+                t("reached", lang, when=when)
+                if step is not None and step <= quarter
+                else t("not_reached", lang)
+            )
+            text.set_text(f"{prefix}: {status}")
+
+    def changing(self) -> list:
+        """The artists a frame redraws."""
+        return (
+            [x[0] for x in self.lines]
+            + [x[0] for x in self.marks]
+            + [x[0] for x in self.statuses]
+        )
+
+
 def draw_charts(
     axes: Sequence, series: Sequence[Series], lang: str = "en", fresh: bool = True
-) -> None:
-    """Draw the four charts (index with target, partnerships, government share, cohesion) on four axes."""
+) -> ChartArtists:
+    """Draw the four charts (index with target, partnerships, government share, cohesion) on four axes.
+
+    Returns the artists an animation frame changes (:class:`ChartArtists`).
+    """
     first = series[0].world
     start = first.start_year
     end = start + first.horizon / 4.0
@@ -346,10 +486,15 @@ def draw_charts(
         )
         ax.grid(True, color="#e4e4e4", lw=0.6)
         ax.tick_params(labelsize=FONT["tick"])
+        if (
+            lang == "id"
+        ):  # one number format per language: decimal commas on the axes too
+            ax.yaxis.set_major_formatter(_CommaFormatter())
         for spine in ("top", "right"):
             ax.spines[spine].set_visible(False)
     lows, highs, most_active = [target], [target], 10.0
     reached_lines: list[tuple[str, str]] = []
+    found = ChartArtists(start)
     for s in series:
         mv = s.world.datacollector.model_vars
         years = np.asarray(mv["year"], dtype=float)
@@ -358,23 +503,33 @@ def draw_charts(
         share = 100.0 * np.asarray(mv["government_share"], dtype=float)
         cohesion = np.asarray(mv["cohesion"], dtype=float)
         kw = {"color": s.colour, "ls": s.style, "lw": 2.2}
-        ax_index.plot(years, index, label=s.label, **kw)
-        ax_active.plot(years, active, **kw)
-        ax_share.plot(years[1:], share[1:], **kw)
-        ax_cohesion.plot(years, cohesion, **kw)
+        for ax, x, y, extra in (
+            (ax_index, years, index, {"label": s.label}),
+            (ax_active, years, active, {}),
+            (ax_share, years[1:], share[1:], {}),
+            (ax_cohesion, years, cohesion, {}),
+        ):
+            (line,) = ax.plot(x, y, **kw, **extra)
+            found.lines.append((line, x, y))
         lows.append(float(index.min()))
         highs.append(float(index.max()))
         most_active = max(most_active, float(active.max()))
         reached = s.world.step_of_target
         if reached is not None and reached > 0:
             when = start + reached / 4.0
-            ax_index.plot([when], [index[reached]], "o", color=s.colour, ms=7, zorder=5)
+            (mark,) = ax_index.plot(
+                [when], [index[reached]], "o", color=s.colour, ms=7, zorder=5
+            )
+            found.marks.append((mark, reached))
         status = (
             t("reached", lang, when=reached_text(s.world, lang))
             if reached is not None
             else t("not_reached", lang)
         )
         reached_lines.append((f"{s.label.split(':', 1)[0]}: {status}", s.colour))
+        found.statuses.append(
+            (None, s.label.split(":", 1)[0], reached, reached_text(s.world, lang))
+        )
     scale = 1.0 if method == "ipm" else 0.01
     ax_index.set_ylim(min(lows) - 1.0 * scale, max(highs) + 1.5 * scale)
     ax_index.axhline(target, color="#444444", ls=":", lw=1.4)
@@ -390,7 +545,7 @@ def draw_charts(
     )
     # When each world first reached the target, in its colour, at the lower right.
     for k, (text, colour) in enumerate(reversed(reached_lines)):
-        ax_index.text(
+        artist = ax_index.text(
             0.98,
             0.04 + 0.09 * k,
             text,
@@ -400,6 +555,8 @@ def draw_charts(
             fontsize=FONT["small"],
             color=colour,
         )
+        slot = len(reached_lines) - 1 - k
+        found.statuses[slot] = (artist, *found.statuses[slot][1:])
     ax_active.set_ylim(0, most_active * 1.12)
     ax_share.set_ylim(0, 100)
     lo_c = min(
@@ -440,6 +597,8 @@ def draw_charts(
             fontsize=FONT["small"],
             color=colour,
         )
+
+    return found
 
 
 def reached_text(world: PartnershipModel, lang: str) -> str:
@@ -563,17 +722,19 @@ def draw_side_by_side(
         top, bottom = fig, None
     ax_a, ax_b = top.subplots(1, 2)
     top.subplots_adjust(left=0.01, right=0.99, top=0.88, bottom=0.13, wspace=0.04)
+    artists, headings = [], []
     for ax, s, name in (
         (ax_a, series[0], t("world_a", lang)),
         (ax_b, series[1], t("world_b", lang)),
     ):
-        draw_network(ax, s.world, room.layout, lang)
-        ax.set_title(
+        artists.append(draw_network(ax, s.world, room.layout, lang))
+        heading = ax.set_title(
             f"{name} · {s.label.split(': ', 1)[-1]}\n{network_title(s.world, lang)}",
             fontsize=FONT["label"],
             loc="left",
             color=s.colour,
         )
+        headings.append(heading)
     top.legend(
         handles=network_legend_handles(lang),
         loc="lower center",
@@ -588,8 +749,14 @@ def draw_side_by_side(
         bottom.subplots_adjust(
             left=0.05, right=0.975, top=0.82, bottom=0.14, wspace=0.28
         )
-        draw_charts(axes, series, lang)
-        handles = {"networks": (ax_a, ax_b), "charts": axes}
+        chart_artists = draw_charts(axes, series, lang)
+        handles = {
+            "networks": (ax_a, ax_b),
+            "artists": artists,
+            "headings": headings,
+            "charts": axes,
+            "chart_artists": chart_artists,
+        }
         bottom.legend(
             handles=[
                 Line2D([], [], color=s.colour, ls=s.style, lw=2.4, label=s.label)
@@ -601,7 +768,13 @@ def draw_side_by_side(
             frameon=False,
         )
         return handles
-    return {"networks": (ax_a, ax_b), "charts": None}
+    return {
+        "networks": (ax_a, ax_b),
+        "artists": artists,
+        "headings": headings,
+        "charts": None,
+        "chart_artists": None,
+    }
 
 
 def refresh_side_by_side(
@@ -613,13 +786,14 @@ def refresh_side_by_side(
     makes an animation frame cost a fraction of a whole new figure.
     """
     series = classroom_series(room, lang, label_a)
-    for ax, s, name in zip(
+    for ax, art, s, name in zip(
         handles["networks"],
+        handles["artists"],
         series,
         (t("world_a", lang), t("world_b", lang)),
         strict=True,
     ):
-        draw_network(ax, s.world, room.layout, lang, fresh=False)
+        draw_network(ax, s.world, room.layout, lang, artists=art)
         ax.set_title(
             f"{name} · {s.label.split(': ', 1)[-1]}\n{network_title(s.world, lang)}",
             fontsize=FONT["label"],
@@ -627,7 +801,111 @@ def refresh_side_by_side(
             color=s.colour,
         )
     if handles["charts"] is not None:
-        draw_charts(handles["charts"], series, lang, fresh=False)
+        handles["chart_artists"] = draw_charts(
+            handles["charts"], series, lang, fresh=False
+        )
+
+
+def network_headings(
+    room: Classroom, lang: str, label_a: str | None = None
+) -> list[str]:
+    """The two networks' titles now ("World A · gotong-royong on", then the time and partnerships)."""
+    return [
+        f"{name} · {s.label.split(': ', 1)[-1]}\n{network_title(s.world, lang)}"
+        for s, name in zip(
+            classroom_series(room, lang, label_a),
+            (t("world_a", lang), t("world_b", lang)),
+            strict=True,
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What one animation frame shows: the quarter, both networks and their titles."""
+
+    quarter: int
+    networks: tuple[NetworkState, NetworkState]
+    headings: list[str]
+
+
+def frame_of(room: Classroom, lang: str, label_a: str | None = None) -> Frame:
+    """The classroom's state now, as an animation frame will show it."""
+    return Frame(
+        room.quarter,
+        (NetworkState.of(room.a), NetworkState.of(room.b)),
+        network_headings(room, lang, label_a),
+    )
+
+
+def blit_frames(
+    fig: Figure, handles: dict, frames: Sequence[Frame], lang: str, dpi: int
+) -> list[np.ndarray]:
+    """Render animation frames (RGB arrays) on a figure drawn by :func:`draw_side_by_side` at the run's end.
+
+    The figure is drawn once without the parts that change (axes, ticks, legends, titles stay as
+    they are for the whole run, so nothing jumps); each frame then only redraws the changing
+    artists over that background (matplotlib's blitting). The regions' labels are left out of
+    the frames: at an animation's resolution they are too small to read; the still keeps them.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    nets = handles["artists"]
+    charts: ChartArtists = handles["chart_artists"]
+    titles = handles["headings"]
+    changing = [a for art in nets for a in art.changing()] + charts.changing() + titles
+    labels = [label for art in nets for label in art.labels]
+    dpi_before = fig.dpi
+    out: list[np.ndarray] = []
+    try:
+        fig.set_dpi(dpi)
+        for a in changing:
+            a.set_animated(True)
+        for label in labels:
+            label.set_visible(False)
+        canvas.draw()
+        background = canvas.copy_from_bbox(fig.bbox)
+        for frame in frames:
+            canvas.restore_region(background)
+            for art, state in zip(nets, frame.networks, strict=True):
+                art.show(state)
+            for title, text in zip(titles, frame.headings, strict=True):
+                title.set_text(text)
+            charts.show(frame.quarter, lang)
+            for a in changing:
+                fig.draw_artist(a)
+            out.append(np.asarray(canvas.buffer_rgba())[..., :3].copy())
+    finally:
+        for a in changing:
+            a.set_animated(False)
+        for label in labels:
+            label.set_visible(True)
+        fig.set_dpi(dpi_before)
+    return out
+
+
+def write_mp4(frames: Sequence[np.ndarray], fps: int, path: Path, ffmpeg: str) -> bool:
+    """Encode RGB frames as an H.264 MP4 with ffmpeg; False (and no file) when ffmpeg fails."""
+    import subprocess
+
+    h, w = frames[0].shape[:2]
+    cmd = [
+        ffmpeg, "-y", "-loglevel", "error",
+        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-",
+        "-c:v", "h264", "-pix_fmt", "yuv420p", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2",
+        str(path),
+    ]  # fmt: skip
+    done = subprocess.run(
+        cmd,
+        input=b"".join(np.ascontiguousarray(f).tobytes() for f in frames),
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        path.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def networks_figure(
@@ -650,6 +928,53 @@ def side_by_side_figure(
     fig = Figure(figsize=size)
     draw_side_by_side(fig, room, lang, label_a, title=title)
     return fig
+
+
+class GifFrames:
+    """Animation frames kept in memory and written as one GIF with a single palette.
+
+    matplotlib's Pillow writer lets Pillow find a palette for every frame anew (median cut over
+    the whole picture), which was the dearest part of a demo after the drawing. The frames of a
+    demo share their colours, so one palette, found once from a few frames, serves them all, and
+    each frame is then only mapped onto it (no dithering: flat colours stay flat).
+    """
+
+    def __init__(self, fps: int) -> None:
+        """Frames shown ``fps`` a second."""
+        self.fps = fps
+        self.frames: list[np.ndarray] = []
+        self.extra_ms = 0
+
+    def add(self, rgb: np.ndarray) -> None:
+        """Keep a picture already rendered (height x width x 3, uint8)."""
+        self.frames.append(rgb)
+
+    def hold(self, seconds: float) -> None:
+        """Show the last frame ``seconds`` longer."""
+        self.extra_ms += round(1000 * seconds)
+
+    def write(self, path: Path) -> None:
+        """Write the GIF (looping), each frame 1/fps s, the last one longer by :meth:`hold`."""
+        from PIL import Image
+
+        every = max(1, len(self.frames) // 6)
+        sample = Image.fromarray(np.concatenate(self.frames[::every][:6], axis=0))
+        palette = sample.quantize(colors=255, method=Image.Quantize.MEDIANCUT)
+        images = [
+            Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE)
+            for f in self.frames
+        ]
+        ms = round(1000 / self.fps)
+        durations = [ms] * len(images)
+        durations[-1] += self.extra_ms
+        images[0].save(
+            path,
+            save_all=True,
+            append_images=images[1:],
+            duration=durations,
+            loop=0,
+            optimize=False,
+        )
 
 
 # --- offline demos ---------------------------------------------------------------------------
@@ -715,61 +1040,38 @@ def write_demo(
     title = t("demo_title", lang, name=choice_label("demo", name, lang))
     label_a = demo_label_a(name, lang)
     files: dict[str, Path] = {}
-    writers: list[tuple[AbstractMovieWriter, Path]] = []
-    fig = None
+    # First the run, keeping what each frame shows; then the pictures, with every axis already
+    # as it stands at the end (so nothing jumps from frame to frame).
+    frames: list[Frame] = []
     if animation:
-        from matplotlib.animation import FFMpegWriter, PillowWriter
-
-        fig = Figure(figsize=(16.0, 9.0))
+        frames.append(frame_of(room, lang, label_a))
+    while room.running:
+        room.step()
+        if animation and (room.quarter % every == 0 or not room.running):
+            frames.append(frame_of(room, lang, label_a))
+        if progress is not None:
+            progress(room.quarter, room.horizon)
+    still = Figure(figsize=(16.0, 9.0))
+    handles = draw_side_by_side(still, room, lang, label_a, title=title)
+    if animation:
+        pictures = blit_frames(still, handles, frames, lang, frame_dpi)
         files["gif"] = out / f"{name}.gif"
-        writers.append((PillowWriter(fps=fps), files["gif"]))
-        if shutil.which("ffmpeg"):
-            files["mp4"] = out / f"{name}.mp4"
-            writers.append(
-                (
-                    FFMpegWriter(
-                        fps=fps, codec="h264", extra_args=["-pix_fmt", "yuv420p"]
-                    ),
-                    files["mp4"],
-                )
-            )
-        for writer, path in writers:
-            writer.setup(fig, str(path), dpi=frame_dpi)
-
-    handles: dict = {}
-
-    def frame() -> None:
-        if handles:
-            refresh_side_by_side(handles, room, lang, label_a)
-        else:
-            assert fig is not None  # frames are drawn only for an animation
-            handles.update(draw_side_by_side(fig, room, lang, label_a, title=title))
-        for writer, _ in writers:
-            writer.grab_frame(facecolor="white")
-
-    ok = False
-    try:
-        if writers:
-            frame()
-        while room.running:
-            room.step()
-            if writers and (room.quarter % every == 0 or not room.running):
-                frame()
-            if progress is not None:
-                progress(room.quarter, room.horizon)
-        if writers:
-            for _ in range(fps):  # hold the last frame for a second
-                for writer, _path in writers:
-                    writer.grab_frame(facecolor="white")
-        ok = True
-    finally:
-        for writer, path in writers:
-            if ok:
-                writer.finish()
-            else:  # leave no half-written animation behind
-                Path(path).unlink(missing_ok=True)
-    # The animation's figure already shows the last quarter: save it rather than draw a new one.
-    still = fig if fig is not None else side_by_side_figure(room, lang, title, label_a)
+        gif = GifFrames(fps)
+        for picture in pictures:
+            gif.add(picture)
+        gif.hold(1.0)  # the last frame stays a second
+        try:
+            gif.write(files["gif"])
+        except BaseException:
+            files["gif"].unlink(
+                missing_ok=True
+            )  # leave no half-written animation behind
+            raise
+        ffmpeg = shutil.which("ffmpeg")
+        if ffmpeg:
+            path = out / f"{name}.mp4"
+            if write_mp4(pictures + [pictures[-1]] * fps, fps, path, ffmpeg):
+                files["mp4"] = path
     files["png"] = out / f"{name}.png"
     files["svg"] = out / f"{name}.svg"
     still.savefig(files["png"], dpi=dpi, facecolor="white")

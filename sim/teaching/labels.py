@@ -463,3 +463,74 @@ def number(value: float, digits: int, lang: str = DEFAULT_LANG) -> str:
 def index_name(method: str) -> str:
     """IPM (BPS) or HDI (UNDP)."""
     return "IPM" if method == "ipm" else "HDI"
+
+
+# The short forms Indonesians use for the provinces (BPS's spelling on the left), so that 34
+# labels fit on one projected map; the full name stays in each label's tooltip.
+PROVINCE_SHORT: dict[str, str] = {
+    "ACEH": "Aceh",
+    "SUMATERA UTARA": "Sumut",
+    "SUMATERA BARAT": "Sumbar",
+    "RIAU": "Riau",
+    "JAMBI": "Jambi",
+    "SUMATERA SELATAN": "Sumsel",
+    "BENGKULU": "Bengkulu",
+    "LAMPUNG": "Lampung",
+    "KEP. BANGKA BELITUNG": "Babel",
+    "KEPULAUAN RIAU": "Kepri",
+    "DKI JAKARTA": "Jakarta",
+    "JAWA BARAT": "Jabar",
+    "JAWA TENGAH": "Jateng",
+    "D I YOGYAKARTA": "DIY",
+    "JAWA TIMUR": "Jatim",
+    "BANTEN": "Banten",
+    "BALI": "Bali",
+    "NUSA TENGGARA BARAT": "NTB",
+    "NUSA TENGGARA TIMUR": "NTT",
+    "KALIMANTAN BARAT": "Kalbar",
+    "KALIMANTAN TENGAH": "Kalteng",
+    "KALIMANTAN SELATAN": "Kalsel",
+    "KALIMANTAN TIMUR": "Kaltim",
+    "KALIMANTAN UTARA": "Kaltara",
+    "SULAWESI UTARA": "Sulut",
+    "SULAWESI TENGAH": "Sulteng",
+    "SULAWESI SELATAN": "Sulsel",
+    "SULAWESI TENGGARA": "Sultra",
+    "GORONTALO": "Gorontalo",
+    "SULAWESI BARAT": "Sulbar",
+    "MALUKU": "Maluku",
+    "MALUKU UTARA": "Malut",
+    "PAPUA BARAT": "Papua Barat",
+    "PAPUA": "Papua",
+}
+SHORT_MAX = 12  # longest region label (characters) before it is cut with an ellipsis
+
+
+def region_short(name: str, n: int, lang: str = DEFAULT_LANG) -> str:
+    """A region's label on the network: a province's usual short form, "R3"/"W3" for an unnamed region.
+
+    Args:
+        name: The region's name as the model has it (BPS's spelling for a province).
+        n: The region's number, from 1.
+        lang: Language of the label.
+
+    Returns:
+        At most :data:`SHORT_MAX` characters (a longer name is cut, with "…").
+
+    >>> region_short("SULAWESI SELATAN", 27), region_short("Region 2", 2, "id")
+    ('Sulsel', 'W2')
+    """
+    if name in PROVINCE_SHORT:
+        return PROVINCE_SHORT[name]
+    if name == f"Region {n}" or not name.strip():
+        return t("region", lang, n=n)
+    text = name.title() if name.isupper() else name
+    return text if len(text) <= SHORT_MAX else text[: SHORT_MAX - 1].rstrip() + "…"
+
+
+def region_full(name: str) -> str:
+    """A region's name for a tooltip or a table ("Sulawesi Selatan" for BPS's "SULAWESI SELATAN")."""
+    fixed = {"D I YOGYAKARTA": "DI Yogyakarta", "DKI JAKARTA": "DKI Jakarta"}
+    if name in fixed:
+        return fixed[name]
+    return name.title().replace("Kep. ", "Kepulauan ") if name.isupper() else name

@@ -26,7 +26,7 @@ from sim.model import PartnershipModel
 from sim.parameters import KINDS
 from sim.state import member_pairs
 from sim.teaching.classroom import Layout
-from sim.teaching.labels import choice_label, number, t
+from sim.teaching.labels import choice_label, number, region_full, region_short, t
 
 # Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
 KIND_COLOURS: dict[str, str] = {
@@ -68,6 +68,38 @@ def _path(xy: np.ndarray, a: np.ndarray, b: np.ndarray) -> str:
     )
 
 
+class _Points:
+    """Each component's position as SVG path text, formatted once per layout (the layout never moves)."""
+
+    _cache: dict[int, tuple[np.ndarray, list[str]]] = {}
+
+    @classmethod
+    def of(cls, xy: np.ndarray) -> list[str]:
+        """``"x y"`` of every row of ``xy``, in SVG's y-down coordinates."""
+        hit = cls._cache.get(id(xy))
+        if hit is not None and hit[0] is xy:
+            return hit[1]
+        text = [f"{_f(x)} {_f(-y)}" for x, y in xy.tolist()]
+        if (
+            len(cls._cache) > 32
+        ):  # one entry per world layout a page has built; keep a few
+            cls._cache.clear()
+        cls._cache[id(xy)] = (xy, text)
+        return text
+
+
+def _ties(points: list[str], a: np.ndarray, b: np.ndarray) -> str:
+    """Path data with one segment per pair, from pre-formatted positions."""
+    return "".join(
+        f"M{points[i]}L{points[j]}" for i, j in zip(a.tolist(), b.tolist(), strict=True)
+    )
+
+
+def _dots(points: list[str], rows: np.ndarray) -> str:
+    """Path data drawing a dot at each row (a zero-length segment with round caps: one element for all)."""
+    return "".join(f"M{points[i]}h0" for i in rows.tolist())
+
+
 def _pairs(world: PartnershipModel, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if ids.shape[0] == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
@@ -91,6 +123,14 @@ class Player:
     name: str
 
 
+def region_labels(world: PartnershipModel, lang: str) -> list[tuple[str, str]]:
+    """Each region's (short label, full name): "Sulsel", "Sulawesi Selatan"; "R3" for an unnamed region."""
+    return [
+        (region_short(name, g + 1, lang), region_full(name))
+        for g, name in enumerate(world.regions.names)
+    ]
+
+
 def network_svg(
     world: PartnershipModel,
     layout: Layout,
@@ -99,8 +139,13 @@ def network_svg(
     scale: float = 1.0,
     players: Sequence[Player] = (),
     title: str = "",
+    values: bool = True,
 ) -> str:
     """A world's partnership network as an SVG element (width 100%, height set by the page).
+
+    The markup is kept small, because it is sent to the browser every quarter: all the dots of one
+    kind are one path (a round-capped zero-length segment per dot), all the ties of one sort one
+    path, and the positions are formatted once per layout.
 
     Args:
         world: The world.
@@ -109,12 +154,18 @@ def network_svg(
         scale: Text size factor (1.3 in the large-text mode).
         players: Components played by participants: ringed and named.
         title: Accessible name of the picture.
+        values: Whether the regions' labels carry their index (always in their tooltip).
     """
     xy, centres, radii = layout.xy, layout.centres, layout.radii
+    points = _Points.of(xy)
     lo = (centres - radii[:, None]).min(axis=0) - np.array([3.0, 3.0])
     hi = (centres + radii[:, None]).max(axis=0) + np.array([3.0, 5.0])
     width, height = hi - lo
-    font = max(width, height) / 36.0 * scale
+    # Text scales with the picture; a grid of many regions gets smaller labels, so that neighbours' stay apart.
+    font = max(width, height) / (36.0 if centres.shape[0] <= 16 else 44.0) * scale
+    # Room at the sides for the outer labels (a province's name is wider than its disc).
+    side = max(0.0, (3.2 if values else 2.0) * font - 3.0)
+    lo, width = lo - np.array([side, 0.0]), width + 2 * side
     parts = [
         (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{_f(lo[0])} {_f(-hi[1])} {_f(width)} {_f(height)}" '
@@ -122,12 +173,14 @@ def network_svg(
         )
     ]
     method = world.method
+    bands = [
+        hdi.ipm_band(float(v) * (100.0 if method == "hdi" else 1.0))
+        for v in world.region_index.tolist()
+    ]
     for g in range(centres.shape[0]):
-        value = float(world.region_index[g])
-        band = hdi.ipm_band(value * (100.0 if method == "hdi" else 1.0))
         cx, cy = centres[g]
         parts.append(
-            f'<circle cx="{_f(cx)}" cy="{_f(-cy)}" r="{_f(radii[g] + 0.6)}" fill="{BAND_COLOURS[band]}" stroke="#8a8a8a" stroke-width="0.15"/>'
+            f'<circle cx="{_f(cx)}" cy="{_f(-cy)}" r="{_f(radii[g] + 0.6)}" fill="{BAND_COLOURS[bands[g]]}" stroke="#8a8a8a" stroke-width="0.15"/>'
         )
     # Ties: within a region one by one, across regions bundled per pair of regions.
     t_ = world.partnerships
@@ -137,20 +190,26 @@ def network_svg(
     local = home[a] == home[b]
     la, lb = _thin(a[local], b[local], MAX_LOCAL_EDGES)
     parts.append(
-        f'<path d="{_path(xy, la, lb)}" stroke="{EDGE_ACTIVE}" stroke-opacity="0.55" stroke-width="0.14" fill="none"/>'
+        f'<path d="{_ties(points, la, lb)}" stroke="{EDGE_ACTIVE}" stroke-opacity="0.55" stroke-width="0.14" fill="none"/>'
     )
     ga, gb = (
         np.minimum(home[a[~local]], home[b[~local]]),
         np.maximum(home[a[~local]], home[b[~local]]),
     )
     if ga.shape[0]:
+        # One path per width class (a band as wide as about the square root of its ties), not one element per pair.
         keys, counts = np.unique(ga * centres.shape[0] + gb, return_counts=True)
-        for key, n in zip(keys.tolist(), counts.tolist(), strict=True):
-            g1, g2 = divmod(key, centres.shape[0])
-            (x0, y0), (x1, y1) = centres[g1], centres[g2]
+        widths = np.minimum(0.25 + 0.12 * np.sqrt(counts), 3.0)
+        classes = np.round(widths * 4.0) / 4.0
+        hubs = [f"{_f(x)} {_f(-y)}" for x, y in centres.tolist()]
+        for w in np.unique(classes).tolist():
+            d = "".join(
+                f"M{hubs[k // centres.shape[0]]}L{hubs[k % centres.shape[0]]}"
+                for k in keys[classes == w].tolist()
+            )
             parts.append(
-                f'<line x1="{_f(x0)}" y1="{_f(-y0)}" x2="{_f(x1)}" y2="{_f(-y1)}" stroke="{EDGE_ACTIVE}" stroke-opacity="0.35" '
-                f'stroke-width="{_f(min(0.25 + 0.12 * math.sqrt(n), 3.0))}" stroke-linecap="round"/>'
+                f'<path d="{d}" stroke="{EDGE_ACTIVE}" stroke-opacity="0.3" stroke-width="{_f(w)}" '
+                f'stroke-linecap="round" fill="none" class="kemitraan-bundles"/>'
             )
     if steps:
         count = t_.count
@@ -159,25 +218,25 @@ def network_svg(
         na, nb = _pairs(world, new)
         keep = home[na] == home[nb]
         parts.append(
-            f'<path d="{_path(xy, na[keep], nb[keep])}" stroke="{EDGE_NEW}" stroke-width="0.22" fill="none"/>'
+            f'<path d="{_ties(points, na[keep], nb[keep])}" stroke="{EDGE_NEW}" stroke-width="0.22" fill="none"/>'
         )
         ea, eb = _pairs(world, ended)
         keep = home[ea] == home[eb]
         parts.append(
-            f'<path d="{_path(xy, ea[keep], eb[keep])}" stroke="{EDGE_ENDED}" stroke-width="0.2" stroke-dasharray="0.5 0.4" fill="none"/>'
+            f'<path d="{_ties(points, ea[keep], eb[keep])}" stroke="{EDGE_ENDED}" stroke-width="0.2" stroke-dasharray="0.5 0.4" fill="none"/>'
         )
-    # Components: filled when in a partnership, hollow when not.
+    # Components: a dot of the kind's colour, hollowed out (white inside) when in no partnership.
     kind = world.community.kind
     member = world.community.memberships > 0
-    colours = [KIND_COLOURS[k] for k in KINDS]
-    for k, colour in enumerate(colours):
-        rows = np.flatnonzero(kind == k)
-        dots = []
-        for row, inside in zip(rows.tolist(), member[rows].tolist(), strict=True):
-            x, y = xy[row]
-            fill = colour if inside else "#ffffff"
-            dots.append(f'<circle cx="{_f(x)}" cy="{_f(-y)}" r="0.42" fill="{fill}"/>')
-        parts.append(f'<g stroke="{colour}" stroke-width="0.14">{"".join(dots)}</g>')
+    for k, code in enumerate(KINDS):
+        parts.append(
+            f'<path d="{_dots(points, np.flatnonzero(kind == k))}" stroke="{KIND_COLOURS[code]}" '
+            f'stroke-width="0.98" stroke-linecap="round" fill="none" class="kemitraan-dots"/>'
+        )
+    parts.append(
+        f'<path d="{_dots(points, np.flatnonzero(~member))}" stroke="#ffffff" stroke-width="0.7" '
+        f'stroke-linecap="round" fill="none" class="kemitraan-hollow"/>'
+    )
     if players:
         # The participants' own partnerships, drawn bold from each participant to each partner.
         rows = np.array([p.row for p in players], dtype=np.int64)
@@ -200,18 +259,22 @@ def network_svg(
             f'<text x="{_f(x + 1.3)}" y="{_f(-y - 0.9)}" font-size="{_f(font * 1.1)}" font-weight="bold" '
             f'paint-order="stroke" stroke="#ffffff" stroke-width="{_f(font * 0.18)}">{_e(p.name)}</text>'
         )
-    # Region labels last, with a white halo, so no dot or tie hides them.
-    for g in range(centres.shape[0]):
-        value = float(world.region_index[g])
-        band = hdi.ipm_band(value * (100.0 if method == "hdi" else 1.0))
+    # Region labels last, with a white halo, so no dot or tie hides them; the full name and band as tooltip.
+    parts.append(
+        f'<g font-size="{_f(font)}" text-anchor="middle" paint-order="stroke" stroke="#ffffff" '
+        f'stroke-width="{_f(font * 0.2)}" fill="#111111">'
+    )
+    digits = 1 if method == "ipm" else 3
+    for g, ((short, full), value) in enumerate(
+        zip(region_labels(world, lang), world.region_index.tolist(), strict=True)
+    ):
         cx, cy = centres[g]
-        text = f"{t('region', lang, n=g + 1)} {number(value, 1 if method == 'ipm' else 3, lang)}"
+        shown = f"{_e(short)} {number(value, digits, lang)}" if values else _e(short)
         parts.append(
-            f'<text x="{_f(cx)}" y="{_f(-cy - radii[g] - 0.9)}" font-size="{_f(font)}" text-anchor="middle" '
-            f'paint-order="stroke" stroke="#ffffff" stroke-width="{_f(font * 0.2)}" fill="#111111">{_e(text)}'
-            f"<title>{_e(choice_label('band', band, lang))}</title></text>"
+            f'<text x="{_f(cx)}" y="{_f(-cy - radii[g] - 0.9)}">{shown}'
+            f"<title>{_e(full)}: {number(value, digits, lang)}, {_e(choice_label('band', bands[g], lang))}</title></text>"
         )
-    parts.append("</svg>")
+    parts.append("</g></svg>")
     return "".join(parts)
 
 
@@ -327,7 +390,7 @@ def line_chart_svg(
     fs = 13.0 * scale
     left, right, top, bottom = (
         10 + 3.4 * fs,
-        10,
+        10 + (1.1 * fs if x_ticks else 0.0),  # room for the last year's label
         (1.9 if title else 0.6) * fs,
         (1.8 if x_ticks else 0.6) * fs,
     )

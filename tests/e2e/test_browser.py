@@ -58,7 +58,7 @@ CHROMIUM_ARGS = [
 ROOT = Path(__file__).resolve().parents[2]
 # Bounds the tests enforce on a shared 2-core machine; the goals (0.3 s, 0.5 s, 4 quarters/s) and
 # the measured values are in docs/teaching.md.
-STEP_ONE_MAX, STEP_BOTH_MAX, PLAY_MIN = 0.6, 1.0, 3.0
+STEP_ONE_MAX, STEP_BOTH_MAX, PLAY_MIN = 0.45, 0.6, 3.6
 
 
 def wait_for(predicate, timeout: float, what: str, every: float = 0.2):
@@ -137,7 +137,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def baseline_viz(tmp_path_factory):
-    """`kemitraan viz` on the built-in baseline (770 agents, 10 regions, 80 quarters)."""
+    """`kemitraan viz` on the built-in baseline (770 agents in Indonesia's 34 provinces, 64 quarters from 2019)."""
     from sim import app
 
     port = app.free_port()
@@ -154,6 +154,7 @@ def baseline_viz(tmp_path_factory):
 def timings(tmp_path_factory):
     found: dict[str, float] = {}
     yield found
+    found["load_average"] = [round(x, 2) for x in os.getloadavg()]
     path = shots_dir(tmp_path_factory) / "timings.json"
     path.write_text(json.dumps(found, indent=2) + "\n")
     print("\nbrowser timings:", json.dumps(found))
@@ -163,20 +164,67 @@ def clock_text(page) -> str:
     return page.locator(".kemitraan-time").inner_text()
 
 
-def step_times(page, button: str, n: int) -> list[float]:
-    """Seconds from a click on Step to the new quarter being on screen, ``n`` times."""
+# Clicks a button in the page and resolves, at the next paint, once the clock and every given
+# picture have changed: the time a participant sees from the click to the new quarter on screen
+# (Playwright's own checks before a click, 50-100 ms on a busy machine, are not counted).
+STEP_JS = """async ([label, pictures]) => {
+  const clock = document.querySelector('.kemitraan-time');
+  const before = clock.textContent;
+  const boxes = pictures.map(s => document.querySelector(s));
+  const button = [...document.querySelectorAll('button')].find(b => b.textContent.trim() === label);
+  return await new Promise(resolve => {
+    const changed = new Set();
+    let done = false;
+    const t0 = performance.now();
+    const finish = value => { if (!done) { done = true; observers.forEach(o => o.disconnect()); resolve(value); } };
+    const check = () => {
+      if (clock.textContent !== before && changed.size === boxes.length)
+        requestAnimationFrame(() => finish(performance.now() - t0));
+    };
+    const observers = [clock, ...boxes].map((box, i) => {
+      const o = new MutationObserver(() => { if (i > 0) changed.add(i); check(); });
+      o.observe(box, {subtree: true, childList: true, characterData: true, attributes: true});
+      return o;
+    });
+    button.click();
+    setTimeout(() => finish(-1), 10000);
+  });
+}"""
+
+# Samples the clock at every frame for ``ms`` milliseconds; returns [time, text] at each change.
+CLOCK_JS = """async ms => {
+  const clock = document.querySelector('.kemitraan-time');
+  const seen = [[performance.now(), clock.textContent]];
+  const t0 = performance.now();
+  return await new Promise(resolve => {
+    const tick = () => {
+      const now = performance.now();
+      if (clock.textContent !== seen[seen.length - 1][1]) seen.push([now, clock.textContent]);
+      if (now - t0 < ms) requestAnimationFrame(tick); else resolve(seen);
+    };
+    requestAnimationFrame(tick);
+  });
+}"""
+
+
+def step_times(page, button: str, n: int, pictures: list[str]) -> list[float]:
+    """Seconds from a click on Step to the new quarter and its pictures on screen, ``n`` times."""
     out = []
     for _ in range(n):
-        before = clock_text(page)
-        t0 = time.perf_counter()
-        page.get_by_role("button", name=button, exact=True).click()
-        page.wait_for_function(
-            "b => document.querySelector('.kemitraan-time').innerText != b",
-            arg=before,
-            timeout=10_000,
-        )
-        out.append(time.perf_counter() - t0)
+        ms = page.evaluate(STEP_JS, [button, pictures])
+        assert ms >= 0, "the step never showed"
+        out.append(ms / 1000.0)
+        page.wait_for_timeout(150)  # as a trainer would: one click, then look
     return out
+
+
+def play_rate(page, seconds: float) -> float:
+    """Quarters a second shown while Play runs: from the first to the last change of the clock seen in ``seconds``."""
+    seen = page.evaluate(CLOCK_JS, round(seconds * 1000))
+    changes = [(t, quarter_of(text)) for t, text in seen[1:]]
+    assert len(changes) >= 2, seen
+    (t0, q0), (t1, q1) = changes[0], changes[-1]
+    return (q1 - q0) / ((t1 - t0) / 1000.0)
 
 
 def quarter_of(text: str) -> int:
@@ -213,8 +261,10 @@ def test_speed_and_layout_at_1366x768(browser, baseline_viz, timings, tmp_path_f
     assert quarter_of(clock_text(page)) == 0
 
     # One world: Step shows the next quarter within the bound; the picture is live SVG, not an image.
-    one = step_times(page, "Step", 6)[1:]  # the first click also warms the page up
+    one = step_times(page, "Step", 8, [".kemitraan-network", ".kemitraan-index"])
+    one = one[1:]  # the first click also warms the page up
     timings["step_one_world_s"] = round(statistics.median(one), 3)
+    timings["step_one_world_all_s"] = [round(x, 3) for x in one]
     assert statistics.median(one) < STEP_ONE_MAX, one
     assert page.locator(".kemitraan-network img").count() == 0
     # Everything the class looks at fits, uncovered, without scrolling.
@@ -230,33 +280,52 @@ def test_speed_and_layout_at_1366x768(browser, baseline_viz, timings, tmp_path_f
     assert not overlaps(
         box(page, ".kemitraan-levers-panel"), box(page, ".kemitraan-network")
     )
+    # The 34 provinces are labelled by their short names, with the full name as tooltip.
+    net = page.locator(".kemitraan-network").inner_html()
+    for short in ("Aceh", "Jabar", "NTT", "Papua"):
+        assert f">{short} " in net, short
+    assert "Sulawesi Selatan" in net
     page.screenshot(path=str(shots / "app_one_world.png"))
 
-    # Play at 4 quarters a second, then Pause: it stops on the quarter on screen.
-    q0 = quarter_of(clock_text(page))
-    page.get_by_role("button", name="Play", exact=True).click()
-    wait_for(lambda: quarter_of(clock_text(page)) > q0, 10, "Play to start", every=0.02)
-    q1, t0 = quarter_of(clock_text(page)), time.perf_counter()
-    page.wait_for_timeout(4000)
-    q2, t1 = quarter_of(clock_text(page)), time.perf_counter()
-    page.get_by_role("button", name="Pause", exact=True).click()
-    shown = quarter_of(clock_text(page))
-    rate = (q2 - q1) / (t1 - t0)
-    timings["play_quarters_per_s"] = round(rate, 2)
-    assert rate >= PLAY_MIN, rate
-    page.wait_for_timeout(1000)
-    # No quarter is stepped after Pause; what may still arrive is a quarter already on its way to the
-    # screen when the button was pressed (one, or two when Play was catching up on a busy machine).
-    assert shown <= quarter_of(clock_text(page)) <= shown + 2
-    settled = quarter_of(clock_text(page))
-    page.wait_for_timeout(1000)
-    assert quarter_of(clock_text(page)) == settled, "Play went on after Pause"
+    # Play at 4 quarters a second keeps that speed; at 8 it shows at least the goal's 4.
+    for speed, key in ((4, "play_quarters_per_s"), (8, "play_fastest_quarters_per_s")):
+        page.get_by_role("button", name=f"{speed} quarters/s").click()
+        q0 = quarter_of(clock_text(page))
+        page.get_by_role("button", name="Play", exact=True).click()
+        wait_for(
+            lambda q0=q0: quarter_of(clock_text(page)) > q0,
+            10,
+            "Play to start",
+            every=0.02,
+        )
+        rate = play_rate(page, 4.0)
+        timings[key] = round(rate, 2)
+        # Pause: it stops on the quarter on screen. No quarter is stepped after Pause; what may
+        # still arrive is a quarter already on its way to the screen when the button was pressed
+        # (one, or two when Play was catching up on a busy machine).
+        page.get_by_role("button", name="Pause", exact=True).click()
+        shown = quarter_of(clock_text(page))
+        page.wait_for_timeout(1000)
+        assert shown <= quarter_of(clock_text(page)) <= shown + 2
+        settled = quarter_of(clock_text(page))
+        page.wait_for_timeout(1000)
+        assert quarter_of(clock_text(page)) == settled, "Play went on after Pause"
+        assert rate >= (PLAY_MIN if speed == 4 else 4.0), (speed, rate)
+        page.get_by_role("button", name="Reset").click()
+        wait_for(lambda: quarter_of(clock_text(page)) == 0, 20, "Reset")
+    page.get_by_role("button", name="4 quarters/s").click()
 
     # Side by side: two live networks; Step within the bound.
     page.get_by_role("button", name="Side by side: world A and world B").click()
     page.locator(".kemitraan-network-B svg").wait_for(timeout=30_000)
-    both = step_times(page, "Step", 6)[1:]
+    both = step_times(
+        page,
+        "Step",
+        8,
+        [".kemitraan-network-A", ".kemitraan-network-B", ".kemitraan-index"],
+    )[1:]
     timings["step_side_by_side_s"] = round(statistics.median(both), 3)
+    timings["step_side_by_side_all_s"] = [round(x, 3) for x in both]
     assert statistics.median(both) < STEP_BOTH_MAX, both
     for sel in (
         ".kemitraan-network-A",
@@ -269,12 +338,10 @@ def test_speed_and_layout_at_1366x768(browser, baseline_viz, timings, tmp_path_f
     q1 = quarter_of(clock_text(page))
     page.get_by_role("button", name="Play", exact=True).click()
     wait_for(lambda: quarter_of(clock_text(page)) > q1, 10, "Play to start", every=0.02)
-    q1, t0 = quarter_of(clock_text(page)), time.perf_counter()
-    page.wait_for_timeout(3000)
-    q2, t1 = quarter_of(clock_text(page)), time.perf_counter()
+    rate = play_rate(page, 4.0)
     page.get_by_role("button", name="Pause", exact=True).click()
-    timings["play_side_by_side_quarters_per_s"] = round((q2 - q1) / (t1 - t0), 2)
-    assert (q2 - q1) / (t1 - t0) >= PLAY_MIN
+    timings["play_side_by_side_quarters_per_s"] = round(rate, 2)
+    assert rate >= PLAY_MIN, rate
 
     # A lever's new value shows at once, and Reset is asked for.
     page.get_by_label("Gotong-royong (volunteer labour)").uncheck()
@@ -302,6 +369,24 @@ def test_layout_at_150_percent_zoom(browser, baseline_viz, tmp_path_factory):
     page.locator(".kemitraan-scoreboard").scroll_into_view_if_needed()
     assert uncovered(page, ".kemitraan-scoreboard")
     page.screenshot(path=str(shots_dir(tmp_path_factory) / "app_zoom_150.png"))
+    # Large text on top of the zoom: bigger words, still no overlap and no sideways scrolling.
+    before = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.km-root')).fontSize)"
+    )
+    page.get_by_label("Large text").check()
+    page.wait_for_function(
+        "b => parseFloat(getComputedStyle(document.querySelector('.km-root')).fontSize) > b",
+        arg=before,
+        timeout=10_000,
+    )
+    width = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert width[0] <= width[1] + 1, f"horizontal scrolling with large text: {width}"
+    for a, b in (
+        (".kemitraan-network", ".kemitraan-index"),
+        (".kemitraan-index", ".kemitraan-scoreboard"),
+        (".kemitraan-levers-panel", ".kemitraan-network"),
+    ):
+        assert not overlaps(box(page, a), box(page, b)), ("large text", a, b)
     page.close()
 
 
