@@ -135,6 +135,11 @@ _PULL_WHY = (
     "and targeting make a partnership rupiah worth more than a programme's"
 )
 
+# Where a partnership rupiah is worth most: the "for" setting of the speed claims.
+FOR_STRONG_PULL = OwnSetting(
+    "for", "strong pull, good governance", {**STRONG_PULL, **GOOD_GOVERNANCE}, _PULL_WHY
+)
+
 FACTS: tuple[Fact, ...] = (
     Fact(
         "funding",
@@ -166,12 +171,7 @@ FACTS: tuple[Fact, ...] = (
         "years_to_target_or_horizon",
         -1,
         own=(
-            OwnSetting(
-                "for",
-                "strong pull, good governance",
-                {**STRONG_PULL, **GOOD_GOVERNANCE},
-                _PULL_WHY,
-            ),
+            FOR_STRONG_PULL,
             OwnSetting(
                 "against",
                 "weak governance and capture",
@@ -394,12 +394,7 @@ FACTS: tuple[Fact, ...] = (
         "years_to_target_or_horizon",
         +1,
         own=(
-            OwnSetting(
-                "for",
-                "strong pull, good governance",
-                {**STRONG_PULL, **GOOD_GOVERNANCE},
-                _PULL_WHY,
-            ),
+            FOR_STRONG_PULL,
             OwnSetting(
                 "against",
                 "strong pull, weak governance, rich co-funding",
