@@ -95,11 +95,11 @@ _OUTCOMES = {
     "leakage": Column(RUPIAH_RUN, "Pooled money lost to weak governance and capture."),
     "output_per_rupiah_partnerships": Column(
         "effective output per rupiah",
-        "Partnerships' effective development output per rupiah pooled on their books (after mobilisation, leakage, quality, duplication and targeting).",
+        "Partnerships' effective development output per rupiah pooled on their books (after mobilisation, leakage, quality, duplication and targeting); missing when no partnership pooled any money.",
     ),
     "output_per_rupiah_partnerships_with_complementarity": Column(
         "effective output per rupiah",
-        "The same with the rise partnerships gave public programmes added (complementarity).",
+        "The same with the rise partnerships gave public programmes added (complementarity); missing when no partnership pooled any money.",
     ),
     "output_per_rupiah_programmes": Column(
         "effective output per rupiah",
