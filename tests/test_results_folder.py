@@ -89,13 +89,9 @@ def test_second_writer_is_refused_in_one_line(tmp_path):
     assert list(tables["runs"]["run"]) == list(range(8))
 
 
-def test_two_concurrent_resumes_lose_nothing(tmp_path, reference):
-    scen = tmp_path / "rf.toml"
-    scen.write_text(
-        SWEEP.replace("replications = 4", "replications = 24")
-    )  # 48 runs, as in the issue
-    out = tmp_path / "race"
-    cmd = [
+def _sweep_command(scen, out) -> list[str]:
+    """`kemitraan run` of a sweep into ``out`` on one worker, without a report."""
+    return [
         str(BIN / "kemitraan"),
         "run",
         str(scen),
@@ -105,18 +101,33 @@ def test_two_concurrent_resumes_lose_nothing(tmp_path, reference):
         "1",
         "--no-report",
     ]
-    first = subprocess.Popen(
+
+
+def _kill_after_chunks(cmd: list[str], out, chunks: int, cwd) -> int:
+    """Start ``cmd`` in its own session, SIGKILL it once ``chunks`` runs are saved; its pid."""
+    proc = subprocess.Popen(
         cmd,
-        cwd=tmp_path,
+        cwd=cwd,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     deadline = time.time() + 120
-    while len(ChunkStore(out).done()) < 4 and time.time() < deadline:
+    while len(ChunkStore(out).done()) < chunks and time.time() < deadline:
         time.sleep(0.02)
-    os.killpg(first.pid, signal.SIGKILL)
-    first.wait()
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return proc.pid
+
+
+def test_two_concurrent_resumes_lose_nothing(tmp_path, reference):
+    scen = tmp_path / "rf.toml"
+    scen.write_text(
+        SWEEP.replace("replications = 4", "replications = 24")
+    )  # 48 runs, as in the issue
+    out = tmp_path / "race"
+    cmd = _sweep_command(scen, out)
+    _kill_after_chunks(cmd, out, 4, tmp_path)
     # Two resumes started together: one works, the other is told the folder is taken (or, if it
     # came second, finds it complete). Neither may lose a run.
     procs = [
@@ -148,30 +159,10 @@ def test_lock_of_a_killed_sweep_does_not_block_the_next(tmp_path):
     scen = tmp_path / "rf.toml"
     scen.write_text(SWEEP)
     out = tmp_path / "stale"
-    cmd = [
-        str(BIN / "kemitraan"),
-        "run",
-        str(scen),
-        "--out",
-        str(out),
-        "--workers",
-        "1",
-        "--no-report",
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        cwd=tmp_path,
-        start_new_session=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.time() + 120
-    while len(ChunkStore(out).done()) < 2 and time.time() < deadline:
-        time.sleep(0.02)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    cmd = _sweep_command(scen, out)
+    pid = _kill_after_chunks(cmd, out, 2, tmp_path)
     assert (
-        f"pid {proc.pid}" in (out / ".lock").read_text()
+        f"pid {pid}" in (out / ".lock").read_text()
     )  # the dead holder is still named in the file
     done = subprocess.run(
         [*cmd, "--resume"], cwd=tmp_path, capture_output=True, text=True, timeout=300
