@@ -727,6 +727,56 @@ def first_occurrences(keys: IntArray) -> IntArray:
     return np.sort(code[head] % m)
 
 
+def row_sums(x: FloatArray) -> FloatArray:
+    """``x.sum(axis=1)``, value for value, by column additions (faster on many short rows).
+
+    For rows shorter than 8 numpy adds left to right, as this does; longer rows use numpy.
+    """
+    if x.ndim != 2 or not 0 < x.shape[1] < 8:
+        return x.sum(axis=1)
+    out = x[:, 0].copy()
+    for j in range(1, x.shape[1]):
+        out += x[:, j]
+    return out
+
+
+def group_sum(members: IntArray, values: FloatArray) -> FloatArray:
+    """Sum over each group's members of a per-agent array (scalars or rows), padding ignored.
+
+    Column by column, left to right, as ``np.where(mask, values[members], 0).sum(axis=1)``
+    adds rows this short: the same numbers, without the (groups, width, ...) gather.
+    """
+    mask = members != NO_MEMBER
+    safe = np.maximum(members, 0)
+    out = np.zeros((members.shape[0], *values.shape[1:]))
+    for j in range(members.shape[1]):
+        out += _masked_rows(values, safe[:, j], mask[:, j], 0.0)
+    return out
+
+
+def group_product(members: IntArray, values: FloatArray) -> FloatArray:
+    """Product over each group's members of a per-agent array (scalars or rows), padding ignored.
+
+    Left to right, as ``np.prod(np.where(mask, values[members], 1), axis=1)`` multiplies:
+    the same numbers, without the (groups, width, ...) gather.
+    """
+    mask = members != NO_MEMBER
+    safe = np.maximum(members, 0)
+    out = np.ones((members.shape[0], *values.shape[1:]))
+    for j in range(members.shape[1]):
+        out *= _masked_rows(values, safe[:, j], mask[:, j], 1.0)
+    return out
+
+
+def _masked_rows(
+    values: FloatArray, rows: IntArray, keep: BoolArray, fill: float
+) -> FloatArray:
+    """``values[rows]`` where ``keep``, ``fill`` elsewhere (broadcast over a row's columns)."""
+    got = np.take(values, rows, axis=0)
+    where = keep if got.ndim == 1 else keep[:, None]
+    return np.where(where, got, fill)
+
+
 def member_pairs(members: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     """Every pair of members within each row of a padded member matrix.
 

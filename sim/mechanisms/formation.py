@@ -34,27 +34,25 @@ from sim.state import (
     FloatArray,
     IntArray,
     first_occurrences,
+    group_product,
+    group_sum,
     pair_keys,
+    row_sums,
 )
 from sim.world import World
-
-
-def row_sums(x: FloatArray) -> FloatArray:
-    """``x.sum(axis=1)``, value for value, by column additions (faster on many short rows).
-
-    For rows shorter than 8 numpy adds left to right, as this does; longer rows use numpy.
-    """
-    if x.ndim != 2 or not 0 < x.shape[1] < 8:
-        return x.sum(axis=1)
-    out = x[:, 0].copy()
-    for j in range(1, x.shape[1]):
-        out += x[:, j]
-    return out
 
 
 def covered(need: FloatArray, endowment: FloatArray) -> FloatArray:
     """Share of a need vector that an endowment vector covers, row by row."""
     return row_sums(np.minimum(need, endowment)) / np.maximum(row_sums(need), 1e-12)
+
+
+def vision_norms(community: CommunityState) -> FloatArray:
+    """Each agent's vision length (computed once a run: visions do not change)."""
+    vision = community.vision
+    return community.derived(
+        "vision_norm", lambda: np.linalg.norm(vision, axis=1), vision
+    )
 
 
 def pair_scores(
@@ -67,9 +65,7 @@ def pair_scores(
     covers, so both sides rank a proposal by the same symmetric score.
     """
     vision, endow = community.vision, community.endowment
-    norm = community.derived(
-        "vision_norm", lambda: np.linalg.norm(vision, axis=1), vision
-    )
+    norm = vision_norms(community)
     m = s.shape[0]
     sim, comp = np.empty(m), np.empty(m)
     # Row by row, so in blocks: the same numbers, without (m, 4) temporaries of a million rows.
@@ -283,12 +279,9 @@ def recruit(model: World, busy: IntArray) -> int:
     indptr, _ = model.ties.adjacency()
     rows1 = np.repeat(np.flatnonzero(indptr[lead + 1] > indptr[lead]), k)
     w = fp["complementarity_weight"]
-    gvision = np.where(
-        mask[..., None], community.vision[np.maximum(members, 0)], 0.0
-    ).sum(axis=1)
+    gvision = group_sum(members, community.vision)
     gvision = gvision / np.maximum(gvision.sum(axis=1, keepdims=True), 1e-12)
-    e = np.where(mask[..., None], community.endowment[np.maximum(members, 0)], 0.0)
-    gap = np.prod(1.0 - e, axis=1)
+    gap = group_product(members, 1.0 - community.endowment)
     queries = np.hstack([np.sqrt(1.0 - w) * gvision, np.sqrt(w) * gap])
     rows2 = np.zeros(0, np.int64)
     c2 = np.zeros(0, np.int64)
@@ -309,16 +302,19 @@ def recruit(model: World, busy: IntArray) -> int:
     rows = np.concatenate([rows1, rows2])
     cand = np.concatenate([c1, c2])
     free = community.memberships[cand] < community.cap[cand]
-    already = (members[rows] == cand[:, None]).any(axis=1)
-    vc = community.vision[cand]
-    sim = (gvision[rows] * vc).sum(axis=1) / np.maximum(
-        np.linalg.norm(gvision[rows], axis=1) * np.linalg.norm(vc, axis=1), 1e-12
-    )
+    already = (np.take(members, rows, axis=0) == cand[:, None]).any(axis=1)
+    # Norms per partnership and per agent, then gathered: the same numbers row for row.
+    gnorm = np.linalg.norm(gvision, axis=1)
+    sim = row_sums(
+        np.take(gvision, rows, axis=0) * np.take(community.vision, cand, axis=0)
+    ) / np.maximum(np.take(gnorm, rows) * np.take(vision_norms(community), cand), 1e-12)
     ok = free & ~already & ~np.isin(cand, busy) & (sim >= fp["vision_threshold"])
     rows, cand, sim = rows[ok], cand[ok], sim[ok]
     if rows.shape[0] == 0:
         return 0
-    comp = covered(gap[rows], community.endowment[cand])
+    comp = covered(
+        np.take(gap, rows, axis=0), np.take(community.endowment, cand, axis=0)
+    )
     score = (1.0 - w) * sim + w * comp
     # One candidate per partnership and one partnership per candidate: mutual best again,
     # with partnership rows offset so they never collide with agent ids.

@@ -21,6 +21,9 @@ from sim.state import (
     CommunityState,
     FloatArray,
     IntArray,
+    group_product,
+    group_sum,
+    row_sums,
     sorted_unique,
 )
 from sim.world import World
@@ -97,18 +100,14 @@ def coverage(members: IntArray, endowment: FloatArray) -> FloatArray:
     A group whose members each cover what the others lack scores high; a group of
     look-alikes leaves the same gaps open.
     """
-    e = np.where(
-        members[..., None] != NO_MEMBER, endowment[np.maximum(members, 0)], 0.0
-    )
-    cov = 1.0 - np.prod(1.0 - e, axis=1)
+    cov = 1.0 - group_product(members, 1.0 - endowment)
     return np.exp(np.mean(np.log(np.clip(cov, 1e-9, 1.0)), axis=1))
 
 
 def group_mean(members: IntArray, values: FloatArray) -> FloatArray:
     """Mean of a per-agent value over each group's members."""
-    m = members != NO_MEMBER
-    v = np.where(m, values[np.maximum(members, 0)], 0.0)
-    return v.sum(axis=1) / np.maximum(m.sum(axis=1), 1)
+    count = row_sums((members != NO_MEMBER).astype(np.int64))
+    return group_sum(members, values) / np.maximum(count, 1)
 
 
 def quality(
