@@ -550,16 +550,28 @@ class TieTable:
         )
         return pos_c, found
 
-    def ensure(self, keys: IntArray, trust: float, unique: bool = False) -> None:
-        """Add the ties among ``keys`` that do not exist yet, with the given trust (``unique``: keys already sorted and distinct)."""
+    def ensure(self, keys: IntArray, trust: float, unique: bool = False) -> IntArray:
+        """Add the ties among ``keys`` that do not exist yet, with the given trust.
+
+        Args:
+            keys: Pair keys (:func:`pair_keys`).
+            trust: Trust of the ties added.
+            unique: The keys are already sorted and distinct.
+
+        Returns:
+            Where each of the keys, sorted and distinct, is in the table afterwards.
+        """
         keys = keys if unique else sorted_unique(keys)
-        _, found = self.find(keys)
-        new = keys[~found]
-        if new.shape[0] == 0:
-            return
+        pos = np.searchsorted(self.keys, keys)
+        missing = pos >= self.keys.shape[0]
+        missing[~missing] = self.keys[pos[~missing]] != keys[~missing]
+        if not missing.any():
+            return pos
+        new = keys[missing]
         lo, hi = self.endpoints()
+        lists = self._current_adjacency()
         # New keys are distinct and absent: inserting each at its sorted place keeps the order.
-        at = np.searchsorted(self.keys, new)
+        at = pos[missing]
         self.keys = np.insert(self.keys, at, new)
         self.trust = np.insert(self.trust, at, trust)
         self.forum = np.insert(self.forum, at, False)
@@ -569,11 +581,22 @@ class TieTable:
             np.insert(lo, at, new // self.n),
             np.insert(hi, at, new % self.n),
         )
+        if lists is not None:
+            # A few new ties: placed in the lists kept, rather than the lists laid out again.
+            self._adjacency = (
+                self.keys,
+                *_insert_entries(*lists, new // self.n, new % self.n, self.n),
+            )
+        # Each key moves on by the new keys placed before it (all of them smaller).
+        return pos + np.cumsum(missing) - missing
 
     def drop(self, mask: BoolArray) -> None:
         """Remove the ties where ``mask`` is true."""
+        if not mask.any():
+            return  # the same ties: what was derived from them stands
         keep = ~mask
         lo, hi = self.endpoints()
+        lists = self._current_adjacency()
         forum_kept = not (mask & self.forum).any()
         self.keys, self.trust, self.forum = (
             self.keys[keep],
@@ -583,6 +606,18 @@ class TieTable:
         self._ends = (self.keys, lo[keep], hi[keep])
         if not forum_kept:
             self._forum_lists: tuple[IntArray, IntArray] | None = None
+        if lists is not None:
+            self._adjacency = (
+                self.keys,
+                *_remove_entries(*lists, lo[mask], hi[mask], self.n),
+            )
+
+    def _current_adjacency(self) -> tuple[IntArray, IntArray] | None:
+        """The neighbour lists kept, if they are still those of the ties as they are now."""
+        cached = getattr(self, "_adjacency", None)
+        if cached is None or cached[0] is not self.keys:
+            return None
+        return cached[1], cached[2]
 
     def endpoints(self) -> tuple[IntArray, IntArray]:
         """The two agents of every tie (i < j); read only, kept until the ties change."""
@@ -598,9 +633,10 @@ class TieTable:
 
         Each agent's list holds its higher-numbered neighbours, ascending, then its
         lower-numbered ones, ascending. Forum ties never change during a run, so their part
-        of the lists is laid out once (:meth:`_forum_entries`); each change of the ties then
-        only places the few ties made by working together among them, by one
-        ``searchsorted``, instead of a sort of every tie. Kept until the ties change.
+        of the lists is laid out once (:meth:`_forum_entries`) and the ties made by working
+        together are merged in, instead of a sort of every tie. Once laid out, the lists
+        follow :meth:`ensure` and :meth:`drop` by placing or removing only the ties they
+        change; a table whose keys were replaced from outside gets its lists laid out again.
         """
         cached = getattr(self, "_adjacency", None)
         if cached is not None and cached[0] is self.keys:
@@ -621,7 +657,7 @@ class TieTable:
         )
         # Merge two sorted runs: an entry's place is its rank in its own run plus the number
         # of entries of the other run before it (no tie is both a forum and a working tie).
-        at_w = np.arange(w_agent.shape[0]) + _forum_rank(
+        at_w = np.arange(w_agent.shape[0]) + _rank_in_lists(
             f_indptr, f_neighbours, w_agent, w_neighbours, self.n
         )
         neighbours = np.empty(f_neighbours.shape[0] + w_agent.shape[0], dtype=np.int64)
@@ -669,13 +705,43 @@ def _list_entries(lo: IntArray, hi: IntArray, n: int) -> tuple[IntArray, IntArra
     return agent, np.where(key >= n, key - n, key)
 
 
-def _forum_rank(
+def _insert_entries(
+    indptr: IntArray, neighbours: IntArray, lo: IntArray, hi: IntArray, n: int
+) -> tuple[IntArray, IntArray]:
+    """Neighbour lists with the new ties (lo < hi, absent from the lists) placed in order."""
+    if lo.shape[0] == 0:
+        return indptr, neighbours
+    agent, neighbour = np.concatenate([lo, hi]), np.concatenate([hi, lo])
+    at = _rank_in_lists(indptr, neighbours, agent, neighbour, n)
+    # Entries inserted before the same place go in list order: by agent, then list key.
+    order = np.lexsort((_list_key(agent, neighbour, n), agent, at))
+    grown = np.insert(neighbours, at[order], neighbour[order])
+    shift = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(agent, minlength=n), out=shift[1:])
+    return indptr + shift, grown
+
+
+def _remove_entries(
+    indptr: IntArray, neighbours: IntArray, lo: IntArray, hi: IntArray, n: int
+) -> tuple[IntArray, IntArray]:
+    """Neighbour lists without the ties (lo < hi, present in the lists)."""
+    if lo.shape[0] == 0:
+        return indptr, neighbours
+    agent, neighbour = np.concatenate([lo, hi]), np.concatenate([hi, lo])
+    at = _rank_in_lists(indptr, neighbours, agent, neighbour, n)
+    shift = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(agent, minlength=n), out=shift[1:])
+    return indptr - shift, np.delete(neighbours, at)
+
+
+def _rank_in_lists(
     indptr: IntArray, neighbours: IntArray, agent: IntArray, neighbour: IntArray, n: int
 ) -> IntArray:
-    """For each entry (agent, neighbour), the number of forum entries before it in list order.
+    """For each entry (agent, neighbour), its place in ``neighbours``: where it is, or would go.
 
-    A binary search inside each agent's forum list (sorted by list key), all entries at
-    once: a few steps (the log of the largest degree), each over the entries only.
+    That is the number of entries, of every list, before it in list order. A binary search
+    inside each agent's list (sorted by list key), all entries at once: a few steps (the log
+    of the largest degree), each over the entries only.
     """
     target = _list_key(agent, neighbour, n)
     lo, hi = indptr[agent], indptr[agent + 1]

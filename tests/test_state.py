@@ -185,12 +185,17 @@ def check_adjacency_after(n: int, forum, ops, small: int) -> None:
     state.SMALL_TIE_TABLE, saved = small, state.SMALL_TIE_TABLE
     try:
         adjacency_after(n, forum, ops)
+        adjacency_after(n, forum, ops, every=False)
     finally:
         state.SMALL_TIE_TABLE = saved
 
 
-def adjacency_after(n: int, forum, ops) -> None:
+def adjacency_after(n: int, forum, ops, every: bool = True) -> None:
+    """Apply ``ops``, checking the lists after each (``every``) or, laid out first and then
+    followed through every change, once at the end."""
     t = table(n, [(a % n, b % n) for a, b in forum])
+    if not every:
+        t.adjacency()
     for op in ops:
         pairs = [(a % n, b % n) for a, b in op[1]] if op[0] != "drop" else []
         keys = pair_keys(
@@ -199,7 +204,9 @@ def adjacency_after(n: int, forum, ops) -> None:
             n,
         )
         if op[0] == "ensure":
-            t.ensure(keys[[a != b for a, b in pairs]] if pairs else keys, 0.2)
+            wanted = keys[[a != b for a, b in pairs]] if pairs else keys
+            at = t.ensure(wanted, 0.2)
+            assert t.keys[at].tolist() == sorted(set(wanted.tolist()))
         elif (
             op[0] == "drop"
         ):  # forum ties included: the forum part must then be laid out again
@@ -209,11 +216,17 @@ def adjacency_after(n: int, forum, ops) -> None:
         else:  # a table replaced from outside: nothing derived may survive
             fresh = table(n, [p for p in pairs if p[0] != p[1]])
             t.keys, t.trust, t.forum = fresh.keys, fresh.trust, fresh.forum
-        indptr, nb = t.adjacency()
-        want_ptr, want_nb = reference_adjacency(t)
-        assert indptr.tolist() == want_ptr and nb.tolist() == want_nb
-        i, j = t.endpoints()
-        assert np.array_equal(i, t.keys // n) and np.array_equal(j, t.keys % n)
+        if every:
+            check_lists(t, n)
+    check_lists(t, n)
+
+
+def check_lists(t: TieTable, n: int) -> None:
+    indptr, nb = t.adjacency()
+    want_ptr, want_nb = reference_adjacency(t)
+    assert indptr.tolist() == want_ptr and nb.tolist() == want_nb
+    i, j = t.endpoints()
+    assert np.array_equal(i, t.keys // n) and np.array_equal(j, t.keys % n)
 
 
 def test_adjacency_is_renewed_when_ties_change() -> None:

@@ -31,10 +31,9 @@ def update(model: World, invest_social: FloatArray) -> None:
     ids = table.active_ids()
     _rows, a, b = member_pairs(table.members[ids])
     working = sorted_unique(pair_keys(a, b, ties.n))
-    ties.ensure(working, tp["initial"], unique=True)
-    pos, found = ties.find(working)
+    at = ties.ensure(working, tp["initial"], unique=True)
     together = np.zeros(ties.keys.shape[0], dtype=bool)
-    together[pos[found]] = True
+    together[at] = True
     floor = np.where(ties.forum, tp["initial"], 0.0)
     ties.trust = np.where(
         together,
