@@ -441,10 +441,11 @@ class PartnershipTable:
             "reason": np.int64,
         }
         for name in self._columns():
-            arr: np.ndarray = np.full(
-                shapes.get(name, (capacity,)),
-                fills.get(name, 0),
-                dtype=dtypes.get(name, np.float64),
+            shape, dtype = shapes.get(name, (capacity,)), dtypes.get(name, np.float64)
+            fill = fills.get(name, 0)
+            # Zeros come from the system as untouched pages: room not yet used costs no memory.
+            arr: np.ndarray = (
+                np.zeros(shape, dtype) if fill == 0 else np.full(shape, fill, dtype)
             )
             if old is not None:
                 arr[: self.count] = old[name][: self.count]
@@ -516,8 +517,8 @@ class TieTable:
 
     ``keys``, ``trust`` and ``forum`` are replaced by :meth:`ensure`, :meth:`drop` and the
     mechanisms, never changed in place (``trust`` values excepted): what the table derives
-    from them (endpoints, neighbour lists) is kept while ``keys`` is the same array, and
-    renewed from scratch when anything else replaced it.
+    from them (endpoints, neighbour lists) follows :meth:`ensure` and :meth:`drop`, and is
+    renewed from scratch when anything else replaced ``keys``.
     """
 
     n: int
@@ -597,15 +598,12 @@ class TieTable:
         keep = ~mask
         lo, hi = self.endpoints()
         lists = self._current_adjacency()
-        forum_kept = not (mask & self.forum).any()
         self.keys, self.trust, self.forum = (
             self.keys[keep],
             self.trust[keep],
             self.forum[keep],
         )
         self._ends = (self.keys, lo[keep], hi[keep])
-        if not forum_kept:
-            self._forum_lists: tuple[IntArray, IntArray] | None = None
         if lists is not None:
             self._adjacency = (
                 self.keys,
@@ -625,68 +623,27 @@ class TieTable:
         if cached is None or cached[0] is not self.keys:
             # Replaced from outside (or first use): nothing derived can be trusted.
             self._ends = cached = (self.keys, self.keys // self.n, self.keys % self.n)
-            self._forum_lists = None
         return cached[1], cached[2]
 
     def adjacency(self) -> tuple[IntArray, IntArray]:
         """CSR neighbour lists: ``indptr`` (n + 1) and ``neighbours`` for every agent (read only).
 
         Each agent's list holds its higher-numbered neighbours, ascending, then its
-        lower-numbered ones, ascending. Forum ties never change during a run, so their part
-        of the lists is laid out once (:meth:`_forum_entries`) and the ties made by working
-        together are merged in, instead of a sort of every tie. Once laid out, the lists
-        follow :meth:`ensure` and :meth:`drop` by placing or removing only the ties they
-        change; a table whose keys were replaced from outside gets its lists laid out again.
+        lower-numbered ones, ascending. The lists are laid out once, by one sort of every
+        tie; after that they follow :meth:`ensure` and :meth:`drop`, which place or remove
+        only the ties they change (a few thousand a quarter against hundreds of thousands of
+        forum ties that never change). A table whose keys were replaced from outside gets
+        its lists laid out again.
         """
         cached = getattr(self, "_adjacency", None)
         if cached is not None and cached[0] is self.keys:
             return cached[1], cached[2]
         lo, hi = self.endpoints()
         indptr = np.zeros(self.n + 1, dtype=np.int64)
-        if lo.shape[0] <= SMALL_TIE_TABLE:
-            # A few thousand ties: one sort of them all costs less than the merge's steps.
-            agent, neighbours = _list_entries(lo, hi, self.n)
-            np.cumsum(np.bincount(agent, minlength=self.n), out=indptr[1:])
-            self._adjacency = (self.keys, indptr, neighbours)
-            return indptr, neighbours
-        f_indptr, f_neighbours = self._forum_entries()
-        work = ~self.forum
-        w_agent, w_neighbours = _list_entries(lo[work], hi[work], self.n)
-        np.cumsum(
-            np.diff(f_indptr) + np.bincount(w_agent, minlength=self.n), out=indptr[1:]
-        )
-        # Merge two sorted runs: an entry's place is its rank in its own run plus the number
-        # of entries of the other run before it (no tie is both a forum and a working tie).
-        at_w = np.arange(w_agent.shape[0]) + _rank_in_lists(
-            f_indptr, f_neighbours, w_agent, w_neighbours, self.n
-        )
-        neighbours = np.empty(f_neighbours.shape[0] + w_agent.shape[0], dtype=np.int64)
-        from_forum = np.ones(neighbours.shape[0], dtype=bool)
-        from_forum[at_w] = False
-        neighbours[at_w] = w_neighbours
-        neighbours[from_forum] = f_neighbours
-        self._adjacency = (
-            self.keys,
-            indptr,
-            neighbours,
-        )  # a cache, not a dataclass field
+        agent, neighbours = _list_entries(lo, hi, self.n)
+        np.cumsum(np.bincount(agent, minlength=self.n), out=indptr[1:])
+        self._adjacency = (self.keys, indptr, neighbours)  # a cache, not a dataclass field
         return indptr, neighbours
-
-    def _forum_entries(self) -> tuple[IntArray, IntArray]:
-        """The forum ties' neighbour lists (CSR ``indptr`` and neighbours), laid out once while the forum stays the same."""
-        cached = getattr(self, "_forum_lists", None)
-        if cached is None:
-            lo, hi = self.endpoints()
-            agent, neighbours = _list_entries(lo[self.forum], hi[self.forum], self.n)
-            indptr = np.zeros(self.n + 1, dtype=np.int64)
-            np.cumsum(np.bincount(agent, minlength=self.n), out=indptr[1:])
-            self._forum_lists = cached = (indptr, neighbours)
-        return cached
-
-
-# Up to this many ties the neighbour lists are laid out from scratch (one sort), above it the
-# forum's lists are kept and the working ties merged in.
-SMALL_TIE_TABLE = 4096
 
 
 def _list_key(agent: IntArray, neighbour: IntArray, n: int) -> IntArray:

@@ -173,21 +173,9 @@ def reference_adjacency(t: TieTable) -> tuple[list[int], list[int]]:
     ),
 )
 def test_incremental_adjacency_equals_lists_from_scratch(n: int, forum, ops) -> None:
-    """Forum lists laid out once, working ties merged in: the same lists, in the same order, after any changes."""
-    for small in (
-        0,
-        state.SMALL_TIE_TABLE,
-    ):  # the merge, and the small tables' one sort
-        check_adjacency_after(n, forum, ops, small)
-
-
-def check_adjacency_after(n: int, forum, ops, small: int) -> None:
-    state.SMALL_TIE_TABLE, saved = small, state.SMALL_TIE_TABLE
-    try:
-        adjacency_after(n, forum, ops)
-        adjacency_after(n, forum, ops, every=False)
-    finally:
-        state.SMALL_TIE_TABLE = saved
+    """Lists laid out once and then followed through every change: the same lists, in the same order."""
+    adjacency_after(n, forum, ops)
+    adjacency_after(n, forum, ops, every=False)
 
 
 def adjacency_after(n: int, forum, ops, every: bool = True) -> None:
