@@ -642,7 +642,11 @@ class TieTable:
         indptr = np.zeros(self.n + 1, dtype=np.int64)
         agent, neighbours = _list_entries(lo, hi, self.n)
         np.cumsum(np.bincount(agent, minlength=self.n), out=indptr[1:])
-        self._adjacency = (self.keys, indptr, neighbours)  # a cache, not a dataclass field
+        self._adjacency = (
+            self.keys,
+            indptr,
+            neighbours,
+        )  # a cache, not a dataclass field
         return indptr, neighbours
 
 

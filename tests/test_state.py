@@ -179,8 +179,10 @@ def test_incremental_adjacency_equals_lists_from_scratch(n: int, forum, ops) -> 
 
 
 def adjacency_after(n: int, forum, ops, every: bool = True) -> None:
-    """Apply ``ops``, checking the lists after each (``every``) or, laid out first and then
-    followed through every change, once at the end."""
+    """Apply ``ops`` and check the lists: after each op, or only at the end (``every`` false).
+
+    With ``every`` false the lists are laid out first and then followed through every change.
+    """
     t = table(n, [(a % n, b % n) for a, b in forum])
     if not every:
         t.adjacency()

@@ -267,7 +267,6 @@ def recruit(model: World, busy: IntArray) -> int:
     if ids.shape[0] == 0:
         return 0
     members = table.members[ids]
-    mask = members != NO_MEMBER
     # Candidates: forum neighbours of a random member, and best matches through the information system.
     lead = members[
         np.arange(ids.shape[0]),
