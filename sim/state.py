@@ -291,6 +291,7 @@ def new_community(
     # Fixed for the whole run: read only, so what is derived from them is computed once (CommunityState.derived).
     vision.flags.writeable = False
     endowment.flags.writeable = False
+    region.flags.writeable = False
     return CommunityState(
         kind=kind,
         region=region,
@@ -571,6 +572,7 @@ class TieTable:
         new = keys[missing]
         lo, hi = self.endpoints()
         lists = self._current_adjacency()
+        labelled = self._current_labels()
         # New keys are distinct and absent: inserting each at its sorted place keeps the order.
         at = pos[missing]
         self.keys = np.insert(self.keys, at, new)
@@ -582,6 +584,14 @@ class TieTable:
             np.insert(lo, at, new // self.n),
             np.insert(hi, at, new % self.n),
         )
+        if labelled is not None:
+            labels, li, lj = labelled
+            self._labels = (
+                self.keys,
+                labels,
+                np.insert(li, at, labels[new // self.n]),
+                np.insert(lj, at, labels[new % self.n]),
+            )
         if lists is not None:
             # A few new ties: placed in the lists kept, rather than the lists laid out again.
             self._adjacency = (
@@ -598,17 +608,49 @@ class TieTable:
         keep = ~mask
         lo, hi = self.endpoints()
         lists = self._current_adjacency()
+        labelled = self._current_labels()
         self.keys, self.trust, self.forum = (
             self.keys[keep],
             self.trust[keep],
             self.forum[keep],
         )
         self._ends = (self.keys, lo[keep], hi[keep])
+        if labelled is not None:
+            labels, li, lj = labelled
+            self._labels = (self.keys, labels, li[keep], lj[keep])
         if lists is not None:
             self._adjacency = (
                 self.keys,
                 *_remove_entries(*lists, lo[mask], hi[mask], self.n),
             )
+
+    def endpoint_labels(self, labels: IntArray) -> tuple[IntArray, IntArray]:
+        """``labels[i]`` and ``labels[j]`` of every tie (i < j), for a per-agent label such as the home region.
+
+        A read-only ``labels`` array (fixed for the run) is gathered once and then follows
+        :meth:`ensure` and :meth:`drop` with the ties; one that can still be written is gathered
+        on every call, so nothing stale is used.
+        """
+        cached = getattr(self, "_labels", None)
+        if (
+            cached is not None
+            and cached[0] is self.keys
+            and cached[1] is labels
+            and not labels.flags.writeable
+        ):
+            return cached[2], cached[3]
+        i, j = self.endpoints()
+        li, lj = labels[i], labels[j]
+        if not labels.flags.writeable:
+            self._labels = (self.keys, labels, li, lj)  # a cache, not a dataclass field
+        return li, lj
+
+    def _current_labels(self) -> tuple[IntArray, IntArray, IntArray] | None:
+        """The endpoint labels kept (labels, theirs at i, at j), if still those of the ties now."""
+        cached = getattr(self, "_labels", None)
+        if cached is None or cached[0] is not self.keys:
+            return None
+        return cached[1], cached[2], cached[3]
 
     def _current_adjacency(self) -> tuple[IntArray, IntArray] | None:
         """The neighbour lists kept, if they are still those of the ties as they are now."""

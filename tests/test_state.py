@@ -186,6 +186,7 @@ def adjacency_after(n: int, forum, ops, every: bool = True) -> None:
     t = table(n, [(a % n, b % n) for a, b in forum])
     if not every:
         t.adjacency()
+        t.endpoint_labels(LABELS[n])
     for op in ops:
         pairs = [(a % n, b % n) for a, b in op[1]] if op[0] != "drop" else []
         keys = pair_keys(
@@ -211,7 +212,16 @@ def adjacency_after(n: int, forum, ops, every: bool = True) -> None:
     check_lists(t, n)
 
 
+LABELS = {}
+for _n in range(2, 26):
+    LABELS[_n] = np.arange(_n) % 3  # a fixed label per agent, such as its home region
+    LABELS[_n].flags.writeable = False
+
+
 def check_lists(t: TieTable, n: int) -> None:
+    li, lj = t.endpoint_labels(LABELS[n])
+    assert np.array_equal(li, LABELS[n][t.keys // n])
+    assert np.array_equal(lj, LABELS[n][t.keys % n])
     indptr, nb = t.adjacency()
     want_ptr, want_nb = reference_adjacency(t)
     assert indptr.tolist() == want_ptr and nb.tolist() == want_nb
@@ -568,3 +578,11 @@ def test_crossing_time_interpolates_within_the_quarter() -> None:
     assert crossing_time(1, 69.0, 75.0, 70.0) == pytest.approx(1 / 24)
     # A quarter starting at or above the target counts whole.
     assert crossing_time(3, 71.5, 71.2, 71.0) == pytest.approx(0.75)
+
+
+def test_endpoint_labels_of_a_writable_array_are_never_kept() -> None:
+    t = table(4, [(0, 1), (2, 3)])
+    labels = np.array([0, 0, 1, 1])
+    assert [x.tolist() for x in t.endpoint_labels(labels)] == [[0, 1], [0, 1]]
+    labels[3] = 2  # changed in place: the next call must see it
+    assert [x.tolist() for x in t.endpoint_labels(labels)] == [[0, 1], [0, 2]]

@@ -41,11 +41,10 @@ def update(model: World, invest_social: FloatArray) -> None:
         ties.trust - tp["decay"] * np.maximum(ties.trust - floor, 0.0),
     )
     # Social activities build kerukunan among the forum members of their region.
-    i, j = ties.endpoints()
+    ri, rj = ties.endpoint_labels(model.community.region)
     per_person = invest_social / model.regions.population / 1e6  # Rp million per person
-    region = model.community.region
     lift = np.clip(
-        tp["social_effect"] * 0.5 * (per_person[region[i]] + per_person[region[j]]),
+        tp["social_effect"] * 0.5 * (per_person[ri] + per_person[rj]),
         0.0,
         1.0,
     )
@@ -84,9 +83,8 @@ def regional_cohesion(model: World) -> FloatArray:
     ties, n_regions = model.ties, model.regions.n
     if ties.keys.shape[0] == 0:
         return np.full(n_regions, model.params["trust"]["initial"])
-    i, j = ties.endpoints()
     # A tie between regions counts in both.
-    r = np.concatenate([model.community.region[i], model.community.region[j]])
+    r = np.concatenate(ties.endpoint_labels(model.community.region))
     t = np.concatenate([ties.trust, ties.trust])
     total = np.bincount(r, weights=t, minlength=n_regions)
     count = np.bincount(r, minlength=n_regions)
