@@ -518,8 +518,8 @@ class TieTable:
 
     ``keys``, ``trust`` and ``forum`` are replaced by :meth:`ensure`, :meth:`drop` and the
     mechanisms, never changed in place (``trust`` values excepted): what the table derives
-    from them (endpoints, neighbour lists) follows :meth:`ensure` and :meth:`drop`, and is
-    renewed from scratch when anything else replaced ``keys``.
+    from them (neighbour lists, endpoint labels) follows :meth:`ensure` and :meth:`drop`, and
+    is renewed from scratch when anything else replaced ``keys``.
     """
 
     n: int
@@ -570,7 +570,6 @@ class TieTable:
         if not missing.any():
             return pos
         new = keys[missing]
-        lo, hi = self.endpoints()
         lists = self._current_adjacency()
         labelled = self._current_labels()
         # New keys are distinct and absent: inserting each at its sorted place keeps the order.
@@ -578,15 +577,9 @@ class TieTable:
         self.keys = np.insert(self.keys, at, new)
         self.trust = np.insert(self.trust, at, trust)
         self.forum = np.insert(self.forum, at, False)
-        # The endpoints move with their keys; the forum ties are untouched.
-        self._ends = (
-            self.keys,
-            np.insert(lo, at, new // self.n),
-            np.insert(hi, at, new % self.n),
-        )
         if labelled is not None:
             labels, li, lj = labelled
-            self._labels = (
+            self._labels: tuple[IntArray, IntArray, np.ndarray, np.ndarray] = (
                 self.keys,
                 labels,
                 np.insert(li, at, labels[new // self.n]),
@@ -606,7 +599,7 @@ class TieTable:
         if not mask.any():
             return  # the same ties: what was derived from them stands
         keep = ~mask
-        lo, hi = self.endpoints()
+        gone = self.keys[mask]
         lists = self._current_adjacency()
         labelled = self._current_labels()
         self.keys, self.trust, self.forum = (
@@ -614,17 +607,16 @@ class TieTable:
             self.trust[keep],
             self.forum[keep],
         )
-        self._ends = (self.keys, lo[keep], hi[keep])
         if labelled is not None:
             labels, li, lj = labelled
             self._labels = (self.keys, labels, li[keep], lj[keep])
         if lists is not None:
             self._adjacency = (
                 self.keys,
-                *_remove_entries(*lists, lo[mask], hi[mask], self.n),
+                *_remove_entries(*lists, gone // self.n, gone % self.n, self.n),
             )
 
-    def endpoint_labels(self, labels: IntArray) -> tuple[IntArray, IntArray]:
+    def endpoint_labels(self, labels: IntArray) -> tuple[np.ndarray, np.ndarray]:
         """``labels[i]`` and ``labels[j]`` of every tie (i < j), for a per-agent label such as the home region.
 
         A read-only ``labels`` array (fixed for the run) is gathered once and then follows
@@ -640,12 +632,18 @@ class TieTable:
         ):
             return cached[2], cached[3]
         i, j = self.endpoints()
-        li, lj = labels[i], labels[j]
+        # Labels such as regions are few: kept in the smallest integer type that holds them.
+        small = labels.size == 0 or (
+            int(labels.min()) >= np.iinfo(np.int16).min
+            and int(labels.max()) <= np.iinfo(np.int16).max
+        )
+        li: np.ndarray = labels[i].astype(np.int16) if small else labels[i]
+        lj: np.ndarray = labels[j].astype(np.int16) if small else labels[j]
         if not labels.flags.writeable:
             self._labels = (self.keys, labels, li, lj)  # a cache, not a dataclass field
         return li, lj
 
-    def _current_labels(self) -> tuple[IntArray, IntArray, IntArray] | None:
+    def _current_labels(self) -> tuple[IntArray, np.ndarray, np.ndarray] | None:
         """The endpoint labels kept (labels, theirs at i, at j), if still those of the ties now."""
         cached = getattr(self, "_labels", None)
         if cached is None or cached[0] is not self.keys:
@@ -660,12 +658,12 @@ class TieTable:
         return cached[1], cached[2]
 
     def endpoints(self) -> tuple[IntArray, IntArray]:
-        """The two agents of every tie (i < j); read only, kept until the ties change."""
-        cached = getattr(self, "_ends", None)
-        if cached is None or cached[0] is not self.keys:
-            # Replaced from outside (or first use): nothing derived can be trusted.
-            self._ends = cached = (self.keys, self.keys // self.n, self.keys % self.n)
-        return cached[1], cached[2]
+        """The two agents of every tie (i < j).
+
+        Computed on each call, not kept: the quarterly work reads what is derived from them
+        (the neighbour lists, the endpoint labels), which follow the ties' changes.
+        """
+        return self.keys // self.n, self.keys % self.n
 
     def adjacency(self) -> tuple[IntArray, IntArray]:
         """CSR neighbour lists: ``indptr`` (n + 1) and ``neighbours`` for every agent (read only).
@@ -714,14 +712,10 @@ def _insert_entries(
     """Neighbour lists with the new ties (lo < hi, absent from the lists) placed in order."""
     if lo.shape[0] == 0:
         return indptr, neighbours
-    agent, neighbour = np.concatenate([lo, hi]), np.concatenate([hi, lo])
-    at = _rank_in_lists(indptr, neighbours, agent, neighbour, n)
+    agent, neighbour, at, shift = _tie_entries(indptr, neighbours, lo, hi, n)
     # Entries inserted before the same place go in list order: by agent, then list key.
     order = np.lexsort((_list_key(agent, neighbour, n), agent, at))
-    grown = np.insert(neighbours, at[order], neighbour[order])
-    shift = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(agent, minlength=n), out=shift[1:])
-    return indptr + shift, grown
+    return indptr + shift, np.insert(neighbours, at[order], neighbour[order])
 
 
 def _remove_entries(
@@ -730,11 +724,24 @@ def _remove_entries(
     """Neighbour lists without the ties (lo < hi, present in the lists)."""
     if lo.shape[0] == 0:
         return indptr, neighbours
+    _, _, at, shift = _tie_entries(indptr, neighbours, lo, hi, n)
+    return indptr - shift, np.delete(neighbours, at)
+
+
+def _tie_entries(
+    indptr: IntArray, neighbours: IntArray, lo: IntArray, hi: IntArray, n: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """Both list entries of each tie, and where they go.
+
+    Returns:
+        Agents, neighbours, the entries' places in ``neighbours``, and how far each agent's
+        list start moves when the entries are added (``indptr`` shift, n + 1).
+    """
     agent, neighbour = np.concatenate([lo, hi]), np.concatenate([hi, lo])
     at = _rank_in_lists(indptr, neighbours, agent, neighbour, n)
     shift = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(agent, minlength=n), out=shift[1:])
-    return indptr - shift, np.delete(neighbours, at)
+    return agent, neighbour, at, shift
 
 
 def _rank_in_lists(
