@@ -13,7 +13,14 @@ from __future__ import annotations
 import numpy as np
 
 from sim.parameters import ACTIVITIES
-from sim.state import FloatArray, member_pairs, pair_keys, sorted_unique
+from sim.state import (
+    FloatArray,
+    IntArray,
+    PartnershipTable,
+    member_pairs,
+    pair_keys,
+    sorted_unique,
+)
 from sim.world import World
 
 DROP_BELOW = 0.01
@@ -29,8 +36,8 @@ def update(model: World, invest_social: FloatArray) -> None:
     """
     tp, ties, table = model.params["trust"], model.ties, model.partnerships
     ids = table.active_ids()
-    _rows, a, b = member_pairs(table.members[ids])
-    working = sorted_unique(pair_keys(a, b, ties.n))
+    _rows, keys = working_pairs(table, ids, ties.n)
+    working = sorted_unique(keys)
     at = ties.ensure(working, tp["initial"], unique=True)
     together = np.zeros(ties.keys.shape[0], dtype=bool)
     together[at] = True
@@ -55,11 +62,36 @@ def update(model: World, invest_social: FloatArray) -> None:
     ties.drop(~ties.forum & ~together & (ties.trust < DROP_BELOW))
 
 
+def working_pairs(
+    table: PartnershipTable, ids: IntArray, n: int
+) -> tuple[IntArray, IntArray]:
+    """Every pair of members of the partnerships ``ids``: its row in ``ids`` and its pair key.
+
+    The trust update and dissolution both read them in one quarter, when no partnership has
+    formed, grown or ended in between: the pairs are remembered with the ids and member rows
+    they came from, and made again as soon as either differs.
+    """
+    members = table.members[ids]
+    memo = getattr(table, "_working_pairs", None)
+    if (
+        memo is not None
+        and memo[0] == n
+        and np.array_equal(memo[1], ids)
+        and np.array_equal(memo[2], members)
+    ):
+        return memo[3], memo[4]
+    rows, a, b = member_pairs(members)
+    keys = pair_keys(a, b, n)
+    # A cache, not a dataclass field.
+    table.__dict__["_working_pairs"] = (n, ids, members, rows, keys)
+    return rows, keys
+
+
 def partnership_trust(model: World, ids: np.ndarray) -> FloatArray:
     """Mean trust among the members of each partnership."""
     ties = model.ties
-    rows, a, b = member_pairs(model.partnerships.members[ids])
-    pos, found = ties.find(pair_keys(a, b, ties.n))
+    rows, keys = working_pairs(model.partnerships, ids, ties.n)
+    pos, found = ties.find(keys)
     known = ties.trust[pos] if ties.trust.shape[0] else np.zeros(pos.shape[0])
     t = np.where(found, known, model.params["trust"]["initial"])
     total = np.bincount(rows, weights=t, minlength=ids.shape[0])

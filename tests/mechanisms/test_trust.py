@@ -129,6 +129,19 @@ class TestTrust(MechanismTestCase):
         assert got == pytest.approx([(0.2 + 0.3 + 0.5) / 3, 0.9])
         assert trust.partnership_trust(m, np.zeros(0, np.int64)).shape == (0,)
 
+    def test_remembered_pairs_follow_a_member_change(self, blank_model) -> None:
+        """Pairs remembered for the trust update are made again when a member row changes in place."""
+        m = blank_model
+        n = m.community.n
+        m.ties = hand_ties(n, [(0, 1), (2, 3)], [0.2, 0.8], [True, True])
+        a = open_hand_partnership(m, [0, 1])
+        ids = np.array([a])
+        assert trust.partnership_trust(m, ids) == pytest.approx([0.2])
+        m.partnerships.members[a, :2] = [2, 3]  # changed in place, same ids
+        assert trust.partnership_trust(m, ids) == pytest.approx([0.8])
+        rows, keys = trust.working_pairs(m.partnerships, ids, n)
+        assert rows.tolist() == [0] and keys.tolist() == [2 * n + 3]
+
     def test_cohesion_is_mean_trust(self, blank_model) -> None:
         m = blank_model
         m.ties = hand_ties(m.community.n, [(0, 1), (1, 2)], [0.2, 0.6], [True, False])
