@@ -816,18 +816,18 @@ def row_sums(x: FloatArray) -> FloatArray:
     return out
 
 
+# From this many groups the group sums and products go column by column; fewer groups are
+# gathered whole, where one call costs less than a call per column.
+COLUMNS_FROM = 2048
+
+
 def group_sum(members: IntArray, values: FloatArray) -> FloatArray:
     """Sum over each group's members of a per-agent array (scalars or rows), padding ignored.
 
     Column by column, left to right, as ``np.where(mask, values[members], 0).sum(axis=1)``
     adds rows this short: the same numbers, without the (groups, width, ...) gather.
     """
-    mask = members != NO_MEMBER
-    safe = np.maximum(members, 0)
-    out = np.zeros((members.shape[0], *values.shape[1:]))
-    for j in range(members.shape[1]):
-        out += _masked_rows(values, safe[:, j], mask[:, j], 0.0)
-    return out
+    return _group_reduce(members, values, 0.0, np.add)
 
 
 def group_product(members: IntArray, values: FloatArray) -> FloatArray:
@@ -836,21 +836,25 @@ def group_product(members: IntArray, values: FloatArray) -> FloatArray:
     Left to right, as ``np.prod(np.where(mask, values[members], 1), axis=1)`` multiplies:
     the same numbers, without the (groups, width, ...) gather.
     """
+    return _group_reduce(members, values, 1.0, np.multiply)
+
+
+def _group_reduce(
+    members: IntArray, values: FloatArray, identity: float, op: np.ufunc
+) -> FloatArray:
+    """``op`` over each group's members, padding counted as ``identity``, left to right."""
     mask = members != NO_MEMBER
     safe = np.maximum(members, 0)
-    out = np.ones((members.shape[0], *values.shape[1:]))
+    if members.shape[0] < COLUMNS_FROM:
+        where = mask if values.ndim == 1 else mask[..., None]
+        whole = np.where(where, np.take(values, safe, axis=0), identity)
+        return op.reduce(whole, axis=1)
+    out = np.full((members.shape[0], *values.shape[1:]), identity)
     for j in range(members.shape[1]):
-        out *= _masked_rows(values, safe[:, j], mask[:, j], 1.0)
+        got = np.take(values, safe[:, j], axis=0)
+        keep = mask[:, j] if got.ndim == 1 else mask[:, j, None]
+        op(out, np.where(keep, got, identity), out=out)
     return out
-
-
-def _masked_rows(
-    values: FloatArray, rows: IntArray, keep: BoolArray, fill: float
-) -> FloatArray:
-    """``values[rows]`` where ``keep``, ``fill`` elsewhere (broadcast over a row's columns)."""
-    got = np.take(values, rows, axis=0)
-    where = keep if got.ndim == 1 else keep[:, None]
-    return np.where(where, got, fill)
 
 
 def member_pairs(members: IntArray) -> tuple[IntArray, IntArray, IntArray]:

@@ -80,6 +80,7 @@ def test_group_sums_and_products_equal_the_padded_gather(
     endowments). Rows of width 8 or more are summed pairwise by numpy, so the widths tried
     stay below it, as the partnership table's do.
     """
+    from sim import state
     from sim.state import group_product, group_sum, row_sums
 
     rng = np.random.default_rng(seed)
@@ -91,7 +92,13 @@ def test_group_sums_and_products_equal_the_padded_gather(
     gathered = values[np.maximum(members, 0)]
     want_sum = np.where(where, gathered, 0.0).sum(axis=1)
     want_prod = np.prod(np.where(where, gathered, 1.0), axis=1)
-    assert np.array_equal(group_sum(members, values), want_sum)
-    assert np.array_equal(group_product(members, values), want_prod)
+    saved = state.COLUMNS_FROM
+    try:
+        for columns_from in (0, 10**9):  # column by column, and the whole gather
+            state.COLUMNS_FROM = columns_from
+            assert np.array_equal(group_sum(members, values), want_sum)
+            assert np.array_equal(group_product(members, values), want_prod)
+    finally:
+        state.COLUMNS_FROM = saved
     flat = np.where(where, gathered, 0.0).reshape(rows, width * max(columns, 1))
     assert np.array_equal(row_sums(flat), flat.sum(axis=1))
