@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.state import MENTOR_KINDS, NO_MEMBER, sorted_unique
+from sim.parameters import KINDS
+from sim.state import MENTOR_KINDS, NO_MEMBER
 from sim.world import World
+
+# Whether each kind (index into KINDS) mentors its partners: NGOs and universities.
+MENTORS = np.isin(np.arange(len(KINDS)), MENTOR_KINDS)
 
 
 def build_capacity(model: World) -> None:
@@ -54,16 +58,18 @@ def build_capacity(model: World) -> None:
         members = table.members[ids]
         mask = members != NO_MEMBER
         idx = np.maximum(members, 0)
-        is_mentor = mask & np.isin(community.kind[idx], MENTOR_KINDS)
-        best = np.where(is_mentor, cap[idx], -1.0).max(axis=1)
+        is_mentor = mask & MENTORS[community.kind[idx]]
+        member_cap = np.take(cap, idx)
+        best = np.where(is_mentor, member_cap, -1.0).max(axis=1)
         gain = np.where(
-            mask & (best[:, None] > cap[idx]),
-            cp["mentoring"] * (best[:, None] - cap[idx]),
+            mask & (best[:, None] > member_cap),
+            cp["mentoring"] * (best[:, None] - member_cap),
             0.0,
         )
         # An agent in several partnerships takes its best mentor's lesson, not the sum.
         np.maximum.at(mentoring, idx[mask], gain[mask])
-        in_any = sorted_unique(idx[mask])
+        in_any = np.zeros(n, dtype=bool)
+        in_any[idx[mask]] = True
         learning[in_any] = cp["learning"] * (1.0 - cap[in_any])
     community.capacity = np.clip(
         cap + training + mentoring + learning - cp["decay"] * cap, 0.0, 1.0
