@@ -148,7 +148,7 @@ def expected_net_benefit(
     funds = np.where(after > 0, funds, 0.0)
     funds, labour = np.where(mask, funds, 0.0), np.where(mask, labour, 0.0)
     saved = np.where(mask, deduction(community.kind[idx], p, funds), 0.0)
-    base = (funds + labour).sum(axis=1)
+    base = row_sums(funds + labour)
     leverage = (
         1.0
         + p["funding"]["cofunding_match"] * model.expect["cofunding_fill"]

@@ -20,15 +20,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.state import NO_MEMBER, FloatArray, IntArray
+from sim.state import NO_MEMBER, FloatArray, IntArray, row_sums
 
 
 def concentration(contributions: FloatArray, members: IntArray) -> FloatArray:
     """Herfindahl index of each partnership's members' contributions (1: one member gives everything)."""
     c = np.where(members != NO_MEMBER, contributions, 0.0)
-    total = c.sum(axis=1)
+    total = row_sums(c)
     share = np.divide(c, total[:, None], out=np.zeros_like(c), where=total[:, None] > 0)
-    return np.where(total > 0, (share**2).sum(axis=1), 1.0)
+    return np.where(total > 0, row_sums(share**2), 1.0)
 
 
 def leaked_share(

@@ -225,7 +225,7 @@ def operate(model: World) -> FloatArray:
         funds_m = np.where(mask, funds_i[idx], 0.0)
         labour_m = np.where(mask, labour_i[idx], 0.0)
         saved_m = np.where(mask, deduction(community.kind[idx], p, funds_m), 0.0)
-        funds, labour = funds_m.sum(axis=1), labour_m.sum(axis=1)
+        funds, labour = row_sums(funds_m), row_sums(labour_m)
         ledger.credit("community", funds.sum())
         ledger.spend("community", "contributions", funds.sum())
         ledger.record_volunteer_value(labour.sum())
