@@ -23,15 +23,10 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.report.formatting import _e
+from sim.analysis.report.style import CSS
+from sim.analysis.report.style import html_table as _table
 
 SCORES_SHOWN = 12  # feature scores listed at most (the rest are in scores.csv)
-
-
-def _table(head: list[str], rows: list[list[str]], classes: list[str]) -> str:
-    """An HTML table in the report's style (cells are already escaped)."""
-    from sim.analysis.report.page import _table as table
-
-    return table(head, rows, classes)
 
 
 def load_discovery(folder: Path) -> dict[str, Any] | None:
@@ -176,7 +171,6 @@ def optimise_page(
         A self-contained HTML page.
     """
     from sim.analysis.costs import format_rupiah
-    from sim.analysis.report.page import CSS
 
     body = [
         (
