@@ -1353,8 +1353,8 @@ def cmd_classroom(args: argparse.Namespace) -> int:
     import secrets
 
     from sim import app
+    from sim.room_app import CODE_ENV, KEY_ENV
     from sim.teaching.room import CODE_ALPHABET, CODE_LENGTH, new_code
-    from sim.teaching.room_app import CODE_ENV, KEY_ENV
 
     if args.scenario:
         load(args.scenario)  # a bad file fails here, with the usual one-line error
@@ -1388,7 +1388,7 @@ def cmd_classroom(args: argparse.Namespace) -> int:
         host=host,
         port=args.port,
         lang=args.lang,
-        target="sim.teaching.room_app",
+        target="sim.room_app",
         extra_env={CODE_ENV: code, KEY_ENV: key},
         what="Kemitraan room",
         ready_lines=ready,

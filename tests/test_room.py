@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim import room_app
 from sim.cli import main
 from sim.model import PartnershipModel
-from sim.teaching import room_app
 from sim.teaching.room import (
     CODE_ALPHABET,
     Choice,
@@ -167,7 +167,7 @@ def test_classroom_command_checks_its_arguments(monkeypatch, capsys):
     assert (
         scenario is None
         and kw["host"] == "127.0.0.1"
-        and kw["target"] == "sim.teaching.room_app"
+        and kw["target"] == "sim.room_app"
     )
     assert (
         kw["extra_env"][room_app.CODE_ENV] == "KMTRN"

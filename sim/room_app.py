@@ -1,6 +1,6 @@
 """The participatory room's pages: the trainer's projector and the participants' phones.
 
-``kemitraan classroom`` serves these routes (``solara run sim.teaching.room_app``):
+``kemitraan classroom`` serves these routes (``solara run sim.room_app``):
 
 - ``/trainer?key=...``: the projector. The join code and address, the shared world's network
   with the participants' components ringed and named, the national index of the played world
