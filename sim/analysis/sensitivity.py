@@ -203,7 +203,9 @@ def posterior_ranges(
     try:
         table = pd.read_csv(path)
     except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: cannot be read as a calibrated ensemble ({exc})") from None
+        raise ValueError(
+            f"{path}: cannot be read as a calibrated ensemble ({exc})"
+        ) from None
     if "kept" in table.columns:
         table = table[table["kept"].astype(str).str.lower() == "true"]
     columns = [
