@@ -1046,13 +1046,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         last["stage"] = stage("sobol", names, n, years, f"_{n}")
         return last["stage"].indices
 
-    tables, history, converged = sa.converge(
-        run_at, args.samples, args.max_samples, args.width
-    )
     import pandas as pd
 
-    pd.DataFrame(history).to_csv(
-        out / "sobol_convergence.csv", index=False, float_format="%.6g"
+    def record(history: list[dict[str, float]]) -> None:
+        pd.DataFrame(history).to_csv(
+            out / "sobol_convergence.csv", index=False, float_format="%.6g"
+        )
+
+    tables, history, converged = sa.converge(
+        run_at, args.samples, args.max_samples, args.width, on_stage=record
     )
     print(
         f"sobol: {len(names)} parameters, {years:g}-year horizon, {100 * last['stage'].censored:.0f}% censored. Widest 95% interval by base sample:"

@@ -137,8 +137,16 @@ def test_sobol_sample_grows_until_the_intervals_are_narrow():
 def test_sobol_stops_at_the_largest_sample_and_says_so():
     from sim.analysis.sensitivity import converge
 
-    _, history, ok = converge(_ishigami_at, 16, 32, width=0.001)
+    seen: list[list[int]] = []
+    _, history, ok = converge(
+        _ishigami_at,
+        16,
+        32,
+        width=0.001,
+        on_stage=lambda h: seen.append([r["samples"] for r in h]),
+    )
     assert not ok and [h["samples"] for h in history] == [16, 32]
+    assert seen == [[16], [16, 32]]  # the record is written after every size
 
 
 def test_unresolved_indices_are_not_printed_as_numbers():

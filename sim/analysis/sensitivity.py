@@ -415,6 +415,7 @@ def converge(
     start: int,
     max_samples: int,
     width: float = WIDTH,
+    on_stage: Callable[[list[dict[str, float]]], None] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[dict[str, float]], bool]:
     """Double the Sobol base sample from ``start`` until every interval is narrower than ``width`` (or ``max_samples``).
 
@@ -423,6 +424,8 @@ def converge(
         start: First base sample (a power of 2).
         max_samples: Largest base sample tried.
         width: Largest 95% interval width accepted.
+        on_stage: Called with the history so far after every size, so a long analysis that is
+            stopped still leaves its convergence record.
 
     Returns:
         The last tables, the history (``samples`` and each outcome's widest interval), and
@@ -433,6 +436,8 @@ def converge(
         tables = run_at(n)
         widths = ci_width(tables)
         history.append({"samples": n, **widths})
+        if on_stage:
+            on_stage(history)
         if max(widths.values()) <= width:
             return tables, history, True
         if 2 * n > max_samples:
