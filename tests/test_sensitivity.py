@@ -279,3 +279,12 @@ def test_a_file_that_is_no_posterior_is_refused(tmp_path, text):
     path.write_text(text)
     with pytest.raises(ValueError, match="ensemble"):
         posterior_ranges(path)
+
+
+def test_a_small_resolved_index_is_not_printed_as_zero():
+    from sim.analysis.sensitivity import index_text
+
+    assert index_text(0.47, 0.13, True) == "0.470 [0.340, 0.600]"
+    assert index_text(0.000107, 0.000046, True) == "0.00011 [6.1e-05, 0.00015]"
+    assert index_text(0.2, 0.107, False) == "not resolved (+-0.11)"
+    assert index_text(0.01, 0.0012, False) == "not resolved (+-0.0012)"

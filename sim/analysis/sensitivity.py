@@ -450,8 +450,10 @@ def index_text(value: float, conf: float, ok: bool) -> str:
     if value == 0 and conf == 0:
         return "0 (no effect in these runs)"
     if not ok:
-        return f"not resolved (+-{conf:.2f})"
-    return f"{value:.3f} [{value - conf:.3f}, {value + conf:.3f}]"
+        return f"not resolved (+-{conf:.2g})"
+    # A small but resolved index keeps two significant digits, so it does not read as 0.000.
+    f = ".3f" if abs(value) >= 0.01 else ".2g"
+    return f"{value:{f}} [{value - conf:{f}}, {value + conf:{f}}]"
 
 
 def printable(table: pd.DataFrame) -> pd.DataFrame:
