@@ -256,7 +256,13 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="KEY=LOW:HIGH",
-        help="vary a parameter over this range instead of the rule's (repeatable; e.g. a calibrated posterior's)",
+        help="vary a parameter over this range instead of the rule's (repeatable; wins over --posterior)",
+    )
+    sens.add_argument(
+        "--posterior",
+        default=None,
+        metavar="ENSEMBLE_CSV",
+        help="vary the calibrated parameters over their 2.5-97.5%% range in kemitraan calibrate's ensemble.csv",
     )
     sens.add_argument(
         "--replications",
@@ -959,6 +965,18 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             f"{args.years:g} is out of range; allowed: {BY_NAME['scenario.years'].allowed()}",
         )
     ranges = _parse_ranges(args.ranges)
+    if args.posterior is not None:
+        try:
+            calibrated, sets = sa.posterior_ranges(Path(args.posterior))
+        except ValueError as exc:
+            raise ScenarioError("--posterior", None, str(exc)) from None
+        # An explicit --range is the user's last word on a parameter.
+        ranges = {**calibrated, **ranges}
+        q_lo, q_hi = sa.POSTERIOR_QUANTILES
+        print(
+            f"posterior: {len(calibrated)} calibrated parameters vary over their "
+            f"{100 * q_lo:g}-{100 * q_hi:g}% range among the {sets} sets of {args.posterior}"
+        )
     base = load(args.scenario)
     out = Path(args.out)
     workers = args.workers or os.cpu_count() or 1
@@ -1028,13 +1046,15 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         last["stage"] = stage("sobol", names, n, years, f"_{n}")
         return last["stage"].indices
 
-    tables, history, converged = sa.converge(
-        run_at, args.samples, args.max_samples, args.width
-    )
     import pandas as pd
 
-    pd.DataFrame(history).to_csv(
-        out / "sobol_convergence.csv", index=False, float_format="%.6g"
+    def record(history: list[dict[str, float]]) -> None:
+        pd.DataFrame(history).to_csv(
+            out / "sobol_convergence.csv", index=False, float_format="%.6g"
+        )
+
+    tables, history, converged = sa.converge(
+        run_at, args.samples, args.max_samples, args.width, on_stage=record
     )
     print(
         f"sobol: {len(names)} parameters, {years:g}-year horizon, {100 * last['stage'].censored:.0f}% censored. Widest 95% interval by base sample:"

@@ -119,6 +119,16 @@ def test_sensitivity_rejects_a_bad_range(capsys):
     assert "--range" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("text", [None, "a,b\n1,2\n"], ids=["missing", "no parameters"])
+def test_sensitivity_rejects_a_file_that_is_no_posterior(tmp_path, text, capsys):
+    path = tmp_path / "ensemble.csv"
+    if text is not None:
+        path.write_text(text)
+    assert main(["sensitivity", "--posterior", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--posterior" in err and "ensemble.csv" in err
+
+
 @pytest.mark.parametrize("key", ["scenario.name", "gotong_royong.enabled"])
 def test_a_range_over_a_key_without_bounds_is_one_line(key, capsys):
     # A text or true/false key has no range; it used to raise TypeError comparing None.

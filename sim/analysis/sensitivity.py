@@ -6,10 +6,13 @@ world starts from (``[start]``) and the size of the population (``[population]``
 effect is scale, not mechanism). Booleans and choices (gotong-royong on/off, the reward scheme)
 are policy alternatives, compared in factorial sweeps instead.
 
-Ranges: every parameter varies by +-50% of its default, clipped to its allowed range; one whose
-default is 0 varies from 0 to 0.5 if it is a share (allowed 0 to 1), else from 0 to 1. The reference's allowed
-ranges are what a file may say, often far wider than is plausible, so they would make the
-analysis about implausible worlds.
+Ranges: every parameter varies by +-50% of its default, clipped to its allowed range. A
+parameter whose default is 0 has no scale for that rule, so it takes a range stated for it in
+:func:`plausible_ranges` (the one place these are kept, each with its source): the macro shocks
+from the largest deviation BPS's national series records (fit years only), the policy levers
+that are off in the status quo from their meaning. The reference's allowed ranges are what a
+file may say, often far wider than is plausible, so they would make the analysis about
+implausible worlds.
 
 Each stage is an ordinary sweep file written into the output folder (``morris.toml``,
 ``sobol_<N>.toml``) and run like any other, so it can be inspected, rerun, resumed and reproduced.
@@ -26,8 +29,9 @@ sample is reached (:func:`converge`); the history of widths is reported. An inde
 interval is wider than the index itself is *not resolved* and is printed as such, not as a
 number (:func:`resolved`).
 
-Extra ranges: ``ranges`` overrides (or adds) the range of any parameter, the hook by which a
-calibrated posterior's ranges enter later.
+Extra ranges: ``ranges`` overrides (or adds) the range of any parameter. The calibrated
+posterior enters this way: :func:`posterior_ranges` turns ``kemitraan calibrate``'s
+``ensemble.csv`` (the kept parameter sets) into each calibrated parameter's 2.5-97.5% range.
 """
 
 from __future__ import annotations
@@ -35,8 +39,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sim.parameters import BY_NAME, PARAMETERS, Param
@@ -71,10 +77,98 @@ def candidates() -> list[Param]:
     ]
 
 
+# Years of BPS's national series whose changes bound the macro shocks: the fit years only, so
+# the held-out 2022 plays no part in any range.
+SHOCK_YEARS = (2014, 2021)
+# The quantiles of a calibrated ensemble that bound a parameter's range (a 95% range).
+POSTERIOR_QUANTILES = (0.025, 0.975)
+
+
+@dataclass(frozen=True)
+class Plausible:
+    """A stated range for a parameter the +-50% rule cannot scale (its default is 0)."""
+
+    low: float
+    high: float
+    source: str
+
+
+def recorded_shocks(years: tuple[int, int] = SHOCK_YEARS) -> dict[str, float]:
+    """The largest recorded deviation of a year's change from the mean yearly change, nationally.
+
+    A shock in the model is a deviation from the components' estimated path, so its plausible
+    size is the largest such deviation in BPS's national series: COVID-19's fall in expenditure
+    in 2020, life expectancy's largest swing.
+
+    Args:
+        years: First and last year of the series used (the last must not be the held-out 2022).
+
+    Returns:
+        ``shocks.expenditure`` (log change per year) and ``shocks.life_expectancy`` (years per
+        year): each the largest absolute deviation.
+    """
+    from sim.geography import national_series
+
+    s = national_series()
+    s = s[(s["year"] >= years[0]) & (s["year"] <= years[1])].sort_values("year")
+    changes = {
+        "shocks.expenditure": np.diff(np.log(s["expenditure_thousand_rp"].to_numpy())),
+        "shocks.life_expectancy": np.diff(s["life_expectancy"].to_numpy()),
+    }
+    return {k: float(np.abs(v - v.mean()).max()) for k, v in changes.items()}
+
+
+@cache
+def plausible_ranges() -> dict[str, Plausible]:
+    """The stated ranges of the parameters whose default is 0, each with where it comes from.
+
+    ``tests/test_sensitivity.py`` checks that every such parameter the analysis varies has one,
+    so none falls back on a range with no meaning.
+    """
+    shocks = recorded_shocks()
+    first, last = SHOCK_YEARS
+    return {
+        "shocks.expenditure": Plausible(
+            -round(shocks["shocks.expenditure"], 4),
+            round(shocks["shocks.expenditure"], 4),
+            f"+- the largest deviation of a year's log change in BPS's national adjusted "
+            f"expenditure from its {first}-{last} mean (COVID-19, 2020)",
+        ),
+        "shocks.life_expectancy": Plausible(
+            -round(shocks["shocks.life_expectancy"], 4),
+            round(shocks["shocks.life_expectancy"], 4),
+            f"+- the largest deviation of a year's change in BPS's national life expectancy "
+            f"from its {first}-{last} mean, in force all run long",
+        ),
+        "regulation.tax_deduction": Plausible(
+            0.0,
+            1.0,
+            "a lever off in the status quo: from none to all of a contribution deductible "
+            "(PP 93/2010 makes some donations fully deductible, up to a cap)",
+        ),
+        "funding.trust_fund_share": Plausible(
+            0.0,
+            1.0,
+            "a lever off in the status quo: from no donor money pooled to all of it",
+        ),
+        "leakage.audit_rate": Plausible(
+            0.0,
+            0.25,
+            "a lever off in the status quo: up to a quarter of partnerships audited each "
+            "quarter, about one audit per partnership a year",
+        ),
+    }
+
+
 def sensitivity_range(p: Param) -> tuple[float, float]:
     """The plausible range a parameter is varied over (see the module docstring)."""
     d = float(p.default)
-    if d == 0:
+    stated = plausible_ranges().get(p.name)
+    if stated is not None:
+        lo, hi = stated.low, stated.high
+    elif d == 0:
+        # No stated range and no scale: a share from 0 to 0.5, else 0 to 1 (a test keeps
+        # every varied parameter off this branch).
         lo, hi = 0.0, 0.5 if (p.low == 0 and p.high == 1) else 1.0
     else:
         lo, hi = sorted((0.5 * d, 1.5 * d))  # a negative default (a falling trend) too
@@ -86,6 +180,52 @@ def sensitivity_range(p: Param) -> tuple[float, float]:
         if hi <= lo:
             hi = lo + 1.0
     return lo, hi
+
+
+def posterior_ranges(
+    path: Path, quantiles: tuple[float, float] = POSTERIOR_QUANTILES
+) -> tuple[dict[str, tuple[float, float]], int]:
+    """Each calibrated parameter's range over a calibrated posterior, for ``--posterior``.
+
+    Args:
+        path: ``kemitraan calibrate``'s ``ensemble.csv`` (one kept parameter set a row), or its
+            ``candidates.csv`` (only the rows marked ``kept`` are used).
+        quantiles: Lower and upper quantile of the kept sets that bound each range.
+
+    Returns:
+        The range of every parameter column whose kept values are not all equal (a parameter
+        the posterior fixes is left at the scenario's value's rule), clipped to the
+        parameter's allowed range; and the number of kept sets.
+
+    Raises:
+        ValueError: The file cannot be read, has no parameter column or fewer than 2 sets.
+    """
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise ValueError(
+            f"{path}: cannot be read as a calibrated ensemble ({exc})"
+        ) from None
+    if "kept" in table.columns:
+        table = table[table["kept"].astype(str).str.lower() == "true"]
+    columns = [
+        c for c in table.columns if c in BY_NAME and BY_NAME[c].kind in (int, float)
+    ]
+    if not columns or len(table) < 2:
+        raise ValueError(
+            f"{path}: {len(table)} sets and {len(columns)} parameter columns; allowed: "
+            "kemitraan calibrate's ensemble.csv, with at least 2 sets"
+        )
+    out = {}
+    for c in columns:
+        p = BY_NAME[c]
+        values = pd.to_numeric(table[c], errors="coerce").dropna()
+        lo, hi = (float(values.quantile(q)) for q in quantiles)
+        lo = max(lo, float(p.low)) if p.low is not None else lo
+        hi = min(hi, float(p.high)) if p.high is not None else hi
+        if hi > lo:
+            out[c] = (lo, hi)
+    return out, len(table)
 
 
 def sweep_text(
@@ -275,6 +415,7 @@ def converge(
     start: int,
     max_samples: int,
     width: float = WIDTH,
+    on_stage: Callable[[list[dict[str, float]]], None] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[dict[str, float]], bool]:
     """Double the Sobol base sample from ``start`` until every interval is narrower than ``width`` (or ``max_samples``).
 
@@ -283,6 +424,8 @@ def converge(
         start: First base sample (a power of 2).
         max_samples: Largest base sample tried.
         width: Largest 95% interval width accepted.
+        on_stage: Called with the history so far after every size, so a long analysis that is
+            stopped still leaves its convergence record.
 
     Returns:
         The last tables, the history (``samples`` and each outcome's widest interval), and
@@ -293,6 +436,8 @@ def converge(
         tables = run_at(n)
         widths = ci_width(tables)
         history.append({"samples": n, **widths})
+        if on_stage:
+            on_stage(history)
         if max(widths.values()) <= width:
             return tables, history, True
         if 2 * n > max_samples:
@@ -305,8 +450,10 @@ def index_text(value: float, conf: float, ok: bool) -> str:
     if value == 0 and conf == 0:
         return "0 (no effect in these runs)"
     if not ok:
-        return f"not resolved (+-{conf:.2f})"
-    return f"{value:.3f} [{value - conf:.3f}, {value + conf:.3f}]"
+        return f"not resolved (+-{conf:.2g})"
+    # A small but resolved index keeps two significant digits, so it does not read as 0.000.
+    f = ".3f" if abs(value) >= 0.01 else ".2g"
+    return f"{value:{f}} [{value - conf:{f}}, {value + conf:{f}}]"
 
 
 def printable(table: pd.DataFrame) -> pd.DataFrame:
