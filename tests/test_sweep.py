@@ -455,3 +455,92 @@ def test_dask_worker_dying_mid_sweep_is_survived(tmp_path, dask_cluster):
     from sim.experiment.reproduce import reproduce
 
     assert reproduce(out, runs=4, seed=1).ok
+
+
+def _without_wall(tables: dict) -> dict:
+    """Arrow tables of one run, its wall time (which differs between two runs of it) dropped."""
+    return {
+        name: t.drop_columns(["wall_seconds"])
+        if "wall_seconds" in t.column_names
+        else t
+        for name, t in tables.items()
+    }
+
+
+def _both_paths(task) -> tuple[dict, dict]:
+    """A task's tables made by the sweep's Arrow path and by the pandas path, as Arrow tables."""
+    from sim.experiment.run import arrow_table, execute, execute_arrow
+
+    _, status, fast = execute_arrow(task)
+    _, frames = execute(task)
+    assert status == frames["runs"]["status"].iloc[0]
+    slow = {name: arrow_table(df) for name, df in frames.items()}
+    return _without_wall(fast), _without_wall(slow)
+
+
+def _assert_same_tables(fast: dict, slow: dict) -> None:
+    assert list(fast) == list(slow)
+    for name, table in slow.items():
+        assert fast[name].schema.equals(table.schema, check_metadata=True), name
+        assert fast[name].equals(table), name
+
+
+def test_arrow_path_makes_the_tables_of_the_pandas_path():
+    sweep = plan(load_text(FACTORIAL, "sw.toml"), replications=1)
+    for task in sweep.tasks[:2]:
+        fast, slow = _both_paths(task)
+        assert set(fast) == {"runs", "timeseries", "regions", "events"}
+        assert fast["events"].num_rows > 0
+        assert str(fast["events"].schema.field("members").type) == "list<item: int64>"
+        _assert_same_tables(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "no events",
+        "a list of kinds empty",
+        "an empty piece",
+        "a member not an integer",
+        "a null kind",
+    ],
+)
+def test_arrow_path_leaves_what_it_cannot_copy_to_pandas(monkeypatch, edit):
+    from sim.experiment.run import RunResult
+
+    real = sim.experiment.run.simulate
+
+    def edited(scenario, replication=0, *, checked=False):
+        res = real(scenario, replication, checked=checked)
+        ev = res.events.copy()
+        if edit == "no events":
+            ev = ev.iloc[0:0]
+        elif edit == "a list of kinds empty":
+            ev.loc[0, "kinds"] = ""
+        elif edit == "an empty piece":
+            ev.loc[1, "kinds"] = ev.loc[1, "kinds"] + ";"
+        elif edit == "a member not an integer":
+            ev["members"] = ev["members"].astype(object)
+            ev.loc[0, "members"] = " 7"
+        else:
+            ev["kinds"] = ev["kinds"].astype(object)
+            ev.loc[2, "kinds"] = None
+        return RunResult(res.summary, res.timeseries, res.regions, ev)
+
+    monkeypatch.setattr(sim.experiment.run, "simulate", edited)
+    task = plan(load_text(SMALL, "sw.toml"), replications=1).tasks[0]
+    fast, slow = _both_paths(task)
+    _assert_same_tables(fast, slow)
+
+
+def test_arrow_path_of_a_failed_run(monkeypatch):
+    def broken(scenario, replication=0, *, checked=False):
+        raise ValueError("no")
+
+    monkeypatch.setattr(sim.experiment.run, "simulate", broken)
+    task = plan(load_text(SMALL, "sw.toml"), replications=1).tasks[0]
+    fast, slow = _both_paths(task)
+    assert (
+        list(fast) == ["runs"] and fast["runs"].column("status")[0].as_py() == "failed"
+    )
+    _assert_same_tables(fast, slow)

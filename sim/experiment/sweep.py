@@ -59,7 +59,13 @@ from sim.experiment.results import (
     versions,
     with_units,
 )
-from sim.experiment.run import ExecutorLost, Task, execute, execute_all
+from sim.experiment.run import (
+    ExecutorLost,
+    Task,
+    arrow_table,
+    execute_all,
+    execute_arrow,
+)
 from sim.model import run_fingerprint
 from sim.scenario import Scenario
 
@@ -214,17 +220,15 @@ ROW_GROUP_ROWS = 200_000
 
 def encode_tables(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
     """One run's tables as Arrow IPC files in memory (done by the worker, so the parent only writes bytes)."""
-    out = {}
-    for name, df in tables.items():
-        # One thread: a run's tables are small, and a thread pool per call costs more than it saves.
-        table = pa.Table.from_pandas(
-            df, preserve_index=False, nthreads=1
-        ).replace_schema_metadata(None)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
-        out[name] = sink.getvalue().to_pybytes()
-    return out
+    return {name: ipc_bytes(arrow_table(df)) for name, df in tables.items()}
+
+
+def ipc_bytes(table: pa.Table) -> bytes:
+    """One table as an Arrow IPC file in memory."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -974,5 +978,5 @@ def run_sweep(
 
 def execute_encoded(task: Task) -> tuple[int, str, dict[str, bytes]]:
     """Run one task where the worker is, and encode its tables there (the parent only saves bytes)."""
-    run, tables = execute(task)
-    return run, str(tables["runs"]["status"].iloc[0]), encode_tables(tables)
+    run, status, tables = execute_arrow(task)
+    return run, status, {name: ipc_bytes(table) for name, table in tables.items()}
