@@ -602,18 +602,19 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
         bar.refresh()
 
     try:
-        tables, failed = run_sweep(
-            sweep,
-            dest,
-            workers=workers,
-            executor=executor,
-            resume=args.resume,
-            force=args.force,
-            fmt=args.format,
-            command=command_line(),
-            progress=progress,
-            notify=lambda text: log.info("%s", printable(text)),
-        )
+        with _held_dask_errors() if client is not None else contextlib.nullcontext():
+            tables, failed = run_sweep(
+                sweep,
+                dest,
+                workers=workers,
+                executor=executor,
+                resume=args.resume,
+                force=args.force,
+                fmt=args.format,
+                command=command_line(),
+                progress=progress,
+                notify=lambda text: log.info("%s", printable(text)),
+            )
     except SweepInterrupted as exc:
         bar.close()
         log.error("%s", exc)
@@ -733,6 +734,62 @@ def _quiet_dask() -> None:
         "asyncio",
     ):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+# Dask's loggers that have handlers of their own (distributed's logging configuration).
+_DASK_LOGGERS = ("distributed", "distributed.client", "tornado", "tornado.application")
+
+
+class _HeldErrors(logging.Handler):
+    """Holds the error records of Dask's loggers; passes lesser ones on at once."""
+
+    def __init__(self, handlers: list[logging.Handler]):
+        """Stand in for a logger's ``handlers`` (they still get its records below ERROR)."""
+        super().__init__()
+        self.handlers = handlers
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep an error for later; hand anything less to the logger's own handlers now."""
+        if record.levelno >= logging.ERROR:
+            self.records.append(record)
+            return
+        for handler in self.handlers:
+            if record.levelno >= handler.level:
+                handler.handle(record)
+
+
+@contextlib.contextmanager
+def _held_dask_errors():
+    """Hold Dask's error logs while a sweep runs on a cluster, until it is known whether the cluster was lost.
+
+    When the scheduler dies, Dask's client and tornado log errors (a callback's traceback if
+    results were being gathered, "failed to reconnect" after ten seconds) from their own
+    threads, sometimes before the sweep learns that its tasks are cancelled. A lost cluster is
+    reported in one line (:class:`sim.experiment.sweep.SweepLost`), so its errors are dropped;
+    any other ending prints them, in order, after the sweep.
+    """
+    loggers = [logging.getLogger(name) for name in _DASK_LOGGERS]
+    saved = [logger.handlers[:] for logger in loggers]
+    holders = [_HeldErrors(handlers) for handlers in saved]
+    for logger, holder in zip(loggers, holders, strict=True):
+        logger.handlers = [holder]
+    lost = False
+    try:
+        yield
+    except BaseException as exc:
+        from sim.experiment.sweep import SweepLost
+
+        lost = isinstance(exc, SweepLost)
+        raise
+    finally:
+        for logger, handlers in zip(loggers, saved, strict=True):
+            logger.handlers = handlers
+        if not lost:
+            # A record reaches the holder of each logger it propagates through: once each.
+            unique = {id(r): r for h in holders for r in h.records}
+            for record in sorted(unique.values(), key=lambda r: r.created):
+                logging.getLogger(record.name).handle(record)
 
 
 def _dask_executor(address: str):

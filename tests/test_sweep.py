@@ -544,3 +544,74 @@ def test_arrow_path_of_a_failed_run(monkeypatch):
         list(fast) == ["runs"] and fast["runs"].column("status")[0].as_py() == "failed"
     )
     _assert_same_tables(fast, slow)
+
+
+def test_journal_is_flushed_every_line_and_forced_at_most_every_second(
+    tmp_path, monkeypatch
+):
+    import sim.experiment.sweep as sweep_module
+
+    forced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(
+        sweep_module.os, "fsync", lambda fd: (forced.append(fd), real_fsync(fd))
+    )
+    store = ChunkStore(tmp_path)
+    store.start("sweep-fingerprint")
+    assert len(forced) == 1  # the sweep's first line is forced at once
+    for run in range(5):
+        store._append({"run": run, "files": {}})
+        # Each line is readable by another process (a kill loses nothing) before any force.
+        assert len(store.journal.read_text().splitlines()) == run + 2
+    assert len(forced) == 1  # five lines within a second: none forced
+    store._synced -= sweep_module.SYNC_SECONDS
+    store._append({"run": 5, "files": {}})
+    assert len(forced) == 2  # a second later, the next line is forced
+    store.sync()
+    assert len(forced) == 3
+    assert sorted(store.read_journal()[1]) == list(range(6))
+
+
+def test_a_run_staged_elsewhere_is_committed_whole_or_refused(tmp_path):
+    from sim.experiment.sweep import Staged
+
+    store = ChunkStore(tmp_path)
+    store.start("fp")
+    staged = store.stage(4, {"runs": b"abc", "events": b"defg"})
+    assert Path(staged.path).name.endswith(".partial") and not store.done()
+    store.commit(4, staged)
+    assert store.done() == {4}
+    assert store.verify([4], "fp").good == {4}
+    left = tmp_path / "chunks" / "run-000005.999.partial"
+    left.mkdir()
+    with pytest.raises(ResultsError, match=r"cannot save run 5 \(No space left"):
+        store.commit(5, Staged(str(left), {}, "No space left on device"))
+    assert not left.exists() and store.done() == {4}
+
+
+def test_dask_errors_are_held_until_the_sweep_ends(monkeypatch):
+    import logging
+
+    from sim.cli import _held_dask_errors
+    from sim.experiment.sweep import SweepLost
+
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    logger = logging.getLogger("distributed.client")
+    monkeypatch.setattr(logger, "handlers", [Keep()])
+    monkeypatch.setattr(logger, "level", logging.INFO)
+    with pytest.raises(SweepLost), _held_dask_errors():
+        logger.info("worker joined")
+        logger.error("failed to reconnect")
+        assert seen == ["worker joined"]  # below ERROR: at once
+        raise SweepLost(3, 10, "CancelledError", "the Dask cluster")
+    assert seen == ["worker joined"]  # the cluster was lost: its errors are dropped
+    with _held_dask_errors():
+        logger.error("a task erred")
+        assert seen == ["worker joined"]
+    assert seen == ["worker joined", "a task erred"]  # any other ending prints them
+    assert isinstance(logger.handlers[0], Keep)

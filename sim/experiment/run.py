@@ -29,8 +29,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from sim.model import PartnershipModel, run_fingerprint
 from sim.scenario import Scenario
+
+# The model (and Mesa and scipy with it) is imported where a run needs it, not with this module:
+# a sweep's parent process can then plan the sweep and start its pool's forkserver, which
+# imports the model for every worker, while it imports the model itself (see ``start_server``).
+MODEL_MODULE = "sim.model"
 
 
 @dataclass
@@ -54,6 +58,8 @@ def simulate(
     scenario: Scenario, replication: int = 0, *, checked: bool = False
 ) -> RunResult:
     """Run one replication of a scenario to its horizon."""
+    from sim.model import PartnershipModel, run_fingerprint
+
     t0 = time.perf_counter()
     model = PartnershipModel(scenario, replication=replication, checked=checked).run()
     summary = model.summary()
@@ -87,6 +93,8 @@ class Task:
 
 def _outcome(task: Task) -> tuple[dict[str, Any], RunResult | None]:
     """Run one task: its row of the runs table and its result (None for a run that raised)."""
+    from sim.model import run_fingerprint
+
     seed = run_fingerprint(int(task.scenario.scenario.seed), task.replication)
     head = {
         "run": task.run,
@@ -357,9 +365,32 @@ def _forkserver(fn: Callable) -> multiprocessing.context.BaseContext:
     """
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(
-        ["__main__", *dict.fromkeys(["sim.experiment.run", fn.__module__])]
+        [
+            "__main__",
+            *dict.fromkeys(
+                ["sim.experiment.run", MODEL_MODULE, getattr(fn, "func", fn).__module__]
+            ),
+        ]
     )
     return ctx
+
+
+def start_server(fn: Callable) -> None:
+    """Start the local pool's forkserver now, so that its imports overlap the caller's work.
+
+    The server imports the model (about a second of CPU) before it can fork the first
+    worker. Started when a sweep begins, rather than when its first task is submitted, it does
+    so while this process is still importing the model and writing the results folder's
+    manifest, on the other core, instead of after them. Harmless when it is already running.
+
+    Args:
+        fn: What the workers will run (its module, or a ``partial``'s function's, is
+            imported by the server).
+    """
+    from multiprocessing import forkserver
+
+    _forkserver(fn)
+    forkserver.ensure_running()
 
 
 def _worker_ignores_sigint() -> None:

@@ -32,6 +32,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -65,8 +66,8 @@ from sim.experiment.run import (
     arrow_table,
     execute_all,
     execute_arrow,
+    start_server,
 )
-from sim.model import run_fingerprint
 from sim.scenario import Scenario
 
 TABLES: tuple[str, ...] = ("runs", "timeseries", "regions", "events")
@@ -214,6 +215,8 @@ def plan_files(
 
 CHUNK_SUFFIX = ".arrow"
 JOURNAL = "journal.jsonl"
+# Most seconds between two forcings of the journal to disk (see ChunkStore._append).
+SYNC_SECONDS = 1.0
 # Rows gathered into one Parquet row group of a final table (a few runs' worth, not one per run).
 ROW_GROUP_ROWS = 200_000
 
@@ -251,6 +254,21 @@ class ChunkCheck:
         )
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A run's files written under a temporary name (see :meth:`ChunkStore.stage`).
+
+    Attributes:
+        path: The temporary folder.
+        files: Each file's name and [sha256, size].
+        error: Why the files could not be written (None when they were).
+    """
+
+    path: str
+    files: dict[str, list]
+    error: str | None = None
+
+
 class ChunkStore:
     """Finished runs, one folder of Arrow IPC files each, written atomically and checksummed.
 
@@ -266,6 +284,9 @@ class ChunkStore:
         """The store of the results folder ``folder`` (in ``folder/chunks``)."""
         self.dir = folder / "chunks"
         self.journal = self.dir / JOURNAL
+        self._synced = float(
+            "-inf"
+        )  # the first line (the sweep's fingerprint) is forced at once
 
     def _chunk(self, run: int) -> Path:
         return self.dir / f"run-{run:06d}"
@@ -289,11 +310,31 @@ class ChunkStore:
         self._append({"sweep": fingerprint})
 
     def _append(self, entry: dict[str, Any]) -> None:
+        """Add one line to the journal, handed to the system at once and forced to disk at most every second.
+
+        Once handed to the system (flushed), a line survives the process being killed, even
+        by SIGKILL. Forcing it to the disk (fsync) only matters if the machine itself stops, and
+        then the chunks' own bytes, which are never forced, may be lost too; either way the
+        journal and the checksums make ``--resume`` rerun whatever is missing. So the journal
+        is forced at most once a second (and when the sweep ends), not after every run (each
+        force cost several milliseconds, waited for by a one-worker sweep).
+        """
         line = json.dumps(entry, separators=(",", ":")) + "\n"
         with self.journal.open("a", encoding="utf-8") as fh:
             fh.write(line)
             fh.flush()
-            os.fsync(fh.fileno())
+            if time.monotonic() - self._synced >= SYNC_SECONDS:
+                os.fsync(fh.fileno())
+                self._synced = time.monotonic()
+
+    def sync(self) -> None:
+        """Force the journal to disk (the end of a sweep, finished or stopped)."""
+        try:
+            with self.journal.open("a", encoding="utf-8") as fh:
+                os.fsync(fh.fileno())
+        except OSError:
+            return  # nothing to force, or it cannot be: --resume checks every chunk anyway
+        self._synced = time.monotonic()
 
     def read_journal(self) -> tuple[str | None, dict[int, dict[str, list]]]:
         """The sweep fingerprint and, per run, its files' [sha256, size] (the last entry of a run wins)."""
@@ -323,7 +364,17 @@ class ChunkStore:
 
     def write(self, run: int, encoded: dict[str, bytes]) -> None:
         """Write one run's encoded tables; the chunk appears whole or not at all, then is journaled."""
-        final = self._chunk(run)
+        self.commit(run, self.stage(run, encoded))
+
+    def stage(self, run: int, encoded: dict[str, bytes]) -> Staged:
+        """Write one run's files under a temporary name (``run-000123.<pid>.partial``), not yet a chunk.
+
+        A pool's worker stages its own run, so that the files' bytes are written and hashed
+        where they were made instead of being sent to the parent, which only commits them.
+
+        Returns:
+            The temporary folder and each file's [sha256, size], or why the files could not be written.
+        """
         tmp = self.dir / f"run-{run:06d}.{os.getpid()}.partial"
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -337,16 +388,34 @@ class ChunkStore:
                     hashlib.sha256(data).hexdigest(),
                     len(data),
                 ]
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return Staged(str(tmp), {}, str(exc.strerror or exc))
+        except BaseException:  # Ctrl-C mid-write: the run is simply not saved
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return Staged(str(tmp), files)
+
+    def commit(self, run: int, staged: Staged) -> None:
+        """Rename a staged run into place as its chunk, then journal it (the chunk is whole or absent).
+
+        Raises:
+            ResultsError: The files could not be written or renamed (disk full, no permission).
+        """
+        tmp, final = Path(staged.path), self._chunk(run)
+        try:
+            if staged.error is not None:
+                raise OSError(staged.error)
             if final.exists():  # a rerun of the same run: same seed, same numbers
                 shutil.rmtree(final)
             tmp.rename(final)
-            self._append({"run": run, "files": files})
+            self._append({"run": run, "files": staged.files})
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise ResultsError(
                 f"{self.dir}: cannot save run {run} ({exc.strerror or exc}); finished runs before it are intact"
             ) from None
-        except BaseException:  # Ctrl-C mid-write: the run is simply not saved
+        except BaseException:  # Ctrl-C mid-rename: the run is simply not saved
             shutil.rmtree(tmp, ignore_errors=True)
             raise
 
@@ -445,6 +514,10 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 
 
 def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
+    from sim.model import (
+        run_fingerprint,
+    )  # here, not at the top: see sim.experiment.run.MODEL_MODULE
+
     return {
         "kemitraan_results": 1,
         "status": "running",
@@ -919,6 +992,8 @@ def run_sweep(
         ResultsError: The folder is another process's, not a results folder, or damaged beyond repair.
     """
     check_destination(folder, resume=resume, force=force)
+    if executor is None and workers > 1:
+        start_server(execute_staged)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -941,9 +1016,16 @@ def run_sweep(
         finished = len(done)
         failed = 0
 
-        def record(run: int, status: str, encoded: dict[str, bytes]) -> None:
+        # A local pool's workers write their run's files themselves (same disk); the parent
+        # only renames and journals them. A Dask worker may be on another machine: it sends bytes.
+        staging = executor is None and workers > 1
+
+        def record(run: int, status: str, result: dict[str, bytes] | Staged) -> None:
             nonlocal finished, failed
-            store.write(run, encoded)
+            if isinstance(result, Staged):
+                store.commit(run, result)
+            else:
+                store.write(run, result)
             finished += 1
             if status != "ok":
                 failed += 1
@@ -959,7 +1041,9 @@ def run_sweep(
                 workers=workers,
                 executor=executor,
                 max_in_flight=max_in_flight,
-                fn=execute_encoded,
+                fn=partial(execute_staged, folder=str(folder))
+                if staging
+                else execute_encoded,
             )
         except KeyboardInterrupt:
             raise SweepInterrupted(finished, total) from None
@@ -970,6 +1054,11 @@ def run_sweep(
                 str(exc),
                 "the Dask cluster" if executor is not None else "a worker process",
             ) from None
+        finally:
+            # Runs staged by workers but not committed when the sweep stopped (the pool has
+            # been shut down, so no worker is still writing): never counted, so removed.
+            store.clean()
+            store.sync()
         tables = finalize(folder, sweep, manifest)
     runs = tables["runs"]
     failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0
@@ -980,3 +1069,9 @@ def execute_encoded(task: Task) -> tuple[int, str, dict[str, bytes]]:
     """Run one task where the worker is, and encode its tables there (the parent only saves bytes)."""
     run, status, tables = execute_arrow(task)
     return run, status, {name: ipc_bytes(table) for name, table in tables.items()}
+
+
+def execute_staged(task: Task, folder: str) -> tuple[int, str, Staged]:
+    """Run one task in a local pool's worker and stage its chunk there (the parent commits it)."""
+    run, status, encoded = execute_encoded(task)
+    return run, status, ChunkStore(Path(folder)).stage(run, encoded)
