@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from pandas.testing import assert_frame_equal
 
@@ -615,3 +616,54 @@ def test_dask_errors_are_held_until_the_sweep_ends(monkeypatch):
         assert seen == ["worker joined"]
     assert seen == ["worker joined", "a task erred"]  # any other ending prints them
     assert isinstance(logger.handlers[0], Keep)
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
+    tmp_path, monkeypatch, failing
+):
+    import sim.experiment.sweep as sweep_module
+
+    # Small row groups, so that the stream's row-group boundaries are checked too.
+    monkeypatch.setattr(sweep_module, "ROW_GROUP_ROWS", 500)
+    if (
+        failing
+    ):  # a failed run's row lacks the outcome columns: the runs table is not streamed
+        real_simulate = sim.experiment.run.simulate
+
+        def flaky(scenario, replication=0, *, checked=False):
+            if replication == 1:
+                raise RuntimeError("boom")
+            return real_simulate(scenario, replication, checked=checked)
+
+        monkeypatch.setattr(sim.experiment.run, "simulate", flaky)
+    gathered: list[str] = []
+    real_stream_table = sweep_module._stream_table
+
+    def counted(store, runs, name, *args, **kwargs):
+        gathered.append(name)
+        return real_stream_table(store, runs, name, *args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "_stream_table", counted)
+    sweep = plan(load_text(FACTORIAL, "sw.toml"))
+    run_sweep(sweep, tmp_path / "streamed", workers=1 if failing else 2)
+    assert gathered == (["runs"] if failing else [])
+    assert not list((tmp_path / "streamed").glob("**/*.partial"))
+    monkeypatch.setattr(sweep_module.TableStream, "advance", lambda self, saved: None)
+    gathered.clear()
+    run_sweep(sweep, tmp_path / "gathered")
+    assert gathered == ["runs", "timeseries", "regions", "events"]
+    for name in gathered:
+        streamed = (tmp_path / "streamed" / f"{name}.parquet").read_bytes()
+        assert streamed == (tmp_path / "gathered" / f"{name}.parquet").read_bytes(), (
+            name
+        )
+        if name == "regions":
+            assert (
+                pq.ParquetFile(tmp_path / "streamed" / "regions.parquet").num_row_groups
+                > 1
+            )
+    a, b = load_results(tmp_path / "streamed"), load_results(tmp_path / "gathered")
+    assert a["manifest"]["rows"] == b["manifest"]["rows"]
+    walls = [r["wall_seconds"] for r in a["manifest"]["runs"]]
+    assert all(isinstance(w, float) for w in walls)

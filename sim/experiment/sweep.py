@@ -28,6 +28,7 @@ its dotted key, after ``point_name``):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -463,7 +464,10 @@ class ChunkStore:
         """Remove chunks left half-written by a killed sweep (they were never counted as done)."""
         if self.dir.is_dir():
             for p in self.dir.glob("*.partial"):
-                shutil.rmtree(p, ignore_errors=True)
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:  # a final table being streamed (see TableStream)
+                    p.unlink(missing_ok=True)
 
     def table(self, run: int, name: str) -> pa.Table | None:
         """One table of one chunk (None when the run has no such table, e.g. a failed run's time series)."""
@@ -831,8 +835,128 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+class TableStream:
+    """The final Parquet tables, written while the sweep runs: each run's chunk as soon as every run before it is saved.
+
+    The chunks stay the sweep's record (a killed sweep resumes from them); this only spares
+    the end of the sweep from reading every chunk and writing every table after the last run.
+    Runs are added in run order, a few per row group, exactly as :func:`_stream_table` adds
+    them, so the files are the same bytes. A table whose chunks do not all have one schema
+    (a failed run's missing outcome columns, a factor whose values change type) is left to
+    :func:`finalize`, which unifies the schemas first; so is every table if a write fails.
+    The files are ``chunks/stream-<table>.parquet.partial`` until :func:`finalize` renames them.
+    """
+
+    def __init__(self, store: ChunkStore, runs: Sequence[int]):
+        """A stream of the chunks of ``runs`` (in this order) in ``store``; nothing is written yet."""
+        self.store, self.order, self.next = store, list(runs), 0
+        self.schemas: dict[str, pa.Schema] = {}
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.pending: dict[str, list[pa.Table]] = {}
+        self.rows: dict[str, int] = {}  # rows pending for the next row group
+        self.total: dict[str, int] = {}
+        self.streamed: dict[str, list[int]] = {}
+        self.broken: set[str] = set()
+        self.walls: dict[int, float] = {}
+
+    def path(self, name: str) -> Path:
+        """Where table ``name`` is being written."""
+        return self.store.dir / f"stream-{name}.parquet.partial"
+
+    def advance(self, saved: set[int]) -> None:
+        """Add every run whose turn has come and whose chunk is saved (``saved``: the saved runs)."""
+        while self.next < len(self.order) and self.order[self.next] in saved:
+            run = self.order[self.next]
+            for name in TABLES:
+                if name not in self.broken:
+                    try:
+                        self._add(run, name)
+                    # A stream that cannot be written (disk full, an unreadable chunk) is
+                    # dropped: finalize writes the table from the chunks, or says why it cannot.
+                    except (OSError, pa.ArrowException):
+                        self._drop(name)
+            self.next += 1
+
+    def _add(self, run: int, name: str) -> None:
+        table = self.store.table(run, name)
+        if table is None or table.num_rows == 0:
+            return  # as in _unified_schema: only runs with rows make a table
+        if name == "runs" and "wall_seconds" in table.column_names:
+            self.walls[run] = table.column("wall_seconds")[0].as_py()
+            table = table.drop_columns(["wall_seconds"])
+        schema = self.schemas.setdefault(name, table.schema)
+        if not table.schema.equals(schema):
+            self._drop(name)
+            return
+        if name not in self.writers:
+            self.writers[name] = pq.ParquetWriter(
+                self.path(name), with_units(name, schema)
+            )
+        self.pending.setdefault(name, []).append(table)
+        self.rows[name] = self.rows.get(name, 0) + table.num_rows
+        self.total[name] = self.total.get(name, 0) + table.num_rows
+        self.streamed.setdefault(name, []).append(run)
+        if self.rows[name] >= ROW_GROUP_ROWS:
+            self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        if self.pending.get(name):
+            self.writers[name].write_table(
+                pa.concat_tables(self.pending[name]), row_group_size=self.rows[name]
+            )
+        self.pending[name], self.rows[name] = [], 0
+
+    def _drop(self, name: str) -> None:
+        self.broken.add(name)
+        writer = self.writers.pop(name, None)
+        if writer is not None:
+            with contextlib.suppress(OSError, pa.ArrowException):
+                writer.close()
+        self.path(name).unlink(missing_ok=True)
+
+    def take(
+        self, name: str, schema: pa.Schema | None, with_rows: Sequence[int], path: Path
+    ) -> int | None:
+        """Finish table ``name`` into ``path`` if the stream holds exactly what finalize would write; its rows, else None.
+
+        Args:
+            name: The table.
+            schema: Its schema unified over every chunk, as :func:`_unified_schema` gives it.
+            with_rows: The runs that have rows of it, in run order.
+            path: The final file (replaced atomically).
+        """
+        if name == "runs" and schema is not None and "wall_seconds" in schema.names:
+            schema = schema.remove(schema.get_field_index("wall_seconds"))
+        if (
+            self.next < len(self.order)
+            or name in self.broken
+            or name not in self.writers
+            or schema is None
+            or not schema.equals(self.schemas[name])
+            or self.streamed.get(name) != list(with_rows)
+        ):
+            self._drop(name)
+            return None
+        try:
+            self._flush(name)
+            self.writers.pop(name).close()
+            self.path(name).replace(path)
+        except (OSError, pa.ArrowException):
+            self._drop(name)
+            return None
+        return self.total[name]
+
+    def abort(self) -> None:
+        """Drop every table still being written (the sweep stopped before its end)."""
+        for name in list(self.writers):
+            self._drop(name)
+
+
 def finalize(
-    folder: Path, sweep: Sweep, manifest: dict[str, Any]
+    folder: Path,
+    sweep: Sweep,
+    manifest: dict[str, Any],
+    stream: TableStream | None = None,
 ) -> Mapping[str, pd.DataFrame]:
     """Stream the chunks into the final tables, mark the manifest complete, remove the chunks.
 
@@ -857,7 +981,17 @@ def finalize(
                 pa.ArrowTypeError,
             ):  # types no promotion reconciles: pandas' concat decides
                 schema, with_rows = None, None
-            if schema is not None and with_rows is not None:
+            streamed = (
+                stream.take(name, schema, with_rows, path)
+                if stream is not None and with_rows is not None
+                else None
+            )
+            if streamed is not None:
+                assert stream is not None
+                counts[name] = streamed
+                if name == "runs":
+                    walls.update(stream.walls)
+            elif schema is not None and with_rows is not None:
                 counts[name] = _write_atomic(
                     path,
                     partial(_stream_table, store, with_rows, name, schema, walls=walls),
@@ -889,6 +1023,8 @@ def finalize(
             counts[name] = len(frames)
             _write_atomic(path, partial(_write_table, frames, fmt=fmt))
         hashes[path.name] = _sha256(path)
+    if stream is not None:
+        stream.abort()  # a table finalize wrote from the chunks instead
     # Wall time differs between reruns; it goes to the manifest so every table is byte-identical.
     manifest = dict(
         manifest,
@@ -1019,6 +1155,14 @@ def run_sweep(
         # A local pool's workers write their run's files themselves (same disk); the parent
         # only renames and journals them. A Dask worker may be on another machine: it sends bytes.
         staging = executor is None and workers > 1
+        saved = set(done)
+        # The final tables are written as the runs finish, in run order (see TableStream),
+        # while the workers run the next ones, instead of all at the end.
+        stream = (
+            TableStream(store, [t.run for t in sweep.tasks])
+            if fmt == "parquet" and manifest.get("status") != "complete"
+            else None
+        )
 
         def record(run: int, status: str, result: dict[str, bytes] | Staged) -> None:
             nonlocal finished, failed
@@ -1026,6 +1170,9 @@ def run_sweep(
                 store.commit(run, result)
             else:
                 store.write(run, result)
+            saved.add(run)
+            if stream is not None:
+                stream.advance(saved)
             finished += 1
             if status != "ok":
                 failed += 1
@@ -1034,6 +1181,7 @@ def run_sweep(
 
         if progress:
             progress(finished, failed, total)
+        completed = False
         try:
             execute_all(
                 todo,
@@ -1045,6 +1193,7 @@ def run_sweep(
                 if staging
                 else execute_encoded,
             )
+            completed = True
         except KeyboardInterrupt:
             raise SweepInterrupted(finished, total) from None
         except ExecutorLost as exc:
@@ -1055,11 +1204,19 @@ def run_sweep(
                 "the Dask cluster" if executor is not None else "a worker process",
             ) from None
         finally:
-            # Runs staged by workers but not committed when the sweep stopped (the pool has
-            # been shut down, so no worker is still writing): never counted, so removed.
-            store.clean()
             store.sync()
-        tables = finalize(folder, sweep, manifest)
+            if not completed:
+                # Runs staged by workers but not committed when the sweep stopped (the pool
+                # has been shut down, so no worker is still writing): never counted, so
+                # removed, with the final tables begun.
+                if stream is not None:
+                    stream.abort()
+                store.clean()
+        if stream is not None:
+            stream.advance(
+                saved
+            )  # the runs saved before a resume, when none was left to run
+        tables = finalize(folder, sweep, manifest, stream)
     runs = tables["runs"]
     failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0
     return tables, failed
