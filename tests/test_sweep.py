@@ -667,3 +667,48 @@ def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
     assert a["manifest"]["rows"] == b["manifest"]["rows"]
     walls = [r["wall_seconds"] for r in a["manifest"]["runs"]]
     assert all(isinstance(w, float) for w in walls)
+
+
+def test_planning_a_sweep_does_not_import_the_model():
+    # The pool's forkserver imports the model while the main process plans the sweep and
+    # writes its manifest (sim.experiment.run.start_server); that overlap needs the planning
+    # modules to leave the model (Mesa, scipy) alone.
+    code = (
+        "import sys\nimport sim.cli, sim.experiment.sweep\n"
+        "print(sorted(m for m in ('sim.model', 'mesa') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_saver_thread_saves_in_order_and_stops_at_the_first_error():
+    from sim.experiment.sweep import _Saver
+
+    saved: list[int] = []
+
+    def record(run, status, encoded):
+        if run == 3:
+            raise ResultsError("cannot save run 3 (No space left on device)")
+        time.sleep(0.01)  # slower than the computing side: runs wait in the queue
+        saved.append(run)
+
+    saver = _Saver(record)
+    for run in range(3):
+        saver.put(run, "ok", {})
+    saver.close()
+    assert saved == [0, 1, 2] and not saver.thread.is_alive()
+    saver = _Saver(record)
+    with pytest.raises(ResultsError, match="run 3"):
+        for run in range(3, 8):
+            saver.put(run, "ok", {})
+        saver.close()
+    with contextlib.suppress(ResultsError):
+        saver.close()
+    assert saved == [0, 1, 2]  # nothing after the run that could not be saved
+    assert not saver.thread.is_alive()

@@ -7,8 +7,10 @@ A sweep writes its results folder as it goes:
 * ``chunks/run-000123/`` for each finished run, written under a temporary name and renamed,
   so a chunk is whole or absent, and a sweep killed at any moment (even by SIGKILL) loses no
   finished run; ``--resume`` runs only the runs without a chunk;
-* at the end the chunks are gathered, in run order, into the tables ``runs``,
-  ``timeseries``, ``regions`` and ``events`` (each written atomically), then removed.
+* the chunks are streamed, in run order, into the Parquet tables ``runs``, ``timeseries``,
+  ``regions`` and ``events`` while the sweep runs (:class:`TableStream`), each renamed into
+  place at the end (or gathered from the chunks then, see :func:`finalize`); then the chunks
+  are removed.
 
 Run ``r`` of design point ``p`` has id ``p * replications + r`` and the seed of replication r
 (common random numbers). Results are the same for any number of workers, for a local pool
@@ -32,7 +34,9 @@ import contextlib
 import hashlib
 import json
 import os
+import queue
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
@@ -275,8 +279,8 @@ class ChunkStore:
 
     ``chunks/journal.jsonl`` is the manifest's record of the chunks: its first line names the
     sweep (a fingerprint of its scenario, design and seeds); then one line per saved chunk,
-    appended and flushed to disk after the chunk is renamed into place, with the SHA-256 and
-    size of each of its files. A chunk counts as finished only when the journal vouches for it,
+    appended after the chunk is renamed into place (flushed at once, forced to disk at most
+    once a second, see :meth:`_append`), with the SHA-256 and size of each of its files. A chunk counts as finished only when the journal vouches for it,
     so a chunk that is missing, truncated, emptied, corrupted or written by another sweep is
     found and rerun.
     """
@@ -958,10 +962,12 @@ def finalize(
     manifest: dict[str, Any],
     stream: TableStream | None = None,
 ) -> Mapping[str, pd.DataFrame]:
-    """Stream the chunks into the final tables, mark the manifest complete, remove the chunks.
+    """Put the final tables in place, mark the manifest complete, remove the chunks.
 
-    Parquet tables are written from the chunks run by run (memory stays flat, nothing is
-    concatenated whole); the runs' order, not their arrival, fixes every byte.
+    A Parquet table already streamed during the sweep (``stream``) is renamed into place when
+    it holds exactly the runs and the schema the chunks give; any other is written from the
+    chunks run by run here (memory stays flat, nothing is concatenated whole). The runs'
+    order, not their arrival, fixes every byte either way.
     """
     fmt = manifest["format"]
     if manifest.get("status") == "complete":
@@ -1181,18 +1187,25 @@ def run_sweep(
 
         if progress:
             progress(finished, failed, total)
+        # A sweep run in this process saves each run on a second thread while it computes
+        # the next (see _Saver); a pool's runs are saved here while its workers compute.
+        saver = _Saver(record) if executor is None and workers <= 1 else None
         completed = False
         try:
-            execute_all(
-                todo,
-                record,
-                workers=workers,
-                executor=executor,
-                max_in_flight=max_in_flight,
-                fn=partial(execute_staged, folder=str(folder))
-                if staging
-                else execute_encoded,
-            )
+            try:
+                execute_all(
+                    todo,
+                    saver.put if saver is not None else record,
+                    workers=workers,
+                    executor=executor,
+                    max_in_flight=max_in_flight,
+                    fn=partial(execute_staged, folder=str(folder))
+                    if staging
+                    else execute_encoded,
+                )
+            finally:
+                if saver is not None:
+                    saver.close()  # every finished run saved (or the first error raised)
             completed = True
         except KeyboardInterrupt:
             raise SweepInterrupted(finished, total) from None
@@ -1220,6 +1233,51 @@ def run_sweep(
     runs = tables["runs"]
     failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0
     return tables, failed
+
+
+class _Saver:
+    """Saves a one-process sweep's finished runs on a second thread, in order, while the next run is computed.
+
+    Writing a run's files, hashing them, journaling and streaming it into the final tables
+    spend most of their time in system calls, hashing and Arrow's writers, which let other
+    threads run; so a sweep in one process computes run k+1 while run k is saved, on the core
+    the one worker leaves free. Runs are saved in the order they finished; the first error
+    (disk full) stops the saving and is raised in the computing thread at its next run.
+    """
+
+    def __init__(self, record: Callable[[int, str, dict[str, bytes]], None]):
+        """Start the saving thread; ``record`` saves one run (as ``run_sweep``'s)."""
+        self.record = record
+        # Two runs waiting at most: memory stays flat if saving falls behind.
+        self.queue: queue.Queue[tuple[int, str, dict[str, bytes]] | None] = queue.Queue(
+            maxsize=2
+        )
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._loop, name="kemitraan-saver", daemon=True
+        )
+        self.thread.start()
+
+    def put(self, run: int, status: str, encoded: dict[str, bytes]) -> None:
+        """Queue a finished run to be saved (raises the saving thread's first error, if any)."""
+        if self.error is not None:
+            raise self.error
+        self.queue.put((run, status, encoded))
+
+    def _loop(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.record(*item)
+                except BaseException as exc:  # raised in the computing thread
+                    self.error = exc
+
+    def close(self) -> None:
+        """Wait until every queued run is saved; raise the first saving error."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def execute_encoded(task: Task) -> tuple[int, str, dict[str, bytes]]:
