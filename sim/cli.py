@@ -602,7 +602,7 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
         bar.refresh()
 
     try:
-        with _held_dask_errors() if client is not None else contextlib.nullcontext():
+        with _held_dask_logs() if client is not None else contextlib.nullcontext():
             tables, failed = run_sweep(
                 sweep,
                 dest,
@@ -730,7 +730,10 @@ def _quiet_dask() -> None:
         "distributed.client",
         "distributed.comm",
         "distributed.core",
+        "distributed.batched",
         "tornado",
+        # Dask's logging configuration gives it a level of its own, which "tornado"'s does not override.
+        "tornado.application",
         "asyncio",
     ):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
@@ -740,38 +743,33 @@ def _quiet_dask() -> None:
 _DASK_LOGGERS = ("distributed", "distributed.client", "tornado", "tornado.application")
 
 
-class _HeldErrors(logging.Handler):
-    """Holds the error records of Dask's loggers; passes lesser ones on at once."""
+class _Held(logging.Handler):
+    """Holds the records of one of Dask's loggers (see :func:`_held_dask_logs`)."""
 
-    def __init__(self, handlers: list[logging.Handler]):
-        """Stand in for a logger's ``handlers`` (they still get its records below ERROR)."""
+    def __init__(self) -> None:
+        """An empty holder."""
         super().__init__()
-        self.handlers = handlers
         self.records: list[logging.LogRecord] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Keep an error for later; hand anything less to the logger's own handlers now."""
-        if record.levelno >= logging.ERROR:
-            self.records.append(record)
-            return
-        for handler in self.handlers:
-            if record.levelno >= handler.level:
-                handler.handle(record)
+        """Keep the record for later."""
+        self.records.append(record)
 
 
 @contextlib.contextmanager
-def _held_dask_errors():
-    """Hold Dask's error logs while a sweep runs on a cluster, until it is known whether the cluster was lost.
+def _held_dask_logs():
+    """Hold Dask's log records while a sweep runs on a cluster, until it is known whether the cluster was lost.
 
-    When the scheduler dies, Dask's client and tornado log errors (a callback's traceback if
-    results were being gathered, "failed to reconnect" after ten seconds) from their own
-    threads, sometimes before the sweep learns that its tasks are cancelled. A lost cluster is
-    reported in one line (:class:`sim.experiment.sweep.SweepLost`), so its errors are dropped;
-    any other ending prints them, in order, after the sweep.
+    When the scheduler dies, Dask's client and tornado log from their own threads (a closed
+    connection's traceback, even at INFO; a callback's traceback if results were being
+    gathered; "failed to reconnect" after ten seconds), sometimes before the sweep learns that
+    its tasks are cancelled. A lost cluster is reported in one line
+    (:class:`sim.experiment.sweep.SweepLost`), so its records are dropped; any other ending
+    prints them, in order, after the sweep (Dask logs nothing in a sweep that goes well).
     """
     loggers = [logging.getLogger(name) for name in _DASK_LOGGERS]
     saved = [logger.handlers[:] for logger in loggers]
-    holders = [_HeldErrors(handlers) for handlers in saved]
+    holders = [_Held() for _ in loggers]
     for logger, holder in zip(loggers, holders, strict=True):
         logger.handlers = [holder]
     lost = False
@@ -783,6 +781,8 @@ def _held_dask_errors():
         lost = isinstance(exc, SweepLost)
         raise
     finally:
+        if lost:
+            _quiet_dask()  # before the handlers are back: Dask's threads may still be logging
         for logger, handlers in zip(loggers, saved, strict=True):
             logger.handlers = handlers
         if not lost:
