@@ -1226,9 +1226,8 @@ def run_sweep(
                     stream.abort()
                 store.clean()
         if stream is not None:
-            stream.advance(
-                saved
-            )  # the runs saved before a resume, when none was left to run
+            # The runs saved before a resume are streamed here when no run was left to run.
+            stream.advance(saved)
         tables = finalize(folder, sweep, manifest, stream)
     runs = tables["runs"]
     failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0
