@@ -613,12 +613,52 @@ print(len(rows), time.perf_counter() - t0)
 """
 
 
-def _timed(cmd: list[str]) -> tuple[subprocess.CompletedProcess, float, float]:
-    """Run a command; (the process, wall seconds, CPU seconds of the children it waited for)."""
+def _adopt_orphans() -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux ``PR_SET_CHILD_SUBREAPER``).
+
+    ``kemitraan run``'s pool workers are children of its forkserver, which outlives
+    ``kemitraan run`` by a moment; adopted and waited for here, their CPU time is counted in
+    ``RUSAGE_CHILDREN`` like that of ``mesa.batch_run``'s workers.
+
+    Returns:
+        Whether this process now adopts orphans (False where the system cannot).
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.prctl(36, 1, 0, 0, 0) == 0)  # 36: PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _reap_adopted(timeout: float = 30.0) -> None:
+    """Wait for every descendant adopted by this process to end (the forkserver and its workers)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return  # no child left
+        if pid == 0:
+            time.sleep(0.01)
+
+
+def _timed(
+    cmd: list[str], reap: bool = False
+) -> tuple[subprocess.CompletedProcess, float, float]:
+    """Run a command; (the process, wall seconds, CPU seconds of the children waited for).
+
+    Wall time ends when the command exits. With ``reap``, this process (an adopter, see
+    :func:`_adopt_orphans`) also waits for the descendants that outlive the command by a
+    moment, so that their CPU time is counted too.
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t0
+    if reap:
+        _reap_adopted()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return proc, wall, cpu
@@ -628,6 +668,7 @@ def goal_sweep(
     runs: int = 100,
     workers: Sequence[int] = (1, 2),
     log: Callable[[str], None] = print,
+    repeats: int = 1,
 ) -> dict[str, Any]:
     """Goal 5: a ``runs``-run baseline sweep, ``kemitraan run`` against ``mesa.batch_run``, with each number of workers.
 
@@ -639,15 +680,24 @@ def goal_sweep(
     with the same root seed and replications 0 .. runs-1, so the same runs; it keeps each run's
     final metrics in memory and writes nothing.
 
-    CPU seconds are those of the child processes that were waited for: all of both with one
-    worker and all of ``mesa.batch_run`` (a forked pool); the workers of ``kemitraan run``'s
-    pool are children of its forkserver, so with 2 workers only wall time compares.
+    With ``repeats`` above 1, the two commands alternate that many times at each number of
+    workers (``kemitraan run``, ``mesa.batch_run``, ``kemitraan run``, ...) and each is
+    reported by its median wall and CPU time, every single time kept beside it.
+
+    CPU seconds are those of the command and all its descendants: ``mesa.batch_run``'s
+    workers are its children; ``kemitraan run``'s are children of its forkserver, which this
+    process adopts and waits for where the system allows (Linux; ``cpu_all_descendants``).
     """
     scenario = ROOT / "scenarios" / "baseline.toml"
+    # Only where a pool runs: an adopting process must reap every orphan (see _reap_adopted),
+    # which a process running other children alongside (a test session) should not do.
+    adopted = any(w > 1 for w in workers) and _adopt_orphans()
     out: dict[str, Any] = {
         "runs": runs,
+        "repeats": repeats,
         "report": False,
         "cpu_count": os.cpu_count(),
+        "cpu_all_descendants": adopted,
         "kemitraan_run": {},
         "batch_run": {},
         "target": "kemitraan run faster than mesa.batch_run at each number of workers",
@@ -670,16 +720,51 @@ def goal_sweep(
                 "--force",
                 "--no-report",
             ]
-            load = _load()
-            proc, seconds, cpu = _timed(cmd)
-            if proc.returncode != 0:
-                raise RuntimeError(f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}")
-            out["kemitraan_run"][str(w)] = {
-                "seconds": seconds,
-                "runs_per_second": runs / seconds,
-                "cpu_seconds": cpu if w == 1 else None,
-                "load_average": load,
-            }
+            code = _BATCH_RUN_CHILD.format(
+                root=str(ROOT), scenario=str(scenario), runs=runs, workers=w
+            )
+            k_times: list[dict[str, Any]] = []
+            b_times: list[dict[str, Any]] = []
+            for _ in range(max(1, repeats)):
+                load = _load()
+                proc, seconds, cpu = _timed(cmd, reap=adopted)
+                if proc.returncode != 0:
+                    raise RuntimeError(
+                        f"{' '.join(cmd)} failed:\n{proc.stderr[-2000:]}"
+                    )
+                k_times.append(
+                    {
+                        "seconds": seconds,
+                        "cpu_seconds": cpu if adopted or w == 1 else None,
+                        "load_average": load,
+                    }
+                )
+                load_b = _load()
+                proc, seconds_b, cpu_b = _timed(
+                    [sys.executable, "-c", code], reap=adopted
+                )
+                if proc.returncode != 0:
+                    raise RuntimeError(f"mesa.batch_run failed:\n{proc.stderr[-2000:]}")
+                count, inside = proc.stdout.split()[-2:]
+                b_times.append(
+                    {
+                        "seconds": seconds_b,
+                        "cpu_seconds": cpu_b,
+                        "rows": int(count),
+                        "batch_run_seconds": float(inside),
+                        "load_average": load_b,
+                    }
+                )
+                cpu_text = (
+                    f", CPU {cpu:.1f} s vs {cpu_b:.1f} s"
+                    if k_times[-1]["cpu_seconds"] is not None
+                    else ""
+                )
+                log(
+                    f"    {runs} runs, {w} worker(s): kemitraan run {seconds:.1f} s ({runs / seconds:.2f} runs/s), "
+                    f"mesa.batch_run {seconds_b:.1f} s ({runs / seconds_b:.2f} runs/s){cpu_text}; "
+                    f"load {load[0] if load else float('nan'):.1f} / {load_b[0] if load_b else float('nan'):.1f}"
+                )
             if w == 1:
                 rproc, rsec, rcpu = _timed(
                     [sys.executable, "-m", "sim", "report", str(folder)]
@@ -689,37 +774,37 @@ def goal_sweep(
                         f"kemitraan report failed:\n{rproc.stderr[-2000:]}"
                     )
                 out["report_seconds"] = {"wall": rsec, "cpu": rcpu}
-            code = _BATCH_RUN_CHILD.format(
-                root=str(ROOT), scenario=str(scenario), runs=runs, workers=w
-            )
-            load_b = _load()
-            proc, seconds_b, cpu_b = _timed([sys.executable, "-c", code])
-            if proc.returncode != 0:
-                raise RuntimeError(f"mesa.batch_run failed:\n{proc.stderr[-2000:]}")
-            count, inside = proc.stdout.split()[-2:]
-            out["batch_run"][str(w)] = {
-                "seconds": seconds_b,
-                "runs_per_second": runs / seconds_b,
-                "cpu_seconds": cpu_b,
-                "rows": int(count),
-                "batch_run_seconds": float(inside),
-                "load_average": load_b,
-            }
-            cpu_text = f", CPU {cpu:.1f} s vs {cpu_b:.1f} s" if w == 1 else ""
-            log(
-                f"    {runs} runs, {w} worker(s): kemitraan run {seconds:.1f} s ({runs / seconds:.2f} runs/s), "
-                f"mesa.batch_run {seconds_b:.1f} s ({runs / seconds_b:.2f} runs/s){cpu_text}; load {load[0]:.1f}"
-            )
+            out["kemitraan_run"][str(w)] = _median_of(k_times, runs)
+            out["batch_run"][str(w)] = _median_of(b_times, runs)
     k, b = out["kemitraan_run"], out["batch_run"]
     out["ratio_by_workers"] = {
         w: k[w]["runs_per_second"] / b[w]["runs_per_second"] for w in k
     }
-    if k.get("1", {}).get("cpu_seconds"):
-        out["cpu_ratio_1_worker"] = b["1"]["cpu_seconds"] / k["1"]["cpu_seconds"]
+    out["cpu_ratio_by_workers"] = {
+        w: b[w]["cpu_seconds"] / k[w]["cpu_seconds"]
+        for w in k
+        if k[w].get("cpu_seconds") and b[w].get("cpu_seconds")
+    }
+    if "1" in out["cpu_ratio_by_workers"]:
+        out["cpu_ratio_1_worker"] = out["cpu_ratio_by_workers"]["1"]
     if "1" in k and "2" in k:
         out["kemitraan_speedup_2_workers"] = k["1"]["seconds"] / k["2"]["seconds"]
     out["met"] = all(r >= 1.0 for r in out["ratio_by_workers"].values())
     return out
+
+
+def _median_of(times: list[dict[str, Any]], runs: int) -> dict[str, Any]:
+    """One command's measurements: the median wall and CPU time (and runs per second), the load when it started, every time."""
+    seconds = median(t["seconds"] for t in times)
+    cpus = [t["cpu_seconds"] for t in times if t["cpu_seconds"] is not None]
+    summary = {k: v for k, v in times[0].items() if k not in ("seconds", "cpu_seconds")}
+    return {
+        **summary,
+        "seconds": seconds,
+        "runs_per_second": runs / seconds,
+        "cpu_seconds": median(cpus) if cpus else None,
+        "times": times,
+    }
 
 
 class _LoadStamped(dict):
@@ -993,9 +1078,10 @@ def summary_rows(goals: dict[str, Any]) -> list[tuple[str, str, str, str]]:
                     f"{ratio:.2f}x ({k['runs_per_second']:.2f} vs {b['runs_per_second']:.2f} runs/s"
                     + (
                         f"; CPU {b['cpu_seconds'] / k['cpu_seconds']:.2f}x"
-                        if k.get("cpu_seconds")
+                        if k.get("cpu_seconds") and b.get("cpu_seconds")
                         else ""
                     )
+                    + (f"; median of {g['repeats']}" if g.get("repeats", 1) > 1 else "")
                     + f"; load {k['load_average'][0]:.1f})"
                     if k.get("load_average")
                     else ")",
@@ -1115,6 +1201,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="runs in the goal-5 sweep (default 100, quick 40)",
     )
     parser.add_argument(
+        "--sweep-repeats",
+        type=int,
+        default=1,
+        help="times each goal-5 command is run, alternating, reported by the median (default 1)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         help="JSON file to write (default benchmarks/results.json, quick: results-quick.json)",
@@ -1201,8 +1293,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "5" in goals_wanted:
         print(
             f"Goal 5: sweep of {sweep_runs} baseline runs, kemitraan run vs mesa.batch_run, 1 and 2 workers"
+            + (f", each {args.sweep_repeats} times" if args.sweep_repeats > 1 else "")
         )
-        goals["5_sweep"] = goal_sweep(sweep_runs)
+        goals["5_sweep"] = goal_sweep(sweep_runs, repeats=args.sweep_repeats)
     if "6" in goals_wanted:
         print("Goal 6: make run (kemitraan run scenarios/baseline.toml)")
         goals["6_make_run"] = goal_make_run()

@@ -608,18 +608,19 @@ def _run_sweep(args: argparse.Namespace, sweep, dest: Path) -> int:
         bar.refresh()
 
     try:
-        tables, failed = run_sweep(
-            sweep,
-            dest,
-            workers=workers,
-            executor=executor,
-            resume=args.resume,
-            force=args.force,
-            fmt=args.format,
-            command=command_line(),
-            progress=progress,
-            notify=lambda text: log.info("%s", printable(text)),
-        )
+        with _held_dask_logs() if client is not None else contextlib.nullcontext():
+            tables, failed = run_sweep(
+                sweep,
+                dest,
+                workers=workers,
+                executor=executor,
+                resume=args.resume,
+                force=args.force,
+                fmt=args.format,
+                command=command_line(),
+                progress=progress,
+                notify=lambda text: log.info("%s", printable(text)),
+            )
     except SweepInterrupted as exc:
         bar.close()
         log.error("%s", exc)
@@ -735,10 +736,66 @@ def _quiet_dask() -> None:
         "distributed.client",
         "distributed.comm",
         "distributed.core",
+        "distributed.batched",
         "tornado",
+        # Dask's logging configuration gives it a level of its own, which "tornado"'s does not override.
+        "tornado.application",
         "asyncio",
     ):
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+# Dask's loggers that have handlers of their own (distributed's logging configuration).
+_DASK_LOGGERS = ("distributed", "distributed.client", "tornado", "tornado.application")
+
+
+class _Held(logging.Handler):
+    """Holds the records of one of Dask's loggers (see :func:`_held_dask_logs`)."""
+
+    def __init__(self) -> None:
+        """An empty holder."""
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Keep the record for later."""
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def _held_dask_logs():
+    """Hold Dask's log records while a sweep runs on a cluster, until it is known whether the cluster was lost.
+
+    When the scheduler dies, Dask's client and tornado log from their own threads (a closed
+    connection's traceback, even at INFO; a callback's traceback if results were being
+    gathered; "failed to reconnect" after ten seconds), sometimes before the sweep learns that
+    its tasks are cancelled. A lost cluster is reported in one line
+    (:class:`sim.experiment.sweep.SweepLost`), so its records are dropped; any other ending
+    prints them, in order, after the sweep (Dask logs nothing in a sweep that goes well).
+    """
+    loggers = [logging.getLogger(name) for name in _DASK_LOGGERS]
+    saved = [logger.handlers[:] for logger in loggers]
+    holders = [_Held() for _ in loggers]
+    for logger, holder in zip(loggers, holders, strict=True):
+        logger.handlers = [holder]
+    lost = False
+    try:
+        yield
+    except BaseException as exc:
+        from sim.experiment.sweep import SweepLost
+
+        lost = isinstance(exc, SweepLost)
+        raise
+    finally:
+        if lost:
+            _quiet_dask()  # before the handlers are back: Dask's threads may still be logging
+        for logger, handlers in zip(loggers, saved, strict=True):
+            logger.handlers = handlers
+        if not lost:
+            # A record reaches the holder of each logger it propagates through: once each.
+            unique = {id(r): r for h in holders for r in h.records}
+            for record in sorted(unique.values(), key=lambda r: r.created):
+                logging.getLogger(record.name).handle(record)
 
 
 def _dask_executor(address: str):

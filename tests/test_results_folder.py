@@ -286,10 +286,12 @@ def test_kill_during_final_gather_then_resume(tmp_path, reference, moment):
     scen.write_text(SWEEP)
     out = tmp_path / "gather"
     hook = {
+        # Killed when finalize hashes the first table it put in place, however the table was
+        # written (streamed while the runs ran, or gathered from the chunks at the end).
         "after_first_table": (
-            "import sim.experiment.sweep as s\nreal = s._stream_table\n"
-            "def once(*a, **k):\n    n = real(*a, **k)\n    os.kill(os.getpid(), signal.SIGKILL)\n"
-            "s._stream_table = once\n"
+            "import sim.experiment.sweep as s\nreal = s._sha256\n"
+            "def once(path):\n    real(path)\n    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "s._sha256 = once\n"
         ),
         "after_manifest": (
             "import sim.experiment.sweep as s\nreal = s.write_manifest\n"
@@ -312,6 +314,10 @@ def test_kill_during_final_gather_then_resume(tmp_path, reference, moment):
     )
     assert proc.returncode == -signal.SIGKILL
     assert (out / "chunks").is_dir()  # killed before the chunks were removed
+    if moment == "after_first_table":
+        assert (out / "runs.parquet").is_file() and not (
+            out / "events.parquet"
+        ).exists()
     rc = main(["run", str(scen), "--out", str(out), "--resume", "--no-report"])
     assert rc == 0
     assert not (out / "chunks").exists()

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from pandas.testing import assert_frame_equal
 
@@ -455,3 +456,278 @@ def test_dask_worker_dying_mid_sweep_is_survived(tmp_path, dask_cluster):
     from sim.experiment.reproduce import reproduce
 
     assert reproduce(out, runs=4, seed=1).ok
+
+
+def _without_wall(tables: dict) -> dict:
+    """Arrow tables of one run, its wall time (which differs between two runs of it) dropped."""
+    return {
+        name: t.drop_columns(["wall_seconds"])
+        if "wall_seconds" in t.column_names
+        else t
+        for name, t in tables.items()
+    }
+
+
+def _both_paths(task) -> tuple[dict, dict]:
+    """A task's tables made by the sweep's Arrow path and by the pandas path, as Arrow tables."""
+    from sim.experiment.run import arrow_table, execute, execute_arrow
+
+    _, status, fast = execute_arrow(task)
+    _, frames = execute(task)
+    assert status == frames["runs"]["status"].iloc[0]
+    slow = {name: arrow_table(df) for name, df in frames.items()}
+    return _without_wall(fast), _without_wall(slow)
+
+
+def _assert_same_tables(fast: dict, slow: dict) -> None:
+    assert list(fast) == list(slow)
+    for name, table in slow.items():
+        assert fast[name].schema.equals(table.schema, check_metadata=True), name
+        assert fast[name].equals(table), name
+
+
+def test_arrow_path_makes_the_tables_of_the_pandas_path():
+    sweep = plan(load_text(FACTORIAL, "sw.toml"), replications=1)
+    for task in sweep.tasks[:2]:
+        fast, slow = _both_paths(task)
+        assert set(fast) == {"runs", "timeseries", "regions", "events"}
+        assert fast["events"].num_rows > 0
+        assert str(fast["events"].schema.field("members").type) == "list<item: int64>"
+        _assert_same_tables(fast, slow)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        "no events",
+        "a list of kinds empty",
+        "an empty piece",
+        "a member not an integer",
+        "a null kind",
+    ],
+)
+def test_arrow_path_leaves_what_it_cannot_copy_to_pandas(monkeypatch, edit):
+    from sim.experiment.run import RunResult
+
+    real = sim.experiment.run.simulate
+
+    def edited(scenario, replication=0, *, checked=False):
+        res = real(scenario, replication, checked=checked)
+        ev = res.events.copy()
+        if edit == "no events":
+            ev = ev.iloc[0:0]
+        elif edit == "a list of kinds empty":
+            ev.loc[0, "kinds"] = ""
+        elif edit == "an empty piece":
+            ev.loc[1, "kinds"] = ev.loc[1, "kinds"] + ";"
+        elif edit == "a member not an integer":
+            ev["members"] = ev["members"].astype(object)
+            ev.loc[0, "members"] = " 7"
+        else:
+            ev["kinds"] = ev["kinds"].astype(object)
+            ev.loc[2, "kinds"] = None
+        return RunResult(res.summary, res.timeseries, res.regions, ev)
+
+    monkeypatch.setattr(sim.experiment.run, "simulate", edited)
+    task = plan(load_text(SMALL, "sw.toml"), replications=1).tasks[0]
+    fast, slow = _both_paths(task)
+    _assert_same_tables(fast, slow)
+
+
+def test_arrow_path_of_a_failed_run(monkeypatch):
+    def broken(scenario, replication=0, *, checked=False):
+        raise ValueError("no")
+
+    monkeypatch.setattr(sim.experiment.run, "simulate", broken)
+    task = plan(load_text(SMALL, "sw.toml"), replications=1).tasks[0]
+    fast, slow = _both_paths(task)
+    assert (
+        list(fast) == ["runs"] and fast["runs"].column("status")[0].as_py() == "failed"
+    )
+    _assert_same_tables(fast, slow)
+
+
+def test_journal_is_flushed_every_line_and_forced_at_most_every_second(
+    tmp_path, monkeypatch
+):
+    import sim.experiment.sweep as sweep_module
+
+    forced = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(
+        sweep_module.os, "fsync", lambda fd: (forced.append(fd), real_fsync(fd))
+    )
+    store = ChunkStore(tmp_path)
+    store.start("sweep-fingerprint")
+    assert len(forced) == 1  # the sweep's first line is forced at once
+    for run in range(5):
+        store._append({"run": run, "files": {}})
+        # Each line is readable by another process (a kill loses nothing) before any force.
+        assert len(store.journal.read_text().splitlines()) == run + 2
+    assert len(forced) == 1  # five lines within a second: none forced
+    store._synced -= sweep_module.SYNC_SECONDS
+    store._append({"run": 5, "files": {}})
+    assert len(forced) == 2  # a second later, the next line is forced
+    store.sync()
+    assert len(forced) == 3
+    assert sorted(store.read_journal()[1]) == list(range(6))
+
+
+def test_a_run_staged_elsewhere_is_committed_whole_or_refused(tmp_path):
+    from sim.experiment.sweep import Staged
+
+    store = ChunkStore(tmp_path)
+    store.start("fp")
+    staged = store.stage(4, {"runs": b"abc", "events": b"defg"})
+    assert Path(staged.path).name.endswith(".partial") and not store.done()
+    store.commit(4, staged)
+    assert store.done() == {4}
+    assert store.verify([4], "fp").good == {4}
+    left = tmp_path / "chunks" / "run-000005.999.partial"
+    left.mkdir()
+    with pytest.raises(ResultsError, match=r"cannot save run 5 \(No space left"):
+        store.commit(5, Staged(str(left), {}, "No space left on device"))
+    assert not left.exists() and store.done() == {4}
+
+
+def test_dask_logs_are_held_until_the_sweep_ends(monkeypatch):
+    import logging
+
+    from sim.cli import _held_dask_logs
+    from sim.experiment.sweep import SweepLost
+
+    seen: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            seen.append(record.getMessage())
+
+    quieted = ("distributed.batched", "distributed.comm", "distributed.core")
+    quieted += ("tornado", "tornado.application", "asyncio")
+    for name in quieted:  # a lost cluster silences them: restored after the test
+        monkeypatch.setattr(
+            logging.getLogger(name), "level", logging.getLogger(name).level
+        )
+    for name in ("distributed", "distributed.client"):
+        monkeypatch.setattr(logging.getLogger(name), "handlers", [Keep()])
+        monkeypatch.setattr(logging.getLogger(name), "level", logging.INFO)
+        monkeypatch.setattr(logging.getLogger(name), "propagate", False)
+    client = logging.getLogger("distributed.client")
+    batched = logging.getLogger(
+        "distributed.batched"
+    )  # no handler: propagates to distributed
+    with pytest.raises(SweepLost), _held_dask_logs():
+        batched.info("Batched Comm Closed")
+        client.error("failed to reconnect")
+        assert seen == []  # held, whatever the level
+        raise SweepLost(3, 10, "CancelledError", "the Dask cluster")
+    assert seen == []  # the cluster was lost: its records are dropped
+    client.error("reconnecting")  # and Dask's threads are silenced from then on
+    assert seen == [] and client.level > logging.CRITICAL
+    for name in ("distributed", "distributed.client", "distributed.batched"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    with _held_dask_logs():
+        client.warning("worker left")
+        batched.info("reconnected")
+        assert seen == []
+    assert seen == [
+        "worker left",
+        "reconnected",
+    ]  # any other ending prints them, in order
+    assert isinstance(client.handlers[0], Keep)
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
+    tmp_path, monkeypatch, failing
+):
+    import sim.experiment.sweep as sweep_module
+
+    # Small row groups, so that the stream's row-group boundaries are checked too.
+    monkeypatch.setattr(sweep_module, "ROW_GROUP_ROWS", 500)
+    if (
+        failing
+    ):  # a failed run's row lacks the outcome columns: the runs table is not streamed
+        real_simulate = sim.experiment.run.simulate
+
+        def flaky(scenario, replication=0, *, checked=False):
+            if replication == 1:
+                raise RuntimeError("boom")
+            return real_simulate(scenario, replication, checked=checked)
+
+        monkeypatch.setattr(sim.experiment.run, "simulate", flaky)
+    gathered: list[str] = []
+    real_stream_table = sweep_module._stream_table
+
+    def counted(store, runs, name, *args, **kwargs):
+        gathered.append(name)
+        return real_stream_table(store, runs, name, *args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "_stream_table", counted)
+    sweep = plan(load_text(FACTORIAL, "sw.toml"))
+    run_sweep(sweep, tmp_path / "streamed", workers=1 if failing else 2)
+    assert gathered == (["runs"] if failing else [])
+    assert not list((tmp_path / "streamed").glob("**/*.partial"))
+    monkeypatch.setattr(sweep_module.TableStream, "advance", lambda self, saved: None)
+    gathered.clear()
+    run_sweep(sweep, tmp_path / "gathered")
+    assert gathered == ["runs", "timeseries", "regions", "events"]
+    for name in gathered:
+        streamed = (tmp_path / "streamed" / f"{name}.parquet").read_bytes()
+        assert streamed == (tmp_path / "gathered" / f"{name}.parquet").read_bytes(), (
+            name
+        )
+        if name == "regions":
+            assert (
+                pq.ParquetFile(tmp_path / "streamed" / "regions.parquet").num_row_groups
+                > 1
+            )
+    a, b = load_results(tmp_path / "streamed"), load_results(tmp_path / "gathered")
+    assert a["manifest"]["rows"] == b["manifest"]["rows"]
+    walls = [r["wall_seconds"] for r in a["manifest"]["runs"]]
+    assert all(isinstance(w, float) for w in walls)
+
+
+def test_planning_a_sweep_does_not_import_the_model():
+    # The pool's forkserver imports the model while the main process plans the sweep and
+    # writes its manifest (sim.experiment.run.start_server); that overlap needs the planning
+    # modules to leave the model (Mesa, scipy) alone.
+    code = (
+        "import sys\nimport sim.cli, sim.experiment.sweep\n"
+        "print(sorted(m for m in ('sim.model', 'mesa') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "[]"
+
+
+def test_saver_thread_saves_in_order_and_stops_at_the_first_error():
+    from sim.experiment.sweep import _Saver
+
+    saved: list[int] = []
+
+    def record(run, status, encoded):
+        if run == 3:
+            raise ResultsError("cannot save run 3 (No space left on device)")
+        time.sleep(0.01)  # slower than the computing side: runs wait in the queue
+        saved.append(run)
+
+    saver = _Saver(record)
+    for run in range(3):
+        saver.put(run, "ok", {})
+    saver.close()
+    assert saved == [0, 1, 2] and not saver.thread.is_alive()
+    saver = _Saver(record)
+    with pytest.raises(ResultsError, match="run 3"):
+        for run in range(3, 8):
+            saver.put(run, "ok", {})
+        saver.close()
+    with contextlib.suppress(ResultsError):
+        saver.close()
+    assert saved == [0, 1, 2]  # nothing after the run that could not be saved
+    assert not saver.thread.is_alive()

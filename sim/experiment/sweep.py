@@ -7,8 +7,10 @@ A sweep writes its results folder as it goes:
 * ``chunks/run-000123/`` for each finished run, written under a temporary name and renamed,
   so a chunk is whole or absent, and a sweep killed at any moment (even by SIGKILL) loses no
   finished run; ``--resume`` runs only the runs without a chunk;
-* at the end the chunks are gathered, in run order, into the tables ``runs``,
-  ``timeseries``, ``regions`` and ``events`` (each written atomically), then removed.
+* the chunks are streamed, in run order, into the Parquet tables ``runs``, ``timeseries``,
+  ``regions`` and ``events`` while the sweep runs (:class:`TableStream`), each renamed into
+  place at the end (or gathered from the chunks then, see :func:`finalize`); then the chunks
+  are removed.
 
 Run ``r`` of design point ``p`` has id ``p * replications + r`` and the seed of replication r
 (common random numbers). Results are the same for any number of workers, for a local pool
@@ -28,10 +30,14 @@ its dotted key, after ``point_name``):
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import queue
 import shutil
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -59,8 +65,14 @@ from sim.experiment.results import (
     versions,
     with_units,
 )
-from sim.experiment.run import ExecutorLost, Task, execute, execute_all
-from sim.model import run_fingerprint
+from sim.experiment.run import (
+    ExecutorLost,
+    Task,
+    arrow_table,
+    execute_all,
+    execute_arrow,
+    start_server,
+)
 from sim.scenario import Scenario
 
 TABLES: tuple[str, ...] = ("runs", "timeseries", "regions", "events")
@@ -208,23 +220,23 @@ def plan_files(
 
 CHUNK_SUFFIX = ".arrow"
 JOURNAL = "journal.jsonl"
+# Most seconds between two forcings of the journal to disk (see ChunkStore._append).
+SYNC_SECONDS = 1.0
 # Rows gathered into one Parquet row group of a final table (a few runs' worth, not one per run).
 ROW_GROUP_ROWS = 200_000
 
 
 def encode_tables(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
     """One run's tables as Arrow IPC files in memory (done by the worker, so the parent only writes bytes)."""
-    out = {}
-    for name, df in tables.items():
-        # One thread: a run's tables are small, and a thread pool per call costs more than it saves.
-        table = pa.Table.from_pandas(
-            df, preserve_index=False, nthreads=1
-        ).replace_schema_metadata(None)
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
-        out[name] = sink.getvalue().to_pybytes()
-    return out
+    return {name: ipc_bytes(arrow_table(df)) for name, df in tables.items()}
+
+
+def ipc_bytes(table: pa.Table) -> bytes:
+    """One table as an Arrow IPC file in memory."""
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -247,13 +259,28 @@ class ChunkCheck:
         )
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A run's files written under a temporary name (see :meth:`ChunkStore.stage`).
+
+    Attributes:
+        path: The temporary folder.
+        files: Each file's name and [sha256, size].
+        error: Why the files could not be written (None when they were).
+    """
+
+    path: str
+    files: dict[str, list]
+    error: str | None = None
+
+
 class ChunkStore:
     """Finished runs, one folder of Arrow IPC files each, written atomically and checksummed.
 
     ``chunks/journal.jsonl`` is the manifest's record of the chunks: its first line names the
     sweep (a fingerprint of its scenario, design and seeds); then one line per saved chunk,
-    appended and flushed to disk after the chunk is renamed into place, with the SHA-256 and
-    size of each of its files. A chunk counts as finished only when the journal vouches for it,
+    appended after the chunk is renamed into place (flushed at once, forced to disk at most
+    once a second, see :meth:`_append`), with the SHA-256 and size of each of its files. A chunk counts as finished only when the journal vouches for it,
     so a chunk that is missing, truncated, emptied, corrupted or written by another sweep is
     found and rerun.
     """
@@ -262,6 +289,9 @@ class ChunkStore:
         """The store of the results folder ``folder`` (in ``folder/chunks``)."""
         self.dir = folder / "chunks"
         self.journal = self.dir / JOURNAL
+        self._synced = float(
+            "-inf"
+        )  # the first line (the sweep's fingerprint) is forced at once
 
     def _chunk(self, run: int) -> Path:
         return self.dir / f"run-{run:06d}"
@@ -285,11 +315,31 @@ class ChunkStore:
         self._append({"sweep": fingerprint})
 
     def _append(self, entry: dict[str, Any]) -> None:
+        """Add one line to the journal, handed to the system at once and forced to disk at most every second.
+
+        Once handed to the system (flushed), a line survives the process being killed, even
+        by SIGKILL. Forcing it to the disk (fsync) only matters if the machine itself stops, and
+        then the chunks' own bytes, which are never forced, may be lost too; either way the
+        journal and the checksums make ``--resume`` rerun whatever is missing. So the journal
+        is forced at most once a second (and when the sweep ends), not after every run (each
+        force cost several milliseconds, waited for by a one-worker sweep).
+        """
         line = json.dumps(entry, separators=(",", ":")) + "\n"
         with self.journal.open("a", encoding="utf-8") as fh:
             fh.write(line)
             fh.flush()
-            os.fsync(fh.fileno())
+            if time.monotonic() - self._synced >= SYNC_SECONDS:
+                os.fsync(fh.fileno())
+                self._synced = time.monotonic()
+
+    def sync(self) -> None:
+        """Force the journal to disk (the end of a sweep, finished or stopped)."""
+        try:
+            with self.journal.open("a", encoding="utf-8") as fh:
+                os.fsync(fh.fileno())
+        except OSError:
+            return  # nothing to force, or it cannot be: --resume checks every chunk anyway
+        self._synced = time.monotonic()
 
     def read_journal(self) -> tuple[str | None, dict[int, dict[str, list]]]:
         """The sweep fingerprint and, per run, its files' [sha256, size] (the last entry of a run wins)."""
@@ -319,7 +369,17 @@ class ChunkStore:
 
     def write(self, run: int, encoded: dict[str, bytes]) -> None:
         """Write one run's encoded tables; the chunk appears whole or not at all, then is journaled."""
-        final = self._chunk(run)
+        self.commit(run, self.stage(run, encoded))
+
+    def stage(self, run: int, encoded: dict[str, bytes]) -> Staged:
+        """Write one run's files under a temporary name (``run-000123.<pid>.partial``), not yet a chunk.
+
+        A pool's worker stages its own run, so that the files' bytes are written and hashed
+        where they were made instead of being sent to the parent, which only commits them.
+
+        Returns:
+            The temporary folder and each file's [sha256, size], or why the files could not be written.
+        """
         tmp = self.dir / f"run-{run:06d}.{os.getpid()}.partial"
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
@@ -333,16 +393,34 @@ class ChunkStore:
                     hashlib.sha256(data).hexdigest(),
                     len(data),
                 ]
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            return Staged(str(tmp), {}, str(exc.strerror or exc))
+        except BaseException:  # Ctrl-C mid-write: the run is simply not saved
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return Staged(str(tmp), files)
+
+    def commit(self, run: int, staged: Staged) -> None:
+        """Rename a staged run into place as its chunk, then journal it (the chunk is whole or absent).
+
+        Raises:
+            ResultsError: The files could not be written or renamed (disk full, no permission).
+        """
+        tmp, final = Path(staged.path), self._chunk(run)
+        try:
+            if staged.error is not None:
+                raise OSError(staged.error)
             if final.exists():  # a rerun of the same run: same seed, same numbers
                 shutil.rmtree(final)
             tmp.rename(final)
-            self._append({"run": run, "files": files})
+            self._append({"run": run, "files": staged.files})
         except OSError as exc:
             shutil.rmtree(tmp, ignore_errors=True)
             raise ResultsError(
                 f"{self.dir}: cannot save run {run} ({exc.strerror or exc}); finished runs before it are intact"
             ) from None
-        except BaseException:  # Ctrl-C mid-write: the run is simply not saved
+        except BaseException:  # Ctrl-C mid-rename: the run is simply not saved
             shutil.rmtree(tmp, ignore_errors=True)
             raise
 
@@ -390,7 +468,10 @@ class ChunkStore:
         """Remove chunks left half-written by a killed sweep (they were never counted as done)."""
         if self.dir.is_dir():
             for p in self.dir.glob("*.partial"):
-                shutil.rmtree(p, ignore_errors=True)
+                if p.is_dir() and not p.is_symlink():
+                    shutil.rmtree(p, ignore_errors=True)
+                else:  # a final table being streamed (see TableStream)
+                    p.unlink(missing_ok=True)
 
     def table(self, run: int, name: str) -> pa.Table | None:
         """One table of one chunk (None when the run has no such table, e.g. a failed run's time series)."""
@@ -441,6 +522,10 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 
 
 def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
+    from sim.model import (
+        run_fingerprint,
+    )  # here, not at the top: see sim.experiment.run.MODEL_MODULE
+
     return {
         "kemitraan_results": 1,
         "status": "running",
@@ -754,13 +839,135 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
-def finalize(
-    folder: Path, sweep: Sweep, manifest: dict[str, Any]
-) -> Mapping[str, pd.DataFrame]:
-    """Stream the chunks into the final tables, mark the manifest complete, remove the chunks.
+class TableStream:
+    """The final Parquet tables, written while the sweep runs: each run's chunk as soon as every run before it is saved.
 
-    Parquet tables are written from the chunks run by run (memory stays flat, nothing is
-    concatenated whole); the runs' order, not their arrival, fixes every byte.
+    The chunks stay the sweep's record (a killed sweep resumes from them); this only spares
+    the end of the sweep from reading every chunk and writing every table after the last run.
+    Runs are added in run order, a few per row group, exactly as :func:`_stream_table` adds
+    them, so the files are the same bytes. A table whose chunks do not all have one schema
+    (a failed run's missing outcome columns, a factor whose values change type) is left to
+    :func:`finalize`, which unifies the schemas first; so is every table if a write fails.
+    The files are ``chunks/stream-<table>.parquet.partial`` until :func:`finalize` renames them.
+    """
+
+    def __init__(self, store: ChunkStore, runs: Sequence[int]):
+        """A stream of the chunks of ``runs`` (in this order) in ``store``; nothing is written yet."""
+        self.store, self.order, self.next = store, list(runs), 0
+        self.schemas: dict[str, pa.Schema] = {}
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.pending: dict[str, list[pa.Table]] = {}
+        self.rows: dict[str, int] = {}  # rows pending for the next row group
+        self.total: dict[str, int] = {}
+        self.streamed: dict[str, list[int]] = {}
+        self.broken: set[str] = set()
+        self.walls: dict[int, float] = {}
+
+    def path(self, name: str) -> Path:
+        """Where table ``name`` is being written."""
+        return self.store.dir / f"stream-{name}.parquet.partial"
+
+    def advance(self, saved: set[int]) -> None:
+        """Add every run whose turn has come and whose chunk is saved (``saved``: the saved runs)."""
+        while self.next < len(self.order) and self.order[self.next] in saved:
+            run = self.order[self.next]
+            for name in TABLES:
+                if name not in self.broken:
+                    try:
+                        self._add(run, name)
+                    # A stream that cannot be written (disk full, an unreadable chunk) is
+                    # dropped: finalize writes the table from the chunks, or says why it cannot.
+                    except (OSError, pa.ArrowException):
+                        self._drop(name)
+            self.next += 1
+
+    def _add(self, run: int, name: str) -> None:
+        table = self.store.table(run, name)
+        if table is None or table.num_rows == 0:
+            return  # as in _unified_schema: only runs with rows make a table
+        if name == "runs" and "wall_seconds" in table.column_names:
+            self.walls[run] = table.column("wall_seconds")[0].as_py()
+            table = table.drop_columns(["wall_seconds"])
+        schema = self.schemas.setdefault(name, table.schema)
+        if not table.schema.equals(schema):
+            self._drop(name)
+            return
+        if name not in self.writers:
+            self.writers[name] = pq.ParquetWriter(
+                self.path(name), with_units(name, schema)
+            )
+        self.pending.setdefault(name, []).append(table)
+        self.rows[name] = self.rows.get(name, 0) + table.num_rows
+        self.total[name] = self.total.get(name, 0) + table.num_rows
+        self.streamed.setdefault(name, []).append(run)
+        if self.rows[name] >= ROW_GROUP_ROWS:
+            self._flush(name)
+
+    def _flush(self, name: str) -> None:
+        if self.pending.get(name):
+            self.writers[name].write_table(
+                pa.concat_tables(self.pending[name]), row_group_size=self.rows[name]
+            )
+        self.pending[name], self.rows[name] = [], 0
+
+    def _drop(self, name: str) -> None:
+        self.broken.add(name)
+        writer = self.writers.pop(name, None)
+        if writer is not None:
+            with contextlib.suppress(OSError, pa.ArrowException):
+                writer.close()
+        self.path(name).unlink(missing_ok=True)
+
+    def take(
+        self, name: str, schema: pa.Schema | None, with_rows: Sequence[int], path: Path
+    ) -> int | None:
+        """Finish table ``name`` into ``path`` if the stream holds exactly what finalize would write; its rows, else None.
+
+        Args:
+            name: The table.
+            schema: Its schema unified over every chunk, as :func:`_unified_schema` gives it.
+            with_rows: The runs that have rows of it, in run order.
+            path: The final file (replaced atomically).
+        """
+        if name == "runs" and schema is not None and "wall_seconds" in schema.names:
+            schema = schema.remove(schema.get_field_index("wall_seconds"))
+        if (
+            self.next < len(self.order)
+            or name in self.broken
+            or name not in self.writers
+            or schema is None
+            or not schema.equals(self.schemas[name])
+            or self.streamed.get(name) != list(with_rows)
+        ):
+            self._drop(name)
+            return None
+        try:
+            self._flush(name)
+            self.writers.pop(name).close()
+            self.path(name).replace(path)
+        except (OSError, pa.ArrowException):
+            self._drop(name)
+            return None
+        return self.total[name]
+
+    def abort(self) -> None:
+        """Drop every table still being written (the sweep stopped before its end)."""
+        for name in list(self.writers):
+            self._drop(name)
+
+
+def finalize(
+    folder: Path,
+    sweep: Sweep,
+    manifest: dict[str, Any],
+    stream: TableStream | None = None,
+) -> Mapping[str, pd.DataFrame]:
+    """Put the final tables in place, mark the manifest complete, remove the chunks.
+
+    A Parquet table already streamed during the sweep (``stream``) is renamed into place when
+    it holds exactly the runs and the schema the chunks give; any other is written from the
+    chunks run by run here (memory stays flat, nothing is concatenated whole). The runs'
+    order, not their arrival, fixes every byte either way.
     """
     fmt = manifest["format"]
     if manifest.get("status") == "complete":
@@ -780,7 +987,17 @@ def finalize(
                 pa.ArrowTypeError,
             ):  # types no promotion reconciles: pandas' concat decides
                 schema, with_rows = None, None
-            if schema is not None and with_rows is not None:
+            streamed = (
+                stream.take(name, schema, with_rows, path)
+                if stream is not None and with_rows is not None
+                else None
+            )
+            if streamed is not None:
+                assert stream is not None
+                counts[name] = streamed
+                if name == "runs":
+                    walls.update(stream.walls)
+            elif schema is not None and with_rows is not None:
                 counts[name] = _write_atomic(
                     path,
                     partial(_stream_table, store, with_rows, name, schema, walls=walls),
@@ -812,6 +1029,8 @@ def finalize(
             counts[name] = len(frames)
             _write_atomic(path, partial(_write_table, frames, fmt=fmt))
         hashes[path.name] = _sha256(path)
+    if stream is not None:
+        stream.abort()  # a table finalize wrote from the chunks instead
     # Wall time differs between reruns; it goes to the manifest so every table is byte-identical.
     manifest = dict(
         manifest,
@@ -915,6 +1134,8 @@ def run_sweep(
         ResultsError: The folder is another process's, not a results folder, or damaged beyond repair.
     """
     check_destination(folder, resume=resume, force=force)
+    if executor is None and workers > 1:
+        start_server(execute_staged)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -937,9 +1158,27 @@ def run_sweep(
         finished = len(done)
         failed = 0
 
-        def record(run: int, status: str, encoded: dict[str, bytes]) -> None:
+        # A local pool's workers write their run's files themselves (same disk); the parent
+        # only renames and journals them. A Dask worker may be on another machine: it sends bytes.
+        staging = executor is None and workers > 1
+        saved = set(done)
+        # The final tables are written as the runs finish, in run order (see TableStream),
+        # while the workers run the next ones, instead of all at the end.
+        stream = (
+            TableStream(store, [t.run for t in sweep.tasks])
+            if fmt == "parquet" and manifest.get("status") != "complete"
+            else None
+        )
+
+        def record(run: int, status: str, result: dict[str, bytes] | Staged) -> None:
             nonlocal finished, failed
-            store.write(run, encoded)
+            if isinstance(result, Staged):
+                store.commit(run, result)
+            else:
+                store.write(run, result)
+            saved.add(run)
+            if stream is not None:
+                stream.advance(saved)
             finished += 1
             if status != "ok":
                 failed += 1
@@ -948,15 +1187,26 @@ def run_sweep(
 
         if progress:
             progress(finished, failed, total)
+        # A sweep run in this process saves each run on a second thread while it computes
+        # the next (see _Saver); a pool's runs are saved here while its workers compute.
+        saver = _Saver(record) if executor is None and workers <= 1 else None
+        completed = False
         try:
-            execute_all(
-                todo,
-                record,
-                workers=workers,
-                executor=executor,
-                max_in_flight=max_in_flight,
-                fn=execute_encoded,
-            )
+            try:
+                execute_all(
+                    todo,
+                    saver.put if saver is not None else record,
+                    workers=workers,
+                    executor=executor,
+                    max_in_flight=max_in_flight,
+                    fn=partial(execute_staged, folder=str(folder))
+                    if staging
+                    else execute_encoded,
+                )
+            finally:
+                if saver is not None:
+                    saver.close()  # every finished run saved (or the first error raised)
+            completed = True
         except KeyboardInterrupt:
             raise SweepInterrupted(finished, total) from None
         except ExecutorLost as exc:
@@ -966,13 +1216,76 @@ def run_sweep(
                 str(exc),
                 "the Dask cluster" if executor is not None else "a worker process",
             ) from None
-        tables = finalize(folder, sweep, manifest)
+        finally:
+            store.sync()
+            if not completed:
+                # Runs staged by workers but not committed when the sweep stopped (the pool
+                # has been shut down, so no worker is still writing): never counted, so
+                # removed, with the final tables begun.
+                if stream is not None:
+                    stream.abort()
+                store.clean()
+        if stream is not None:
+            # The runs saved before a resume are streamed here when no run was left to run.
+            stream.advance(saved)
+        tables = finalize(folder, sweep, manifest, stream)
     runs = tables["runs"]
     failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0
     return tables, failed
 
 
+class _Saver:
+    """Saves a one-process sweep's finished runs on a second thread, in order, while the next run is computed.
+
+    Writing a run's files, hashing them, journaling and streaming it into the final tables
+    spend most of their time in system calls, hashing and Arrow's writers, which let other
+    threads run; so a sweep in one process computes run k+1 while run k is saved, on the core
+    the one worker leaves free. Runs are saved in the order they finished; the first error
+    (disk full) stops the saving and is raised in the computing thread at its next run.
+    """
+
+    def __init__(self, record: Callable[[int, str, dict[str, bytes]], None]):
+        """Start the saving thread; ``record`` saves one run (as ``run_sweep``'s)."""
+        self.record = record
+        # Two runs waiting at most: memory stays flat if saving falls behind.
+        self.queue: queue.Queue[tuple[int, str, dict[str, bytes]] | None] = queue.Queue(
+            maxsize=2
+        )
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._loop, name="kemitraan-saver", daemon=True
+        )
+        self.thread.start()
+
+    def put(self, run: int, status: str, encoded: dict[str, bytes]) -> None:
+        """Queue a finished run to be saved (raises the saving thread's first error, if any)."""
+        if self.error is not None:
+            raise self.error
+        self.queue.put((run, status, encoded))
+
+    def _loop(self) -> None:
+        while (item := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self.record(*item)
+                except BaseException as exc:  # raised in the computing thread
+                    self.error = exc
+
+    def close(self) -> None:
+        """Wait until every queued run is saved; raise the first saving error."""
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+
 def execute_encoded(task: Task) -> tuple[int, str, dict[str, bytes]]:
     """Run one task where the worker is, and encode its tables there (the parent only saves bytes)."""
-    run, tables = execute(task)
-    return run, str(tables["runs"]["status"].iloc[0]), encode_tables(tables)
+    run, status, tables = execute_arrow(task)
+    return run, status, {name: ipc_bytes(table) for name, table in tables.items()}
+
+
+def execute_staged(task: Task, folder: str) -> tuple[int, str, Staged]:
+    """Run one task in a local pool's worker and stage its chunk there (the parent commits it)."""
+    run, status, encoded = execute_encoded(task)
+    return run, status, ChunkStore(Path(folder)).stage(run, encoded)
