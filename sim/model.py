@@ -19,7 +19,6 @@ Each step is one quarter of a year. Its schedule, in order (docs/ODD.md, "Proces
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import Any
 
@@ -29,7 +28,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from mesa import Model
 from mesa.datacollection import DataCollector
-from mesa.experimental.mesa_signals import ModelSignals
 
 from sim.agents import CommunityComponent, Donor, Government, Partnership, TrustFund
 from sim.hdi import Method
@@ -408,9 +406,8 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         mask = members != NO_MEMBER
         np.add.at(self.community.memberships, members[mask], 1)
         self._pay_transaction_cost(members[mask], transaction_cost)
-        with self._agent_signals():
-            for pid in ids.tolist():
-                self.partnership_agents[pid] = Partnership(self, pid)
+        for pid in ids.tolist():
+            self.partnership_agents[pid] = Partnership(self, pid)
         self._log_events(ids, "formed", None)
         self._step_counts["formed"] += ids.shape[0]
         self.totals["formed"] += ids.shape[0]
@@ -441,24 +438,10 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         m = t.members[ids]
         np.subtract.at(self.community.memberships, m[m != NO_MEMBER], 1)
         self._log_events(ids, "dissolved", reasons)
-        with self._agent_signals():
-            for pid in ids.tolist():
-                self.partnership_agents.pop(pid).remove()
+        for pid in ids.tolist():
+            self.partnership_agents.pop(pid).remove()
         self._step_counts["dissolved"] += ids.shape[0]
         self.totals["dissolved"] += ids.shape[0]
-
-    def _agent_signals(self) -> AbstractContextManager[object]:
-        """Where the partnership agents of a quarter are made or removed, all at once.
-
-        Mesa signals each agent added or removed to whoever observes the model's ``agents``;
-        when nobody does, the signals are skipped (``Model.suppress``), which halves the cost of
-        making and removing a Mesa agent. Registration itself (ids, agent sets) is unchanged.
-        """
-        heard = any(
-            self.subscribers.get(("agents", signal))
-            for signal in (ModelSignals.AGENT_ADDED, ModelSignals.AGENT_REMOVED)
-        )
-        return nullcontext() if heard else self.suppress()
 
     def _pay_transaction_cost(self, agents: IntArray, cost: float) -> None:
         """Each new member pays ``cost`` for every real organisation it stands for (a cost, not spending)."""

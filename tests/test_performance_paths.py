@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
@@ -104,38 +102,3 @@ def test_group_sums_and_products_equal_the_padded_gather(
         state.COLUMNS_FROM = saved
     flat = np.where(where, gathered, 0.0).reshape(rows, width * max(columns, 1))
     assert np.array_equal(row_sums(flat), flat.sum(axis=1))
-
-
-def test_partnership_agent_signals_reach_an_observer_and_only_one() -> None:
-    """Mesa's agent signals are skipped only when nobody observes them.
-
-    An observer hears every partnership agent made and removed, and the agents are registered
-    the same either way.
-    """
-    from mesa.experimental.mesa_signals import ModelSignals
-
-    from sim.agents import Partnership
-    from sim.model import PartnershipModel
-    from sim.scenario import load
-
-    scenario = load(Path(__file__).parent / "golden" / "small.toml")
-    heard: dict[str, int] = {"added": 0, "removed": 0}
-
-    def hear(message) -> None:
-        if isinstance(message.additional_kwargs["args"][0], Partnership):
-            kind = message.signal_type
-            heard["added" if kind == ModelSignals.AGENT_ADDED else "removed"] += 1
-
-    watched = PartnershipModel(scenario, replication=0)
-    watched.observe("agents", ModelSignals.AGENT_ADDED, hear)
-    watched.observe("agents", ModelSignals.AGENT_REMOVED, hear)
-    quiet = PartnershipModel(scenario, replication=0)
-    for _ in range(8):
-        watched.step()
-        quiet.step()
-    assert heard["added"] == watched.totals["formed"] > 0
-    assert heard["removed"] == watched.totals["dissolved"] > 0
-    assert [a.unique_id for a in watched.partnership_agents.values()] == [
-        a.unique_id for a in quiet.partnership_agents.values()
-    ]
-    assert len(quiet.agents_by_type[Partnership]) == len(quiet.partnership_agents)
