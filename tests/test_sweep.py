@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import CancelledError, ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -731,3 +732,46 @@ def test_saver_thread_saves_in_order_and_stops_at_the_first_error():
         saver.close()
     assert saved == [0, 1, 2]  # nothing after the run that could not be saved
     assert not saver.thread.is_alive()
+
+
+class _FlakyCluster(ThreadPoolExecutor):
+    """An executor like a cluster that loses some tasks' futures: ``fail`` says how often, per task."""
+
+    def __init__(self, fail: dict[int, list[BaseException]]):
+        super().__init__(max_workers=2)
+        self.fail = fail
+        self.submitted: list[int] = []
+
+    def submit(self, fn, task, *args, **kwargs):  # type: ignore[override]
+        self.submitted.append(task)
+        errors = self.fail.get(task, [])
+        if errors:
+            error = errors.pop(0)
+
+            def lost():
+                raise error
+
+            return super().submit(lost)
+        return super().submit(fn, task)
+
+
+def test_a_task_lost_by_a_cluster_that_is_still_there_is_run_again() -> None:
+    """A future that fails for the machinery's reason is submitted again (the run is seeded).
+
+    At most RESUBMITS times; a cancelled future means the cluster is gone, and so does one more
+    failure.
+    """
+    from sim.experiment.run import RESUBMITS, ExecutorLost, execute_all
+
+    got: list[int] = []
+    flaky = _FlakyCluster({3: [AttributeError("'str' object has no attribute 'x'")]})
+    with flaky:
+        execute_all(range(6), got.append, executor=flaky, fn=lambda t: (t,))
+    assert sorted(got) == list(range(6)) and flaky.submitted.count(3) == 2
+
+    for fail in (
+        [CancelledError()],
+        [RuntimeError("worker lost")] * (RESUBMITS + 1),
+    ):
+        with _FlakyCluster({2: list(fail)}) as gone, pytest.raises(ExecutorLost):
+            execute_all(range(6), got.append, executor=gone, fn=lambda t: (t,))

@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import (
     FIRST_COMPLETED,
+    CancelledError,
     Executor,
     Future,
     ProcessPoolExecutor,
@@ -280,6 +281,10 @@ def as_lists(events: pd.DataFrame) -> pd.DataFrame:
     return events
 
 
+# Times a task whose future failed is submitted again to a cluster that is still reachable.
+RESUBMITS = 2
+
+
 class ExecutorLost(RuntimeError):  # noqa: N818 - public name, kept for callers
     """The pool or cluster running the tasks failed (a Dask scheduler gone, a worker process killed).
 
@@ -331,22 +336,37 @@ def execute_all(
     limit = max_in_flight or max(4 * workers, 8)
     queue = iter(tasks)
     pending: set[Future] = set()
+    owner: dict[
+        Future, tuple[Task, int]
+    ] = {}  # each future's task and its earlier tries
+
+    def submit(t: Task, tried: int = 0) -> None:
+        fut = pool.submit(fn, t)
+        owner[fut] = (t, tried)
+        pending.add(fut)
+
     try:
         for t in queue:
-            pending.add(pool.submit(fn, t))
+            submit(t)
             if len(pending) >= limit:
                 break
         while pending:
             ready, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in ready:
+                t, tried = owner.pop(fut)
                 try:
                     result = fut.result()
                 except Exception as exc:  # execute() never raises: this is the pool or the cluster failing
-                    raise ExecutorLost(exc) from exc
+                    if own or tried >= RESUBMITS or isinstance(exc, CancelledError):
+                        raise ExecutorLost(exc) from exc
+                    # A cluster that is still there lost the task with a worker (Dask may hand
+                    # back an error of its own for it): the run, seeded, is simply run again.
+                    submit(t, tried + 1)
+                    continue
                 on_result(*result)
                 nxt = next(queue, None)
                 if nxt is not None:
-                    pending.add(pool.submit(fn, nxt))
+                    submit(nxt)
     except BaseException:
         for fut in pending:
             fut.cancel()
