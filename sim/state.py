@@ -542,15 +542,16 @@ class TieTable:
         )
 
     def find(self, keys: IntArray) -> tuple[IntArray, BoolArray]:
-        """Positions of ``keys`` in the table, and which of them exist."""
+        """Positions of ``keys`` in the table (clipped to the last tie), and which of them exist."""
+        pos, found = self._places(keys)
+        return np.minimum(pos, max(self.keys.shape[0] - 1, 0)), found
+
+    def _places(self, keys: IntArray) -> tuple[IntArray, BoolArray]:
+        """Where ``keys`` are in the sorted keys or would be inserted, and which of them exist."""
         pos = np.searchsorted(self.keys, keys)
-        pos_c = np.minimum(pos, max(self.keys.shape[0] - 1, 0))
-        found = (
-            (pos < self.keys.shape[0]) & (self.keys[pos_c] == keys)
-            if self.keys.shape[0]
-            else np.zeros(keys.shape, bool)
-        )
-        return pos_c, found
+        found = pos < self.keys.shape[0]
+        found[found] = self.keys[pos[found]] == keys[found]
+        return pos, found
 
     def ensure(self, keys: IntArray, trust: float, unique: bool = False) -> IntArray:
         """Add the ties among ``keys`` that do not exist yet, with the given trust.
@@ -564,9 +565,8 @@ class TieTable:
             Where each of the keys, sorted and distinct, is in the table afterwards.
         """
         keys = keys if unique else sorted_unique(keys)
-        pos = np.searchsorted(self.keys, keys)
-        missing = pos >= self.keys.shape[0]
-        missing[~missing] = self.keys[pos[~missing]] != keys[~missing]
+        pos, found = self._places(keys)
+        missing = ~found
         if not missing.any():
             return pos
         new = keys[missing]

@@ -180,7 +180,8 @@ def test_sigkill_mid_sweep_then_resume(tmp_path, reference):
     tables_equal(tables, reference)
 
 
-def test_failing_run_is_recorded_and_sweep_goes_on(tmp_path, monkeypatch):
+def _replication_one_fails(monkeypatch) -> None:
+    """Make every run of replication 1 raise, as a model error would."""
     real = sim.experiment.run.simulate
 
     def flaky(scenario, replication=0, *, checked=False):
@@ -189,6 +190,10 @@ def test_failing_run_is_recorded_and_sweep_goes_on(tmp_path, monkeypatch):
         return real(scenario, replication, checked=checked)
 
     monkeypatch.setattr(sim.experiment.run, "simulate", flaky)
+
+
+def test_failing_run_is_recorded_and_sweep_goes_on(tmp_path, monkeypatch):
+    _replication_one_fails(monkeypatch)
     tables, failed = run_sweep(plan(load_text(FACTORIAL, "sw.toml")), tmp_path / "sw")
     runs = tables["runs"]
     assert failed == 4 and (runs["status"] == "failed").sum() == 4
@@ -649,14 +654,7 @@ def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
     if (
         failing
     ):  # a failed run's row lacks the outcome columns: the runs table is not streamed
-        real_simulate = sim.experiment.run.simulate
-
-        def flaky(scenario, replication=0, *, checked=False):
-            if replication == 1:
-                raise RuntimeError("boom")
-            return real_simulate(scenario, replication, checked=checked)
-
-        monkeypatch.setattr(sim.experiment.run, "simulate", flaky)
+        _replication_one_fails(monkeypatch)
     gathered: list[str] = []
     real_stream_table = sweep_module._stream_table
 

@@ -106,7 +106,7 @@ def coverage(members: IntArray, endowment: FloatArray) -> FloatArray:
 
 def group_mean(members: IntArray, values: FloatArray) -> FloatArray:
     """Mean of a per-agent value over each group's members."""
-    count = row_sums((members != NO_MEMBER).astype(np.int64))
+    count = (members != NO_MEMBER).sum(axis=1)
     return group_sum(members, values) / np.maximum(count, 1)
 
 
