@@ -20,6 +20,7 @@ import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
 # (module, function, label, parent label) in schedule order.
 PHASES: tuple[tuple[str, str, str, str | None], ...] = (
@@ -39,6 +40,12 @@ PHASES: tuple[tuple[str, str, str, str | None], ...] = (
     ("sim.mechanisms.formation", "pair_scores", "pair scores", "formation.form"),
     ("sim.mechanisms.formation", "mutual_best", "mutual best", "formation.form"),
     ("sim.mechanisms.formation", "recruit", "formation.recruit", None),
+    (
+        "sim.mechanisms.network",
+        "SearchTree.query",
+        "k-d tree search",
+        "formation.recruit",
+    ),
     ("sim.mechanisms.operation", "operate", "operation.operate", None),
     ("sim.mechanisms.development", "advance", "development.advance", None),
     (
@@ -99,11 +106,30 @@ def profile_phases(
 
         return wrapper
 
+    rows: defaultdict[str, int] = defaultdict(int)
+
+    def counted(fn, label):
+        # The k-d search's cost is per query row: the rows searched are counted beside its time.
+        @functools.wraps(fn)
+        def wrapper(self, queries, *args, **kwargs):
+            key = f"{stack[0]} / {label}" if stack else label
+            rows[key] += queries.shape[0]
+            return fn(self, queries, *args, **kwargs)
+
+        return wrapper
+
     for mod_name, name, label, parent in PHASES:
-        mod = importlib.import_module(mod_name)
-        if hasattr(mod, name):
-            restore.append((mod, name, getattr(mod, name)))
-            setattr(mod, name, timed(getattr(mod, name), label, parent is not None))
+        # "Class.method" names a method: the class is patched.
+        owner: Any = importlib.import_module(mod_name)
+        *path, attr = name.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        if hasattr(owner, attr):
+            restore.append((owner, attr, getattr(owner, attr)))
+            fn = getattr(owner, attr)
+            if attr == "query":
+                fn = counted(fn, label)
+            setattr(owner, attr, timed(fn, label, parent is not None))
             parents.setdefault(label, None)
     cls = model_module.PartnershipModel
     for name, _ in MODEL_METHODS:
@@ -115,6 +141,7 @@ def profile_phases(
         for _ in range(warmup):
             model.step()
         spent.clear()
+        rows.clear()
         t0 = time.process_time()
         for _ in range(steps):
             model.step()
@@ -126,6 +153,7 @@ def profile_phases(
         "n": n,
         "step": total / steps,
         "phases": {k: (v / steps, parents.get(k)) for k, v in spent.items()},
+        "rows": {k: v / steps for k, v in rows.items()},
         "active_partnerships": int(model.metrics["active_partnerships"]),
     }
 
@@ -141,8 +169,10 @@ def print_profile(res: dict) -> None:
         print(f"  {label:40s} {sec * 1000:8.1f} ms  {100 * sec / step:5.1f}%")
         for child, (csec, parent) in sorted(phases.items(), key=lambda kv: -kv[1][0]):
             if parent == label:
+                searched = res.get("rows", {}).get(child)
+                extra = f"  ({searched:,.0f} rows)" if searched is not None else ""
                 print(
-                    f"    {child.split(' / ', 1)[1]:38s} {csec * 1000:8.1f} ms  {100 * csec / step:5.1f}%"
+                    f"    {child.split(' / ', 1)[1]:38s} {csec * 1000:8.1f} ms  {100 * csec / step:5.1f}%{extra}"
                 )
     rest = step - sum(v for _, v in top)
     print(

@@ -195,3 +195,17 @@ def test_summary_rows_and_machine() -> None:
     assert len(rows) == 2 + 1 + 1 + 1 + 1 + 2 + 1 and all(len(r) == 4 for r in rows)
     info = bench.machine_info()
     assert {"cpu", "cores", "python", "numpy", "mesa", "load_average"} <= set(info)
+
+
+def test_profile_books_the_search_under_recruitment_and_restores() -> None:
+    """The profiler counts the k-d rows recruitment searches and puts every patched function back."""
+    from benchmarks import profile
+    from sim.mechanisms import network
+
+    query = network.SearchTree.query
+    res = profile.profile_phases(n=3000, warmup=3, steps=2)
+    key = "formation.recruit / k-d tree search"
+    assert res["phases"][key][1] == "formation.recruit"
+    assert res["rows"][key] > 0
+    assert 0 < res["phases"][key][0] <= res["phases"]["formation.recruit"][0]
+    assert network.SearchTree.query is query
