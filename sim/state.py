@@ -292,6 +292,9 @@ def new_community(
     vision.flags.writeable = False
     endowment.flags.writeable = False
     region.flags.writeable = False
+    organisations = people / people_per_organisation
+    people.flags.writeable = False
+    organisations.flags.writeable = False
     return CommunityState(
         kind=kind,
         region=region,
@@ -306,7 +309,7 @@ def new_community(
         memberships=np.zeros(n, dtype=np.int64),
         experience=np.zeros(n),
         people=people,
-        organisations=people / people_per_organisation,
+        organisations=organisations,
     )
 
 

@@ -24,6 +24,7 @@ from sim.mechanisms import network, targeting
 from sim.mechanisms.operation import (
     MAX_QUALITY,
     deduction,
+    member_constants,
     member_inputs,
     net_benefit,
     quality,
@@ -123,6 +124,7 @@ def expected_net_benefit(
     activity: IntArray,
     governance: FloatArray,
     extra_membership: np.ndarray,
+    cover: FloatArray | None = None,
 ) -> FloatArray:
     """Each member's expected net benefit per quarter in a (prospective) group.
 
@@ -133,6 +135,7 @@ def expected_net_benefit(
         governance: Governance quality of each group.
         extra_membership: (k, width) bool, true where the membership is new (splits the
             member's funds one more way).
+        cover: The groups' coverage, if known (a partnership's own, unchanged members).
 
     Returns:
         (k, width) expected net benefit, 0 at padding.
@@ -154,7 +157,7 @@ def expected_net_benefit(
         + p["funding"]["cofunding_match"] * model.expect["cofunding_fill"]
         + model.expect["grant_ratio"]
     )
-    output = base * leverage * quality(members, community, governance)
+    output = base * leverage * quality(members, community, governance, cover)
     size = np.maximum(mask.sum(axis=1), 1)
     vis = np.where(mask, community.vision[idx, activity[:, None]], 0.0)
     nb = net_benefit(
@@ -329,7 +332,14 @@ def recruit(model: World, busy: IntArray) -> int:
     newflag = np.zeros_like(grown, dtype=bool)
     newflag[np.arange(pid.shape[0]), size] = True
     act, gov = table.activity[pid], table.governance[pid]
-    nb_old = expected_net_benefit(model, old, act, gov, np.zeros_like(old, dtype=bool))
+    nb_old = expected_net_benefit(
+        model,
+        old,
+        act,
+        gov,
+        np.zeros_like(old, dtype=bool),
+        member_constants(table, community, pid)[0],
+    )
     nb_new = expected_net_benefit(model, grown, act, gov, newflag)
     remaining = np.maximum(table.term[pid] - (model.steps - table.start[pid]), 1)
     tc = p["regulation"]["transaction_cost"]

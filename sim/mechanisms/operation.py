@@ -21,6 +21,7 @@ from sim.state import (
     CommunityState,
     FloatArray,
     IntArray,
+    PartnershipTable,
     group_product,
     group_sum,
     row_sums,
@@ -111,14 +112,81 @@ def group_mean(members: IntArray, values: FloatArray) -> FloatArray:
 
 
 def quality(
-    members: IntArray, community: CommunityState, governance: FloatArray
+    members: IntArray,
+    community: CommunityState,
+    governance: FloatArray,
+    cover: FloatArray | None = None,
 ) -> FloatArray:
-    """Output per rupiah of input: coverage x (0.5 + mean capacity) x (0.5 + governance / 2)."""
+    """Output per rupiah of input: coverage x (0.5 + mean capacity) x (0.5 + governance / 2).
+
+    ``cover``: the groups' coverage, if already known (:func:`member_constants`).
+    """
+    if cover is None:
+        cover = coverage(members, community.endowment)
     return (
-        coverage(members, community.endowment)
+        cover
         * (0.5 + group_mean(members, community.capacity))
         * (0.5 + 0.5 * governance)
     )
+
+
+class MemberConstants:
+    """Coverage and real partnerships represented, per partnership, kept while its members stay.
+
+    Both depend only on who the members are and on their endowments and organisations, which
+    are fixed for a run. A partnership's members change only when it forms or takes one more
+    member (they never leave before it ends), so its size tells whether what was kept is
+    still its own. Kept on the partnership table; nothing is kept for a community whose
+    arrays can still be written.
+    """
+
+    def __init__(self, community: CommunityState):
+        """Nothing known yet."""
+        self.community = community
+        # The arrays it was computed from: another array put in their place starts afresh.
+        self.sources = (community.endowment, community.organisations)
+        self.size = np.zeros(0, dtype=np.int64)  # members when computed; 0: never
+        self.coverage = np.zeros(0)
+        self.represented = np.zeros(0)
+
+    def get(
+        self, table: PartnershipTable, ids: IntArray
+    ) -> tuple[FloatArray, FloatArray]:
+        """(coverage, represented) of partnerships ``ids``, computed for the rows whose members changed."""
+        if self.size.shape[0] < table.count:
+            grow = max(table.count, 2 * self.size.shape[0]) - self.size.shape[0]
+            self.size = np.concatenate([self.size, np.zeros(grow, dtype=np.int64)])
+            self.coverage = np.concatenate([self.coverage, np.zeros(grow)])
+            self.represented = np.concatenate([self.represented, np.zeros(grow)])
+        size = table.size[ids]
+        stale = ids[self.size[ids] != size]
+        if stale.shape[0]:
+            members = table.members[stale]
+            self.coverage[stale] = coverage(members, self.community.endowment)
+            self.represented[stale] = represented(members, self.community.organisations)
+            self.size[stale] = table.size[stale]
+        return self.coverage[ids], self.represented[ids]
+
+
+def member_constants(
+    table: PartnershipTable, community: CommunityState, ids: IntArray
+) -> tuple[FloatArray, FloatArray]:
+    """Coverage and real partnerships represented of partnerships ``ids`` (see :class:`MemberConstants`)."""
+    if community.endowment.flags.writeable or community.organisations.flags.writeable:
+        members = table.members[ids]
+        return coverage(members, community.endowment), represented(
+            members, community.organisations
+        )
+    memo = table.__dict__.get("_member_constants")
+    if (
+        memo is None
+        or memo.community is not community
+        or memo.sources[0] is not community.endowment
+        or memo.sources[1] is not community.organisations
+    ):
+        memo = MemberConstants(community)
+        table.__dict__["_member_constants"] = memo  # a cache, not a dataclass field
+    return memo.get(table, ids)
 
 
 def duplication_factor(
@@ -299,9 +367,9 @@ def operate(model: World) -> FloatArray:
             table.governance[ids], leakage.concentration(funds_m + labour_m, members), p
         )
         ledger.record_leakage(float((lost * pooled).sum()))
-        real = represented(members, community.organisations)
+        cover, real = member_constants(table, community, ids)
         _audit(model, real)
-        q = quality(members, community, table.governance[ids])
+        q = quality(members, community, table.governance[ids], cover)
         inst = p["institutions"]
         dup = duplication_factor(
             region,

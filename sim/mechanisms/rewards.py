@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.mechanisms.operation import labour_value, represented
+from sim.mechanisms.operation import labour_value, member_constants
 from sim.state import NO_MEMBER, FloatArray
 from sim.world import World
 
@@ -88,11 +88,7 @@ def evaluate_and_reward(model: World) -> None:
         ledger.credit("rewards", budget)
     # A model partnership stands for many real ones (its members' mean organisations), and an
     # agent for many organisations: awards and cash are paid for all of them.
-    real = (
-        represented(table.members[ids], community.organisations)
-        if ids.shape[0]
-        else np.zeros(0)
-    )
+    real = member_constants(table, community, ids)[1] if ids.shape[0] else np.zeros(0)
     if scheme == "recognition" and ids.shape[0]:
         ranked = top_share(scores, rp["winners_share"])
         cost = rp["award_cost"] * real[ranked]

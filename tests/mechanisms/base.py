@@ -265,7 +265,8 @@ def budget_for(model: PartnershipModel, rupiah_this_quarter: float) -> float:
 
 def one_organisation_each(model: PartnershipModel) -> None:
     """Make every agent stand for one organisation, so hand-made sums read as per organisation."""
-    model.community.organisations[:] = 1.0
+    # A new array: the community's own is read only (fixed for a run).
+    model.community.organisations = np.ones(model.community.n)
 
 
 def params_with(**changes: Any) -> dict[str, dict[str, Any]]:

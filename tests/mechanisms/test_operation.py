@@ -431,3 +431,40 @@ class TestOperation(MechanismTestCase):
             run=True,
         )
         assert hi.national_index > lo.national_index
+
+
+def test_member_constants_follow_new_and_grown_partnerships(make_model) -> None:
+    """Kept coverage and represented equal fresh ones every quarter, as partnerships form and grow."""
+    model = make_model()
+    table, community = model.partnerships, model.community
+    grown = 0
+    for _ in range(12):
+        before = table.size[: table.count].copy()
+        model.step()
+        grown += int((table.size[: before.shape[0]] > before).sum())
+        ids = table.active_ids()
+        cover, real = operation.member_constants(table, community, ids)
+        members = table.members[ids]
+        assert np.array_equal(cover, operation.coverage(members, community.endowment))
+        assert np.array_equal(
+            real, operation.represented(members, community.organisations)
+        )
+    assert (
+        grown > 0
+    )  # some partnerships took in a member, so kept rows had to be renewed
+    assert "_member_constants" in table.__dict__  # fixed arrays: kept, not recomputed
+
+
+def test_member_constants_start_afresh_for_other_arrays(blank_model) -> None:
+    """Another organisations array (or a writable one) is never answered from what was kept."""
+    model = blank_model
+    pid = open_hand_partnership(model, [0, 1])
+    ids = np.array([pid])
+    table, community = model.partnerships, model.community
+    _, real = operation.member_constants(table, community, ids)
+    community.organisations = np.full(community.n, 7.0)
+    assert operation.member_constants(table, community, ids)[1][0] == 7.0 != real[0]
+    fixed = np.full(community.n, 3.0)
+    fixed.flags.writeable = False
+    community.organisations = fixed
+    assert operation.member_constants(table, community, ids)[1][0] == 3.0
