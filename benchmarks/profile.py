@@ -81,6 +81,7 @@ def profile_phases(
     from sim import model as model_module
 
     spent: defaultdict[str, float] = defaultdict(float)
+    spent_wall: defaultdict[str, float] = defaultdict(float)
     parents: dict[str, str | None] = {}
     restore = []
 
@@ -96,11 +97,12 @@ def profile_phases(
                 parents[key] = stack[0]
             if not nested:
                 stack.append(label)
-            t0 = time.process_time()
+            t0, w0 = time.process_time(), time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
                 spent[key] += time.process_time() - t0
+                spent_wall[key] += time.perf_counter() - w0
                 if not nested:
                     stack.pop()
 
@@ -141,42 +143,55 @@ def profile_phases(
         for _ in range(warmup):
             model.step()
         spent.clear()
+        spent_wall.clear()
         rows.clear()
-        t0 = time.process_time()
+        t0, w0 = time.process_time(), time.perf_counter()
         for _ in range(steps):
             model.step()
         total = time.process_time() - t0
+        total_wall = time.perf_counter() - w0
     finally:
         for owner, name, original in reversed(restore):
             setattr(owner, name, original)
     return {
         "n": n,
         "step": total / steps,
+        "step_wall": total_wall / steps,
         "phases": {k: (v / steps, parents.get(k)) for k, v in spent.items()},
         "rows": {k: v / steps for k, v in rows.items()},
+        "wall": {k: v / steps for k, v in spent_wall.items()},
         "active_partnerships": int(model.metrics["active_partnerships"]),
     }
 
 
 def print_profile(res: dict) -> None:
+    """One line per phase: CPU ms a step, its share of the step's CPU, wall ms (lower where threads run)."""
     step = res["step"]
+    wall = res.get("wall", {})
     print(
-        f"N = {res['n']:,}: {step * 1000:.1f} ms CPU per step ({res['active_partnerships']:,} active partnerships)"
+        f"N = {res['n']:,}: {step * 1000:.1f} ms CPU per step, {res.get('step_wall', step) * 1000:.1f} ms wall "
+        f"({res['active_partnerships']:,} active partnerships)"
     )
+    print(f"  {'phase':40s} {'CPU':>8s}  {'share':>6s}  {'wall':>8s}")
+
+    def line(indent: str, name: str, key: str, sec: float, width: int) -> None:
+        searched = res.get("rows", {}).get(key)
+        extra = f"  ({searched:,.0f} rows)" if searched is not None else ""
+        print(
+            f"{indent}{name:{width}s} {sec * 1000:5.1f} ms  {100 * sec / step:5.1f}%  "
+            f"{wall.get(key, sec) * 1000:5.1f} ms{extra}"
+        )
+
     phases = res["phases"]
     top = [(k, v) for k, (v, parent) in phases.items() if parent is None]
     for label, sec in sorted(top, key=lambda kv: -kv[1]):
-        print(f"  {label:40s} {sec * 1000:8.1f} ms  {100 * sec / step:5.1f}%")
+        line("  ", label, label, sec, 40)
         for child, (csec, parent) in sorted(phases.items(), key=lambda kv: -kv[1][0]):
             if parent == label:
-                searched = res.get("rows", {}).get(child)
-                extra = f"  ({searched:,.0f} rows)" if searched is not None else ""
-                print(
-                    f"    {child.split(' / ', 1)[1]:38s} {csec * 1000:8.1f} ms  {100 * csec / step:5.1f}%{extra}"
-                )
+                line("    ", child.split(" / ", 1)[1], child, csec, 38)
     rest = step - sum(v for _, v in top)
     print(
-        f"  {'rest (data collection, index, schedule)':40s} {rest * 1000:8.1f} ms  {100 * rest / step:5.1f}%"
+        f"  {'rest (data collection, index, schedule)':40s} {rest * 1000:5.1f} ms  {100 * rest / step:5.1f}%"
     )
 
 
