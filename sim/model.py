@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 from mesa import Model
 from mesa.datacollection import DataCollector
 
+from sim import allocator
 from sim.agents import CommunityComponent, Donor, Government, Partnership, TrustFund
 from sim.hdi import Method
 from sim.ledger import Ledger
@@ -253,6 +254,8 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "business": pop["businesses"],
             "university": pop["universities"],
         }
+        # A large community makes and frees big arrays every quarter: keep freed memory for reuse.
+        allocator.keep_freed_memory(sum(counts.values()))
         self.community = new_community(
             world,
             counts,
