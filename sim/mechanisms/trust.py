@@ -115,11 +115,13 @@ def regional_cohesion(model: World) -> FloatArray:
     ties, n_regions = model.ties, model.regions.n
     if ties.keys.shape[0] == 0:
         return np.full(n_regions, model.params["trust"]["initial"])
-    # A tie between regions counts in both.
-    r = np.concatenate(ties.endpoint_labels(model.community.region))
-    t = np.concatenate([ties.trust, ties.trust])
-    total = np.bincount(r, weights=t, minlength=n_regions)
-    count = np.bincount(r, minlength=n_regions)
+    # A tie between regions counts in both. The j ends are added on top of the i ends' sums in
+    # tie order: the same additions, in the same order, as one count over both ends in turn,
+    # without two copies of every tie.
+    ri, rj = ties.endpoint_labels(model.community.region)
+    total = np.bincount(ri, weights=ties.trust, minlength=n_regions)
+    np.add.at(total, rj, ties.trust)
+    count = np.bincount(ri, minlength=n_regions) + np.bincount(rj, minlength=n_regions)
     return np.divide(
         total,
         count,

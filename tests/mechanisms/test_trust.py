@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim.mechanisms import trust
 from sim.state import pair_keys
@@ -179,6 +181,43 @@ class TestTrust(MechanismTestCase):
         assert rc[0] == pytest.approx(0.9)
         # region 1's agents b, c and d hold ties of trust 0.9, 0.1 and 0.1: the cross-region tie counts for both
         assert rc[1] == pytest.approx((0.9 + 0.1 + 0.1) / 3)
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(data=st.data())
+    def test_regional_cohesion_adds_as_one_count_over_both_ends(
+        self, blank_model, data
+    ) -> None:
+        """Bit for bit the mean over both ends' regions counted in one pass, ends i then j."""
+        m = blank_model
+        n = m.community.n
+        pairs = data.draw(
+            st.lists(
+                st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)).filter(
+                    lambda p: p[0] != p[1]
+                ),
+                max_size=60,
+                unique_by=lambda p: (min(p), max(p)),
+            )
+        )
+        values = data.draw(
+            st.lists(st.floats(0.0, 1.0), min_size=len(pairs), max_size=len(pairs))
+        )
+        m.ties = hand_ties(n, pairs, values, [True] * len(pairs))
+        if not pairs:
+            return
+        ri, rj = m.ties.endpoint_labels(m.community.region)
+        r = np.concatenate([ri, rj]).astype(np.int64)
+        t = np.concatenate([m.ties.trust, m.ties.trust])
+        total = np.bincount(r, weights=t, minlength=m.regions.n)
+        count = np.bincount(r, minlength=m.regions.n)
+        expected = np.where(
+            count > 0, total / np.maximum(count, 1), m.params["trust"]["initial"]
+        )
+        assert np.array_equal(trust.regional_cohesion(m), expected)
 
     # --- in the model --------------------------------------------------------------------
 
