@@ -63,6 +63,29 @@ def test_parallel_tree_queries_equal_one_thread(monkeypatch) -> None:
     assert np.array_equal(parallel, plain)
 
 
+def test_arranged_tree_queries_answer_each_row_in_place(monkeypatch) -> None:
+    """A large batch searched in grid order gets every row's own answer, in the rows' order."""
+    rng = np.random.default_rng(8)
+    points = rng.random((6000, 8))
+    queries = rng.random((network.PARALLEL_QUERIES + 100, 8))
+    tree = network.SearchTree(points)
+    searched: list[np.ndarray] = []
+    query = tree.tree.query
+
+    class Recording:
+        def query(self, x, **kwargs):
+            searched.append(x)
+            return query(x, **kwargs)
+
+    monkeypatch.setattr(tree, "tree", Recording())
+    arranged = tree.query(queries, 6, arrange=True)
+    _, plain = cKDTree(points).query(queries, k=6)
+    assert np.array_equal(arranged, plain)
+    # The rows were searched in another order, each once.
+    assert not np.array_equal(searched[0], queries)
+    assert np.array_equal(np.sort(searched[0], axis=0), np.sort(queries, axis=0))
+
+
 @settings(max_examples=80, deadline=None)
 @given(
     rows=st.integers(0, 30),

@@ -147,6 +147,9 @@ def network_candidates(
 
 
 PARALLEL_QUERIES = 4_096  # query rows from which a search uses every core
+LOCALITY_CELLS = (
+    8  # grid cells per unit of a search coordinate, for the order of large batches
+)
 
 
 class SearchTree:
@@ -172,15 +175,28 @@ class SearchTree:
             points[self.order], leafsize=64, balanced_tree=False, compact_nodes=False
         )
 
-    def query(self, queries: FloatArray, k: int) -> IntArray:
+    def query(self, queries: FloatArray, k: int, arrange: bool = False) -> IntArray:
         """(m, k) indices of the k nearest points of each query row, nearest first.
 
         Large batches are split over every core (each row's answer is its own, so the result
         is the same whatever the threads); small ones stay on one, where threads cost more.
+        With ``arrange``, a large batch in no useful order is searched in an order that keeps
+        neighbouring queries together (a caller whose rows already follow the tree's order
+        leaves it off).
         """
-        workers = -1 if queries.shape[0] >= PARALLEL_QUERIES else 1
-        _, idx = self.tree.query(queries, k=k, workers=workers)
-        return self.order[np.asarray(idx, dtype=np.int64).reshape(queries.shape[0], k)]
+        m = queries.shape[0]
+        workers = -1 if m >= PARALLEL_QUERIES else 1
+        if not arrange or m < PARALLEL_QUERIES:
+            _, idx = self.tree.query(queries, k=k, workers=workers)
+            return self.order[np.asarray(idx, dtype=np.int64).reshape(m, k)]
+        # Neighbouring queries walk the same branches of the tree: searched in an order that
+        # keeps them together (by their coordinates on a coarse grid), answers put back in place.
+        grid = np.floor(queries * LOCALITY_CELLS).astype(np.int64)
+        walk = np.lexsort(grid.T[::-1])
+        _, idx = self.tree.query(queries[walk], k=k, workers=workers)
+        out = np.empty((m, k), dtype=np.int64)
+        out[walk] = self.order[np.asarray(idx, dtype=np.int64).reshape(m, k)]
+        return out
 
 
 def community_tree(
@@ -265,7 +281,7 @@ class NearestMatches:
             )
         )
         if miss.shape[0]:
-            idx = self.tree.query(queries[miss], self.k)
+            idx = self.tree.query(queries[miss], self.k, arrange=True)
             out[miss] = idx
             rows = keys[miss]
             self.found[rows] = idx
