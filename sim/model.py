@@ -47,6 +47,9 @@ from sim.mechanisms import (
 from sim.mechanisms.dissolution import REASONS
 from sim.parameters import ACTIVITIES, BY_NAME, KINDS
 from sim.scenario import Scenario, defaults
+
+# run_fingerprint stays importable from here: a run's seed is part of the model's interface.
+from sim.seeds import run_fingerprint, run_seed  # noqa: F401
 from sim.state import BUSINESS, NO_MEMBER, IntArray, PartnershipTable, new_community
 from sim.survival import restricted_mean
 
@@ -100,17 +103,6 @@ METRICS: tuple[str, ...] = (
 )
 
 
-def run_fingerprint(root_seed: int, replication: int) -> int:
-    """A run's seed as one number for tables and manifests (63 bits, so it stays an int64).
-
-    It is drawn from :func:`run_seed`, which is what actually seeds the run; two runs with the
-    same fingerprint have the same seed sequence.
-    """
-    return int(
-        run_seed(root_seed, replication).generate_state(1, np.uint64)[0] >> np.uint64(1)
-    )
-
-
 def root_seed_from(rng: object) -> int:
     """The root seed that a value of Mesa's ``rng`` argument stands for.
 
@@ -137,15 +129,6 @@ def root_seed_from(rng: object) -> int:
     raise TypeError(
         f"rng={rng!r}: allowed: an integer seed, None, a numpy Generator or SeedSequence"
     )
-
-
-def run_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
-    """The seed sequence of replication ``replication`` under ``root_seed``.
-
-    Equal to ``SeedSequence(root_seed).spawn(n)[replication]`` for any n > replication, so
-    replication r gets the same seed in every scenario and design point.
-    """
-    return np.random.SeedSequence(root_seed, spawn_key=(replication,))
 
 
 def crossing_time(step: int, before: float, after: float, target: float) -> float:

@@ -158,7 +158,7 @@ def _outcome(
     The tables are made inside the same guard as the run, so a table that cannot be made
     fails its run, as a model error does.
     """
-    from sim.model import run_fingerprint
+    from sim.seeds import run_fingerprint
 
     seed = run_fingerprint(int(task.scenario.scenario.seed), task.replication)
     head = {

@@ -522,9 +522,8 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 
 
 def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
-    from sim.model import (
-        run_fingerprint,
-    )  # here, not at the top: see sim.experiment.run.MODEL_MODULE
+    # The seeds' own module, not the model's: a pool's parent never imports the model.
+    from sim.seeds import run_fingerprint
 
     return {
         "kemitraan_results": 1,
