@@ -701,9 +701,10 @@ def test_dask_logs_are_held_until_the_sweep_ends(monkeypatch):
     assert isinstance(client.handlers[0], Keep)
 
 
-@pytest.mark.parametrize("failing", [False, True])
+# One worker streams each run's tables from memory, a pool's parent reads them from the chunks.
+@pytest.mark.parametrize(("failing", "workers"), [(False, 2), (False, 1), (True, 1)])
 def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
-    tmp_path, monkeypatch, failing
+    tmp_path, monkeypatch, failing, workers
 ):
     import sim.experiment.sweep as sweep_module
 
@@ -722,10 +723,12 @@ def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
 
     monkeypatch.setattr(sweep_module, "_stream_table", counted)
     sweep = plan(load_text(FACTORIAL, "sw.toml"))
-    run_sweep(sweep, tmp_path / "streamed", workers=1 if failing else 2)
+    run_sweep(sweep, tmp_path / "streamed", workers=workers)
     assert gathered == (["runs"] if failing else [])
     assert not list((tmp_path / "streamed").glob("**/*.partial"))
-    monkeypatch.setattr(sweep_module.TableStream, "advance", lambda self, saved: None)
+    monkeypatch.setattr(
+        sweep_module.TableStream, "advance", lambda self, saved, fresh=None: None
+    )
     gathered.clear()
     run_sweep(sweep, tmp_path / "gathered")
     assert gathered == ["runs", "timeseries", "regions", "events"]
@@ -780,33 +783,6 @@ def test_a_pool_sweep_leaves_the_model_to_its_workers(tmp_path):
     assert proc.stdout.strip().splitlines()[-1] == "0 []"
     runs = load_results(out)["runs"]
     assert list(runs["run"]) == [0, 1] and (runs["status"] == "ok").all()
-
-
-def test_saver_thread_saves_in_order_and_stops_at_the_first_error():
-    from sim.experiment.sweep import _Saver
-
-    saved: list[int] = []
-
-    def record(run, status, encoded):
-        if run == 3:
-            raise ResultsError("cannot save run 3 (No space left on device)")
-        time.sleep(0.01)  # slower than the computing side: runs wait in the queue
-        saved.append(run)
-
-    saver = _Saver(record)
-    for run in range(3):
-        saver.put(run, "ok", {})
-    saver.close()
-    assert saved == [0, 1, 2] and not saver.thread.is_alive()
-    saver = _Saver(record)
-    with pytest.raises(ResultsError, match="run 3"):
-        for run in range(3, 8):
-            saver.put(run, "ok", {})
-        saver.close()
-    with contextlib.suppress(ResultsError):
-        saver.close()
-    assert saved == [0, 1, 2]  # nothing after the run that could not be saved
-    assert not saver.thread.is_alive()
 
 
 class _FlakyCluster(ThreadPoolExecutor):
