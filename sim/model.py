@@ -724,6 +724,9 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         )
         event_names = [b["event"] for b in log]
         dissolved = np.repeat(np.array([e == "dissolved" for e in event_names]), counts)
+        reason = _event_reasons_arrow(log, counts)
+        if reason is None:
+            reason = pa.array(_event_reasons(log), pa.large_string())
         formed = np.concatenate([b["formed"] for b in log])
         activity = np.concatenate([b["activity"] for b in log]).astype(np.int64)
         return pa.table(
@@ -746,7 +749,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
                 "region": pa.array(
                     np.concatenate([b["region"] for b in log]).astype(np.int64)
                 ),
-                "reason": pa.array(_event_reasons(log), pa.large_string()),
+                "reason": reason,
                 "lifespan_years": pa.array(
                     np.where(dissolved, (step - formed) / 4.0, np.nan), from_pandas=True
                 ),
@@ -891,6 +894,41 @@ def _plain_column(values: list) -> pa.Array | None:
     if arr.dtype not in (np.float64, np.int64, np.bool_):
         return None
     return pa.array(arr, from_pandas=True)
+
+
+def _event_reasons_arrow(log: list[dict], counts: list[int]) -> pa.Array | None:
+    """:func:`_event_reasons` as an Arrow text column made by Arrow's kernels, or None.
+
+    A dissolution's reason name is taken from a small dictionary and ``joined:<agent>`` is the
+    agent cast to text (what ``str()`` writes) after its prefix. None when a reason code is
+    outside the names (the Python path then decides).
+    """
+    n_names = len(REASONS)
+    blank, joined_code = n_names, n_names + 1
+    codes, agents = [], []
+    for b, n in zip(log, counts, strict=True):
+        if b["reason"] is not None:
+            codes.append(np.asarray(b["reason"], dtype=np.int64))
+            agents.append(np.zeros(n, dtype=np.int64))
+        elif b["joined"] is not None:
+            codes.append(np.full(n, joined_code, dtype=np.int64))
+            agents.append(np.asarray(b["joined"], dtype=np.int64))
+        else:
+            codes.append(np.full(n, blank, dtype=np.int64))
+            agents.append(np.zeros(n, dtype=np.int64))
+    code = np.concatenate(codes)
+    if code.shape[0] and (code.min() < 0 or code.max() > joined_code):
+        return None
+    prefix = pa.array([*REASONS, "", "joined:"], pa.large_string()).take(pa.array(code))
+    joined = code == joined_code
+    if not joined.any():
+        return prefix
+    suffix = pc.if_else(
+        pa.array(joined),
+        pa.array(np.concatenate(agents)).cast(pa.large_string()),
+        pa.scalar("", pa.large_string()),
+    )
+    return pc.binary_join_element_wise(prefix, suffix, pa.scalar("", pa.large_string()))
 
 
 def _share_in_partnerships(community, kind: int) -> float:

@@ -560,6 +560,33 @@ def test_model_leaves_tables_it_cannot_make_as_arrow_to_pandas():
     assert model.events_arrow() is None
 
 
+def test_event_reasons_made_by_arrow_are_the_python_ones():
+    import numpy as np
+    import pyarrow as pa
+
+    from sim.model import _event_reasons, _event_reasons_arrow
+
+    def batch(n, reason=None, joined=None):
+        return {
+            "partnership": np.arange(n),
+            "reason": None if reason is None else np.asarray(reason),
+            "joined": None if joined is None else np.asarray(joined),
+        }
+
+    log = [
+        batch(2),
+        batch(3, joined=[7, 0, 123456789]),
+        batch(2, reason=[0, 4]),
+        batch(0, joined=[]),
+    ]
+    counts = [b["partnership"].shape[0] for b in log]
+    made = _event_reasons_arrow(log, counts)
+    assert made is not None
+    assert made.equals(pa.array(_event_reasons(log), pa.large_string()))
+    assert _event_reasons_arrow(log[:1], counts[:1]).to_pylist() == ["", ""]
+    assert _event_reasons_arrow([batch(1, reason=[9])], [1]) is None
+
+
 @pytest.mark.parametrize(
     "edit",
     [
