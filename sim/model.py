@@ -736,10 +736,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
                 "partnership": pa.array(
                     np.concatenate([b["partnership"] for b in log])
                 ),
-                "event": pa.array(
-                    np.repeat(np.array(event_names, dtype=object), counts).tolist(),
-                    pa.large_string(),
-                ),
+                "event": _repeated_text(event_names, counts),
                 "members": pa.ListArray.from_arrays(offsets_arr, pa.array(real)),
                 "kinds": pa.ListArray.from_arrays(offsets_arr, kind_names),
                 "size": pa.array(size),
@@ -896,6 +893,13 @@ def _plain_column(values: list) -> pa.Array | None:
     return pa.array(arr, from_pandas=True)
 
 
+def _repeated_text(values: list[str], counts: list[int]) -> pa.Array:
+    """Each of ``values`` repeated its count of times, as Arrow text (a take from the distinct values)."""
+    distinct = list(dict.fromkeys(values))
+    index = np.repeat(np.array([distinct.index(v) for v in values], np.int64), counts)
+    return pa.array(distinct, pa.large_string()).take(pa.array(index))
+
+
 def _event_reasons_arrow(log: list[dict], counts: list[int]) -> pa.Array | None:
     """:func:`_event_reasons` as an Arrow text column made by Arrow's kernels, or None.
 
@@ -903,29 +907,35 @@ def _event_reasons_arrow(log: list[dict], counts: list[int]) -> pa.Array | None:
     agent cast to text (what ``str()`` writes) after its prefix. None when a reason code is
     outside the names (the Python path then decides).
     """
-    n_names = len(REASONS)
-    blank, joined_code = n_names, n_names + 1
-    codes, agents = [], []
-    for b, n in zip(log, counts, strict=True):
-        if b["reason"] is not None:
-            codes.append(np.asarray(b["reason"], dtype=np.int64))
-            agents.append(np.zeros(n, dtype=np.int64))
-        elif b["joined"] is not None:
-            codes.append(np.full(n, joined_code, dtype=np.int64))
-            agents.append(np.asarray(b["joined"], dtype=np.int64))
-        else:
-            codes.append(np.full(n, blank, dtype=np.int64))
-            agents.append(np.zeros(n, dtype=np.int64))
-    code = np.concatenate(codes)
+    blank, joined_code = len(REASONS), len(REASONS) + 1
+    # Each batch is one kind of event: its rows' code is the batch's until the reasons and
+    # joiners, gathered batch by batch, are put in their rows.
+    kind = np.array(
+        [
+            0 if b["reason"] is not None else 1 if b["joined"] is not None else 2
+            for b in log
+        ]
+    )
+    rows = np.repeat(kind, counts)
+    code = np.where(rows == 1, joined_code, blank).astype(np.int64)
+    dissolved = rows == 0
+    if dissolved.any():
+        code[dissolved] = np.concatenate(
+            [b["reason"] for b in log if b["reason"] is not None]
+        )
     if code.shape[0] and (code.min() < 0 or code.max() > joined_code):
         return None
     prefix = pa.array([*REASONS, "", "joined:"], pa.large_string()).take(pa.array(code))
-    joined = code == joined_code
+    joined = rows == 1
     if not joined.any():
         return prefix
+    agents = np.zeros(code.shape[0], dtype=np.int64)
+    agents[joined] = np.concatenate(
+        [b["joined"] for b in log if b["reason"] is None and b["joined"] is not None]
+    )
     suffix = pc.if_else(
         pa.array(joined),
-        pa.array(np.concatenate(agents)).cast(pa.large_string()),
+        pa.array(agents).cast(pa.large_string()),
         pa.scalar("", pa.large_string()),
     )
     return pc.binary_join_element_wise(prefix, suffix, pa.scalar("", pa.large_string()))
