@@ -749,9 +749,19 @@ def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
         return real_stream_table(store, runs, name, *args, **kwargs)
 
     monkeypatch.setattr(sweep_module, "_stream_table", counted)
+    unified: list[str] = []
+    real_unified = sweep_module._unified_schema
+
+    def unify(store, runs, name):
+        unified.append(name)
+        return real_unified(store, runs, name)
+
+    monkeypatch.setattr(sweep_module, "_unified_schema", unify)
     sweep = plan(load_text(FACTORIAL, "sw.toml"))
     run_sweep(sweep, tmp_path / "streamed", workers=workers)
     assert gathered == (["runs"] if failing else [])
+    # The chunks are read again only for a table the stream could not take whole.
+    assert unified == gathered
     assert not list((tmp_path / "streamed").glob("**/*.partial"))
     monkeypatch.setattr(
         sweep_module.TableStream, "advance", lambda self, saved, fresh=None: None

@@ -936,6 +936,23 @@ class TableStream:
                 writer.close()
         self.path(name).unlink(missing_ok=True)
 
+    def whole(self, name: str) -> tuple[pa.Schema, list[int]] | None:
+        """Table ``name``'s schema and runs with rows, as :func:`_unified_schema` gives them, if the stream saw every run.
+
+        The stream read (or was handed) every run's table as saved, in run order, and kept
+        it only while all had one schema; the chunks then unify to that schema (``runs``
+        without its wall time) and the runs with rows are those streamed. None when a run
+        is still to come or the table was dropped or has no rows: then the chunks are read.
+        """
+        if (
+            self.next < len(self.order)
+            or name in self.broken
+            or name not in self.writers
+            or name not in self.schemas
+        ):
+            return None
+        return self.schemas[name], list(self.streamed.get(name, []))
+
     def take(
         self, name: str, schema: pa.Schema | None, with_rows: Sequence[int], path: Path
     ) -> int | None:
@@ -998,8 +1015,10 @@ def finalize(
     for name in TABLES:
         path = folder / f"{name}.{fmt}"
         if fmt == "parquet":
+            seen = stream.whole(name) if stream is not None else None
             try:
-                schema, with_rows = _unified_schema(store, runs, name)
+                # A table the stream saw whole is every chunk's: no need to read them again.
+                schema, with_rows = seen or _unified_schema(store, runs, name)
             except (
                 pa.ArrowInvalid,
                 pa.ArrowTypeError,
