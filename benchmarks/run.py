@@ -555,6 +555,7 @@ from benchmarks.run import kemitraan_scenario
 from sim.experiment.run import simulate
 t0 = time.perf_counter()
 res = simulate(kemitraan_scenario({n}, {years!r}))
+tables = (res.timeseries, res.regions, res.events)  # made when first read: all three, as before
 print(json.dumps({{"seconds": time.perf_counter() - t0, "events": len(res.events), "steps": int(res.summary["steps"]),
                   "active_partnerships": int(res.summary["active_partnerships"])}}))
 """
@@ -889,7 +890,9 @@ def goal_make_run(repeats: int = 3) -> dict[str, Any]:
     in_process = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        simulate(scenario)
+        res = simulate(scenario)
+        # The tables are made when first read; the figure has always included them.
+        _ = (res.timeseries, res.regions, res.events)
         in_process.append(time.perf_counter() - t0)
     return {
         "quarters": quarters,

@@ -29,7 +29,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import lsq_linear
 
 from sim.parameters import GEOGRAPHIES
 
@@ -191,6 +190,10 @@ def district_shares(district: pd.DataFrame, province: pd.Series) -> np.ndarray:
     b = np.concatenate(
         [target / scale, np.sqrt(EQUAL_SPLIT_PULL) * np.ones(n), [100.0]]
     )
+    # Here, not at the top: every command reads scenarios through this module, and scipy's
+    # optimizers took 0.23-0.27 s to import (after pandas) for a sweep's parent, which never fits shares.
+    from scipy.optimize import lsq_linear
+
     u = lsq_linear(a, b, bounds=WEIGHT_BOUNDS).x
     return u / u.sum()
 

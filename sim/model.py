@@ -48,6 +48,9 @@ from sim.mechanisms import (
 from sim.mechanisms.dissolution import REASONS
 from sim.parameters import ACTIVITIES, BY_NAME, KINDS
 from sim.scenario import Scenario, defaults
+
+# run_fingerprint stays importable from here: a run's seed is part of the model's interface.
+from sim.seeds import run_fingerprint, run_seed  # noqa: F401
 from sim.state import BUSINESS, NO_MEMBER, IntArray, PartnershipTable, new_community
 from sim.survival import restricted_mean
 
@@ -101,17 +104,6 @@ METRICS: tuple[str, ...] = (
 )
 
 
-def run_fingerprint(root_seed: int, replication: int) -> int:
-    """A run's seed as one number for tables and manifests (63 bits, so it stays an int64).
-
-    It is drawn from :func:`run_seed`, which is what actually seeds the run; two runs with the
-    same fingerprint have the same seed sequence.
-    """
-    return int(
-        run_seed(root_seed, replication).generate_state(1, np.uint64)[0] >> np.uint64(1)
-    )
-
-
 def root_seed_from(rng: object) -> int:
     """The root seed that a value of Mesa's ``rng`` argument stands for.
 
@@ -138,15 +130,6 @@ def root_seed_from(rng: object) -> int:
     raise TypeError(
         f"rng={rng!r}: allowed: an integer seed, None, a numpy Generator or SeedSequence"
     )
-
-
-def run_seed(root_seed: int, replication: int) -> np.random.SeedSequence:
-    """The seed sequence of replication ``replication`` under ``root_seed``.
-
-    Equal to ``SeedSequence(root_seed).spawn(n)[replication]`` for any n > replication, so
-    replication r gets the same seed in every scenario and design point.
-    """
-    return np.random.SeedSequence(root_seed, spawn_key=(replication,))
 
 
 def crossing_time(step: int, before: float, after: float, target: float) -> float:
@@ -671,6 +654,108 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             columns=cols,
         )
 
+    # --- the same tables as Arrow, for a sweep's chunks ------------------------------------
+    #
+    # A sweep stores Arrow, not pandas: making each table as a DataFrame and converting it
+    # (the event lists joined into text only to be split again) cost about a tenth of a
+    # baseline run. These make the Arrow table that ``pa.Table.from_pandas`` gives for the
+    # DataFrame method of the same name (same types, NaN as null, same bytes when encoded);
+    # where that cannot be promised they return None and the caller converts the DataFrame.
+
+    def timeseries_arrow(self) -> pa.Table | None:
+        """:meth:`timeseries` as an Arrow table, or None where only the DataFrame's conversion is sure."""
+        vars_ = self.datacollector.model_vars
+        n = len(next(iter(vars_.values()), []))
+        columns: dict[str, pa.Array] = {"step": pa.array(np.arange(n, dtype=np.int64))}
+        for name, values in vars_.items():
+            if name == "root_seed":
+                continue
+            column = _plain_column(values)
+            if column is None or len(values) != n:
+                return None
+            columns[name] = column
+        return pa.table(columns)
+
+    def region_arrow(self) -> pa.Table:
+        """:meth:`region_series` as an Arrow table."""
+        arr = np.vstack(self._region_rows)
+        step = arr[:, 0].astype(np.int64)
+        region = arr[:, 1].astype(np.int64)
+        names = pa.array(list(self.regions.names), pa.large_string())
+        columns = {
+            "step": pa.array(step),
+            "year": pa.array(self.start_year + step / 4.0, from_pandas=True),
+            "region": pa.array(region),
+            "region_name": names.take(pa.array(region)),
+        }
+        for i, name in enumerate(
+            (
+                "index",
+                "life_expectancy",
+                "expected_schooling",
+                "mean_schooling",
+                "income",
+            ),
+            start=2,
+        ):
+            columns[name] = pa.array(np.ascontiguousarray(arr[:, i]), from_pandas=True)
+        return pa.table(columns)
+
+    def events_arrow(self) -> pa.Table | None:
+        """:meth:`events` as an Arrow table with ``members`` and ``kinds`` as lists, or None.
+
+        The lists are what the sweep stores (``sim.experiment.run.as_lists`` of the text
+        columns), made here from the member arrays without joining them into text. None when
+        there is no event or a row has no member (the text path decides those lists' type).
+        """
+        log = self._event_log
+        if not log:
+            return None
+        counts = [b["partnership"].shape[0] for b in log]
+        step = np.repeat(np.array([b["step"] for b in log], dtype=np.int64), counts)
+        members = np.concatenate([b["members"] for b in log])
+        mask = members != NO_MEMBER
+        size = mask.sum(axis=1).astype(np.int64)
+        if not size.all():
+            return None
+        offsets = np.zeros(members.shape[0] + 1, dtype=np.int32)
+        np.cumsum(size, out=offsets[1:])
+        real = members[mask].astype(np.int64)
+        offsets_arr = pa.array(offsets)
+        kind_names = pa.array(list(KINDS), pa.string()).take(
+            pa.array(self.community.kind[real])
+        )
+        event_names = [b["event"] for b in log]
+        dissolved = np.repeat(np.array([e == "dissolved" for e in event_names]), counts)
+        reason = _event_reasons_arrow(log, counts)
+        if reason is None:
+            reason = pa.array(_event_reasons(log), pa.large_string())
+        formed = np.concatenate([b["formed"] for b in log])
+        activity = np.concatenate([b["activity"] for b in log]).astype(np.int64)
+        return pa.table(
+            {
+                "step": pa.array(step),
+                "year": pa.array(self.start_year + step / 4.0, from_pandas=True),
+                "partnership": pa.array(
+                    np.concatenate([b["partnership"] for b in log])
+                ),
+                "event": _repeated_text(event_names, counts),
+                "members": pa.ListArray.from_arrays(offsets_arr, pa.array(real)),
+                "kinds": pa.ListArray.from_arrays(offsets_arr, kind_names),
+                "size": pa.array(size),
+                "activity": pa.array(list(ACTIVITIES), pa.large_string()).take(
+                    pa.array(activity)
+                ),
+                "region": pa.array(
+                    np.concatenate([b["region"] for b in log]).astype(np.int64)
+                ),
+                "reason": reason,
+                "lifespan_years": pa.array(
+                    np.where(dissolved, (step - formed) / 4.0, np.nan), from_pandas=True
+                ),
+            }
+        )
+
     def summary(self) -> dict[str, float | int | bool | str]:
         """One-row outcome summary of the run (time to target is censored when not reached)."""
         t = self.partnerships
@@ -783,6 +868,80 @@ def _event_reasons(log: list[dict]) -> list[str]:
         else:
             reason.extend([""] * b["partnership"].shape[0])
     return reason
+
+
+# Python scalar types a DataFrame column of them turns into one numpy dtype, as numpy does.
+_FLOATS = frozenset({float, np.float64})
+_INTS = frozenset({int, np.int64})
+_BOOLS = frozenset({bool, np.bool_})
+
+
+def _plain_column(values: list) -> pa.Array | None:
+    """A list of numbers as the Arrow column its DataFrame column converts to, or None if unsure.
+
+    Only lists of all floats, all integers or all booleans (Python's or numpy's), which pandas
+    and numpy both store as float64, int64 or bool; NaN becomes null as in ``from_pandas``.
+    """
+    kinds = {type(v) for v in values}
+    if not values or not (kinds <= _FLOATS or kinds <= _INTS or kinds <= _BOOLS):
+        return None
+    try:
+        arr = np.asarray(values)
+    except (
+        OverflowError
+    ):  # an integer beyond int64: pandas keeps such a column as objects
+        return None
+    if arr.dtype not in (np.float64, np.int64, np.bool_):
+        return None
+    return pa.array(arr, from_pandas=True)
+
+
+def _repeated_text(values: list[str], counts: list[int]) -> pa.Array:
+    """Each of ``values`` repeated its count of times, as Arrow text (a take from the distinct values)."""
+    distinct = list(dict.fromkeys(values))
+    index = np.repeat(np.array([distinct.index(v) for v in values], np.int64), counts)
+    return pa.array(distinct, pa.large_string()).take(pa.array(index))
+
+
+def _event_reasons_arrow(log: list[dict], counts: list[int]) -> pa.Array | None:
+    """:func:`_event_reasons` as an Arrow text column made by Arrow's kernels, or None.
+
+    A dissolution's reason name is taken from a small dictionary and ``joined:<agent>`` is the
+    agent cast to text (what ``str()`` writes) after its prefix. None when a reason code is
+    outside the names (the Python path then decides).
+    """
+    blank, joined_code = len(REASONS), len(REASONS) + 1
+    # Each batch is one kind of event: its rows' code is the batch's until the reasons and
+    # joiners, gathered batch by batch, are put in their rows.
+    kind = np.array(
+        [
+            0 if b["reason"] is not None else 1 if b["joined"] is not None else 2
+            for b in log
+        ]
+    )
+    rows = np.repeat(kind, counts)
+    code = np.where(rows == 1, joined_code, blank).astype(np.int64)
+    dissolved = rows == 0
+    if dissolved.any():
+        code[dissolved] = np.concatenate(
+            [b["reason"] for b in log if b["reason"] is not None]
+        )
+    if code.shape[0] and (code.min() < 0 or code.max() > joined_code):
+        return None
+    prefix = pa.array([*REASONS, "", "joined:"], pa.large_string()).take(pa.array(code))
+    joined = rows == 1
+    if not joined.any():
+        return prefix
+    agents = np.zeros(code.shape[0], dtype=np.int64)
+    agents[joined] = np.concatenate(
+        [b["joined"] for b in log if b["reason"] is None and b["joined"] is not None]
+    )
+    suffix = pc.if_else(
+        pa.array(joined),
+        pa.array(agents).cast(pa.large_string()),
+        pa.scalar("", pa.large_string()),
+    )
+    return pc.binary_join_element_wise(prefix, suffix, pa.scalar("", pa.large_string()))
 
 
 def _share_in_partnerships(community, kind: int) -> float:

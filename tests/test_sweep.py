@@ -148,6 +148,8 @@ def test_sigkill_mid_sweep_then_resume(tmp_path, reference):
     ]
     # Three kills at random moments (seeded, so a failure can be replayed): after a random number
     # of finished runs, plus a random delay, so some kills land while a chunk is being written.
+    # The delay stays within about one run: with runs saved faster, 0.2 s let the whole 12-run
+    # sweep finish before the kill, so the kill tested nothing.
     rng = random.Random(20261129)
     moments = sorted(rng.sample(range(1, 11), 3))
     for kill_after in moments:
@@ -165,7 +167,7 @@ def test_sigkill_mid_sweep_then_resume(tmp_path, reference):
             and time.time() < deadline
         ):
             time.sleep(0.01)
-        time.sleep(rng.uniform(0.0, 0.2))
+        time.sleep(rng.uniform(0.0, 0.05))
         os.killpg(
             proc.pid, signal.SIGKILL
         )  # the parent and its workers, no chance to clean up
@@ -493,6 +495,8 @@ def _assert_same_tables(fast: dict, slow: dict) -> None:
 
 
 def test_arrow_path_makes_the_tables_of_the_pandas_path():
+    from sim.experiment.sweep import ipc_bytes
+
     sweep = plan(load_text(FACTORIAL, "sw.toml"), replications=1)
     for task in sweep.tasks[:2]:
         fast, slow = _both_paths(task)
@@ -500,6 +504,89 @@ def test_arrow_path_makes_the_tables_of_the_pandas_path():
         assert fast["events"].num_rows > 0
         assert str(fast["events"].schema.field("members").type) == "list<item: int64>"
         _assert_same_tables(fast, slow)
+        # The chunk's bytes too (the model made these tables itself, not from DataFrames).
+        for name, table in slow.items():
+            assert ipc_bytes(fast[name]) == ipc_bytes(table), name
+
+
+def test_runs_row_made_from_its_values_is_the_pandas_row():
+    import numpy as np
+
+    from sim.experiment.run import _row_table, arrow_table
+    from sim.experiment.sweep import ipc_bytes
+
+    row = {
+        "run": 3,
+        "point": np.int64(1),
+        "point_name": "a",
+        "rewards.scheme": "none",
+        "funding.scale": 1.5,
+        "gotong_royong.enabled": True,
+        "flag": np.bool_(False),
+        "error": "",
+        "run_seed": 2**62 + 7,
+        "years_to_target": float("nan"),
+        "final_index": np.float64(71.25),
+        "missing": np.float64("nan"),
+        "negative": -4,
+    }
+    fast = _row_table(row)
+    assert fast is not None
+    assert ipc_bytes(fast) == ipc_bytes(arrow_table(pd.DataFrame([row])))
+    # Values whose column pandas types by rules of its own are left to pandas.
+    for odd in (None, 2**64, [1, 2], np.int32(3), np.str_("x"), b"x"):
+        assert _row_table({**row, "odd": odd}) is None
+
+
+def test_model_leaves_tables_it_cannot_make_as_arrow_to_pandas():
+    import numpy as np
+
+    from sim.model import NO_MEMBER, _plain_column
+
+    assert _plain_column([1, np.int64(2)]).type == "int64"
+    assert _plain_column([0.5, float("nan")]).null_count == 1
+    assert _plain_column([True, np.bool_(False)]).type == "bool"
+    for mixed in ([1, 2.5], [True, 1], [1, None], ["a"], [2**64], []):
+        assert _plain_column(mixed) is None
+    task = plan(load_text(SMALL, "sw.toml"), replications=1).tasks[0]
+    res = sim.experiment.run.simulate(task.scenario, 0)
+    assert res.arrow("events") is not None
+    model = res.model
+    model.datacollector.model_vars["formed"][3] = 1.5  # a column of mixed numbers
+    assert model.timeseries_arrow() is None
+    batch = model._event_log[0]
+    batch["members"] = batch["members"].copy()
+    batch["members"][0] = NO_MEMBER  # a row without members
+    assert model.events_arrow() is None
+    model._event_log.clear()
+    assert model.events_arrow() is None
+
+
+def test_event_reasons_made_by_arrow_are_the_python_ones():
+    import numpy as np
+    import pyarrow as pa
+
+    from sim.model import _event_reasons, _event_reasons_arrow
+
+    def batch(n, reason=None, joined=None):
+        return {
+            "partnership": np.arange(n),
+            "reason": None if reason is None else np.asarray(reason),
+            "joined": None if joined is None else np.asarray(joined),
+        }
+
+    log = [
+        batch(2),
+        batch(3, joined=[7, 0, 123456789]),
+        batch(2, reason=[0, 4]),
+        batch(0, joined=[]),
+    ]
+    counts = [b["partnership"].shape[0] for b in log]
+    made = _event_reasons_arrow(log, counts)
+    assert made is not None
+    assert made.equals(pa.array(_event_reasons(log), pa.large_string()))
+    assert _event_reasons_arrow(log[:1], counts[:1]).to_pylist() == ["", ""]
+    assert _event_reasons_arrow([batch(1, reason=[9])], [1]) is None
 
 
 @pytest.mark.parametrize(
@@ -643,9 +730,10 @@ def test_dask_logs_are_held_until_the_sweep_ends(monkeypatch):
     assert isinstance(client.handlers[0], Keep)
 
 
-@pytest.mark.parametrize("failing", [False, True])
+# One worker streams each run's tables from memory, a pool's parent reads them from the chunks.
+@pytest.mark.parametrize(("failing", "workers"), [(False, 2), (False, 1), (True, 1)])
 def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
-    tmp_path, monkeypatch, failing
+    tmp_path, monkeypatch, failing, workers
 ):
     import sim.experiment.sweep as sweep_module
 
@@ -663,11 +751,23 @@ def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
         return real_stream_table(store, runs, name, *args, **kwargs)
 
     monkeypatch.setattr(sweep_module, "_stream_table", counted)
+    unified: list[str] = []
+    real_unified = sweep_module._unified_schema
+
+    def unify(store, runs, name):
+        unified.append(name)
+        return real_unified(store, runs, name)
+
+    monkeypatch.setattr(sweep_module, "_unified_schema", unify)
     sweep = plan(load_text(FACTORIAL, "sw.toml"))
-    run_sweep(sweep, tmp_path / "streamed", workers=1 if failing else 2)
+    run_sweep(sweep, tmp_path / "streamed", workers=workers)
     assert gathered == (["runs"] if failing else [])
+    # The chunks are read again only for a table the stream could not take whole.
+    assert unified == gathered
     assert not list((tmp_path / "streamed").glob("**/*.partial"))
-    monkeypatch.setattr(sweep_module.TableStream, "advance", lambda self, saved: None)
+    monkeypatch.setattr(
+        sweep_module.TableStream, "advance", lambda self, saved, fresh=None: None
+    )
     gathered.clear()
     run_sweep(sweep, tmp_path / "gathered")
     assert gathered == ["runs", "timeseries", "regions", "events"]
@@ -705,31 +805,23 @@ def test_planning_a_sweep_does_not_import_the_model():
     assert out.strip() == "[]"
 
 
-def test_saver_thread_saves_in_order_and_stops_at_the_first_error():
-    from sim.experiment.sweep import _Saver
-
-    saved: list[int] = []
-
-    def record(run, status, encoded):
-        if run == 3:
-            raise ResultsError("cannot save run 3 (No space left on device)")
-        time.sleep(0.01)  # slower than the computing side: runs wait in the queue
-        saved.append(run)
-
-    saver = _Saver(record)
-    for run in range(3):
-        saver.put(run, "ok", {})
-    saver.close()
-    assert saved == [0, 1, 2] and not saver.thread.is_alive()
-    saver = _Saver(record)
-    with pytest.raises(ResultsError, match="run 3"):
-        for run in range(3, 8):
-            saver.put(run, "ok", {})
-        saver.close()
-    with contextlib.suppress(ResultsError):
-        saver.close()
-    assert saved == [0, 1, 2]  # nothing after the run that could not be saved
-    assert not saver.thread.is_alive()
+def test_a_pool_sweep_leaves_the_model_to_its_workers(tmp_path):
+    # With a pool only the workers run the model; the parent writes every run's seed into
+    # the manifest (sim.seeds) and saves the chunks without importing it (about 0.6 s of CPU).
+    out = tmp_path / "o"
+    code = (
+        "import sys\nfrom sim.cli import main\n"
+        f"status = main(['run', {str(ROOT / 'scenarios' / 'baseline.toml')!r}, '--steps', '1', "
+        f"'--replications', '2', '--workers', '2', '--out', {str(out)!r}, '--no-report', '-q'])\n"
+        "print(status, sorted(m for m in ('sim.model', 'mesa', 'scipy') if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "0 []"
+    runs = load_results(out)["runs"]
+    assert list(runs["run"]) == [0, 1] and (runs["status"] == "ok").all()
 
 
 class _FlakyCluster(ThreadPoolExecutor):

@@ -109,7 +109,7 @@ def sweep_from_manifest(manifest: dict[str, Any]) -> Sweep:
             checked=bool(how.get("checked")),
         )
     stored = {(r["run"], r["run_seed"]) for r in manifest["runs"]}
-    from sim.model import run_fingerprint
+    from sim.seeds import run_fingerprint
 
     planned = {
         (t.run, run_fingerprint(int(t.scenario.scenario.seed), t.replication))

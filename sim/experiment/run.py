@@ -37,28 +37,82 @@ from sim.scenario import Scenario
 # imports the model for every worker, while it imports the model itself (see ``start_server``).
 MODEL_MODULE = "sim.model"
 
+# The columns every per-run table of a sweep gets in front, naming its run.
+KEYS: tuple[str, ...] = ("run", "point", "replication")
 
-@dataclass
+
 class RunResult:
-    """The tables of one run.
+    """The tables of one run, each made from the finished model when first read.
 
     Attributes:
         summary: One-row outcome summary (see ``PartnershipModel.summary``).
         timeseries: Per-step metrics.
         regions: Per-step, per-region index and components.
         events: Partnership events.
+        model: The finished model the tables come from (None when they were given).
     """
 
-    summary: dict
-    timeseries: pd.DataFrame
-    regions: pd.DataFrame
-    events: pd.DataFrame
+    def __init__(
+        self,
+        summary: dict,
+        timeseries: pd.DataFrame | None = None,
+        regions: pd.DataFrame | None = None,
+        events: pd.DataFrame | None = None,
+        *,
+        model: Any = None,
+    ):
+        """A run's tables: given, or made from ``model`` when first read (a sweep may want them as Arrow)."""
+        if model is None and (timeseries is None or regions is None or events is None):
+            raise ValueError("a RunResult needs its three tables or the model")
+        self.summary, self.model = summary, model
+        self._frames: dict[str, pd.DataFrame | None] = {
+            "timeseries": timeseries,
+            "regions": regions,
+            "events": events,
+        }
+
+    def _frame(self, name: str, make: str) -> pd.DataFrame:
+        frame = self._frames[name]
+        if frame is None:
+            frame = self._frames[name] = getattr(self.model, make)()
+        return frame
+
+    @property
+    def timeseries(self) -> pd.DataFrame:
+        """Per-step metrics."""
+        return self._frame("timeseries", "timeseries")
+
+    @property
+    def regions(self) -> pd.DataFrame:
+        """Per-step, per-region index and components."""
+        return self._frame("regions", "region_series")
+
+    @property
+    def events(self) -> pd.DataFrame:
+        """Partnership events."""
+        return self._frame("events", "events")
+
+    def arrow(self, name: str) -> pa.Table | None:
+        """Table ``name`` made by the model directly as Arrow (``as_lists`` events), or None.
+
+        None when the table was given as a DataFrame (a caller's edit wins), has no rows, or
+        the model cannot promise the Arrow table that converting its DataFrame gives.
+        """
+        if self.model is None or self._frames[name] is not None:
+            return None
+        make = {
+            "timeseries": self.model.timeseries_arrow,
+            "regions": self.model.region_arrow,
+            "events": self.model.events_arrow,
+        }[name]
+        table = make()
+        return table if table is not None and table.num_rows else None
 
 
 def simulate(
     scenario: Scenario, replication: int = 0, *, checked: bool = False
 ) -> RunResult:
-    """Run one replication of a scenario to its horizon."""
+    """Run one replication of a scenario to its horizon (its tables are made when first read)."""
     from sim.model import PartnershipModel, run_fingerprint
 
     t0 = time.perf_counter()
@@ -66,7 +120,7 @@ def simulate(
     summary = model.summary()
     summary["run_seed"] = run_fingerprint(model.root_seed, replication)
     summary["wall_seconds"] = round(time.perf_counter() - t0, 4)
-    return RunResult(summary, model.timeseries(), model.region_series(), model.events())
+    return RunResult(summary, model=model)
 
 
 @dataclass(frozen=True)
@@ -92,9 +146,19 @@ class Task:
     checked: bool = False
 
 
-def _outcome(task: Task) -> tuple[dict[str, Any], RunResult | None]:
-    """Run one task: its row of the runs table and its result (None for a run that raised)."""
-    from sim.model import run_fingerprint
+# A run's tables by name: DataFrames (execute), or Arrow tables where the model made them so.
+Tables = dict[str, pd.DataFrame | pa.Table]
+
+
+def _outcome(
+    task: Task, tables: Callable[[RunResult], Tables]
+) -> tuple[dict[str, Any], Tables | None]:
+    """Run one task: its row of the runs table and ``tables`` of its result (None for a run that raised).
+
+    The tables are made inside the same guard as the run, so a table that cannot be made
+    fails its run, as a model error does.
+    """
+    from sim.seeds import run_fingerprint
 
     seed = run_fingerprint(int(task.scenario.scenario.seed), task.replication)
     head = {
@@ -107,6 +171,7 @@ def _outcome(task: Task) -> tuple[dict[str, Any], RunResult | None]:
     t0 = time.perf_counter()
     try:
         res = simulate(task.scenario, task.replication, checked=task.checked)
+        made = tables(res)
     except Exception as exc:  # a failing run is recorded and the sweep goes on
         last = (
             traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
@@ -131,7 +196,22 @@ def _outcome(task: Task) -> tuple[dict[str, Any], RunResult | None]:
         "wall_seconds": summary.pop("wall_seconds"),
         **{k: v for k, v in summary.items() if k != "replication"},
     }
-    return row, res
+    return row, made
+
+
+def _frames(res: RunResult) -> Tables:
+    """A run's tables as DataFrames."""
+    return {"timeseries": res.timeseries, "regions": res.regions, "events": res.events}
+
+
+def _arrow_frames(res: RunResult) -> Tables:
+    """A run's tables as the model's own Arrow tables, each a DataFrame where it cannot make one."""
+    out: Tables = {}
+    for name in ("timeseries", "regions", "events"):
+        table = res.arrow(name)
+        keyless = table is not None and not set(KEYS) & set(table.column_names)
+        out[name] = table if keyless else getattr(res, name)
+    return out
 
 
 def _keyed(task: Task, name: str, table: pd.DataFrame) -> pd.DataFrame:
@@ -145,45 +225,88 @@ def _keyed(task: Task, name: str, table: pd.DataFrame) -> pd.DataFrame:
 
 def execute(task: Task) -> tuple[int, dict[str, pd.DataFrame]]:
     """Run one task into its tables; a run that raises becomes a ``failed`` row, never an exception."""
-    row, res = _outcome(task)
+    row, res = _outcome(task, _frames)
     tables = {"runs": pd.DataFrame([row])}
-    if res is not None:
-        for name, table in (
-            ("timeseries", res.timeseries),
-            ("regions", res.regions),
-            ("events", res.events),
-        ):
-            tables[name] = _keyed(task, name, table)
+    for name, table in (res or {}).items():
+        assert isinstance(table, pd.DataFrame)
+        tables[name] = _keyed(task, name, table)
     return task.run, tables
 
 
 def execute_arrow(task: Task) -> tuple[int, str, dict[str, pa.Table]]:
-    """Run one task into Arrow tables: the same tables as :func:`execute`, made without pandas' copies.
+    """Run one task into Arrow tables: the same tables as :func:`execute`, made without pandas.
 
-    A sweep saves Arrow, so its workers go straight there: the run, point and replication
-    columns are prepended as Arrow arrays and the event lists are split by Arrow's kernels,
-    instead of copying each DataFrame, inserting columns and splitting every member in a
-    Python loop (:func:`as_lists`, about 12 ms of a baseline run's 270). Any table that the
-    Arrow path cannot make exactly as :func:`execute` would (no rows, a missing or empty list
-    item, text that is not a plain integer) goes through the pandas path instead, so the
-    tables are the same either way (``tests/test_sweep.py`` checks both paths against each other).
+    A sweep saves Arrow, so its workers go straight there: the model makes its tables as Arrow
+    (``PartnershipModel.timeseries_arrow`` and the like: the event lists from the member
+    arrays, never joined into text and split again), the runs row is made from its values,
+    and the run, point and replication columns are prepended as Arrow arrays. A table the
+    model cannot make so exactly as :func:`execute` would (no rows, a column of mixed or
+    unusual values), or one given as a DataFrame, is converted from the DataFrame as before
+    (:func:`_arrow_keyed`, else :func:`_keyed`); ``tests/test_sweep.py`` checks the paths
+    against each other.
 
     Returns:
         (run id, ``ok`` or ``failed``, the tables by name).
     """
-    row, res = _outcome(task)
-    tables = {"runs": arrow_table(pd.DataFrame([row]))}
-    if res is not None:
-        for name, table in (
-            ("timeseries", res.timeseries),
-            ("regions", res.regions),
-            ("events", res.events),
-        ):
-            fast = _arrow_keyed(task, name, table)
-            tables[name] = (
-                fast if fast is not None else arrow_table(_keyed(task, name, table))
-            )
+    row, res = _outcome(task, _arrow_frames)
+    runs = _row_table(row)
+    tables = {"runs": runs if runs is not None else arrow_table(pd.DataFrame([row]))}
+    for name, table in (res or {}).items():
+        if isinstance(table, pa.Table):
+            tables[name] = _with_keys(task, table)
+            continue
+        keyed = _arrow_keyed(task, name, table)
+        tables[name] = (
+            keyed if keyed is not None else arrow_table(_keyed(task, name, table))
+        )
     return task.run, str(row["status"]), tables
+
+
+def _row_table(row: dict[str, Any]) -> pa.Table | None:
+    """The runs table's one row as ``arrow_table(pd.DataFrame([row]))`` makes it, or None if unsure.
+
+    Each value makes a column of the type pandas gives one such value: a bool, an integer of
+    int64's range, a float (NaN as null) or a text; anything else is left to pandas.
+    """
+    columns = {}
+    for key, value in row.items():
+        kind = type(value)
+        try:
+            if kind in _BOOLS:
+                column = pa.array([bool(value)], pa.bool_())
+            elif kind in _INTS:
+                column = pa.array([int(value)], pa.int64())
+            elif kind in _FLOATS:
+                # From numpy, as pandas hands it over: a NaN stays in the data under its null.
+                column = pa.array(np.array([value], np.float64), from_pandas=True)
+            elif kind is str:
+                column = pa.array([value], pa.large_string())
+            else:
+                return None
+        except (OverflowError, pa.ArrowException):
+            return None
+        columns[str(key)] = column
+    if len(columns) != len(row):
+        return None
+    return pa.table(columns)
+
+
+# The scalar types whose one-value DataFrame column has one sure Arrow type (see _row_table).
+_BOOLS = frozenset({bool, np.bool_})
+_INTS = frozenset({int, np.int64})
+_FLOATS = frozenset({float, np.float64})
+
+
+def _with_keys(task: Task, table: pa.Table) -> pa.Table:
+    """A run's Arrow table (without key columns) with its run, point and replication columns in front."""
+    n = table.num_rows
+    for i, (key, value) in enumerate(
+        (("run", task.run), ("point", task.point), ("replication", task.replication))
+    ):
+        table = table.add_column(
+            i, pa.field(key, pa.int64()), pa.array(np.full(n, value, dtype=np.int64))
+        )
+    return table
 
 
 def arrow_table(df: pd.DataFrame) -> pa.Table:
@@ -198,7 +321,7 @@ def arrow_table(df: pd.DataFrame) -> pa.Table:
 
 def _arrow_keyed(task: Task, name: str, df: pd.DataFrame) -> pa.Table | None:
     """:func:`_keyed` made in Arrow, or None where only the pandas path gives the same table."""
-    if df.empty or any(k in df.columns for k in ("run", "point", "replication")):
+    if df.empty or any(k in df.columns for k in KEYS):
         return None
     table = arrow_table(df)
     if name == "events":
@@ -210,14 +333,7 @@ def _arrow_keyed(task: Task, name: str, df: pd.DataFrame) -> pa.Table | None:
                 return None
             i = table.schema.get_field_index(col)
             table = table.set_column(i, pa.field(col, lists.type), lists)
-    n = table.num_rows
-    for i, (key, value) in enumerate(
-        (("run", task.run), ("point", task.point), ("replication", task.replication))
-    ):
-        table = table.add_column(
-            i, pa.field(key, pa.int64()), pa.array(np.full(n, value, dtype=np.int64))
-        )
-    return table
+    return _with_keys(task, table)
 
 
 _ARROW_ITEM: dict[type, pa.DataType] = {int: pa.int64(), str: pa.string()}

@@ -34,9 +34,7 @@ import contextlib
 import hashlib
 import json
 import os
-import queue
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
@@ -232,11 +230,19 @@ def encode_tables(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
 
 
 def ipc_bytes(table: pa.Table) -> bytes:
-    """One table as an Arrow IPC file in memory."""
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, table.schema) as writer:
+    """One table as an Arrow IPC file in memory.
+
+    The file is measured first (a writer that only counts) and then written once into a
+    buffer of its size: a growing buffer is copied each time it doubles, which cost a run's
+    event table (1.2 MB) 1-2 ms, and up to 17 ms just after a run, instead of about 0.3.
+    """
+    counter = pa.MockOutputStream()
+    with pa.ipc.new_file(counter, table.schema) as writer:
         writer.write_table(table)
-    return sink.getvalue().to_pybytes()
+    buffer = pa.allocate_buffer(counter.size())
+    with pa.ipc.new_file(pa.FixedSizeBufferWriter(buffer), table.schema) as writer:
+        writer.write_table(table)
+    return buffer.to_pybytes()
 
 
 def _write_file(path: Path, data: bytes) -> None:
@@ -522,9 +528,8 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 
 
 def _manifest(sweep: Sweep, command: str, fmt: str) -> dict[str, Any]:
-    from sim.model import (
-        run_fingerprint,
-    )  # here, not at the top: see sim.experiment.run.MODEL_MODULE
+    # The seeds' own module, not the model's: a pool's parent never imports the model.
+    from sim.seeds import run_fingerprint
 
     return {
         "kemitraan_results": 1,
@@ -867,22 +872,35 @@ class TableStream:
         """Where table ``name`` is being written."""
         return self.store.dir / f"stream-{name}.parquet.partial"
 
-    def advance(self, saved: set[int]) -> None:
-        """Add every run whose turn has come and whose chunk is saved (``saved``: the saved runs)."""
+    def advance(
+        self,
+        saved: set[int],
+        fresh: tuple[int, Mapping[str, pa.Table]] | None = None,
+    ) -> None:
+        """Add every run whose turn has come and whose chunk is saved (``saved``: the saved runs).
+
+        Args:
+            saved: The runs whose chunks are saved.
+            fresh: A run just saved by this process and its tables as saved, used instead of
+                reading its chunk back (every other run is read from its chunk).
+        """
         while self.next < len(self.order) and self.order[self.next] in saved:
             run = self.order[self.next]
+            given = fresh[1] if fresh is not None and fresh[0] == run else None
             for name in TABLES:
                 if name not in self.broken:
                     try:
-                        self._add(run, name)
+                        if given is None:
+                            self._add(run, name, self.store.table(run, name))
+                        else:
+                            self._add(run, name, given.get(name))
                     # A stream that cannot be written (disk full, an unreadable chunk) is
                     # dropped: finalize writes the table from the chunks, or says why it cannot.
                     except (OSError, pa.ArrowException):
                         self._drop(name)
             self.next += 1
 
-    def _add(self, run: int, name: str) -> None:
-        table = self.store.table(run, name)
+    def _add(self, run: int, name: str, table: pa.Table | None) -> None:
         if table is None or table.num_rows == 0:
             return  # as in _unified_schema: only runs with rows make a table
         if name == "runs" and "wall_seconds" in table.column_names:
@@ -917,6 +935,23 @@ class TableStream:
             with contextlib.suppress(OSError, pa.ArrowException):
                 writer.close()
         self.path(name).unlink(missing_ok=True)
+
+    def whole(self, name: str) -> tuple[pa.Schema, list[int]] | None:
+        """Table ``name``'s schema and runs with rows, as :func:`_unified_schema` gives them, if the stream saw every run.
+
+        The stream read (or was handed) every run's table as saved, in run order, and kept
+        it only while all had one schema; the chunks then unify to that schema (``runs``
+        without its wall time) and the runs with rows are those streamed. None when a run
+        is still to come or the table was dropped or has no rows: then the chunks are read.
+        """
+        if (
+            self.next < len(self.order)
+            or name in self.broken
+            or name not in self.writers
+            or name not in self.schemas
+        ):
+            return None
+        return self.schemas[name], list(self.streamed.get(name, []))
 
     def take(
         self, name: str, schema: pa.Schema | None, with_rows: Sequence[int], path: Path
@@ -980,8 +1015,10 @@ def finalize(
     for name in TABLES:
         path = folder / f"{name}.{fmt}"
         if fmt == "parquet":
+            seen = stream.whole(name) if stream is not None else None
             try:
-                schema, with_rows = _unified_schema(store, runs, name)
+                # A table the stream saw whole is every chunk's: no need to read them again.
+                schema, with_rows = seen or _unified_schema(store, runs, name)
             except (
                 pa.ArrowInvalid,
                 pa.ArrowTypeError,
@@ -1170,7 +1207,12 @@ def run_sweep(
             else None
         )
 
-        def record(run: int, status: str, result: dict[str, bytes] | Staged) -> None:
+        def record(
+            run: int,
+            status: str,
+            result: dict[str, bytes] | Staged,
+            tables: Mapping[str, pa.Table] | None = None,
+        ) -> None:
             nonlocal finished, failed
             if isinstance(result, Staged):
                 store.commit(run, result)
@@ -1178,34 +1220,42 @@ def run_sweep(
                 store.write(run, result)
             saved.add(run)
             if stream is not None:
-                stream.advance(saved)
+                stream.advance(saved, (run, tables) if tables is not None else None)
             finished += 1
             if status != "ok":
                 failed += 1
             if progress:
                 progress(finished, failed, total)
 
+        def record_here(run: int, status: str, tables: dict[str, pa.Table]) -> None:
+            # A run made in this process is encoded here and streamed from memory, not read back.
+            encoded = {name: ipc_bytes(table) for name, table in tables.items()}
+            record(run, status, encoded, tables)
+
         if progress:
             progress(finished, failed, total)
-        # A sweep run in this process saves each run on a second thread while it computes
-        # the next (see _Saver); a pool's runs are saved here while its workers compute.
-        saver = _Saver(record) if executor is None and workers <= 1 else None
+        # A run made in this process is saved before the next starts: a second thread saving
+        # it meanwhile cost 15 ms of CPU a run more (switching the GIL with the model's thread)
+        # and gained no wall time on this two-core machine with another job on it.
+        here = executor is None and workers <= 1
+        on_result: Callable[..., None]
+        fn: Callable[[Task], tuple]
+        if here:
+            on_result, fn = record_here, execute_arrow
+        elif staging:
+            on_result, fn = record, partial(execute_staged, folder=str(folder))
+        else:
+            on_result, fn = record, execute_encoded
         completed = False
         try:
-            try:
-                execute_all(
-                    todo,
-                    saver.put if saver is not None else record,
-                    workers=workers,
-                    executor=executor,
-                    max_in_flight=max_in_flight,
-                    fn=partial(execute_staged, folder=str(folder))
-                    if staging
-                    else execute_encoded,
-                )
-            finally:
-                if saver is not None:
-                    saver.close()  # every finished run saved (or the first error raised)
+            execute_all(
+                todo,
+                on_result,
+                workers=workers,
+                executor=executor,
+                max_in_flight=max_in_flight,
+                fn=fn,
+            )
             completed = True
         except KeyboardInterrupt:
             raise SweepInterrupted(finished, total) from None
@@ -1232,51 +1282,6 @@ def run_sweep(
     runs = tables["runs"]
     failed = int((runs["status"] != "ok").sum()) if not runs.empty else 0
     return tables, failed
-
-
-class _Saver:
-    """Saves a one-process sweep's finished runs on a second thread, in order, while the next run is computed.
-
-    Writing a run's files, hashing them, journaling and streaming it into the final tables
-    spend most of their time in system calls, hashing and Arrow's writers, which let other
-    threads run; so a sweep in one process computes run k+1 while run k is saved, on the core
-    the one worker leaves free. Runs are saved in the order they finished; the first error
-    (disk full) stops the saving and is raised in the computing thread at its next run.
-    """
-
-    def __init__(self, record: Callable[[int, str, dict[str, bytes]], None]):
-        """Start the saving thread; ``record`` saves one run (as ``run_sweep``'s)."""
-        self.record = record
-        # Two runs waiting at most: memory stays flat if saving falls behind.
-        self.queue: queue.Queue[tuple[int, str, dict[str, bytes]] | None] = queue.Queue(
-            maxsize=2
-        )
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(
-            target=self._loop, name="kemitraan-saver", daemon=True
-        )
-        self.thread.start()
-
-    def put(self, run: int, status: str, encoded: dict[str, bytes]) -> None:
-        """Queue a finished run to be saved (raises the saving thread's first error, if any)."""
-        if self.error is not None:
-            raise self.error
-        self.queue.put((run, status, encoded))
-
-    def _loop(self) -> None:
-        while (item := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    self.record(*item)
-                except BaseException as exc:  # raised in the computing thread
-                    self.error = exc
-
-    def close(self) -> None:
-        """Wait until every queued run is saved; raise the first saving error."""
-        self.queue.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
 
 
 def execute_encoded(task: Task) -> tuple[int, str, dict[str, bytes]]:
