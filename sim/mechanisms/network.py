@@ -147,9 +147,8 @@ def network_candidates(
 
 
 PARALLEL_QUERIES = 4_096  # query rows from which a search uses every core
-LOCALITY_CELLS = (
-    8  # grid cells per unit of a search coordinate, for the order of large batches
-)
+# Grid cells per unit of a search coordinate, for the order in which large batches are searched.
+LOCALITY_CELLS = 8
 
 
 class SearchTree:
