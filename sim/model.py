@@ -51,7 +51,16 @@ from sim.scenario import Scenario, defaults
 
 # run_fingerprint stays importable from here: a run's seed is part of the model's interface.
 from sim.seeds import run_fingerprint, run_seed  # noqa: F401
-from sim.state import BUSINESS, NO_MEMBER, IntArray, PartnershipTable, new_community
+from sim.state import (
+    BOOL_SCALARS,
+    BUSINESS,
+    FLOAT_SCALARS,
+    INT_SCALARS,
+    NO_MEMBER,
+    IntArray,
+    PartnershipTable,
+    new_community,
+)
 from sim.survival import restricted_mean
 
 # Independent random streams, one per source of chance, derived in this fixed order from
@@ -130,6 +139,18 @@ def root_seed_from(rng: object) -> int:
     raise TypeError(
         f"rng={rng!r}: allowed: an integer seed, None, a numpy Generator or SeedSequence"
     )
+
+
+# The columns of a region row as the model records it each quarter (``_region_rows``).
+REGION_ROW: tuple[str, ...] = (
+    "step",
+    "region",
+    "index",
+    "life_expectancy",
+    "expected_schooling",
+    "mean_schooling",
+    "income",
+)
 
 
 def crossing_time(step: int, before: float, after: float, target: float) -> float:
@@ -582,19 +603,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
 
     def region_series(self) -> pd.DataFrame:
         """One row per step and region: the region's name, index and components."""
-        arr = np.vstack(self._region_rows)
-        df = pd.DataFrame(
-            arr,
-            columns=[
-                "step",
-                "region",
-                "index",
-                "life_expectancy",
-                "expected_schooling",
-                "mean_schooling",
-                "income",
-            ],
-        )
+        df = pd.DataFrame(np.vstack(self._region_rows), columns=list(REGION_ROW))
         df["step"] = df["step"].astype(np.int64)
         df["region"] = df["region"].astype(np.int64)
         df.insert(1, "year", self.start_year + df["step"] / 4.0)
@@ -688,16 +697,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
             "region": pa.array(region),
             "region_name": names.take(pa.array(region)),
         }
-        for i, name in enumerate(
-            (
-                "index",
-                "life_expectancy",
-                "expected_schooling",
-                "mean_schooling",
-                "income",
-            ),
-            start=2,
-        ):
+        for i, name in enumerate(REGION_ROW[2:], start=2):
             columns[name] = pa.array(np.ascontiguousarray(arr[:, i]), from_pandas=True)
         return pa.table(columns)
 
@@ -870,12 +870,6 @@ def _event_reasons(log: list[dict]) -> list[str]:
     return reason
 
 
-# Python scalar types a DataFrame column of them turns into one numpy dtype, as numpy does.
-_FLOATS = frozenset({float, np.float64})
-_INTS = frozenset({int, np.int64})
-_BOOLS = frozenset({bool, np.bool_})
-
-
 def _plain_column(values: list) -> pa.Array | None:
     """A list of numbers as the Arrow column its DataFrame column converts to, or None if unsure.
 
@@ -883,7 +877,9 @@ def _plain_column(values: list) -> pa.Array | None:
     and numpy both store as float64, int64 or bool; NaN becomes null as in ``from_pandas``.
     """
     kinds = {type(v) for v in values}
-    if not values or not (kinds <= _FLOATS or kinds <= _INTS or kinds <= _BOOLS):
+    if not values or not (
+        kinds <= FLOAT_SCALARS or kinds <= INT_SCALARS or kinds <= BOOL_SCALARS
+    ):
         return None
     try:
         arr = np.asarray(values)

@@ -18,6 +18,12 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 
+# Python and numpy scalar types that numpy and pandas store as one dtype (float64, int64,
+# bool): a column of them has one sure Arrow type (the sweep's tables are made from them).
+FLOAT_SCALARS = frozenset({float, np.float64})
+INT_SCALARS = frozenset({int, np.int64})
+BOOL_SCALARS = frozenset({bool, np.bool_})
+
 NO_MEMBER = -1
 
 # Kind profiles: mean endowment over RESOURCES, Dirichlet concentration of vision over

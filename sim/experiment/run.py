@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from sim.scenario import Scenario
+from sim.state import BOOL_SCALARS, FLOAT_SCALARS, INT_SCALARS
 
 # The model (and Mesa and scipy with it) is imported where a run needs it, not with this module:
 # a sweep's parent process can then plan the sweep and start its pool's forkserver, which
@@ -272,11 +273,11 @@ def _row_table(row: dict[str, Any]) -> pa.Table | None:
     for key, value in row.items():
         kind = type(value)
         try:
-            if kind in _BOOLS:
+            if kind in BOOL_SCALARS:
                 column = pa.array([bool(value)], pa.bool_())
-            elif kind in _INTS:
+            elif kind in INT_SCALARS:
                 column = pa.array([int(value)], pa.int64())
-            elif kind in _FLOATS:
+            elif kind in FLOAT_SCALARS:
                 # From numpy, as pandas hands it over: a NaN stays in the data under its null.
                 column = pa.array(np.array([value], np.float64), from_pandas=True)
             elif kind is str:
@@ -289,12 +290,6 @@ def _row_table(row: dict[str, Any]) -> pa.Table | None:
     if len(columns) != len(row):
         return None
     return pa.table(columns)
-
-
-# The scalar types whose one-value DataFrame column has one sure Arrow type (see _row_table).
-_BOOLS = frozenset({bool, np.bool_})
-_INTS = frozenset({int, np.int64})
-_FLOATS = frozenset({float, np.float64})
 
 
 def _with_keys(task: Task, table: pa.Table) -> pa.Table:
@@ -452,9 +447,8 @@ def execute_all(
     limit = max_in_flight or max(4 * workers, 8)
     queue = iter(tasks)
     pending: set[Future] = set()
-    owner: dict[
-        Future, tuple[Task, int]
-    ] = {}  # each future's task and its earlier tries
+    # Each future's task and how many times it was tried before.
+    owner: dict[Future, tuple[Task, int]] = {}
 
     def submit(t: Task, tried: int = 0) -> None:
         fut = pool.submit(fn, t)

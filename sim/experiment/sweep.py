@@ -66,7 +66,6 @@ from sim.experiment.results import (
 from sim.experiment.run import (
     ExecutorLost,
     Task,
-    arrow_table,
     execute_all,
     execute_arrow,
     start_server,
@@ -224,9 +223,9 @@ SYNC_SECONDS = 1.0
 ROW_GROUP_ROWS = 200_000
 
 
-def encode_tables(tables: dict[str, pd.DataFrame]) -> dict[str, bytes]:
+def encode_tables(tables: Mapping[str, pa.Table]) -> dict[str, bytes]:
     """One run's tables as Arrow IPC files in memory (done by the worker, so the parent only writes bytes)."""
-    return {name: ipc_bytes(arrow_table(df)) for name, df in tables.items()}
+    return {name: ipc_bytes(table) for name, table in tables.items()}
 
 
 def ipc_bytes(table: pa.Table) -> bytes:
@@ -295,9 +294,8 @@ class ChunkStore:
         """The store of the results folder ``folder`` (in ``folder/chunks``)."""
         self.dir = folder / "chunks"
         self.journal = self.dir / JOURNAL
-        self._synced = float(
-            "-inf"
-        )  # the first line (the sweep's fingerprint) is forced at once
+        # When the journal was last forced to disk: never, so its first line is forced at once.
+        self._synced = float("-inf")
 
     def _chunk(self, run: int) -> Path:
         return self.dir / f"run-{run:06d}"
@@ -936,6 +934,14 @@ class TableStream:
                 writer.close()
         self.path(name).unlink(missing_ok=True)
 
+    def _saw_all(self, name: str) -> bool:
+        """Every run has had its turn and table ``name`` is still being written."""
+        return (
+            self.next >= len(self.order)
+            and name not in self.broken
+            and name in self.writers
+        )
+
     def whole(self, name: str) -> tuple[pa.Schema, list[int]] | None:
         """Table ``name``'s schema and runs with rows, as :func:`_unified_schema` gives them, if the stream saw every run.
 
@@ -944,12 +950,7 @@ class TableStream:
         without its wall time) and the runs with rows are those streamed. None when a run
         is still to come or the table was dropped or has no rows: then the chunks are read.
         """
-        if (
-            self.next < len(self.order)
-            or name in self.broken
-            or name not in self.writers
-            or name not in self.schemas
-        ):
+        if not self._saw_all(name) or name not in self.schemas:
             return None
         return self.schemas[name], list(self.streamed.get(name, []))
 
@@ -967,9 +968,7 @@ class TableStream:
         if name == "runs" and schema is not None and "wall_seconds" in schema.names:
             schema = schema.remove(schema.get_field_index("wall_seconds"))
         if (
-            self.next < len(self.order)
-            or name in self.broken
-            or name not in self.writers
+            not self._saw_all(name)
             or schema is None
             or not schema.equals(self.schemas[name])
             or self.streamed.get(name) != list(with_rows)
@@ -1229,8 +1228,7 @@ def run_sweep(
 
         def record_here(run: int, status: str, tables: dict[str, pa.Table]) -> None:
             # A run made in this process is encoded here and streamed from memory, not read back.
-            encoded = {name: ipc_bytes(table) for name, table in tables.items()}
-            record(run, status, encoded, tables)
+            record(run, status, encode_tables(tables), tables)
 
         if progress:
             progress(finished, failed, total)
@@ -1287,7 +1285,7 @@ def run_sweep(
 def execute_encoded(task: Task) -> tuple[int, str, dict[str, bytes]]:
     """Run one task where the worker is, and encode its tables there (the parent only saves bytes)."""
     run, status, tables = execute_arrow(task)
-    return run, status, {name: ipc_bytes(table) for name, table in tables.items()}
+    return run, status, encode_tables(tables)
 
 
 def execute_staged(task: Task, folder: str) -> tuple[int, str, Staged]:
