@@ -582,17 +582,17 @@ class TieTable:
         lists = self._current_adjacency()
         labelled = self._current_labels()
         # New keys are distinct and absent: inserting each at its sorted place keeps the order.
-        at = pos[missing]
-        self.keys = np.insert(self.keys, at, new)
-        self.trust = np.insert(self.trust, at, trust)
-        self.forum = np.insert(self.forum, at, False)
+        dest, old = _spliced(pos[missing], self.keys.shape[0])
+        self.keys = _splice(self.keys, dest, old, new)
+        self.trust = _splice(self.trust, dest, old, trust)
+        self.forum = _splice(self.forum, dest, old, False)
         if labelled is not None:
             labels, li, lj = labelled
             self._labels: tuple[IntArray, IntArray, np.ndarray, np.ndarray] = (
                 self.keys,
                 labels,
-                np.insert(li, at, labels[new // self.n]),
-                np.insert(lj, at, labels[new % self.n]),
+                _splice(li, dest, old, labels[new // self.n]),
+                _splice(lj, dest, old, labels[new % self.n]),
             )
         if lists is not None:
             # A few new ties: placed in the lists kept, rather than the lists laid out again.
@@ -659,12 +659,12 @@ class TieTable:
             return None
         return cached[1], cached[2], cached[3]
 
-    def _current_adjacency(self) -> tuple[IntArray, IntArray] | None:
-        """The neighbour lists kept, if they are still those of the ties as they are now."""
+    def _current_adjacency(self) -> tuple[IntArray, IntArray, IntArray] | None:
+        """The neighbour lists kept (with their entries' list order), if still those of the ties now."""
         cached = getattr(self, "_adjacency", None)
         if cached is None or cached[0] is not self.keys:
             return None
-        return cached[1], cached[2]
+        return cached[1], cached[2], cached[3]
 
     def endpoints(self) -> tuple[IntArray, IntArray]:
         """The two agents of every tie (i < j).
@@ -689,95 +689,107 @@ class TieTable:
             return cached[1], cached[2]
         lo, hi = self.endpoints()
         indptr = np.zeros(self.n + 1, dtype=np.int64)
-        agent, neighbours = _list_entries(lo, hi, self.n)
+        order = np.sort(np.concatenate(_entry_keys(lo, hi, self.n)))
+        agent, neighbours = _entries(order, self.n)
         np.cumsum(np.bincount(agent, minlength=self.n), out=indptr[1:])
         self._adjacency = (
             self.keys,
             indptr,
             neighbours,
+            order,
         )  # a cache, not a dataclass field
         return indptr, neighbours
 
 
-def _list_key(agent: IntArray, neighbour: IntArray, n: int) -> IntArray:
-    """Place of a neighbour in its agent's list: higher-numbered neighbours first (b), then lower ones (n + b)."""
-    return np.where(neighbour > agent, neighbour, n + neighbour)
+def _entry_keys(lo: IntArray, hi: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """Where the two neighbour entries of each tie (lo < hi) stand in the lists: ``agent x 2n + list key``.
 
+    An agent's list holds its higher-numbered neighbours, ascending, then its lower-numbered
+    ones: the list key of neighbour b is b above the agent and n + b below it. Sorted, the
+    keys of every entry give the lists laid end to end, so one binary search over them finds
+    where an entry is, or would go.
 
-def _list_entries(lo: IntArray, hi: IntArray, n: int) -> tuple[IntArray, IntArray]:
-    """Neighbour entries (agent, neighbour) of ties (lo < hi), in adjacency-list order.
-
-    Sorting by ``agent x 2n + list key`` lists each agent's higher-numbered neighbours,
-    ascending, then its lower-numbered ones, ascending.
+    Returns:
+        The keys of the entries (lo, hi) and of the entries (hi, lo).
     """
-    order = np.sort(np.concatenate([lo * (2 * n) + hi, hi * (2 * n) + n + lo]))
-    agent, key = order // (2 * n), order % (2 * n)
+    return lo * (2 * n) + hi, hi * (2 * n) + n + lo
+
+
+def _entries(keys: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """The (agent, neighbour) of entries given by their keys (:func:`_entry_keys`)."""
+    agent, key = keys // (2 * n), keys % (2 * n)
     return agent, np.where(key >= n, key - n, key)
 
 
+def _spliced(at: IntArray, count: int) -> tuple[IntArray, BoolArray]:
+    """Where new items inserted before places ``at`` (ascending) of ``count`` old ones go.
+
+    Computed once for several arrays spliced alike (:func:`_splice`), as ``np.insert`` would
+    place them: items inserted before the same place keep their order.
+
+    Returns:
+        The new items' places in the longer array, and a mask of the old items' places.
+    """
+    dest = at + np.arange(at.shape[0])
+    old = np.ones(count + at.shape[0], dtype=bool)
+    old[dest] = False
+    return dest, old
+
+
+def _splice(
+    values: np.ndarray, dest: IntArray, old: BoolArray, new: np.ndarray | float
+) -> np.ndarray:
+    """``values`` with ``new`` inserted at the places :func:`_spliced` gave."""
+    out = np.empty(old.shape[0], dtype=values.dtype)
+    out[dest] = new
+    out[old] = values
+    return out
+
+
 def _insert_entries(
-    indptr: IntArray, neighbours: IntArray, lo: IntArray, hi: IntArray, n: int
-) -> tuple[IntArray, IntArray]:
-    """Neighbour lists with the new ties (lo < hi, absent from the lists) placed in order."""
+    indptr: IntArray,
+    neighbours: IntArray,
+    keys: IntArray,
+    lo: IntArray,
+    hi: IntArray,
+    n: int,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Neighbour lists, and their entries' keys, with the new ties (lo < hi, absent from the lists) placed in order."""
     if lo.shape[0] == 0:
-        return indptr, neighbours
-    agent, neighbour, at, shift = _tie_entries(indptr, neighbours, lo, hi, n)
-    # Entries inserted before the same place go in list order: by agent, then list key.
-    order = np.lexsort((_list_key(agent, neighbour, n), agent, at))
-    return indptr + shift, np.insert(neighbours, at[order], neighbour[order])
+        return indptr, neighbours, keys
+    # Entries inserted before the same place go in list order.
+    added = np.sort(np.concatenate(_entry_keys(lo, hi, n)))
+    agent, neighbour = _entries(added, n)
+    dest, old = _spliced(np.searchsorted(keys, added), keys.shape[0])
+    return (
+        indptr + _shift(agent, n),
+        _splice(neighbours, dest, old, neighbour),
+        _splice(keys, dest, old, added),
+    )
 
 
 def _remove_entries(
-    indptr: IntArray, neighbours: IntArray, lo: IntArray, hi: IntArray, n: int
-) -> tuple[IntArray, IntArray]:
-    """Neighbour lists without the ties (lo < hi, present in the lists)."""
+    indptr: IntArray,
+    neighbours: IntArray,
+    keys: IntArray,
+    lo: IntArray,
+    hi: IntArray,
+    n: int,
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Neighbour lists, and their entries' keys, without the ties (lo < hi, present in the lists)."""
     if lo.shape[0] == 0:
-        return indptr, neighbours
-    _, _, at, shift = _tie_entries(indptr, neighbours, lo, hi, n)
-    return indptr - shift, np.delete(neighbours, at)
+        return indptr, neighbours, keys
+    gone = np.concatenate(_entry_keys(lo, hi, n))
+    keep = np.ones(keys.shape[0], dtype=bool)
+    keep[np.searchsorted(keys, gone)] = False
+    return indptr - _shift(gone // (2 * n), n), neighbours[keep], keys[keep]
 
 
-def _tie_entries(
-    indptr: IntArray, neighbours: IntArray, lo: IntArray, hi: IntArray, n: int
-) -> tuple[IntArray, IntArray, IntArray, IntArray]:
-    """Both list entries of each tie, and where they go.
-
-    Returns:
-        Agents, neighbours, the entries' places in ``neighbours``, and how far each agent's
-        list start moves when the entries are added (``indptr`` shift, n + 1).
-    """
-    agent, neighbour = np.concatenate([lo, hi]), np.concatenate([hi, lo])
-    at = _rank_in_lists(indptr, neighbours, agent, neighbour, n)
+def _shift(agent: IntArray, n: int) -> IntArray:
+    """How far each agent's list start moves (``indptr``, n + 1) when the entries of ``agent`` are added."""
     shift = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(agent, minlength=n), out=shift[1:])
-    return agent, neighbour, at, shift
-
-
-def _rank_in_lists(
-    indptr: IntArray, neighbours: IntArray, agent: IntArray, neighbour: IntArray, n: int
-) -> IntArray:
-    """For each entry (agent, neighbour), its place in ``neighbours``: where it is, or would go.
-
-    That is the number of entries, of every list, before it in list order. A binary search
-    inside each agent's list (sorted by list key), all entries at once: a few steps (the log
-    of the largest degree), each over the entries only.
-    """
-    target = _list_key(agent, neighbour, n)
-    lo, hi = indptr[agent], indptr[agent + 1]
-    last = max(neighbours.shape[0] - 1, 0)
-    while True:
-        active = lo < hi
-        if not active.any():
-            return lo
-        mid = (lo + hi) // 2
-        at = (
-            neighbours[np.minimum(mid, last)]
-            if neighbours.shape[0]
-            else np.zeros_like(mid)
-        )
-        right = active & (_list_key(agent, at, n) < target)
-        lo = np.where(right, mid + 1, lo)
-        hi = np.where(active & ~right, mid, hi)
+    return shift
 
 
 def pair_keys(a: IntArray, b: IntArray, n: int) -> IntArray:

@@ -225,6 +225,10 @@ def check_lists(t: TieTable, n: int) -> None:
     indptr, nb = t.adjacency()
     want_ptr, want_nb = reference_adjacency(t)
     assert indptr.tolist() == want_ptr and nb.tolist() == want_nb
+    # The entries' keys kept beside the lists (their binary search) follow them too.
+    agent = np.repeat(np.arange(n), np.diff(indptr))
+    listed = agent * (2 * n) + np.where(nb > agent, nb, n + nb)
+    assert t._adjacency[3].tolist() == listed.tolist() == sorted(listed.tolist())
     i, j = t.endpoints()
     assert np.array_equal(i, t.keys // n) and np.array_equal(j, t.keys % n)
 
