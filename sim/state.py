@@ -7,6 +7,7 @@ mechanism is a handful of array operations rather than a loop over agents or pai
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -882,15 +883,25 @@ def member_pairs(members: IntArray) -> tuple[IntArray, IntArray, IntArray]:
     """Every pair of members within each row of a padded member matrix.
 
     Returns:
-        (row, a, b): for each pair, the row it belongs to and its two members.
+        (row, a, b): for each pair, the row it belongs to and its two members; by row, then
+        in the order of ``np.triu_indices`` over the columns.
     """
-    width = members.shape[1]
-    ia, ib = np.triu_indices(width, k=1)
+    ia, ib = _pair_columns(members.shape[1])
+    if ia.shape[0] == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
     a = members[:, ia]
     b = members[:, ib]
-    ok = (a != NO_MEMBER) & (b != NO_MEMBER)
-    rows = np.broadcast_to(np.arange(members.shape[0])[:, None], a.shape)
-    return rows[ok], a[ok], b[ok]
+    at = np.flatnonzero((a != NO_MEMBER) & (b != NO_MEMBER))
+    return at // ia.shape[0], a.ravel()[at], b.ravel()[at]
+
+
+@functools.cache
+def _pair_columns(width: int) -> tuple[IntArray, IntArray]:
+    """Column pairs (i < j) of a member matrix ``width`` wide: made once per width, read only."""
+    ia, ib = np.triu_indices(width, k=1)
+    ia.flags.writeable = ib.flags.writeable = False
+    return ia, ib
 
 
 ACTIVITY_INDEX = {a: i for i, a in enumerate(ACTIVITIES)}

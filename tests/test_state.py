@@ -280,10 +280,13 @@ def test_first_occurrences_equals_numpy(values) -> None:
 def test_member_pairs_hand_example() -> None:
     members = np.array([[3, 5, X, X], [0, 1, 2, X], [7, X, X, X]])
     rows, a, b = member_pairs(members)
-    got = sorted(zip(rows.tolist(), a.tolist(), b.tolist(), strict=True))
+    # By row, then column pairs in np.triu_indices order: sums over a row's pairs (the mean
+    # trust of a partnership) add in this order.
+    got = list(zip(rows.tolist(), a.tolist(), b.tolist(), strict=True))
     assert got == [(0, 3, 5), (1, 0, 1), (1, 0, 2), (1, 1, 2)]
-    rows, a, b = member_pairs(np.zeros((0, 4), np.int64))
-    assert rows.shape == a.shape == b.shape == (0,)
+    for empty in (np.zeros((0, 4), np.int64), np.array([[3], [X]])):
+        rows, a, b = member_pairs(empty)
+        assert rows.shape == a.shape == b.shape == (0,)
 
 
 @given(st.lists(st.integers(2, 6), min_size=1, max_size=10))
