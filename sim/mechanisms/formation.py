@@ -23,6 +23,7 @@ import numpy as np
 from sim.mechanisms import network, targeting
 from sim.mechanisms.operation import (
     MAX_QUALITY,
+    coverage,
     deduction,
     member_constants,
     member_inputs,
@@ -332,15 +333,22 @@ def recruit(model: World, busy: IntArray) -> int:
     newflag = np.zeros_like(grown, dtype=bool)
     newflag[np.arange(pid.shape[0]), size] = True
     act, gov = table.activity[pid], table.governance[pid]
-    nb_old = expected_net_benefit(
+    # Each group as it is and as it would be, in one evaluation (every row is its own).
+    k = pid.shape[0]
+    nb = expected_net_benefit(
         model,
-        old,
-        act,
-        gov,
-        np.zeros_like(old, dtype=bool),
-        member_constants(table, community, pid)[0],
+        np.concatenate([old, grown]),
+        np.concatenate([act, act]),
+        np.concatenate([gov, gov]),
+        np.concatenate([np.zeros_like(old, dtype=bool), newflag]),
+        np.concatenate(
+            [
+                member_constants(table, community, pid)[0],
+                coverage(grown, community.endowment),
+            ]
+        ),
     )
-    nb_new = expected_net_benefit(model, grown, act, gov, newflag)
+    nb_old, nb_new = nb[:k], nb[k:]
     remaining = np.maximum(table.term[pid] - (model.steps - table.start[pid]), 1)
     tc = p["regulation"]["transaction_cost"]
     old_mask = old != NO_MEMBER
