@@ -358,11 +358,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
                 self.streams["policy"], self.params["funding"]["political_will"]
             )
         new = formation.form(self)
-        busy = (
-            np.unique(self.partnerships.members[new])
-            if new.shape[0]
-            else np.zeros(0, np.int64)
-        )
+        busy = self.partnerships.members[new].ravel()
         formation.recruit(self, busy[busy != NO_MEMBER])
         invest = operation.operate(self)
         self.investment = invest

@@ -255,7 +255,7 @@ def recruit(model: World, busy: IntArray) -> int:
 
     Args:
         model: The model.
-        busy: Agents that already joined a partnership this quarter.
+        busy: Agents that already joined a partnership this quarter (repeats allowed).
 
     Returns:
         Number of members added.
@@ -311,7 +311,9 @@ def recruit(model: World, busy: IntArray) -> int:
     sim = row_sums(
         np.take(gvision, rows, axis=0) * np.take(community.vision, cand, axis=0)
     ) / np.maximum(np.take(gnorm, rows) * np.take(vision_norms(community), cand), 1e-12)
-    ok = free & ~already & ~np.isin(cand, busy) & (sim >= fp["vision_threshold"])
+    joined = np.zeros(community.n, dtype=bool)
+    joined[busy] = True
+    ok = free & ~already & ~joined[cand] & (sim >= fp["vision_threshold"])
     rows, cand, sim = rows[ok], cand[ok], sim[ok]
     if rows.shape[0] == 0:
         return 0
