@@ -559,8 +559,10 @@ class TieTable:
     def _places(self, keys: IntArray) -> tuple[IntArray, BoolArray]:
         """Where ``keys`` are in the sorted keys or would be inserted, and which of them exist."""
         pos = np.searchsorted(self.keys, keys)
-        found = pos < self.keys.shape[0]
-        found[found] = self.keys[pos[found]] == keys[found]
+        if self.keys.shape[0] == 0:
+            return pos, np.zeros(pos.shape[0], dtype=bool)
+        # A key past the last tie is compared with the last tie, which is smaller: not found.
+        found = self.keys[np.minimum(pos, self.keys.shape[0] - 1)] == keys
         return pos, found
 
     def ensure(self, keys: IntArray, trust: float, unique: bool = False) -> IntArray:
