@@ -662,12 +662,12 @@ class TieTable:
             return None
         return cached[1], cached[2], cached[3]
 
-    def _current_adjacency(self) -> tuple[IntArray, IntArray, IntArray] | None:
-        """The neighbour lists kept (with their entries' list order), if still those of the ties now."""
+    def _current_adjacency(self) -> tuple[IntArray, IntArray] | None:
+        """The lists kept (``indptr``, the entries' keys), if still those of the ties now."""
         cached = getattr(self, "_adjacency", None)
         if cached is None or cached[0] is not self.keys:
             return None
-        return cached[1], cached[2], cached[3]
+        return cached[1], cached[2]
 
     def endpoints(self) -> tuple[IntArray, IntArray]:
         """The two agents of every tie (i < j).
@@ -678,30 +678,44 @@ class TieTable:
         return self.keys // self.n, self.keys % self.n
 
     def adjacency(self) -> tuple[IntArray, IntArray]:
-        """CSR neighbour lists: ``indptr`` (n + 1) and ``neighbours`` for every agent (read only).
+        """CSR neighbour lists: ``indptr`` (n + 1) and ``neighbours`` for every agent.
 
         Each agent's list holds its higher-numbered neighbours, ascending, then its
-        lower-numbered ones, ascending. The lists are laid out once, by one sort of every
-        tie; after that they follow :meth:`ensure` and :meth:`drop`, which place or remove
-        only the ties they change (a few thousand a quarter against hundreds of thousands of
-        forum ties that never change). A table whose keys were replaced from outside gets
-        its lists laid out again.
+        lower-numbered ones, ascending. ``neighbours`` is laid out on each call from what is
+        kept (:meth:`list_starts`); the quarter's search reads single entries through
+        :meth:`neighbours_at` instead.
         """
-        cached = getattr(self, "_adjacency", None)
-        if cached is not None and cached[0] is self.keys:
-            return cached[1], cached[2]
+        indptr, keys = self._lists()
+        return indptr, _entries(keys, self.n)[1]
+
+    def list_starts(self) -> IntArray:
+        """Where each agent's neighbour list starts in the lists laid end to end (``indptr``, n + 1; read only)."""
+        return self._lists()[0]
+
+    def neighbours_at(self, at: IntArray) -> IntArray:
+        """The neighbours at places ``at`` of the lists laid end to end: ``adjacency()[1][at]``, read alone."""
+        return _entries(self._lists()[1][at], self.n)[1]
+
+    def _lists(self) -> tuple[IntArray, IntArray]:
+        """``indptr`` and the sorted keys of every list entry (:func:`_entry_keys`).
+
+        Laid out once, by one sort of every tie's two entries; after that they follow
+        :meth:`ensure` and :meth:`drop`, which place or remove only the ties they change (a few
+        thousand a quarter against hundreds of thousands of forum ties that never change). The
+        entries' keys are kept rather than the neighbours themselves: they give each entry's
+        neighbour by a division, and where a new entry goes by one binary search. A table whose
+        keys were replaced from outside gets its lists laid out again.
+        """
+        kept = self._current_adjacency()
+        if kept is not None:
+            return kept
         lo, hi = self.endpoints()
         indptr = np.zeros(self.n + 1, dtype=np.int64)
-        order = np.sort(np.concatenate(_entry_keys(lo, hi, self.n)))
-        agent, neighbours = _entries(order, self.n)
-        np.cumsum(np.bincount(agent, minlength=self.n), out=indptr[1:])
-        self._adjacency = (
-            self.keys,
-            indptr,
-            neighbours,
-            order,
-        )  # a cache, not a dataclass field
-        return indptr, neighbours
+        keys = np.sort(np.concatenate(_entry_keys(lo, hi, self.n)))
+        np.cumsum(np.bincount(keys // (2 * self.n), minlength=self.n), out=indptr[1:])
+        indptr.flags.writeable = False
+        self._adjacency = (self.keys, indptr, keys)  # a cache, not a dataclass field
+        return indptr, keys
 
 
 def _entry_keys(lo: IntArray, hi: IntArray, n: int) -> tuple[IntArray, IntArray]:
@@ -750,49 +764,36 @@ def _splice(
 
 
 def _insert_entries(
-    indptr: IntArray,
-    neighbours: IntArray,
-    keys: IntArray,
-    lo: IntArray,
-    hi: IntArray,
-    n: int,
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Neighbour lists, and their entries' keys, with the new ties (lo < hi, absent from the lists) placed in order."""
+    indptr: IntArray, keys: IntArray, lo: IntArray, hi: IntArray, n: int
+) -> tuple[IntArray, IntArray]:
+    """``indptr`` and the entries' keys with the new ties (lo < hi, absent from the lists) placed in order."""
     if lo.shape[0] == 0:
-        return indptr, neighbours, keys
+        return indptr, keys
     # Entries inserted before the same place go in list order.
     added = np.sort(np.concatenate(_entry_keys(lo, hi, n)))
-    agent, neighbour = _entries(added, n)
     dest, old = _spliced(np.searchsorted(keys, added), keys.shape[0])
-    return (
-        indptr + _shift(agent, n),
-        _splice(neighbours, dest, old, neighbour),
-        _splice(keys, dest, old, added),
-    )
+    return _moved(indptr, added // (2 * n), n, 1), _splice(keys, dest, old, added)
 
 
 def _remove_entries(
-    indptr: IntArray,
-    neighbours: IntArray,
-    keys: IntArray,
-    lo: IntArray,
-    hi: IntArray,
-    n: int,
-) -> tuple[IntArray, IntArray, IntArray]:
-    """Neighbour lists, and their entries' keys, without the ties (lo < hi, present in the lists)."""
+    indptr: IntArray, keys: IntArray, lo: IntArray, hi: IntArray, n: int
+) -> tuple[IntArray, IntArray]:
+    """``indptr`` and the entries' keys without the ties (lo < hi, present in the lists)."""
     if lo.shape[0] == 0:
-        return indptr, neighbours, keys
+        return indptr, keys
     gone = np.concatenate(_entry_keys(lo, hi, n))
     keep = np.ones(keys.shape[0], dtype=bool)
     keep[np.searchsorted(keys, gone)] = False
-    return indptr - _shift(gone // (2 * n), n), neighbours[keep], keys[keep]
+    return _moved(indptr, gone // (2 * n), n, -1), keys[keep]
 
 
-def _shift(agent: IntArray, n: int) -> IntArray:
-    """How far each agent's list start moves (``indptr``, n + 1) when the entries of ``agent`` are added."""
+def _moved(indptr: IntArray, agent: IntArray, n: int, sign: int) -> IntArray:
+    """``indptr`` (read only) after one entry of each of ``agent`` is added (sign 1) or removed (-1)."""
     shift = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(agent, minlength=n), out=shift[1:])
-    return shift
+    out = indptr + shift if sign > 0 else indptr - shift
+    out.flags.writeable = False
+    return out
 
 
 def pair_keys(a: IntArray, b: IntArray, n: int) -> IntArray:

@@ -228,7 +228,10 @@ def check_lists(t: TieTable, n: int) -> None:
     # The entries' keys kept beside the lists (their binary search) follow them too.
     agent = np.repeat(np.arange(n), np.diff(indptr))
     listed = agent * (2 * n) + np.where(nb > agent, nb, n + nb)
-    assert t._adjacency[3].tolist() == listed.tolist() == sorted(listed.tolist())
+    assert t._adjacency[2].tolist() == listed.tolist() == sorted(listed.tolist())
+    at = np.arange(nb.shape[0])[::-1]
+    assert np.array_equal(t.neighbours_at(at), nb[at])
+    assert np.array_equal(t.list_starts(), indptr)
     i, j = t.endpoints()
     assert np.array_equal(i, t.keys // n) and np.array_equal(j, t.keys % n)
 

@@ -279,7 +279,7 @@ def recruit(model: World, busy: IntArray) -> int:
     k = p["network"]["candidates"]
     _, c1 = network.network_candidates(model.streams["search"], model.ties, lead, k)
     # network_candidates drops leads without ties and repeats each kept lead k times, in order.
-    indptr, _ = model.ties.adjacency()
+    indptr = model.ties.list_starts()
     rows1 = np.repeat(np.flatnonzero(indptr[lead + 1] > indptr[lead]), k)
     w = fp["complementarity_weight"]
     gvision = group_sum(members, community.vision)

@@ -135,14 +135,14 @@ def network_candidates(
     Returns:
         (seeker, candidate) pairs; seekers without ties get none.
     """
-    indptr, neighbours = ties.adjacency()
+    indptr = ties.list_starts()
     degree = indptr[who + 1] - indptr[who]
     has = degree > 0
     who, degree = who[has], degree[has]
     if who.shape[0] == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     offsets = np.floor(rng.random((who.shape[0], k)) * degree[:, None]).astype(np.int64)
-    cand = neighbours[indptr[who][:, None] + offsets]
+    cand = ties.neighbours_at(indptr[who][:, None] + offsets)
     return np.repeat(who, k), cand.ravel()
 
 
