@@ -435,9 +435,7 @@ class PartnershipModel(Model[CommunityComponent, Scenario]):
         if ids.shape[0] == 0:
             return
         t = self.partnerships
-        t.active[ids] = False
-        t.end[ids] = self.steps
-        t.reason[ids] = reasons
+        t.close(ids, self.steps, reasons)
         m = t.members[ids]
         np.subtract.at(self.community.memberships, m[m != NO_MEMBER], 1)
         self._log_events(ids, "dissolved", reasons)

@@ -423,6 +423,10 @@ class PartnershipTable:
     net_benefit: FloatArray = field(init=False)
     reason: IntArray = field(init=False)
     count: int = 0
+    # (active array, count, ids): what active_ids gave, kept until add or close.
+    _active_ids: tuple[BoolArray, int, IntArray] | None = field(
+        init=False, default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         """Start with room for 64 partnerships; the table grows as they form."""
@@ -461,6 +465,8 @@ class PartnershipTable:
             if old is not None:
                 arr[: self.count] = old[name][: self.count]
             setattr(self, name, arr)
+        # Partnerships start and end only through add and close, which renew active_ids.
+        self.active.flags.writeable = False
 
     @staticmethod
     def _columns() -> tuple[str, ...]:
@@ -508,14 +514,46 @@ class PartnershipTable:
         self.formed[rows] = start
         self.start[rows] = start
         self.term[rows] = term
-        self.active[rows] = True
+        self._set_active(rows, True)
         self.governance[rows] = governance
         self.count = need
         return rows
 
+    def close(self, ids: IntArray, step: int, reasons: IntArray) -> None:
+        """End partnerships ``ids`` at ``step`` with the given reason codes (indices into REASONS)."""
+        self._set_active(ids, False)
+        self.end[ids] = step
+        self.reason[ids] = reasons
+
+    def _set_active(self, rows: IntArray, value: bool) -> None:
+        """Write ``active`` (read only between these writes) and forget the active ids."""
+        frozen = not self.active.flags.writeable
+        self.active.flags.writeable = True
+        self.active[rows] = value
+        self.active.flags.writeable = not frozen
+        self._active_ids = None
+
     def active_ids(self) -> IntArray:
-        """Ids of partnerships active now."""
-        return np.flatnonzero(self.active[: self.count])
+        """Ids of partnerships active now (read only).
+
+        Most mechanisms read them each quarter, and they change only when partnerships form
+        or end: they are kept from one :meth:`add` or :meth:`close` to the next. ``active`` is
+        read only in between; an ``active`` array that can be written (one put in its place
+        from outside) is read afresh on every call, so nothing stale is used.
+        """
+        kept = self._active_ids
+        if (
+            kept is not None
+            and kept[0] is self.active
+            and kept[1] == self.count
+            and not self.active.flags.writeable
+        ):
+            return kept[2]
+        ids = np.flatnonzero(self.active[: self.count])
+        ids.flags.writeable = False
+        if not self.active.flags.writeable:
+            self._active_ids = (self.active, self.count, ids)
+        return ids
 
 
 @dataclass

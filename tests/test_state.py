@@ -345,12 +345,53 @@ def test_partnership_table_add_and_grow_past_64_rows() -> None:
     assert np.all(t.end[:140] == -1) and np.all(t.reason[:140] == -1)
     assert np.all(t.members[140:] == X) and not t.active[140:].any()
     assert t.active_ids().tolist() == list(range(140))
-    t.active[[3, 77]] = False
+    t.close(np.array([3, 77]), 5, np.array([1, 2]))
     assert (
         3 not in t.active_ids()
         and 77 not in t.active_ids()
         and t.active_ids().shape[0] == 138
     )
+    assert t.end[[3, 77]].tolist() == [5, 5] and t.reason[[3, 77]].tolist() == [1, 2]
+
+
+def test_active_ids_follow_every_change() -> None:
+    """The kept active ids are renewed by add and close; active cannot be written behind them."""
+    t = PartnershipTable(width=2)
+    pairs = np.array([[0, 1], [2, 3], [4, 5]])
+    t.add(
+        pairs,
+        np.zeros(3, np.int64),
+        np.zeros(3, np.int64),
+        0,
+        np.ones(3, np.int64),
+        np.zeros(3),
+    )
+    first = t.active_ids()
+    assert first.tolist() == [0, 1, 2] and t.active_ids() is first
+    with pytest.raises(ValueError):
+        first[0] = 7  # the ids given out are read only
+    with pytest.raises(ValueError):
+        t.active[1] = False  # partnerships end through close
+    t.close(np.array([1]), 3, np.array([0]))
+    assert t.active_ids().tolist() == [0, 2]
+    for _ in range(
+        40
+    ):  # past the first 64 rows: the table grows, active is laid out again
+        t.add(
+            pairs,
+            np.zeros(3, np.int64),
+            np.zeros(3, np.int64),
+            1,
+            np.ones(3, np.int64),
+            np.zeros(3),
+        )
+    assert t.active_ids().tolist() == [0, *range(2, 123)]
+    # An active array put in place from outside that can be written is read on every call.
+    t.active = t.active.copy()
+    t.active[0] = False
+    assert t.active_ids()[0] == 2
+    t.active[2] = False
+    assert t.active_ids()[0] == 3
 
 
 def test_partnership_table_add_many_at_once() -> None:
