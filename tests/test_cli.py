@@ -155,3 +155,40 @@ def test_python_dash_m_and_entry_point_agree():
         env={"PYTHONPATH": str(ROOT)},
     )
     assert proc.returncode == 0 and proc.stdout.startswith("kemitraan ")
+
+
+def test_the_program_exits_with_the_status_and_frozen_objects(monkeypatch):
+    # python -m sim and the kemitraan script: the collector paused while the command line is
+    # imported, on again for the command, and every object frozen before the interpreter's
+    # shutdown (which then leaves them out of its last collections).
+    import gc
+
+    import sim.__main__
+    import sim.cli
+
+    seen: list[bool] = []
+
+    def fake_main():
+        seen.append(gc.isenabled())
+        return 3
+
+    monkeypatch.setattr(sim.cli, "main", fake_main)
+    assert gc.get_freeze_count() == 0
+    try:
+        with pytest.raises(SystemExit) as stop:
+            sim.__main__.run()
+        assert stop.value.code == 3 and seen == [True]
+        assert gc.get_freeze_count() > 0 and gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+def test_python_dash_m_sim_runs_the_command_line():
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "scenarios"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "baseline" in proc.stdout

@@ -787,6 +787,27 @@ def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
     assert all(isinstance(w, float) for w in walls)
 
 
+def test_the_collector_is_paused_only_inside_the_block():
+    import gc
+
+    from sim.experiment.run import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # as it was before the block
+    finally:
+        gc.enable()
+
+
 def test_planning_a_sweep_does_not_import_the_model():
     # The pool's forkserver imports the model while the main process plans the sweep and
     # writes its manifest (sim.experiment.run.start_server); that overlap needs the planning
