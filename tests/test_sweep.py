@@ -831,7 +831,7 @@ def test_a_row_group_the_writing_thread_fails_leaves_the_table_to_finalize(
 def test_the_collector_is_paused_only_inside_the_block():
     import gc
 
-    from sim.experiment.run import collector_paused
+    from sim.experiment.pool import collector_paused
 
     assert gc.isenabled()
     with collector_paused():
