@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from sim import __version__, hdi
+from sim import __version__
 from sim.experiment.results import ResultsError, command_line, safe_output_dir
 from sim.parameters import SECTIONS
 from sim.scenario import Scenario, ScenarioError, load, parse_override, printable
@@ -548,13 +548,44 @@ def _quarter(year: float) -> str:
     return f"{y} Q{q}" if q else f"{y - 1} Q4"
 
 
+def _start_pool_early(args: argparse.Namespace, several_runs: bool) -> None:
+    """Start a local pool's server before this process's own imports and planning, when a pool will surely run.
+
+    A pool runs when there is no ``--scheduler`` and more than one worker: given by
+    ``--workers``, or all cores for a sweep known to have several runs (``several_runs``)
+    before it is planned. Its server's imports (the model, Mesa, scipy: about 1.4 s) then
+    overlap this process's (pandas and pyarrow, about 0.4 s, with the scenario and the plan),
+    and the workers start that much sooner. Otherwise :func:`sim.experiment.sweep.run_sweep`
+    starts it once the sweep is planned.
+
+    Args:
+        args: The command's arguments.
+        several_runs: The sweep has more than one run whatever the scenario says.
+    """
+    import os
+
+    from sim.experiment.pool import SWEEP_MODULE, start_server
+
+    if args.scheduler or (args.workers is not None and args.workers < 1):
+        return  # a cluster's workers, or an error about to be reported
+    workers = args.workers or ((os.cpu_count() or 1) if several_runs else 1)
+    if workers > 1:
+        start_server(SWEEP_MODULE)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     """``kemitraan run``: one run, or the file's whole design, into a results folder; returns the exit status."""
-    from sim.experiment.sweep import plan
+    from sim.experiment.pool import collector_paused
 
+    _start_pool_early(args, several_runs=(args.replications or 0) > 1)
     # --set goes into the plan (and so into the manifest), not into the file's text.
     overrides = dict(parse_override(o) for o in args.overrides)
-    scenario = load(args.scenario)
+    # numpy, pandas and pyarrow are imported here (reading the scenario's regions, planning):
+    # many objects and almost no garbage, so the collector waits.
+    with collector_paused():
+        from sim.experiment.sweep import plan
+
+        scenario = load(args.scenario)
     log.debug("scenario %s read from %s", scenario.name, scenario.source)
     sweep = plan(
         scenario,
@@ -824,6 +855,8 @@ def _dask_executor(address: str):
 
 
 def _print_summary(scenario: Scenario, s: dict, elapsed: float, dest: Path) -> None:
+    from sim import hdi
+
     method = scenario.scenario.index
     name = "IPM" if method == "ipm" else "HDI"
     fmt = (lambda v: f"{v:.2f}") if method == "ipm" else (lambda v: f"{v:.3f}")
@@ -895,7 +928,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """``kemitraan compare``: several scenario files as the points of one sweep, against a reference; returns the exit status."""
-    from sim.experiment.sweep import plan_files
+    from sim.experiment.pool import collector_paused
 
     if args.replications < 1:
         raise ScenarioError(
@@ -903,7 +936,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
             None,
             f"{args.replications} is not allowed; allowed: an integer >= 1",
         )
-    scenarios = [load(p) for p in args.scenarios]
+    _start_pool_early(
+        args, several_runs=args.replications > 1 or len(args.scenarios) > 1
+    )
+    with collector_paused():  # the heavy imports, as in cmd_run
+        from sim.experiment.sweep import plan_files
+
+        scenarios = [load(p) for p in args.scenarios]
     sweep = plan_files(scenarios, args.replications, steps=args.steps)
     if args.reference is not None and args.reference not in {s.name for s in scenarios}:
         raise ScenarioError(

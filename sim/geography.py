@@ -26,11 +26,17 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from sim.parameters import GEOGRAPHIES
+
+# pandas is imported by the functions that read tables, not with this module: the command
+# line imports it (through sim.scenario) before it starts a pool's server, which should
+# begin its own imports as early as it can (see sim.experiment.pool.start_server).
+if TYPE_CHECKING:
+    import pandas as pd
 
 COMPONENT_COLUMNS: tuple[str, ...] = (
     "life_expectancy",
@@ -98,6 +104,8 @@ class Regions:
 
 
 def _read(name: str) -> pd.DataFrame:
+    import pandas as pd
+
     with resources.files("sim.data").joinpath(name).open("rb") as fh:
         return pd.read_csv(fh)
 
@@ -123,6 +131,8 @@ def expenditure_history() -> pd.DataFrame:
 @cache
 def census_population() -> pd.Series:
     """2020 census population of each province, persons, indexed by province name."""
+    import pandas as pd
+
     df = _read("bps_population_census2020_provinces.csv")
     return pd.Series(
         df["population_thousand"].to_numpy() * 1000.0, index=df["province"].to_numpy()
@@ -201,6 +211,8 @@ def district_shares(district: pd.DataFrame, province: pd.Series) -> np.ndarray:
 @cache
 def _district_population(year: int) -> pd.Series:
     """Estimated population of every district (persons), indexed by district name."""
+    import pandas as pd
+
     df = components()
     d = df[(df["level"] == "district") & (df["year"] == year)]
     p = df[(df["level"] == "province") & (df["year"] == year)].set_index("area")
@@ -251,6 +263,8 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
     Raises:
         GeographyError: The file is missing, unreadable, lacks a column, or has a bad value.
     """
+    import pandas as pd
+
     try:
         # A row longer than the header would silently become an index (shifting every value
         # one column): index_col=False plus the parser's warning as an error refuses it.
@@ -343,6 +357,8 @@ def from_csv(path: Path, year: int, key: str = "geography.file") -> Regions:
 
 def _numbers(column: pd.Series) -> pd.Series:
     """A CSV column as floats, NaN where a cell is not a number a float can hold."""
+    import pandas as pd
+
     try:
         return pd.to_numeric(column, errors="coerce").astype(float)
     except (OverflowError, ValueError, TypeError):  # an integer of hundreds of digits

@@ -155,3 +155,85 @@ def test_python_dash_m_and_entry_point_agree():
         env={"PYTHONPATH": str(ROOT)},
     )
     assert proc.returncode == 0 and proc.stdout.startswith("kemitraan ")
+
+
+def test_the_program_exits_with_the_status_and_frozen_objects(monkeypatch):
+    # python -m sim and the kemitraan script: every object frozen before the interpreter's
+    # shutdown (which then leaves them out of its last collections), the collector on.
+    import gc
+
+    import sim.__main__
+    import sim.cli
+
+    seen: list[bool] = []
+
+    def fake_main():
+        seen.append(gc.isenabled())
+        return 3
+
+    monkeypatch.setattr(sim.cli, "main", fake_main)
+    assert gc.get_freeze_count() == 0
+    try:
+        with pytest.raises(SystemExit) as stop:
+            sim.__main__.run()
+        assert stop.value.code == 3 and seen == [True]
+        assert gc.get_freeze_count() > 0 and gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+def test_python_dash_m_sim_runs_the_command_line():
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "scenarios"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "baseline" in proc.stdout
+
+
+def test_the_command_line_imports_no_table_library():
+    # A pool's server is started before pandas and pyarrow are imported (sim.cli
+    # _start_pool_early), so that its imports overlap them: importing the command line must
+    # not bring them in.
+    code = (
+        "import sys\nimport sim.cli\n"
+        "print(sorted(m for m in ('pandas', 'pyarrow', 'scipy', 'mesa', 'sim.model') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("argv", "cores", "started"),
+    [
+        (["--workers", "2"], 1, True),
+        (["--workers", "1", "--replications", "5"], 2, False),
+        (["--replications", "5"], 2, True),
+        (["--replications", "5"], 1, False),
+        ([], 2, False),  # the scenario's design decides: run_sweep starts it if needed
+        (["--replications", "5", "--scheduler", "tcp://127.0.0.1:1"], 2, False),
+        (["--workers", "0"], 2, False),  # refused later, with its message
+    ],
+)
+def test_a_pool_server_starts_before_planning_only_when_a_pool_will_run(
+    monkeypatch, argv, cores, started
+):
+    import os
+
+    import sim.cli
+    import sim.experiment.pool
+
+    calls: list[str] = []
+    monkeypatch.setattr(sim.experiment.pool, "start_server", calls.append)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    args = sim.cli._parser().parse_args(["run", "baseline.toml", *argv])
+    sim.cli._start_pool_early(args, several_runs=(args.replications or 0) > 1)
+    assert calls == (["sim.experiment.sweep"] if started else [])

@@ -787,6 +787,68 @@ def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
     assert all(isinstance(w, float) for w in walls)
 
 
+def test_a_row_group_the_writing_thread_fails_leaves_the_table_to_finalize(
+    tmp_path, monkeypatch
+):
+    # The stream's row groups are written by a thread: a group that fails there (disk full)
+    # drops that table's stream, and finalize writes it from the chunks, the same bytes.
+    import threading
+
+    import sim.experiment.sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "ROW_GROUP_ROWS", 500)
+    real_write = sweep_module._write_group
+    failed: list[int] = []
+
+    def write(writer, tables, rows):
+        if "members" in tables[0].column_names:  # the events table
+            failed.append(rows)
+            raise OSError(28, "No space left on device")
+        real_write(writer, tables, rows)
+
+    monkeypatch.setattr(sweep_module, "_write_group", write)
+    gathered: list[str] = []
+    real_stream_table = sweep_module._stream_table
+
+    def counted(store, runs, name, *args, **kwargs):
+        gathered.append(name)
+        return real_stream_table(store, runs, name, *args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "_stream_table", counted)
+    sweep = plan(load_text(FACTORIAL, "sw.toml"))
+    run_sweep(sweep, tmp_path / "failing")
+    assert failed and gathered == ["events"]
+    assert not list((tmp_path / "failing").glob("**/*.partial"))
+    assert not [t for t in threading.enumerate() if "kemitraan-tables" in t.name]
+    monkeypatch.setattr(sweep_module, "_write_group", real_write)
+    run_sweep(sweep, tmp_path / "streamed")
+    for name in ("runs", "timeseries", "regions", "events"):
+        assert (tmp_path / "failing" / f"{name}.parquet").read_bytes() == (
+            tmp_path / "streamed" / f"{name}.parquet"
+        ).read_bytes(), name
+
+
+def test_the_collector_is_paused_only_inside_the_block():
+    import gc
+
+    from sim.experiment.pool import collector_paused
+
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # as it was before the block
+    finally:
+        gc.enable()
+
+
 def test_planning_a_sweep_does_not_import_the_model():
     # The pool's forkserver imports the model while the main process plans the sweep and
     # writes its manifest (sim.experiment.run.start_server); that overlap needs the planning

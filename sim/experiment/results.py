@@ -31,12 +31,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
+# numpy, pandas and pyarrow are imported by the few functions that use them, not with this
+# module: the command line imports it (its errors, the output folder) before it knows
+# whether it will run a pool, and a pool's server is started before those imports (see
+# sim.experiment.pool.start_server), so that they overlap.
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
 
 FORMATS: tuple[str, ...] = ("parquet", "csv")
 STATUSES: tuple[str, ...] = ("running", "complete")
@@ -173,6 +176,8 @@ def with_units(table: str, schema: pa.Schema) -> pa.Schema:
     Returns:
         The schema, fields carrying ``unit`` and ``description`` (see ``docs/results.md``).
     """
+    import pyarrow as pa
+
     from sim.experiment.columns import field_metadata
 
     fields = [f.with_metadata(field_metadata(table, f.name) or None) for f in schema]
@@ -190,6 +195,9 @@ def csv_forms(df: pd.DataFrame) -> pd.DataFrame:
     Returns:
         A copy whose boolean columns are ``TRUE``/``FALSE`` text and list cells joined text.
     """
+    import numpy as np
+    import pandas as pd
+
     df = df.copy()
     for col in df.columns:
         values = df[col]
@@ -208,6 +216,9 @@ def csv_forms(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_table(df: pd.DataFrame, path: Path, fmt: str) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     if fmt == "parquet":
         table = pa.Table.from_pandas(df, preserve_index=False)
         pq.write_table(table.cast(with_units(path.stem, table.schema)), path)
@@ -347,6 +358,8 @@ def load_results(folder: str | Path) -> dict[str, Any]:
     Raises:
         ResultsError: The folder is not a finished results folder, or a table is missing or unreadable.
     """
+    import pandas as pd
+
     folder = Path(folder)
     manifest = read_manifest(folder)
     if manifest["status"] != "complete":

@@ -8,6 +8,7 @@ scenario (common random numbers) and any number of workers gives the same number
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import signal
 import time
@@ -30,13 +31,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+# The model (and Mesa and scipy with it) is imported where a run needs it, not with this module:
+# a sweep's parent process can then plan the sweep while its pool's forkserver imports the
+# model for every worker (see sim.experiment.pool).
+from sim.experiment.pool import MODEL_MODULE, collector_paused, server_context
+from sim.experiment.pool import start_server as start_pool_server
 from sim.scenario import Scenario
 from sim.state import BOOL_SCALARS, FLOAT_SCALARS, INT_SCALARS
-
-# The model (and Mesa and scipy with it) is imported where a run needs it, not with this module:
-# a sweep's parent process can then plan the sweep and start its pool's forkserver, which
-# imports the model for every worker, while it imports the model itself (see ``start_server``).
-MODEL_MODULE = "sim.model"
 
 # The columns every per-run table of a sweep gets in front, naming its run.
 KEYS: tuple[str, ...] = ("run", "point", "replication")
@@ -435,6 +436,8 @@ def execute_all(
     are cancelled and the interrupt propagates; results already handed over stay handed over.
     """
     if executor is None and workers <= 1:
+        with collector_paused():
+            importlib.import_module(MODEL_MODULE)
         for t in tasks:
             on_result(*fn(t))
         return
@@ -487,40 +490,18 @@ def execute_all(
 
 
 def _forkserver(fn: Callable) -> multiprocessing.context.BaseContext:
-    """The forkserver context, its server importing the model and ``fn``'s module before it forks workers.
-
-    Each worker then starts with numpy, pandas, pyarrow, Mesa and the model already imported
-    (a copy of the server's memory) instead of importing them itself, which cost about as much
-    CPU time as four baseline runs per worker.
-    """
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(
-        [
-            "__main__",
-            *dict.fromkeys(
-                ["sim.experiment.run", MODEL_MODULE, getattr(fn, "func", fn).__module__]
-            ),
-        ]
-    )
-    return ctx
+    """The forkserver context, its server importing the model and ``fn``'s module (see :func:`sim.experiment.pool.server_context`)."""
+    return server_context(getattr(fn, "func", fn).__module__)
 
 
 def start_server(fn: Callable) -> None:
-    """Start the local pool's forkserver now, so that its imports overlap the caller's work.
-
-    The server imports the model (about a second of CPU) before it can fork the first
-    worker. Started when a sweep begins, rather than when its first task is submitted, it does
-    so while this process is still importing the model and writing the results folder's
-    manifest, on the other core, instead of after them. Harmless when it is already running.
+    """Start the local pool's forkserver now (see :func:`sim.experiment.pool.start_server`).
 
     Args:
         fn: What the workers will run (its module, or a ``partial``'s function's, is
             imported by the server).
     """
-    from multiprocessing import forkserver
-
-    _forkserver(fn)
-    forkserver.ensure_running()
+    start_pool_server(getattr(fn, "func", fn).__module__)
 
 
 def _worker_ignores_sigint() -> None:

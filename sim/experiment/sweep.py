@@ -37,7 +37,7 @@ import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -852,6 +852,14 @@ class TableStream:
     (a failed run's missing outcome columns, a factor whose values change type) is left to
     :func:`finalize`, which unifies the schemas first; so is every table if a write fails.
     The files are ``chunks/stream-<table>.parquet.partial`` until :func:`finalize` renames them.
+
+    Each table's row groups are encoded and written by a thread of its own, in the order they
+    were made, while this thread goes on with the next runs: Parquet's writer lets go of the
+    interpreter while it encodes (about 70 ms a group of 200,000 rows, 0.5-0.6 s of a
+    100-run one-worker sweep, which the model's thread no longer waits for). When the last
+    run is in, every table's last group is handed over at once, so that they are written
+    side by side rather than one after another in :func:`finalize`. A group that fails to be
+    written drops its table as a failing write did before (:meth:`_failed`).
     """
 
     def __init__(self, store: ChunkStore, runs: Sequence[int]):
@@ -859,6 +867,9 @@ class TableStream:
         self.store, self.order, self.next = store, list(runs), 0
         self.schemas: dict[str, pa.Schema] = {}
         self.writers: dict[str, pq.ParquetWriter] = {}
+        # The row groups handed to the writing thread, per table, not yet known to be written.
+        self.writing: dict[str, list[Future]] = {}
+        self._threads: dict[str, ThreadPoolExecutor] = {}
         self.pending: dict[str, list[pa.Table]] = {}
         self.rows: dict[str, int] = {}  # rows pending for the next row group
         self.total: dict[str, int] = {}
@@ -897,6 +908,9 @@ class TableStream:
                     except (OSError, pa.ArrowException):
                         self._drop(name)
             self.next += 1
+            if self.next == len(self.order):
+                for name in list(self.writers):
+                    self._flush(name)
 
     def _add(self, run: int, name: str, table: pa.Table | None) -> None:
         if table is None or table.num_rows == 0:
@@ -906,6 +920,9 @@ class TableStream:
             table = table.drop_columns(["wall_seconds"])
         schema = self.schemas.setdefault(name, table.schema)
         if not table.schema.equals(schema):
+            self._drop(name)
+            return
+        if self._failed(name):
             self._drop(name)
             return
         if name not in self.writers:
@@ -920,14 +937,39 @@ class TableStream:
             self._flush(name)
 
     def _flush(self, name: str) -> None:
+        """Hand the pending runs of table ``name`` to the writing thread as one row group."""
         if self.pending.get(name):
-            self.writers[name].write_table(
-                pa.concat_tables(self.pending[name]), row_group_size=self.rows[name]
+            if name not in self._threads:
+                self._threads[name] = ThreadPoolExecutor(
+                    max_workers=1, thread_name_prefix=f"kemitraan-tables-{name}"
+                )
+            self.writing.setdefault(name, []).append(
+                self._threads[name].submit(
+                    _write_group,
+                    self.writers[name],
+                    self.pending[name],
+                    self.rows[name],
+                )
             )
         self.pending[name], self.rows[name] = [], 0
 
+    def _failed(self, name: str) -> bool:
+        """Whether a row group of table ``name`` already written by the thread failed (not waiting for the others)."""
+        futures = self.writing.get(name, [])
+        done = [f for f in futures if f.done()]
+        self.writing[name] = [f for f in futures if not f.done()]
+        return any(f.exception() is not None for f in done)
+
+    def _wait(self, name: str) -> BaseException | None:
+        """Wait until every row group of table ``name`` handed to the thread is written; the first error one raised, or None."""
+        errors = [f.exception() for f in self.writing.pop(name, [])]
+        return next((e for e in errors if e is not None), None)
+
     def _drop(self, name: str) -> None:
         self.broken.add(name)
+        self._wait(
+            name
+        )  # the thread is done with the file before it is closed and removed
         writer = self.writers.pop(name, None)
         if writer is not None:
             with contextlib.suppress(OSError, pa.ArrowException):
@@ -977,6 +1019,8 @@ class TableStream:
             return None
         try:
             self._flush(name)
+            if (error := self._wait(name)) is not None:
+                raise error
             self.writers.pop(name).close()
             self.path(name).replace(path)
         except (OSError, pa.ArrowException):
@@ -985,9 +1029,17 @@ class TableStream:
         return self.total[name]
 
     def abort(self) -> None:
-        """Drop every table still being written (the sweep stopped before its end)."""
+        """Drop every table still being written (the sweep stopped before its end, or finalize wrote it), and end the writing threads."""
         for name in list(self.writers):
             self._drop(name)
+        for thread in self._threads.values():
+            thread.shutdown(wait=True)
+        self._threads.clear()
+
+
+def _write_group(writer: pq.ParquetWriter, tables: list[pa.Table], rows: int) -> None:
+    """Write some runs' tables as one row group (on the table's writing thread)."""
+    writer.write_table(pa.concat_tables(tables), row_group_size=rows)
 
 
 def finalize(
