@@ -967,9 +967,8 @@ class TableStream:
 
     def _drop(self, name: str) -> None:
         self.broken.add(name)
-        self._wait(
-            name
-        )  # the thread is done with the file before it is closed and removed
+        # The thread is done with the file before it is closed and removed.
+        self._wait(name)
         writer = self.writers.pop(name, None)
         if writer is not None:
             with contextlib.suppress(OSError, pa.ArrowException):
