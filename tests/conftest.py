@@ -9,7 +9,10 @@ arguments with a double underscore for the dot (``rewards__scheme="recognition"`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +33,22 @@ SMALL: dict[str, Any] = {
 }
 SMALL_STEPS = 16
 SMALL_AGENTS = 150
+
+
+def modules_imported_by(statement: str, modules: Iterable[str]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported after running ``statement`` (sorted)."""
+    names = sorted(modules)
+    code = (
+        f"import sys\n{statement}\nprint(*[m for m in {names!r} if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.split()
 
 
 def small_scenario(overrides: Mapping[str, Any] | None = None) -> Scenario:

@@ -10,6 +10,7 @@ import pytest
 
 from sim.cli import main
 from sim.experiment.results import load_results
+from tests.conftest import modules_imported_by
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = '[scenario]\nyears = 2\n[geography]\nregions = "synthetic"\n[population]\ncommunity_groups = 60\nngos = 10\nreligious_bodies = 15\nbusinesses = 20\nuniversities = 4\n'
@@ -197,18 +198,8 @@ def test_the_command_line_imports_no_table_library():
     # A pool's server is started before pandas and pyarrow are imported (sim.cli
     # _start_pool_early), so that its imports overlap them: importing the command line must
     # not bring them in.
-    code = (
-        "import sys\nimport sim.cli\n"
-        "print(sorted(m for m in ('pandas', 'pyarrow', 'scipy', 'mesa', 'sim.model') if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert out.strip() == "[]"
+    heavy = ("pandas", "pyarrow", "scipy", "mesa", "sim.model")
+    assert modules_imported_by("import sim.cli", heavy) == []
 
 
 @pytest.mark.parametrize(

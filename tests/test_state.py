@@ -357,15 +357,12 @@ def test_partnership_table_add_and_grow_past_64_rows() -> None:
 def test_active_ids_follow_every_change() -> None:
     """The kept active ids are renewed by add and close; active cannot be written behind them."""
     t = PartnershipTable(width=2)
-    pairs = np.array([[0, 1], [2, 3], [4, 5]])
-    t.add(
-        pairs,
-        np.zeros(3, np.int64),
-        np.zeros(3, np.int64),
-        0,
-        np.ones(3, np.int64),
-        np.zeros(3),
-    )
+
+    def add_three(step: int) -> None:
+        ones, zeros = np.ones(3, np.int64), np.zeros(3, np.int64)
+        t.add(np.array([[0, 1], [2, 3], [4, 5]]), zeros, zeros, step, ones, np.zeros(3))
+
+    add_three(0)
     first = t.active_ids()
     assert first.tolist() == [0, 1, 2] and t.active_ids() is first
     with pytest.raises(ValueError):
@@ -374,17 +371,9 @@ def test_active_ids_follow_every_change() -> None:
         t.active[1] = False  # partnerships end through close
     t.close(np.array([1]), 3, np.array([0]))
     assert t.active_ids().tolist() == [0, 2]
-    for _ in range(
-        40
-    ):  # past the first 64 rows: the table grows, active is laid out again
-        t.add(
-            pairs,
-            np.zeros(3, np.int64),
-            np.zeros(3, np.int64),
-            1,
-            np.ones(3, np.int64),
-            np.zeros(3),
-        )
+    # Past the first 64 rows the table grows and active is laid out again.
+    for _ in range(40):
+        add_three(1)
     assert t.active_ids().tolist() == [0, *range(2, 123)]
     # An active array put in place from outside that can be written is read on every call.
     t.active = t.active.copy()

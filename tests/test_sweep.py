@@ -22,6 +22,7 @@ import sim.experiment.run
 from sim.experiment.results import ResultsError, load_results
 from sim.experiment.sweep import ChunkStore, plan, run_sweep
 from sim.scenario import load_text
+from tests.conftest import modules_imported_by
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -730,6 +731,21 @@ def test_dask_logs_are_held_until_the_sweep_ends(monkeypatch):
     assert isinstance(client.handlers[0], Keep)
 
 
+def _tables_gathered_from_chunks(monkeypatch) -> list[str]:
+    """The names of the tables that finalize writes from the chunks, as it does so (a list filled in)."""
+    import sim.experiment.sweep as sweep_module
+
+    gathered: list[str] = []
+    real_stream_table = sweep_module._stream_table
+
+    def counted(store, runs, name, *args, **kwargs):
+        gathered.append(name)
+        return real_stream_table(store, runs, name, *args, **kwargs)
+
+    monkeypatch.setattr(sweep_module, "_stream_table", counted)
+    return gathered
+
+
 # One worker streams each run's tables from memory, a pool's parent reads them from the chunks.
 @pytest.mark.parametrize(("failing", "workers"), [(False, 2), (False, 1), (True, 1)])
 def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
@@ -739,18 +755,10 @@ def test_tables_streamed_while_running_are_the_bytes_finalize_writes(
 
     # Small row groups, so that the stream's row-group boundaries are checked too.
     monkeypatch.setattr(sweep_module, "ROW_GROUP_ROWS", 500)
-    if (
-        failing
-    ):  # a failed run's row lacks the outcome columns: the runs table is not streamed
+    if failing:
+        # A failed run's row lacks the outcome columns: the runs table is not streamed.
         _replication_one_fails(monkeypatch)
-    gathered: list[str] = []
-    real_stream_table = sweep_module._stream_table
-
-    def counted(store, runs, name, *args, **kwargs):
-        gathered.append(name)
-        return real_stream_table(store, runs, name, *args, **kwargs)
-
-    monkeypatch.setattr(sweep_module, "_stream_table", counted)
+    gathered = _tables_gathered_from_chunks(monkeypatch)
     unified: list[str] = []
     real_unified = sweep_module._unified_schema
 
@@ -807,14 +815,7 @@ def test_a_row_group_the_writing_thread_fails_leaves_the_table_to_finalize(
         real_write(writer, tables, rows)
 
     monkeypatch.setattr(sweep_module, "_write_group", write)
-    gathered: list[str] = []
-    real_stream_table = sweep_module._stream_table
-
-    def counted(store, runs, name, *args, **kwargs):
-        gathered.append(name)
-        return real_stream_table(store, runs, name, *args, **kwargs)
-
-    monkeypatch.setattr(sweep_module, "_stream_table", counted)
+    gathered = _tables_gathered_from_chunks(monkeypatch)
     sweep = plan(load_text(FACTORIAL, "sw.toml"))
     run_sweep(sweep, tmp_path / "failing")
     assert failed and gathered == ["events"]
@@ -853,18 +854,10 @@ def test_planning_a_sweep_does_not_import_the_model():
     # The pool's forkserver imports the model while the main process plans the sweep and
     # writes its manifest (sim.experiment.run.start_server); that overlap needs the planning
     # modules to leave the model (Mesa, scipy) alone.
-    code = (
-        "import sys\nimport sim.cli, sim.experiment.sweep\n"
-        "print(sorted(m for m in ('sim.model', 'mesa') if m in sys.modules))"
+    imported = modules_imported_by(
+        "import sim.cli, sim.experiment.sweep", ("sim.model", "mesa")
     )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert out.strip() == "[]"
+    assert imported == []
 
 
 def test_a_pool_sweep_leaves_the_model_to_its_workers(tmp_path):
