@@ -852,7 +852,7 @@ def test_the_collector_is_paused_only_inside_the_block():
 
 def test_planning_a_sweep_does_not_import_the_model():
     # The pool's forkserver imports the model while the main process plans the sweep and
-    # writes its manifest (sim.experiment.run.start_server); that overlap needs the planning
+    # writes its manifest (sim.experiment.pool.start_server); that overlap needs the planning
     # modules to leave the model (Mesa, scipy) alone.
     imported = modules_imported_by(
         "import sim.cli, sim.experiment.sweep", ("sim.model", "mesa")

@@ -9,7 +9,6 @@ scenario (common random numbers) and any number of workers gives the same number
 from __future__ import annotations
 
 import importlib
-import multiprocessing
 import signal
 import time
 import traceback
@@ -35,7 +34,6 @@ import pyarrow.compute as pc
 # a sweep's parent process can then plan the sweep while its pool's forkserver imports the
 # model for every worker (see sim.experiment.pool).
 from sim.experiment.pool import MODEL_MODULE, collector_paused, server_context
-from sim.experiment.pool import start_server as start_pool_server
 from sim.scenario import Scenario
 from sim.state import BOOL_SCALARS, FLOAT_SCALARS, INT_SCALARS
 
@@ -444,7 +442,8 @@ def execute_all(
     own = executor is None
     pool = executor or ProcessPoolExecutor(
         max_workers=workers,
-        mp_context=_forkserver(fn),
+        # The server imports what the workers run: fn's module, or a partial's function's.
+        mp_context=server_context(getattr(fn, "func", fn).__module__),
         initializer=_worker_ignores_sigint,
     )
     limit = max_in_flight or max(4 * workers, 8)
@@ -487,21 +486,6 @@ def execute_all(
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _forkserver(fn: Callable) -> multiprocessing.context.BaseContext:
-    """The forkserver context, its server importing the model and ``fn``'s module (see :func:`sim.experiment.pool.server_context`)."""
-    return server_context(getattr(fn, "func", fn).__module__)
-
-
-def start_server(fn: Callable) -> None:
-    """Start the local pool's forkserver now (see :func:`sim.experiment.pool.start_server`).
-
-    Args:
-        fn: What the workers will run (its module, or a ``partial``'s function's, is
-            imported by the server).
-    """
-    start_pool_server(getattr(fn, "func", fn).__module__)
 
 
 def _worker_ignores_sigint() -> None:

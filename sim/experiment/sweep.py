@@ -48,6 +48,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.experiment.design import Design, from_scenario
+from sim.experiment.pool import start_server
 from sim.experiment.results import (
     LOCK_NAME,
     ManifestError,
@@ -68,7 +69,6 @@ from sim.experiment.run import (
     Task,
     execute_all,
     execute_arrow,
-    start_server,
 )
 from sim.scenario import Scenario
 
@@ -1222,7 +1222,7 @@ def run_sweep(
     """
     check_destination(folder, resume=resume, force=force)
     if executor is None and workers > 1:
-        start_server(execute_staged)
+        start_server(execute_staged.__module__)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -160,12 +160,13 @@ class MemberConstants:
             self.coverage = np.concatenate([self.coverage, np.zeros(grow)])
             self.represented = np.concatenate([self.represented, np.zeros(grow)])
         size = table.size[ids]
-        stale = ids[self.size[ids] != size]
-        if stale.shape[0]:
+        changed = self.size[ids] != size
+        if changed.any():
+            stale = ids[changed]
             members = table.members[stale]
             self.coverage[stale] = coverage(members, self.community.endowment)
             self.represented[stale] = represented(members, self.community.organisations)
-            self.size[stale] = table.size[stale]
+            self.size[stale] = size[changed]
         return self.coverage[ids], self.represented[ids]
 
 
